@@ -1,0 +1,64 @@
+/**
+ * Message kinds on the control channel (docs/protocol.md#messages): requests carry
+ * `action`, responses carry `ok`, pushed events carry `event`.
+ */
+import { ErrorCode, exceptionNameFor, PicolinkError } from './errors.js';
+import type { ErrorCodeValue } from './errors.js';
+import type { PinId } from './coerce.js';
+
+export type MessageKind = 'request' | 'response' | 'event' | 'unknown';
+
+/** Classifies a parsed frame from a picolink peer. */
+export function messageKind(frame: Record<string, unknown>): MessageKind {
+  if (typeof frame.ok === 'boolean') return 'response';
+  if (typeof frame.event === 'string') return 'event';
+  if (typeof frame.action === 'string') return 'request';
+  return 'unknown';
+}
+
+/** Fields every error response adds to the echoed request. */
+export interface ErrorFields {
+  ok: false;
+  error: string;
+  code: ErrorCodeValue;
+  exception: string;
+}
+
+/**
+ * A success response: the request's fields echoed, then `ok`, `time_received`
+ * (device clock, ns since the Unix epoch, as piconetcontrol sends) and the results.
+ */
+export function successResponse(request: Record<string, unknown>, results: object, timeReceivedNs: number): Record<string, unknown> {
+  return { ...request, ok: true, time_received: timeReceivedNs, ...results };
+}
+
+/** An error response: the request's fields (if it could be parsed) plus the error fields. */
+export function errorResponse(request: Record<string, unknown> | null, err: unknown): Record<string, unknown> {
+  const coded = toPicolinkError(err);
+  const fields: ErrorFields = { ok: false, error: coded.message, code: coded.code, exception: exceptionNameFor(coded.code) };
+  return request === null ? { ...fields } : { ...request, ...fields };
+}
+
+/** Wraps anything thrown into a coded error; unexpected errors become PL_ERR_INTERNAL. */
+export function toPicolinkError(err: unknown): PicolinkError {
+  if (err instanceof PicolinkError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new PicolinkError(ErrorCode.INTERNAL, `internal error: ${detail}`, { cause: err });
+}
+
+/** What caused a pin to change, as reported in pin_change events. */
+export type ChangeCause = 'input' | 'write' | 'lease' | 'failsafe' | 'setup' | 'reset';
+
+/** A pin_change event pushed to connections that watch the pin. */
+export interface PinChangeEvent {
+  event: 'pin_change';
+  pin: PinId;
+  value: 0 | 1;
+  cause: ChangeCause;
+  /** Device clock: ms since the device started. */
+  t: number;
+  /** Unix time in ms when the device knows it, else absent. */
+  time?: number;
+}
+
+export type DeviceEvent = PinChangeEvent;
