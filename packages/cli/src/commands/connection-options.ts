@@ -1,0 +1,32 @@
+/** Options shared by the commands that connect to a device (send, ping). */
+import type { ConnectOptions } from '@picolink/client';
+import { stringOption } from '../args.js';
+import type { OptionSpecs, ParsedArgs } from '../args.js';
+import type { Output } from '../output.js';
+
+export const CONNECTION_OPTION_SPECS: OptionSpecs = {
+  tls: { type: 'boolean' },
+  fingerprint: { type: 'string' },
+  'known-devices': { type: 'string' },
+  timeout: { type: 'string' },
+};
+
+export const CONNECTION_OPTIONS_HELP = `  --tls / --no-tls      use TLS (default: plain TCP unless the address is tls://...)
+  --fingerprint FP      TLS: accept only this certificate (SHA-256, as printed by picolink certs)
+  --known-devices FILE  TLS: trust-on-first-use file (default ~/.picolink/known_devices)
+  --timeout MS          per-request timeout in ms (default 5000)`;
+
+export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Output): ConnectOptions {
+  const options: ConnectOptions = {
+    timeoutMs,
+    connectTimeoutMs: timeoutMs,
+    onNewFingerprint: (hostPort: string, fingerprint: string) => {
+      io.err(`picolink: trusting new device ${hostPort} with certificate fingerprint ${fingerprint}\n`);
+    },
+  };
+  const fingerprint = stringOption(args, 'fingerprint');
+  if (fingerprint !== undefined) options.fingerprint = fingerprint;
+  const knownDevices = stringOption(args, 'known-devices');
+  if (knownDevices !== undefined) options.knownDevicesFile = knownDevices;
+  return options;
+}
