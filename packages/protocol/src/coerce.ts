@@ -10,7 +10,7 @@ const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', '0', 'no', 'off']);
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
-const FILE_NAME = /^(?!\/)(?!.*\.\.)[A-Za-z0-9_.\-/]{1,64}$/;
+const FILE_NAME_CHARS = /^[A-Za-z0-9_.\-/]{1,64}$/;
 
 /** The board's on-board LED, addressed by name as MicroPython's `Pin("LED")`. */
 export const LED_PIN = 'LED';
@@ -107,11 +107,17 @@ function plainObject(field: string, value: unknown, what: string): Record<string
   return value as Record<string, unknown>;
 }
 
+/** A relative path of real names: no empty, "." or ".." segment (so no leading or trailing "/"). */
+function isSafeFileName(name: string): boolean {
+  if (!FILE_NAME_CHARS.test(name) || name.includes('..')) return false;
+  return name.split('/').every((segment) => segment !== '' && segment !== '.');
+}
+
 function checkFileName(field: string, name: string): void {
-  if (!FILE_NAME.test(name)) {
+  if (!isSafeFileName(name)) {
     throw new PicolinkError(
       ErrorCode.UPDATE_FILE,
-      `field "${field}" has an unsafe file name ${describe(name)}; use letters, digits, "_", "-", "." and "/" without ".."`,
+      `field "${field}" has an unsafe file name ${describe(name)}; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts`,
     );
   }
 }

@@ -27,7 +27,9 @@ export class LineDecoder {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private discarding = false;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM keeps a U+FEFF at the start of a line, so it fails as JSON the same way in
+  // every implementation instead of being dropped silently here only.
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   constructor(options: LineDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;

@@ -29,14 +29,25 @@ export interface ErrorFields {
  * (device clock, ns since the Unix epoch, as piconetcontrol sends) and the results.
  */
 export function successResponse(request: Record<string, unknown>, results: object, timeReceivedNs: number): Record<string, unknown> {
-  return { ...request, ok: true, time_received: timeReceivedNs, ...results };
+  return { ...echoedFields(request), ok: true, time_received: timeReceivedNs, ...results };
+}
+
+/**
+ * The request fields a response repeats. An `update` request's `files` object is echoed
+ * as the sorted list of its names, so a response to a large update stays small
+ * (docs/protocol.md#action-update).
+ */
+export function echoedFields(request: Record<string, unknown>): Record<string, unknown> {
+  const files = request.files;
+  if (request.action !== 'update' || files === null || typeof files !== 'object' || Array.isArray(files)) return request;
+  return { ...request, files: Object.keys(files).sort() };
 }
 
 /** An error response: the request's fields (if it could be parsed) plus the error fields. */
 export function errorResponse(request: Record<string, unknown> | null, err: unknown): Record<string, unknown> {
   const coded = toPicolinkError(err);
   const fields: ErrorFields = { ok: false, error: coded.message, code: coded.code, exception: exceptionNameFor(coded.code) };
-  return request === null ? { ...fields } : { ...request, ...fields };
+  return request === null ? { ...fields } : { ...echoedFields(request), ...fields };
 }
 
 /** Wraps anything thrown into a coded error; unexpected errors become PL_ERR_INTERNAL. */

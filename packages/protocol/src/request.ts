@@ -62,6 +62,24 @@ export function validateRequest(frame: Record<string, unknown>): ValidRequest {
     }
   }
   const request = { action, fields } as ValidRequest;
+  checkFieldCombinations(request);
   if (id !== undefined) request.id = id;
   return request;
+}
+
+/** Rules that involve more than one field; checked last (docs/protocol.md#validation). */
+function checkFieldCombinations(request: ValidRequest): void {
+  if (request.action === 'setup_pin' && request.fields.mode === 'input' && request.fields.safe !== undefined) {
+    throw new PicolinkError(ErrorCode.FIELD_CONFLICT, 'field "safe" applies only to outputs; remove it or use mode "output"');
+  }
+  if (request.action === 'update' && request.fields.sha256 !== undefined) {
+    const hashes = request.fields.sha256;
+    const missing = Object.keys(request.fields.files).filter((name) => !Object.prototype.hasOwnProperty.call(hashes, name));
+    if (missing.length > 0) {
+      throw new PicolinkError(
+        ErrorCode.UPDATE_HASH,
+        `field "sha256" has no digest for ${missing.join(', ')}; give one for every file or leave sha256 out`,
+      );
+    }
+  }
 }
