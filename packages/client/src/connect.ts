@@ -1,0 +1,22 @@
+/** `connect(url)`: open the transport the URL names, then run the handshake. */
+import type { ConnectionOptions } from './connection/connection.js';
+import { Device } from './device.js';
+import { TRANSPORTS } from './transport/registry.js';
+import type { TransportOptions } from './transport/transport.js';
+import { parseDeviceUrl } from './url.js';
+
+export interface ConnectOptions extends TransportOptions, Omit<ConnectionOptions, 'peerName'> {
+  /** For a plain `host[:port]` address: connect with TLS. Default false. */
+  tls?: boolean;
+}
+
+/**
+ * Connects to a device at `tcp://host[:port]`, `tls://host[:port]` or a plain
+ * `host[:port]` (port 12345 by default) and resolves once the handshake has told
+ * whether it is a picolink device or a stock piconetcontrol server.
+ */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<Device> {
+  const target = parseDeviceUrl(url, options.tls === undefined ? {} : { tls: options.tls });
+  const socket = await TRANSPORTS[target.scheme](target, options);
+  return Device.open(socket, target, options);
+}

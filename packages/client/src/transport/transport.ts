@@ -1,0 +1,17 @@
+/**
+ * Transports: small adapters that open a byte stream to a device, chosen by the URL's
+ * scheme (as MQTT.js picks `tcp:`/`tls:`/`ws:`); the table is in registry.ts.
+ */
+import type { Duplex } from 'node:stream';
+import type { TlsTrustOptions } from '../tls/verify.js';
+import type { DeviceUrl } from '../url.js';
+
+export interface TransportOptions extends TlsTrustOptions {
+  /** Time allowed to open the connection (TCP connect plus TLS handshake), in ms. Default 5000. */
+  connectTimeoutMs?: number;
+}
+
+/** Opens a connected, verified stream to the device at `url`, or rejects with a coded error. */
+export type Transport = (url: DeviceUrl, options: TransportOptions) => Promise<Duplex>;
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
