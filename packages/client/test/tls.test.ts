@@ -76,31 +76,31 @@ test('a malformed fingerprint option is a usage error, before connecting', async
 test('trust on first use records the device, then refuses a changed certificate like ssh', async () => {
   await withTempDir(async (dir) => {
     await withTlsPeer(async (peer) => {
-      const knownDevicesPath = join(dir, 'known_devices');
+      const knownDevicesFile = join(dir, 'known_devices');
       const trusted: Array<[string, string]> = [];
       const onNewFingerprint = (hostPort: string, fingerprint: string): void => void trusted.push([hostPort, fingerprint]);
       const hostPort = `127.0.0.1:${peer.port}`;
 
-      const device = await connect(peer.url, { ...FAST, knownDevicesPath, onNewFingerprint });
+      const device = await connect(peer.url, { ...FAST, knownDevicesFile, onNewFingerprint });
       await device.close();
       assert.deepEqual(trusted, [[hostPort, first.fingerprint]]);
-      assert.equal(await readFile(knownDevicesPath, 'utf8'), `${hostPort} ${first.fingerprint}\n`);
+      assert.equal(await readFile(knownDevicesFile, 'utf8'), `${hostPort} ${first.fingerprint}\n`);
 
-      const again = await connect(peer.url, { ...FAST, knownDevicesPath, onNewFingerprint });
+      const again = await connect(peer.url, { ...FAST, knownDevicesFile, onNewFingerprint });
       await again.close();
       assert.equal(trusted.length, 1, 'a known device is not announced again');
 
       peer.setCertificate(second.keyPem, second.certPem);
-      await assert.rejects(connect(peer.url, { ...FAST, knownDevicesPath, onNewFingerprint }), (err: unknown) => {
+      await assert.rejects(connect(peer.url, { ...FAST, knownDevicesFile, onNewFingerprint }), (err: unknown) => {
         assert.ok(err instanceof PicolinkError);
         assert.equal(err.code, ErrorCode.TLS_FINGERPRINT_MISMATCH);
         assert.match(err.message, new RegExp(`certificate of ${hostPort} has changed`));
         assert.ok(err.message.includes(`recorded ${first.fingerprint}, now ${second.fingerprint}`));
-        assert.ok(err.message.includes(`remove line 1 of ${knownDevicesPath}`));
+        assert.ok(err.message.includes(`remove line 1 of ${knownDevicesFile}`));
         return true;
       });
       await assertNothingSent(peer, 2, 2);
-      assert.equal(await readFile(knownDevicesPath, 'utf8'), `${hostPort} ${first.fingerprint}\n`);
+      assert.equal(await readFile(knownDevicesFile, 'utf8'), `${hostPort} ${first.fingerprint}\n`);
       assert.equal(trusted.length, 1);
     });
   });

@@ -111,7 +111,8 @@ test('certificates: dates past 2049 use GeneralizedTime; bad options are refused
 test('writeCertificateFiles writes PEM and DER files, keys private, and refuses to overwrite', async () => {
   await withTempDir(async (root) => {
     const dir = join(root, 'certs');
-    const files = await writeCertificateFiles(dir, { commonName: 'pico', hosts: ['10.0.0.5'] });
+    const written = await writeCertificateFiles(dir, { commonName: 'pico', hosts: ['10.0.0.5'] });
+    const files = { ...written.paths, fingerprint: written.fingerprint };
     assert.deepEqual(
       [files.keyPem, files.certPem, files.keyDer, files.certDer],
       ['device-key.pem', 'device-cert.pem', 'device-key.der', 'device-cert.der'].map((name) => join(dir, name)),
@@ -130,6 +131,6 @@ test('writeCertificateFiles writes PEM and DER files, keys private, and refuses 
 
     const replaced = await writeCertificateFiles(dir, { commonName: 'pico', force: true });
     assert.notEqual(replaced.fingerprint, files.fingerprint);
-    assert.equal(new X509Certificate(await readFile(replaced.certDer)).fingerprint256, replaced.fingerprint);
+    assert.equal(new X509Certificate(await readFile(replaced.paths.certDer)).fingerprint256, replaced.fingerprint);
   });
 });

@@ -82,10 +82,9 @@ export function generateCertificate(options: CertificateOptions): GeneratedCerti
 }
 
 export interface CertificateFiles {
-  keyPem: string;
-  certPem: string;
-  keyDer: string;
-  certDer: string;
+  /** Where each file was written. */
+  paths: { keyPem: string; certPem: string; keyDer: string; certDer: string };
+  /** SHA-256 fingerprint of the certificate, "AB:CD:...", for clients to pin. */
   fingerprint: string;
 }
 
@@ -118,7 +117,7 @@ export async function writeCertificateFiles(dir: string, options: CertificateOpt
   // writeFile applies `mode` only when it creates the file; an overwritten key keeps its old mode.
   await chmod(paths.keyPem, 0o600);
   await chmod(paths.keyDer, 0o600);
-  return { ...paths, fingerprint: generated.fingerprint };
+  return { paths, fingerprint: generated.fingerprint };
 }
 
 interface TbsInput {

@@ -23,7 +23,7 @@ export interface TlsTrustOptions {
    * Known-devices file used when neither `fingerprint` nor `ca` is given.
    * Default: `$PICOLINK_KNOWN_DEVICES`, else `~/.picolink/known_devices`.
    */
-  knownDevicesPath?: string;
+  knownDevicesFile?: string;
   /**
    * Called when a device is seen for the first time and its fingerprint is recorded, so a
    * program can tell the person ("trusting new device ... fingerprint ..."). Default: none.
@@ -44,7 +44,7 @@ export function trustPolicy(options: TlsTrustOptions): TrustPolicy {
     return options.ca === undefined ? { kind: 'pinned', fingerprint } : { kind: 'pinned', fingerprint, ca: options.ca };
   }
   if (options.ca !== undefined) return { kind: 'ca', ca: options.ca };
-  const policy: TrustPolicy = { kind: 'first-use', path: options.knownDevicesPath ?? defaultKnownDevicesPath() };
+  const policy: TrustPolicy = { kind: 'first-use', path: options.knownDevicesFile ?? defaultKnownDevicesPath() };
   if (options.onNewFingerprint) policy.onNewFingerprint = options.onNewFingerprint;
   return policy;
 }
