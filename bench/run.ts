@@ -1,0 +1,21 @@
+/**
+ * `npm run bench -- NAME`: runs one benchmark (or all with no name). Benchmarks are never
+ * part of `npm test`; each prints its figures beside a reference measured in the same run.
+ */
+import { benchCommands } from './commands.js';
+
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  commands: benchCommands,
+};
+
+const names = process.argv.slice(2);
+const chosen = names.length === 0 ? Object.keys(BENCHMARKS) : names;
+for (const name of chosen) {
+  const bench = BENCHMARKS[name];
+  if (!bench) {
+    console.error(`unknown benchmark "${name}"; available: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`== ${name} ==`);
+  await bench();
+}

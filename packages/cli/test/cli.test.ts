@@ -1,0 +1,183 @@
+import { test, before, after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPicolink, startDeviceProcess } from './cli-process.js';
+import type { BackgroundDevice } from './cli-process.js';
+
+let device: BackgroundDevice;
+let address: string;
+
+before(async () => {
+  device = await startDeviceProcess();
+  address = `127.0.0.1:${device.port}`;
+});
+
+after(async () => {
+  assert.equal(await device.stop(), 0, 'device exits cleanly on SIGTERM');
+});
+
+/** One line, no stack trace: what a person sees on an error. */
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.match(lines[0] ?? '', /^picolink: /);
+  assert.match(stderr, pattern);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+}
+
+test('--help lists every command and the exit codes', async () => {
+  const result = await runPicolink(['--help']);
+  assert.equal(result.code, 0);
+  for (const command of ['send', 'ping', 'device', 'certs', 'demo']) assert.match(result.stdout, new RegExp(`^  ${command}`, 'm'));
+  assert.match(result.stdout, /Exit codes/);
+});
+
+test('every command has its own help', async () => {
+  for (const command of ['send', 'ping', 'device', 'certs', 'demo']) {
+    const viaHelp = await runPicolink(['help', command]);
+    assert.equal(viaHelp.code, 0);
+    assert.match(viaHelp.stdout, new RegExp(`^Usage: picolink ${command}`));
+    const viaFlag = await runPicolink([command, '--help']);
+    assert.equal(viaFlag.stdout, viaHelp.stdout);
+  }
+});
+
+test('--version prints the version', async () => {
+  const result = await runPicolink(['--version']);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^picolink \d+\.\d+\.\d+\n$/);
+});
+
+test('usage errors exit 2 with one actionable line', async () => {
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['send'], /give the device address/],
+    [['send', address], /nothing to send/],
+    [['send', address, '-c', 'pin=2'], /no action=/],
+    [['send', address, '--bogus', '-c', 'action=ping'], /unknown option --bogus/],
+    [['ping', address, '-n', 'many'], /--count must be a whole number/],
+    [['device'], /--sim/],
+    [['device', '--sim', '--tls-cert', 'x.pem'], /both --tls-cert FILE and --tls-key FILE/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await runPicolink(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assertOneLineError(result.stderr, pattern);
+  }
+});
+
+test('send to an address where nothing listens exits 3', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const result = await runPicolink(['send', `127.0.0.1:${port}`, '-c', 'action=ping']);
+  assert.equal(result.code, 3);
+  assertOneLineError(result.stderr, /cannot connect to 127\.0\.0\.1/);
+});
+
+test('send runs piconetcontrol-style commands and prints a table', async () => {
+  const result = await runPicolink([
+    'send', address,
+    '-c', 'action=setup_pin', 'pin=2', 'mode=output', 'value=0', 'safe=0',
+    '-c', 'action=write_pin', 'pin=2', 'value=1', 'timeout=5',
+    '-c', 'action=read_pin', 'pin=2',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /^#\s+action\s+fields\s+result$/);
+  assert.match(lines[2] ?? '', /^1\s+setup_pin\s+pin=2 mode=output value=0 safe=0\s+ok/);
+  assert.match(lines[3] ?? '', /^2\s+write_pin .* ok previous=0 reverts_to=0 lease_ms=5000/);
+  assert.match(lines[4] ?? '', /^3\s+read_pin\s+pin=2\s+ok value=1$/);
+});
+
+test('send --json prints one response object per line', async () => {
+  const result = await runPicolink(['send', address, '--json', '-c', 'action=ping', '-c', 'action=read_adc', 'channel=4']);
+  assert.equal(result.code, 0, result.stderr);
+  const responses = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.equal(responses.length, 2);
+  assert.equal(responses[0]?.action, 'ping');
+  assert.equal(responses[0]?.ok, true);
+  const temperature = responses[1]?.temperature_c;
+  assert.equal(typeof temperature, 'number');
+  assert.ok((temperature as number) > 0 && (temperature as number) < 60, `plausible temperature, got ${String(temperature)}`);
+});
+
+test('a command answered with an error exits 1 and shows the code', async () => {
+  const result = await runPicolink(['send', address, '-c', 'action=read_pin', 'pin=9', '-c', 'action=ping']);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /1\s+read_pin\s+pin=9\s+error PL_ERR_PIN_NOT_SETUP: pin 9 is not set up; send setup_pin first/);
+  assert.match(result.stdout, /2\s+ping\s+ok/);
+});
+
+test('send -f reads a JSON array or JSON lines', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'picolink-cli-'));
+  const arrayFile = join(dir, 'commands.json');
+  await writeFile(arrayFile, JSON.stringify([{ action: 'setup_pin', pin: 3, mode: 'input', pull: 'up' }, { action: 'read_pin', pin: 3 }]));
+  const fromArray = await runPicolink(['send', address, '-f', arrayFile, '--json']);
+  assert.equal(fromArray.code, 0, fromArray.stderr);
+  const last = JSON.parse(fromArray.stdout.trim().split('\n')[1] ?? '{}') as { value?: number };
+  assert.equal(last.value, 1, 'an input with a pull-up reads 1');
+
+  const linesFile = join(dir, 'commands.ndjson');
+  await writeFile(linesFile, '{"action":"ping"}\n\n{"action":"get_version"}\n');
+  const fromLines = await runPicolink(['send', address, '-f', linesFile]);
+  assert.equal(fromLines.code, 0, fromLines.stderr);
+  assert.match(fromLines.stdout, /2\s+get_version\s+ok version=/);
+
+  await writeFile(linesFile, '{"action": ');
+  const broken = await runPicolink(['send', address, '-f', linesFile]);
+  assert.equal(broken.code, 2);
+  assertOneLineError(broken.stderr, /is not JSON/);
+});
+
+test('ping reports min, median and max', async () => {
+  const result = await runPicolink(['ping', address, '-n', '3', '--interval', '0']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.match(/^reply from .* seq=\d time=\d+\.\d+ ms$/gm)?.length, 3);
+  assert.match(result.stdout, /3 replies: min \d+\.\d+ ms, median \d+\.\d+ ms, max \d+\.\d+ ms/);
+  const json = await runPicolink(['ping', address, '-n', '2', '--interval', '0', '--json']);
+  const summary = JSON.parse(json.stdout) as { count: number; min: number; max: number; samples: number[] };
+  assert.equal(summary.count, 2);
+  assert.ok(summary.min <= summary.max);
+});
+
+test('certs writes PEM and DER files; a TLS device is reached only with the right fingerprint', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'picolink-certs-'));
+  const made = await runPicolink(['certs', dir, '--host', '127.0.0.1', '--json']);
+  assert.equal(made.code, 0, made.stderr);
+  const { fingerprint } = JSON.parse(made.stdout) as { fingerprint: string };
+  assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+  for (const name of ['device-key.pem', 'device-cert.pem', 'device-key.der', 'device-cert.der']) {
+    assert.ok((await stat(join(dir, name))).size > 0, name);
+  }
+  assert.equal((await stat(join(dir, 'device-key.pem'))).mode & 0o077, 0, 'the key is readable by its owner only');
+
+  const again = await runPicolink(['certs', dir]);
+  assert.equal(again.code, 2, 'refuses to overwrite without --force');
+
+  const tlsDevice = await startDeviceProcess(['--tls-cert', join(dir, 'device-cert.pem'), '--tls-key', join(dir, 'device-key.pem')]);
+  try {
+    assert.match(tlsDevice.url, /^tls:\/\//);
+    const target = `127.0.0.1:${tlsDevice.port}`;
+    const ok = await runPicolink(['send', target, '--tls', '--fingerprint', fingerprint, '-c', 'action=ping']);
+    assert.equal(ok.code, 0, ok.stderr);
+
+    const wrong = fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00');
+    const refused = await runPicolink(['send', target, '--tls', '--fingerprint', wrong, '-c', 'action=ping']);
+    assert.equal(refused.code, 3);
+    assertOneLineError(refused.stderr, /fingerprint/i);
+
+    const knownDevices = join(dir, 'known_devices');
+    const first = await runPicolink(['send', `tls://${target}`, '--known-devices', knownDevices, '-c', 'action=ping']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /trusting new device/);
+    assert.match(await readFile(knownDevices, 'utf8'), new RegExp(fingerprint));
+  } finally {
+    await tlsDevice.stop();
+  }
+});
