@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPicolink, startDeviceProcess } from './cli-process.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { CLI_MAIN, runPicolink, startDeviceProcess } from './cli-process.js';
 import type { BackgroundDevice } from './cli-process.js';
 
 let device: BackgroundDevice;
@@ -180,4 +182,30 @@ test('certs writes PEM and DER files; a TLS device is reached only with the righ
   } finally {
     await tlsDevice.stop();
   }
+});
+
+test('demo (npm start) starts a simulated Pico W and says how to talk to it', async () => {
+  const child = spawn(process.execPath, [CLI_MAIN, 'demo', '--port', '0']);
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo printed: ${stdout}`)), 15_000);
+      const check = (): void => {
+        const match = /Ctrl-C/.test(stdout) ? /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(stdout) : null;
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout.on('data', check);
+    });
+    assert.match(stdout, new RegExp(`npx picolink send 127\\.0\\.0\\.1:${port} -c action=get_info`));
+    const ping = await runPicolink(['ping', `127.0.0.1:${port}`, '-n', '1']);
+    assert.equal(ping.code, 0, ping.stderr);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
 });
