@@ -1,0 +1,109 @@
+/**
+ * Serves a device on a listener the caller has already bound (as tokio's mini-redis
+ * does): tests bind port 0, the CLI binds the port it was given, and a shutdown signal
+ * ends it. Works with net.Server (plain TCP) and tls.Server (TLS).
+ */
+import type { Server, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { encodeFrame, ErrorCode } from '@picolink/protocol';
+import type { ErrorCodeValue } from '@picolink/protocol';
+import type { DeviceRuntime } from './runtime.js';
+import { DeviceSession } from './session.js';
+import type { SessionOptions } from './session.js';
+import { RateLimitedLog, silentLog } from './log.js';
+import type { LogSink } from './log.js';
+
+export const DEFAULT_MAX_CLIENTS = 8;
+/** On shutdown, how long connections get to close before they are destroyed, in ms. */
+const SHUTDOWN_GRACE_MS = 500;
+
+export interface ServeDeviceOptions extends Omit<SessionOptions, 'log'> {
+  /**
+   * A listening net.Server or tls.Server. Create it with `allowHalfOpen: true` so a
+   * request sent just before the peer half-closes is still answered.
+   */
+  listener: Server;
+  /** The device, already started (see DeviceRuntime.start). */
+  runtime: DeviceRuntime;
+  /** Aborting it stops the listener and closes every connection. */
+  signal?: AbortSignal;
+  /** Most connections at once; more are told PL_ERR_TOO_MANY_CLIENTS and closed. Default 8. */
+  maxClients?: number;
+  /** Receives log lines: connects, disconnects, errors (rate-limited). Default: none. */
+  log?: LogSink;
+}
+
+/**
+ * Accepts connections until `signal` aborts or the listener closes; resolves once the
+ * listener and every connection are closed.
+ */
+export async function serveDevice(options: ServeDeviceOptions): Promise<void> {
+  const { listener, runtime, signal } = options;
+  const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  const log = new RateLimitedLog(options.log ?? silentLog);
+  const sessionOptions: SessionOptions = { ...options, log };
+  const sessions = new Set<DeviceSession>();
+  const connectionEvent = listener instanceof TlsServer ? 'secureConnection' : 'connection';
+
+  function listenerOnConnection(socket: Socket): void {
+    if (!runtime.acceptsConnections()) {
+      // Restarting or in deep sleep: the board is not there to answer.
+      log.limited('refused', `client ${socket.remoteAddress ?? '?'} refused: device is ${runtime.state}`);
+      socket.on('error', ignoreError);
+      socket.destroy();
+      return;
+    }
+    if (runtime.connectionCount >= maxClients) {
+      log.limited('refused', `client ${socket.remoteAddress ?? '?'} refused: ${maxClients} clients already connected`);
+      refuse(socket, ErrorCode.TOO_MANY_CLIENTS, `the device already serves ${maxClients} clients; close one and retry`, options.closeGraceMs);
+      return;
+    }
+    const session = new DeviceSession(socket, runtime, sessionOptions);
+    sessions.add(session);
+    void session.closed.then(() => sessions.delete(session));
+  }
+
+  function listenerOnTlsClientError(err: Error, socket: Socket): void {
+    log.limited('tls', `TLS handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+    socket.destroy();
+  }
+
+  function listenerOnError(err: Error): void {
+    log.always(`listener error: ${err.message}`);
+  }
+
+  listener.on(connectionEvent, listenerOnConnection);
+  listener.on('tlsClientError', listenerOnTlsClientError);
+  listener.on('error', listenerOnError);
+
+  await new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+    listener.once('close', () => resolve());
+  });
+
+  listener.off(connectionEvent, listenerOnConnection);
+  const listenerClosed = new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()));
+  for (const session of sessions) session.closeByDevice(ErrorCode.CONNECTION_CLOSED, 'the device is shutting down');
+  const graceTimer = setTimeout(() => {
+    for (const session of sessions) session.destroy();
+  }, Math.min(SHUTDOWN_GRACE_MS, options.closeGraceMs ?? SHUTDOWN_GRACE_MS));
+  await Promise.all([...sessions].map((session) => session.closed));
+  clearTimeout(graceTimer);
+  await listenerClosed;
+  listener.off('tlsClientError', listenerOnTlsClientError);
+  listener.off('error', listenerOnError);
+}
+
+/** Tells a peer why it is not served, then closes. */
+function refuse(socket: Socket, code: ErrorCodeValue, message: string, graceMs = 2000): void {
+  socket.on('error', ignoreError);
+  socket.end(encodeFrame({ event: 'closing', code, error: message }));
+  const timer = setTimeout(() => socket.destroy(), graceMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+function ignoreError(): void {
+  // The socket is being discarded; its errors (e.g. ECONNRESET) change nothing.
+}

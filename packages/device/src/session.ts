@@ -1,0 +1,306 @@
+/**
+ * One connection to the device (docs/protocol.md#connections). Bytes become lines
+ * (LineDecoder), lines become frames, requests are validated and handled strictly in
+ * order, and every response produced for one received chunk goes out in one write.
+ *
+ * Bounds, so one peer can never hurt another: a frame larger than the limit or not
+ * UTF-8 ends the connection after an error response; reading pauses while the peer is
+ * not reading its responses (backpressure); a peer whose unread output passes
+ * `maxOutputBytes` is dropped; a silent peer is closed after the hello or idle timeout.
+ */
+import type { Socket } from 'node:net';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  ErrorCode,
+  errorResponse,
+  LineDecoder,
+  messageKind,
+  parseFrame,
+  successResponse,
+  toPicolinkError,
+  validateRequest,
+} from '@picolink/protocol';
+import type { DecodedLine, ErrorCodeValue, PinChangeEvent, ValidRequest } from '@picolink/protocol';
+import { runAction } from './actions/index.js';
+import type { ActionContext, ConnectionContext } from './actions/index.js';
+import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
+import { RateLimitedLog, silentLog } from './log.js';
+import { SessionOutput } from './session-output.js';
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
+export interface SessionOptions {
+  /** Largest frame accepted, in bytes, newline excluded. Default 65536. */
+  maxFrameBytes?: number;
+  /** Close a connection that has sent no frame for this long, in ms; 0 never. Default 60000. */
+  idleTimeoutMs?: number;
+  /** Close a connection whose first frame has not arrived this long after connecting, in ms; 0 never. Default 10000. */
+  helloTimeoutMs?: number;
+  /** Drop a connection whose unsent responses exceed this many bytes. Default 1048576 (1 MiB). */
+  maxOutputBytes?: number;
+  /** After the device ends a connection, how long the peer has to close its side before the socket is destroyed, in ms. Default 2000. */
+  closeGraceMs?: number;
+  /** Log for connects, disconnects and errors. Default: none. */
+  log?: RateLimitedLog;
+}
+
+interface QueuedFrame {
+  decoded: DecodedLine;
+  /** Arrival time, ns since the Unix epoch (the response's time_received). */
+  receivedNs: number;
+}
+
+type SessionState = 'open' | 'closing' | 'closed';
+
+export class DeviceSession implements RuntimeConnection, ConnectionContext {
+  readonly id: number;
+  readonly secure: boolean;
+  /** "address:port" of the peer. */
+  readonly remote: string;
+  /** Resolves when the socket has closed and the device has let go of the connection. */
+  readonly closed: Promise<void>;
+  private state: SessionState = 'open';
+  private readonly decoder: LineDecoder;
+  private readonly queue: QueuedFrame[] = [];
+  private readonly output: SessionOutput;
+  /** Events raised while a request is being handled; they follow its response. */
+  private deferred: string[] | undefined;
+  private pumping = false;
+  private greeted = false;
+  private peerEnded = false;
+  private endAfterFlush = false;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private readonly idleTimeoutMs: number;
+  private readonly helloTimeoutMs: number;
+  private readonly closeGraceMs: number;
+  private readonly log: RateLimitedLog;
+  private readonly context: ActionContext;
+  private resolveClosed: () => void = () => {};
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly runtime: DeviceRuntime,
+    options: SessionOptions = {},
+  ) {
+    this.id = runtime.nextConnectionId();
+    this.secure = 'encrypted' in socket && socket.encrypted === true;
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    this.log = options.log ?? new RateLimitedLog(silentLog);
+    this.context = { runtime, connection: this };
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.output = new SessionOutput(socket, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (unsent) =>
+      this.log.limited(
+        'slow-consumer',
+        `client ${this.remote} (#${this.id}): ${ErrorCode.SLOW_CONSUMER}: ${unsent} bytes of responses unread; dropping the connection`,
+      ),
+    );
+
+    socket.setNoDelay(true);
+    socket.on('data', this.socketOnData);
+    socket.on('end', this.socketOnEnd);
+    socket.on('error', this.socketOnError);
+    socket.on('close', this.socketOnClose);
+    runtime.attach(this);
+    if (this.helloTimeoutMs > 0) this.silenceTimer = setTimeout(this.onSilence, this.helloTimeoutMs);
+    this.log.limited('connect', `client ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
+  }
+
+  /** Pushes an event from a watch to this connection. */
+  deliverPinChange(event: PinChangeEvent): void {
+    this.emitEvent(encodeFrame(event));
+  }
+
+  /** Ends the connection from the device side, with a `closing` event saying why. */
+  closeByDevice(code: ErrorCodeValue, message: string): void {
+    if (this.state !== 'open') return;
+    this.output.queue(encodeFrame({ event: 'closing', code, error: message }));
+    this.output.flush();
+    this.beginClose();
+  }
+
+  /** Destroys the socket at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private readonly socketOnData = (chunk: Buffer): void => {
+    if (this.state !== 'open') return;
+    const receivedNs = Date.now() * 1e6;
+    const lines = this.decoder.push(chunk);
+    if (lines.length === 0) return;
+    this.heardFromPeer();
+    for (const decoded of lines) this.queue.push({ decoded, receivedNs });
+    void this.pump();
+  };
+
+  private readonly socketOnEnd = (): void => {
+    // The peer will send nothing more; answer what it already sent, then close.
+    this.peerEnded = true;
+    if (!this.pumping) this.beginClose();
+  };
+
+  private readonly socketOnError = (err: NodeJS.ErrnoException): void => {
+    this.log.limited('connection-error', `client ${this.remote} (#${this.id}): ${err.code ?? err.message}`);
+  };
+
+  private readonly socketOnClose = (): void => {
+    this.state = 'closed';
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.graceTimer);
+    this.queue.length = 0;
+    this.output.release();
+    this.runtime.detach(this);
+    this.log.limited('disconnect', `client ${this.remote} disconnected (#${this.id})`);
+    this.resolveClosed();
+  };
+
+  private readonly onSilence = (): void => {
+    if (this.state !== 'open') return;
+    const gate = this.runtime.sleepGate();
+    if (gate) {
+      // The device was asleep, not the peer: count again from waking.
+      void gate.then(() => this.restartSilenceTimer(this.greeted ? this.idleTimeoutMs : this.helloTimeoutMs));
+      return;
+    }
+    const message = this.greeted
+      ? `no frame for ${this.idleTimeoutMs} ms; closing the connection (send ping to keep it open)`
+      : `no request within ${this.helloTimeoutMs} ms of connecting; closing the connection`;
+    this.log.limited('idle', `client ${this.remote} (#${this.id}): ${message}`);
+    this.closeByDevice(ErrorCode.IDLE_TIMEOUT, message);
+  };
+
+  private heardFromPeer(): void {
+    if (this.greeted) {
+      this.silenceTimer?.refresh();
+      return;
+    }
+    this.greeted = true;
+    this.restartSilenceTimer(this.idleTimeoutMs);
+  }
+
+  private restartSilenceTimer(ms: number): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = ms > 0 && this.state === 'open' ? setTimeout(this.onSilence, ms) : undefined;
+  }
+
+  /** Handles queued frames in order; only one pump runs at a time. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.state === 'open' && !this.endAfterFlush) {
+        const next = this.queue.shift();
+        if (next === undefined) break;
+        const gate = this.runtime.sleepGate();
+        if (gate) {
+          this.queue.unshift(next);
+          await this.waitFor(gate);
+          continue;
+        }
+        const pending = this.handle(next);
+        if (pending) await this.waitFor(pending);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.output.flush();
+    if (this.endAfterFlush || this.peerEnded) this.beginClose();
+  }
+
+  /** Waits for the device (sleep, file I/O); reading pauses meanwhile so the queue stays short. */
+  private async waitFor(pending: Promise<void>): Promise<void> {
+    this.output.flush();
+    this.output.setBusy(true);
+    try {
+      await pending;
+    } finally {
+      if (this.state === 'open') this.output.setBusy(false);
+    }
+  }
+
+  /** One frame; returns a promise only when its handler is asynchronous. */
+  private handle({ decoded, receivedNs }: QueuedFrame): Promise<void> | undefined {
+    if (decoded.error) {
+      // Oversized or not UTF-8: the stream can no longer be trusted to be in step.
+      this.output.queue(encodeFrame(errorResponse(null, decoded.error)));
+      this.log.limited('bad-frame', `client ${this.remote} (#${this.id}): ${decoded.error.code}; closing`);
+      this.endAfterFlush = true;
+      return undefined;
+    }
+    let frame: Record<string, unknown>;
+    try {
+      frame = parseFrame(decoded.line);
+    } catch (err) {
+      this.output.queue(encodeFrame(errorResponse(null, err)));
+      return undefined;
+    }
+    const kind = messageKind(frame);
+    // Responses to requests the device did not send, and events, need no answer.
+    if (kind === 'response' || kind === 'event') return undefined;
+    let request: ValidRequest;
+    try {
+      request = validateRequest(frame);
+    } catch (err) {
+      this.output.queue(encodeFrame(errorResponse(frame, err)));
+      return undefined;
+    }
+    this.deferred = [];
+    let result: object | Promise<object>;
+    try {
+      result = runAction(request, this.context);
+    } catch (err) {
+      this.answer(this.failure(frame, err));
+      return undefined;
+    }
+    if (!(result instanceof Promise)) {
+      this.answer(successResponse(frame, result, receivedNs));
+      return undefined;
+    }
+    return result.then(
+      (fields) => this.answer(successResponse(frame, fields, receivedNs)),
+      (err: unknown) => this.answer(this.failure(frame, err)),
+    );
+  }
+
+  private failure(frame: Record<string, unknown>, err: unknown): Record<string, unknown> {
+    const coded = toPicolinkError(err);
+    if (coded.code === ErrorCode.INTERNAL) this.log.limited('internal', `client ${this.remote} (#${this.id}): ${coded.message}`);
+    return errorResponse(frame, coded);
+  }
+
+  /** Queues a response, then the events its request caused. */
+  private answer(response: Record<string, unknown>): void {
+    this.output.queue(encodeFrame(response));
+    const events = this.deferred ?? [];
+    this.deferred = undefined;
+    for (const event of events) this.output.queue(event);
+  }
+
+  private emitEvent(text: string): void {
+    if (this.state !== 'open') return;
+    if (this.deferred) this.deferred.push(text);
+    else if (this.pumping) this.output.queue(text);
+    else this.output.write(text);
+  }
+
+  private beginClose(): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    clearTimeout(this.silenceTimer);
+    this.queue.length = 0;
+    this.socket.end();
+    // Keep reading so the peer's FIN is seen; anything else it sends is ignored now.
+    this.output.release();
+    this.graceTimer = setTimeout(() => this.socket.destroy(), this.closeGraceMs);
+    this.graceTimer.unref();
+  }
+}

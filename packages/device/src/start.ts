@@ -1,0 +1,123 @@
+/**
+ * `startDevice`: a complete device in one call — runtime, TCP or TLS listener, telemetry —
+ * for the CLI, the demo, benchmarks and tests.
+ */
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { DEFAULT_DEVICE_PORT } from '@picolink/protocol';
+import type { GpioBackend } from './gpio/backend.js';
+import { SimulatedBackend } from './gpio/simulated.js';
+import { DirectoryFirmwareStore } from './firmware/directory-store.js';
+import type { FirmwareStore } from './firmware/store.js';
+import { DeviceRuntime } from './runtime.js';
+import type { DeviceRuntimeOptions } from './runtime.js';
+import { serveDevice } from './server.js';
+import type { ServeDeviceOptions } from './server.js';
+import { DEFAULT_HELLO_TIMEOUT_MS } from './session.js';
+import { TelemetrySender } from './telemetry/sender.js';
+import type { TelemetryOptions } from './telemetry/sender.js';
+
+export interface DeviceOptions<B extends GpioBackend = GpioBackend>
+  extends Omit<DeviceRuntimeOptions, 'backend' | 'firmware'>,
+    Omit<ServeDeviceOptions, 'listener' | 'runtime' | 'signal'> {
+  /** Address to listen on. Default "127.0.0.1" (this machine only; "0.0.0.0" for the network). */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 12345. */
+  port?: number;
+  /** Serve TLS with this certificate and key (PEM). Default: plain TCP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Hardware backend. Default: a new SimulatedBackend. */
+  backend?: B;
+  /** Firmware file store for `update`. Default: files in `filesDir`, else in memory. */
+  firmware?: FirmwareStore;
+  /** Keep firmware files in this directory (real files; `.new`, `.bak`, update marker). */
+  filesDir?: string;
+  /** Send UDP telemetry. Default: none. */
+  telemetry?: TelemetryOptions;
+  /** Aborting it closes the device, as close() does. */
+  signal?: AbortSignal;
+}
+
+export interface RunningDevice<B extends GpioBackend = GpioBackend> {
+  /** Where to reach it: "tcp://HOST:PORT" or "tls://HOST:PORT". */
+  url: string;
+  host: string;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  runtime: DeviceRuntime;
+  backend: B;
+  /** The telemetry sender, when telemetry was configured. */
+  telemetry?: TelemetrySender;
+  /** Stops listening, closes every connection and the telemetry socket, clears all timers. */
+  close(): Promise<void>;
+}
+
+/** Starts a device and listens; resolves once it accepts connections. */
+export async function startDevice<B extends GpioBackend = SimulatedBackend>(options: DeviceOptions<B> = {}): Promise<RunningDevice<B>> {
+  const backend = options.backend ?? (new SimulatedBackend() as GpioBackend as B);
+  const firmware = options.firmware ?? (options.filesDir !== undefined ? new DirectoryFirmwareStore(options.filesDir) : undefined);
+  const runtime = new DeviceRuntime({ ...options, backend, ...(firmware ? { firmware } : {}) });
+  await runtime.start();
+
+  const listener: Server = options.tls
+    ? createTlsServer({
+        cert: options.tls.cert,
+        key: options.tls.key,
+        allowHalfOpen: true,
+        handshakeTimeout: options.helloTimeoutMs || DEFAULT_HELLO_TIMEOUT_MS,
+      })
+    : createTcpServer({ allowHalfOpen: true });
+  try {
+    await listen(listener, options.port ?? DEFAULT_DEVICE_PORT, options.host ?? '127.0.0.1');
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const address = listener.address() as AddressInfo;
+  const host = address.address;
+
+  const shutdown = new AbortController();
+  const serving = serveDevice({ ...options, listener, runtime, signal: shutdown.signal });
+  let telemetry: TelemetrySender | undefined;
+  try {
+    if (options.telemetry) {
+      telemetry = new TelemetrySender(runtime, { ...(options.log ? { log: options.log } : {}), ...options.telemetry });
+      telemetry.start();
+    }
+  } catch (err) {
+    shutdown.abort();
+    await serving;
+    await runtime.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shutdown.abort();
+      await serving;
+      await telemetry?.close();
+      await runtime.close();
+    })();
+    return closing;
+  };
+  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  if (options.signal?.aborted) await close();
+
+  const scheme = options.tls ? 'tls' : 'tcp';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const device: RunningDevice<B> = { url: `${scheme}://${urlHost}:${address.port}`, host, port: address.port, runtime, backend, close };
+  if (telemetry) device.telemetry = telemetry;
+  return device;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
