@@ -2,11 +2,20 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { startDevice, SimulatedBackend } from '@picolink/device';
+import { LineDecoder } from '@picolink/protocol';
 
 const kind = process.argv[2];
 
-function echoOnData(this: Socket, chunk: Buffer): void {
-  this.write(chunk);
+/** The reference: a minimal line-echo server, as in the tutorials (read a line, send it back). */
+function serveEcho(socket: Socket): void {
+  const decoder = new LineDecoder();
+  socket.setNoDelay(true);
+  socket.on('data', function echoOnData(chunk: Buffer) {
+    let out = '';
+    for (const decoded of decoder.push(chunk)) if (decoded.line !== undefined) out += decoded.line + '\n';
+    if (out.length > 0) socket.write(out);
+  });
+  socket.on('error', () => socket.destroy());
 }
 
 async function main(): Promise<void> {
@@ -17,11 +26,7 @@ async function main(): Promise<void> {
     port = device.port;
     stop = () => device.close();
   } else {
-    const server = createServer((socket) => {
-      socket.setNoDelay(true);
-      socket.on('data', echoOnData);
-      socket.on('error', () => socket.destroy());
-    });
+    const server = createServer(serveEcho);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     stop = () => new Promise((resolve) => server.close(() => resolve()));

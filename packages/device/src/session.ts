@@ -17,7 +17,7 @@ import {
   LineDecoder,
   messageKind,
   parseFrame,
-  successResponse,
+  encodeSuccessResponse,
   toPicolinkError,
   validateRequest,
 } from '@picolink/protocol';
@@ -261,25 +261,26 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       this.answer(this.failure(frame, err));
       return undefined;
     }
+    const line = decoded.line;
     if (!(result instanceof Promise)) {
-      this.answer(successResponse(frame, result, receivedNs));
+      this.answer(encodeSuccessResponse(line, frame, result, receivedNs));
       return undefined;
     }
     return result.then(
-      (fields) => this.answer(successResponse(frame, fields, receivedNs)),
+      (fields) => this.answer(encodeSuccessResponse(line, frame, fields, receivedNs)),
       (err: unknown) => this.answer(this.failure(frame, err)),
     );
   }
 
-  private failure(frame: Record<string, unknown>, err: unknown): Record<string, unknown> {
+  private failure(frame: Record<string, unknown>, err: unknown): string {
     const coded = toPicolinkError(err);
     if (coded.code === ErrorCode.INTERNAL) this.log.limited('internal', `client ${this.remote} (#${this.id}): ${coded.message}`);
-    return errorResponse(frame, coded);
+    return encodeFrame(errorResponse(frame, coded));
   }
 
-  /** Queues a response, then the events its request caused. */
-  private answer(response: Record<string, unknown>): void {
-    this.output.queue(encodeFrame(response));
+  /** Queues a response frame, then the events its request caused. */
+  private answer(response: string): void {
+    this.output.queue(response);
     const events = this.deferred ?? [];
     this.deferred = undefined;
     for (const event of events) this.output.queue(event);

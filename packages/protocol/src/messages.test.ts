@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { echoedFields, errorResponse, messageKind, successResponse, toPicolinkError } from './messages.js';
+import { echoedFields, encodeSuccessResponse, errorResponse, messageKind, successResponse, toPicolinkError } from './messages.js';
 import { ErrorCode, exceptionNameFor, isErrorCode, PicolinkError } from './errors.js';
 import { encodeFrame, LineDecoder, parseFrame } from './framing.js';
 import { validateRequest } from './request.js';
@@ -81,4 +81,28 @@ test('a request travels through framing, validation and a response', () => {
   assert.equal(back.id, 1);
   assert.equal(back.lease_ms, 500);
   assert.ok(encodeFrame(response).length < DEFAULT_MAX_FRAME_BYTES);
+});
+
+test('encodeSuccessResponse splices into the request line and parses like successResponse', () => {
+  const cases: [string, object][] = [
+    ['{"id":1,"action":"ping"}', {}],
+    ['{ "action" : "read_pin", "pin": "2" }  ', { value: 1 }],
+    ['{"action":"setup_pin","pin":2,"mode":"output","value":0}', { value: 0 }],
+    ['{"action":"update","files":{"b.py":"x","a.py":"y"}}', { updated: ['a.py', 'b.py'], delay_ms: 1000 }],
+    ['{"action":"get_info","time_sent":5}', { info: { mem_free: 1, board: 'pico "w"' } }],
+  ];
+  for (const [line, results] of cases) {
+    const request = JSON.parse(line) as Record<string, unknown>;
+    const frame = encodeSuccessResponse(line, request, results, 1_700_000_000_000_000_000);
+    assert.ok(frame.endsWith('}\n'), frame);
+    assert.equal(frame.indexOf('\n'), frame.length - 1, 'one line');
+    assert.deepEqual(JSON.parse(frame), successResponse(request, results, 1_700_000_000_000_000_000), line);
+  }
+});
+
+test('encodeSuccessResponse keeps each key once when a result shares a request field name', () => {
+  const line = '{"action":"setup_pin","pin":2,"mode":"output","value":"1"}';
+  const frame = encodeSuccessResponse(line, JSON.parse(line) as Record<string, unknown>, { value: 1 }, 7);
+  assert.equal(frame.match(/"value"/g)?.length, 1);
+  assert.equal((JSON.parse(frame) as { value: number }).value, 1);
 });

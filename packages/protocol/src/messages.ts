@@ -33,6 +33,34 @@ export function successResponse(request: Record<string, unknown>, results: objec
 }
 
 /**
+ * A success response as a frame, built from the request's own line when it can be: the
+ * added fields are spliced in before its closing brace, so the echo is the request as
+ * sent and is neither parsed into a new object nor serialised again. Falls back to
+ * {@link successResponse} when a result field has the name of a request field, and for
+ * `update`, whose echo differs from the request. Either way the frame parses to the same
+ * object.
+ *
+ * @param line the request frame's text, as decoded from the wire
+ * @param request the same frame, parsed
+ */
+export function encodeSuccessResponse(line: string, request: Record<string, unknown>, results: object, timeReceivedNs: number): string {
+  const close = line.lastIndexOf('}');
+  let spliceable = close > 0 && request.action !== 'update' && !('ok' in request) && !('time_received' in request);
+  if (spliceable) {
+    for (const key in results) {
+      if (key in request) {
+        spliceable = false;
+        break;
+      }
+    }
+  }
+  if (!spliceable) return JSON.stringify(successResponse(request, results, timeReceivedNs)) + '\n';
+  const extra = JSON.stringify(results);
+  const tail = extra.length > 2 ? `,${extra.slice(1, -1)}` : '';
+  return `${line.slice(0, close)},"ok":true,"time_received":${timeReceivedNs}${tail}}\n`;
+}
+
+/**
  * The request fields a response repeats. An `update` request's `files` object is echoed
  * as the sorted list of its names, so a response to a large update stays small
  * (docs/protocol.md#action-update).
