@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { parseTelemetry } from '@picolink/protocol';
 import { once } from 'node:events';
 import { CLI_MAIN, runPicolink, startDeviceProcess } from './cli-process.js';
 import type { BackgroundDevice } from './cli-process.js';
@@ -208,4 +211,23 @@ test('demo (npm start) starts a simulated Pico W and says how to talk to it', as
   }
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0);
+});
+
+test('device --telemetry sends signed UDP datagrams to the given address', async () => {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const port = socket.address().port;
+  const key = 'lab-key';
+  const telemetryDevice = await startDeviceProcess(['--id', 'tele-1', '--telemetry', `127.0.0.1:${port}`, '--telemetry-interval', '50', '--telemetry-key', key]);
+  try {
+    const [message] = (await once(socket, 'message')) as [Buffer];
+    const sign = (text: string): string => createHmac('sha256', key).update(text).digest('hex');
+    const parsed = parseTelemetry(message.toString('utf8'), (device, text) => (device === 'tele-1' ? sign(text) : undefined));
+    assert.equal(parsed.authenticated, true);
+    assert.equal(parsed.message.device, 'tele-1');
+    assert.equal(typeof parsed.message.readings.temp_c, 'number');
+  } finally {
+    await telemetryDevice.stop();
+    socket.close();
+  }
 });
