@@ -42,6 +42,13 @@ export const ErrorCode = {
   // Telemetry (docs/protocol.md#telemetry)
   TELEMETRY_MALFORMED: 'PL_ERR_TELEMETRY_MALFORMED',
   TELEMETRY_BAD_MAC: 'PL_ERR_TELEMETRY_BAD_MAC',
+  // Hub (docs/protocol.md#dial-home)
+  UNAUTHORIZED: 'PL_ERR_UNAUTHORIZED',
+  UNKNOWN_DEVICE: 'PL_ERR_UNKNOWN_DEVICE',
+  DEVICE_OFFLINE: 'PL_ERR_DEVICE_OFFLINE',
+  TELEMETRY_REPLAY: 'PL_ERR_TELEMETRY_REPLAY',
+  RATE_LIMITED: 'PL_ERR_RATE_LIMITED',
+  CONFIG: 'PL_ERR_CONFIG',
   // Command line
   USAGE: 'PL_ERR_USAGE',
 } as const;
@@ -66,6 +73,7 @@ const EXCEPTION_NAMES: Partial<Record<ErrorCodeValue, string>> = {
   PL_ERR_UPDATE_HASH: 'ValueError',
   PL_ERR_UPDATE_FILE: 'OSError',
   PL_ERR_TIMEOUT: 'TimeoutError',
+  PL_ERR_UNAUTHORIZED: 'PermissionError',
 };
 
 /** The Python exception class name reported for a code (`RuntimeError` by default). */

@@ -1,0 +1,29 @@
+/**
+ * The hub's in-process event bus: what the gateway, telemetry ingest and API publish,
+ * and what live streams (WebSocket) and state keeping subscribe to.
+ */
+import { EventEmitter } from 'node:events';
+import type { HubEventRecord, TelemetryRow } from './store/store.js';
+
+export interface DeviceStatusChange {
+  deviceId: string;
+  online: boolean;
+  time: number;
+}
+
+export interface HubBusEvents {
+  /** Telemetry rows as they are accepted (before or while they are stored). */
+  telemetry: [rows: readonly TelemetryRow[]];
+  /** Device and hub events (pin changes, online/offline, state re-applied, rejections). */
+  event: [event: HubEventRecord];
+  /** A device came online or went offline. */
+  status: [change: DeviceStatusChange];
+}
+
+export class HubBus extends EventEmitter<HubBusEvents> {
+  constructor() {
+    super();
+    // One listener per live stream; a busy dashboard has many.
+    this.setMaxListeners(0);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The hub's configuration (`picolink hub --config picolink.json`): every key optional,
+ * defaults below, one coded error (PL_ERR_CONFIG) naming the bad key.
+ */
+import { readFile } from 'node:fs/promises';
+import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_GATEWAY_PORT = 12400;
+export const DEFAULT_TELEMETRY_PORT = 12401;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+export interface ConfiguredDevice {
+  /** Device id, as the device says in its hello and telemetry. */
+  id: string;
+  /** Secret the device presents in its hello (dial-home). Absent: no token required. */
+  token?: string;
+  /** HMAC key for its telemetry (hex of 32+ digits, else UTF-8). Absent: unsigned telemetry accepted. */
+  telemetryKey?: string;
+  /** A device in server mode: the hub connects out to this URL (tcp://host:port or tls://host:port). */
+  address?: string;
+  /** TLS fingerprint to pin for `address`. */
+  fingerprint?: string;
+  /** Settings sent to the device in the welcome (dial-home). */
+  config?: Record<string, unknown>;
+}
+
+export interface HubConfig {
+  /** Directory for the SQLite file and the API token. Default "./picolink-data". */
+  dataDir: string;
+  http: {
+    /** Default "127.0.0.1". */
+    host: string;
+    /** Default 8080; 0 picks a free port. */
+    port: number;
+    /** Require a bearer token. Default true; false is refused unless `host` is a loopback address. */
+    auth: boolean;
+  };
+  gateway: {
+    /** Default "0.0.0.0". */
+    host: string;
+    /** Dial-home port. Default 12400; 0 picks a free port. */
+    port: number;
+    /** PEM files; when set, devices connect with TLS. */
+    tls?: { cert: string; key: string };
+    /** Ping interval when nothing was heard; 3 intervals of silence close a link. Default 15000. */
+    heartbeatMs: number;
+    /** Accept hellos from ids not listed in `devices`. Default false. */
+    acceptUnknownDevices: boolean;
+  };
+  telemetry: {
+    /** Default "0.0.0.0". */
+    host: string;
+    /** UDP port. Default 12401; 0 picks a free port. */
+    port: number;
+    /** Datagrams per second accepted from one device before the excess is dropped. Default 2000. */
+    maxPerDevicePerSecond: number;
+  };
+  /** Delete telemetry, events and audit records older than this many days. Default 30; 0 keeps everything. */
+  retentionDays: number;
+  devices: ConfiguredDevice[];
+}
+
+export function defaultConfig(): HubConfig {
+  return {
+    dataDir: './picolink-data',
+    http: { host: '127.0.0.1', port: DEFAULT_HTTP_PORT, auth: true },
+    gateway: { host: '0.0.0.0', port: DEFAULT_GATEWAY_PORT, heartbeatMs: DEFAULT_HEARTBEAT_MS, acceptUnknownDevices: false },
+    telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000 },
+    retentionDays: 30,
+    devices: [],
+  };
+}
+
+function fail(key: string, expected: string): never {
+  throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: "${key}" must be ${expected}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string, fallback: string): string {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) fail(`${path}${key}`, 'a non-empty string');
+  return value;
+}
+
+function optionalStr(obj: Record<string, unknown>, key: string, path: string): string | undefined {
+  return obj[key] === undefined ? undefined : str(obj, key, path, '');
+}
+
+function int(obj: Record<string, unknown>, key: string, path: string, fallback: number, min: number, max: number): number {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(`${path}${key}`, `a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function bool(obj: Record<string, unknown>, key: string, path: string, fallback: boolean): boolean {
+  const value = obj[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(`${path}${key}`, 'true or false');
+  return value;
+}
+
+function section(obj: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = obj[key];
+  if (value === undefined) return {};
+  if (!isObject(value)) fail(key, 'an object');
+  return value;
+}
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices'],
+  'http.': ['host', 'port', 'auth'],
+  'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
+  'telemetry.': ['host', 'port', 'maxPerDevicePerSecond'],
+  'devices[].': ['id', 'token', 'telemetryKey', 'address', 'fingerprint', 'config'],
+};
+
+function rejectUnknown(obj: Record<string, unknown>, path: string): void {
+  const known = KNOWN_KEYS[path.replace(/\[\d+\]/, '[]')] ?? [];
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: unknown key "${path}${key}"; known keys: ${known.join(', ')}`);
+  }
+}
+
+function parseDevice(value: unknown, index: number): ConfiguredDevice {
+  const path = `devices[${index}].`;
+  if (!isObject(value)) fail(`devices[${index}]`, 'an object');
+  rejectUnknown(value, path);
+  const id = str(value, 'id', path, '');
+  if (!DEVICE_ID_PATTERN.test(id)) fail(`${path}id`, 'an id of 1-64 letters, digits, "_", "-", "."');
+  const device: ConfiguredDevice = { id };
+  const token = optionalStr(value, 'token', path);
+  if (token !== undefined) device.token = token;
+  const telemetryKey = optionalStr(value, 'telemetryKey', path);
+  if (telemetryKey !== undefined) device.telemetryKey = telemetryKey;
+  const address = optionalStr(value, 'address', path);
+  if (address !== undefined) {
+    if (!/^(tcp|tls):\/\/.+:\d+$/.test(address)) fail(`${path}address`, 'a URL like tcp://192.168.4.20:12345 or tls://pico.local:12345');
+    device.address = address;
+  }
+  const fingerprint = optionalStr(value, 'fingerprint', path);
+  if (fingerprint !== undefined) device.fingerprint = fingerprint;
+  if (value.config !== undefined) {
+    if (!isObject(value.config)) fail(`${path}config`, 'an object');
+    device.config = value.config;
+  }
+  return device;
+}
+
+/** Validates a parsed configuration object, filling in defaults. */
+export function parseConfig(raw: unknown): HubConfig {
+  const defaults = defaultConfig();
+  if (raw === undefined) return defaults;
+  if (!isObject(raw)) fail('(top level)', 'a JSON object');
+  rejectUnknown(raw, '');
+  const http = section(raw, 'http');
+  rejectUnknown(http, 'http.');
+  const gateway = section(raw, 'gateway');
+  rejectUnknown(gateway, 'gateway.');
+  const telemetry = section(raw, 'telemetry');
+  rejectUnknown(telemetry, 'telemetry.');
+  const config: HubConfig = {
+    dataDir: str(raw, 'dataDir', '', defaults.dataDir),
+    http: {
+      host: str(http, 'host', 'http.', defaults.http.host),
+      port: int(http, 'port', 'http.', defaults.http.port, 0, 65535),
+      auth: bool(http, 'auth', 'http.', defaults.http.auth),
+    },
+    gateway: {
+      host: str(gateway, 'host', 'gateway.', defaults.gateway.host),
+      port: int(gateway, 'port', 'gateway.', defaults.gateway.port, 0, 65535),
+      heartbeatMs: int(gateway, 'heartbeatMs', 'gateway.', defaults.gateway.heartbeatMs, 100, 3_600_000),
+      acceptUnknownDevices: bool(gateway, 'acceptUnknownDevices', 'gateway.', defaults.gateway.acceptUnknownDevices),
+    },
+    telemetry: {
+      host: str(telemetry, 'host', 'telemetry.', defaults.telemetry.host),
+      port: int(telemetry, 'port', 'telemetry.', defaults.telemetry.port, 0, 65535),
+      maxPerDevicePerSecond: int(telemetry, 'maxPerDevicePerSecond', 'telemetry.', defaults.telemetry.maxPerDevicePerSecond, 1, 10_000_000),
+    },
+    retentionDays: int(raw, 'retentionDays', '', defaults.retentionDays, 0, 36_500),
+    devices: [],
+  };
+  if (gateway.tls !== undefined) {
+    if (!isObject(gateway.tls)) fail('gateway.tls', 'an object with "cert" and "key" file names');
+    config.gateway.tls = { cert: str(gateway.tls, 'cert', 'gateway.tls.', ''), key: str(gateway.tls, 'key', 'gateway.tls.', '') };
+  }
+  if (raw.devices !== undefined) {
+    if (!Array.isArray(raw.devices)) fail('devices', 'a list of devices');
+    config.devices = raw.devices.map(parseDevice);
+    const seen = new Set<string>();
+    for (const device of config.devices) {
+      if (seen.has(device.id)) throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: device id "${device.id}" is listed twice`);
+      seen.add(device.id);
+    }
+  }
+  return config;
+}
+
+/** Reads and validates a configuration file. */
+export async function loadConfig(path: string): Promise<HubConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new PicolinkError(ErrorCode.CONFIG, `cannot read hub configuration ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new PicolinkError(ErrorCode.CONFIG, `hub configuration ${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseConfig(raw);
+}
+
+/** True for 127.0.0.0/8, ::1 and "localhost": auth may be turned off only there. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
