@@ -1,0 +1,404 @@
+/**
+ * The embedded HubStore: one SQLite file through better-sqlite3, in WAL mode so the API
+ * can read while ingest writes. Every statement is prepared once. better-sqlite3 is
+ * synchronous, so each call runs to completion on the event loop; the async signatures
+ * are the interface's (a network database needs them). Large deletes are split into
+ * chunks with a yield in between so retention never stalls telemetry ingest.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { migrate } from './sqlite-schema.js';
+import { SqliteTelemetry } from './sqlite-telemetry.js';
+import type {
+  AuditRecord,
+  DeviceMode,
+  DeviceRecord,
+  DeviceUpsert,
+  HubEventRecord,
+  HubStore,
+  OutputState,
+  RetentionResult,
+  SessionRecord,
+  TelemetryBucket,
+  TelemetryQuery,
+  TelemetryRow,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; its directory is created when missing. ":memory:" for a throwaway store. */
+  path: string;
+  /** SQLite page cache, in KiB. Default 16384 (16 MiB). */
+  cacheKiB?: number;
+  /** How long a statement waits for another process's lock, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Rows deleted per transaction by applyRetention before yielding to the event loop. Default 20000. */
+  retentionChunk?: number;
+}
+
+/** Default and largest `limit` for event, audit and session listings. */
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 100_000;
+
+type Params = Record<string, string | number | null>;
+
+interface DeviceRow {
+  id: string;
+  mode: string;
+  address: string | null;
+  firmware: string | null;
+  info: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+interface SessionRow {
+  id: number;
+  device_id: string;
+  mode: string;
+  address: string | null;
+  opened_at: number;
+  closed_at: number | null;
+  close_reason: string | null;
+}
+
+interface EventRow {
+  id: number;
+  device_id: string;
+  type: string;
+  time: number;
+  device_time: number | null;
+  data: string;
+}
+
+interface AuditRow {
+  id: number;
+  time: number;
+  actor: string;
+  device_id: string;
+  action: string;
+  request: string;
+  result: string;
+  response: string | null;
+}
+
+interface OutputRow {
+  device_id: string;
+  pin: string;
+  setup: string | null;
+  value: number | null;
+  lease_until: number | null;
+  lease_value: number | null;
+  lease_write: number | null;
+  updated_at: number;
+}
+
+/** A list limit: a whole number 1..MAX_LIST_LIMIT, or the default when absent. */
+export function checkLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) {
+    throw new PicolinkError(ErrorCode.OUT_OF_RANGE, `limit must be a whole number from 1 to ${max}, not ${String(limit)}`);
+  }
+  return limit;
+}
+
+function jsonOrNull(value: Record<string, unknown> | null | undefined): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function parseJson(text: string | null): Record<string, unknown> | null {
+  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+}
+
+function level(value: number | null): 0 | 1 | null {
+  return value === null ? null : value === 0 ? 0 : 1;
+}
+
+function toDevice(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    mode: row.mode as DeviceMode,
+    address: row.address,
+    firmware: row.firmware,
+    info: parseJson(row.info),
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+  };
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    mode: row.mode as DeviceMode,
+    address: row.address,
+    openedAt: row.opened_at,
+    closedAt: row.closed_at,
+    closeReason: row.close_reason,
+  };
+}
+
+function toEvent(row: EventRow): HubEventRecord {
+  return { id: row.id, deviceId: row.device_id, type: row.type, time: row.time, deviceTime: row.device_time, data: parseJson(row.data) ?? {} };
+}
+
+function toAudit(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    time: row.time,
+    actor: row.actor,
+    deviceId: row.device_id,
+    action: row.action,
+    request: parseJson(row.request) ?? {},
+    result: row.result,
+    response: parseJson(row.response),
+  };
+}
+
+function toOutput(row: OutputRow): OutputState {
+  return {
+    deviceId: row.device_id,
+    pin: /^\d+$/.test(row.pin) ? Number(row.pin) : 'LED',
+    setup: parseJson(row.setup),
+    value: level(row.value),
+    leaseUntil: row.lease_until,
+    leaseValue: level(row.lease_value),
+    leaseWrite: level(row.lease_write),
+    updatedAt: row.updated_at,
+  };
+}
+
+/** A WHERE clause from optional filters, and its named parameters. */
+function filters(query: { deviceId?: string; type?: string; from?: number; to?: number }): { where: string; params: Params } {
+  const clauses: string[] = [];
+  const params: Params = {};
+  if (query.deviceId !== undefined) {
+    clauses.push('device_id = @deviceId');
+    params.deviceId = query.deviceId;
+  }
+  if (query.type !== undefined) {
+    clauses.push('type = @type');
+    params.type = query.type;
+  }
+  if (query.from !== undefined) {
+    clauses.push('time >= @from');
+    params.from = query.from;
+  }
+  if (query.to !== undefined) {
+    clauses.push('time < @to');
+    params.to = query.to;
+  }
+  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
+}
+
+export class SqliteStore implements HubStore {
+  private readonly statements = new Map<string, Statement>();
+  private readonly telemetry: SqliteTelemetry;
+  private readonly retentionChunk: number;
+  private closed = false;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: SqliteStoreOptions,
+  ) {
+    this.telemetry = new SqliteTelemetry(db);
+    this.retentionChunk = options.retentionChunk ?? 20_000;
+  }
+
+  /** The SQLite file (":memory:" for a throwaway store). */
+  get path(): string {
+    return this.db.name;
+  }
+
+  /** A prepared statement, prepared on first use. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  async upsertDevice(device: DeviceUpsert): Promise<void> {
+    // Absent fields keep their stored value: each optional column has a "given" flag.
+    this.sql(
+      `INSERT INTO devices (id, mode, address, firmware, info, first_seen, last_seen)
+       VALUES (@id, @mode, @address, @firmware, @info, @seenAt, @seenAt)
+       ON CONFLICT (id) DO UPDATE SET
+         mode = excluded.mode,
+         address = CASE WHEN @hasAddress THEN excluded.address ELSE address END,
+         firmware = CASE WHEN @hasFirmware THEN excluded.firmware ELSE firmware END,
+         info = CASE WHEN @hasInfo THEN excluded.info ELSE info END,
+         first_seen = min(first_seen, excluded.first_seen),
+         last_seen = max(last_seen, excluded.last_seen)`,
+    ).run({
+      id: device.id,
+      mode: device.mode,
+      address: device.address ?? null,
+      firmware: device.firmware ?? null,
+      info: jsonOrNull(device.info),
+      seenAt: device.seenAt,
+      hasAddress: device.address === undefined ? 0 : 1,
+      hasFirmware: device.firmware === undefined ? 0 : 1,
+      hasInfo: device.info === undefined ? 0 : 1,
+    });
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | undefined> {
+    const row = this.sql('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+    return row ? toDevice(row) : undefined;
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return (this.sql('SELECT * FROM devices ORDER BY id').all() as DeviceRow[]).map(toDevice);
+  }
+
+  async openSession(session: { deviceId: string; mode: DeviceMode; address: string | null; openedAt: number }): Promise<number> {
+    const result = this.sql('INSERT INTO sessions (device_id, mode, address, opened_at) VALUES (?, ?, ?, ?)').run(
+      session.deviceId,
+      session.mode,
+      session.address,
+      session.openedAt,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  async closeSession(id: number, closedAt: number, reason: string): Promise<void> {
+    // The first close wins: a session ends once.
+    this.sql('UPDATE sessions SET closed_at = ?, close_reason = ? WHERE id = ? AND closed_at IS NULL').run(closedAt, reason, id);
+  }
+
+  async listSessions(deviceId: string, limit?: number): Promise<SessionRecord[]> {
+    const rows = this.sql('SELECT * FROM sessions WHERE device_id = ? ORDER BY opened_at DESC, id DESC LIMIT ?').all(
+      deviceId,
+      checkLimit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
+    ) as SessionRow[];
+    return rows.map(toSession);
+  }
+
+  async insertTelemetry(rows: readonly TelemetryRow[]): Promise<void> {
+    this.telemetry.insert(rows);
+  }
+
+  async queryTelemetry(query: TelemetryQuery): Promise<TelemetryRow[]> {
+    return this.telemetry.query(query);
+  }
+
+  async bucketTelemetry(query: TelemetryQuery & { bucketMs: number }): Promise<TelemetryBucket[]> {
+    return this.telemetry.buckets(query);
+  }
+
+  async listMetrics(deviceId: string): Promise<string[]> {
+    return this.telemetry.metrics(deviceId);
+  }
+
+  async insertEvents(events: readonly HubEventRecord[]): Promise<void> {
+    const insert = this.sql('INSERT INTO events (device_id, type, time, device_time, data) VALUES (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const event of events) insert.run(event.deviceId, event.type, event.time, event.deviceTime ?? null, JSON.stringify(event.data));
+    })();
+  }
+
+  async listEvents(query: { deviceId?: string; type?: string; from?: number; to?: number; limit?: number }): Promise<HubEventRecord[]> {
+    const { where, params } = filters(query);
+    params.limit = checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    const rows = this.sql(`SELECT * FROM events ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  async insertAudit(record: AuditRecord): Promise<void> {
+    this.sql('INSERT INTO audit (time, actor, device_id, action, request, result, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      record.time,
+      record.actor,
+      record.deviceId,
+      record.action,
+      JSON.stringify(record.request),
+      record.result,
+      jsonOrNull(record.response),
+    );
+  }
+
+  async listAudit(query: { deviceId?: string; from?: number; to?: number; limit?: number }): Promise<AuditRecord[]> {
+    const { where, params } = filters(query);
+    params.limit = checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    const rows = this.sql(`SELECT * FROM audit ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params) as AuditRow[];
+    return rows.map(toAudit);
+  }
+
+  async saveOutputState(state: OutputState): Promise<void> {
+    this.sql(
+      `INSERT OR REPLACE INTO output_states (device_id, pin, setup, value, lease_until, lease_value, lease_write, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(state.deviceId, String(state.pin), jsonOrNull(state.setup), state.value, state.leaseUntil, state.leaseValue, state.leaseWrite, state.updatedAt);
+  }
+
+  async loadOutputStates(deviceId: string): Promise<OutputState[]> {
+    const rows = this.sql('SELECT * FROM output_states WHERE device_id = ?').all(deviceId) as OutputRow[];
+    // Numbered pins in order, then "LED".
+    return rows.map(toOutput).sort((a, b) => (a.pin === 'LED' ? 1 : b.pin === 'LED' ? -1 : a.pin - b.pin));
+  }
+
+  async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {
+    this.sql('DELETE FROM output_states WHERE device_id = ? AND pin = ?').run(deviceId, String(pin));
+  }
+
+  async applyRetention(before: number): Promise<RetentionResult> {
+    const result: RetentionResult = { telemetry: 0, events: 0, audit: 0, sessions: 0 };
+    result.telemetry = await this.telemetry.deleteBefore(before, this.retentionChunk, () => this.closed);
+    result.events = await this.deleteChunked('events', 'time < ?', before);
+    result.audit = await this.deleteChunked('audit', 'time < ?', before);
+    result.sessions = await this.deleteChunked('sessions', 'closed_at IS NOT NULL AND closed_at < ?', before);
+    return result;
+  }
+
+  /** Deletes matching rows `retentionChunk` at a time, yielding between chunks. */
+  private async deleteChunked(table: string, condition: string, before: number): Promise<number> {
+    const remove = this.sql(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?)`);
+    let total = 0;
+    for (let round = 0; round < 1_000_000 && !this.closed; round++) {
+      const { changes } = remove.run(before, this.retentionChunk);
+      total += changes;
+      if (changes < this.retentionChunk) break;
+      await yieldToEventLoop();
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+}
+
+/** Opens (creating or migrating as needed) the SQLite store at `options.path`. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const memory = options.path === ':memory:';
+  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+  let db: SqliteDatabase;
+  try {
+    db = new Database(options.path);
+  } catch (err) {
+    throw new PicolinkError(ErrorCode.CONFIG, `cannot open the hub database ${options.path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    // WAL: readers never block the writer. synchronous=NORMAL: a commit is durable once the
+    // WAL is synced at checkpoint; a power cut can lose the last commits, never corrupt.
+    if (!memory) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma(`cache_size = -${Math.max(1024, Math.floor(options.cacheKiB ?? 16_384))}`);
+    db.pragma('temp_store = MEMORY');
+    migrate(db, options.path);
+  } catch (err) {
+    db.close();
+    if (err instanceof PicolinkError) throw err;
+    throw new PicolinkError(ErrorCode.CONFIG, `cannot use the hub database ${options.path}: ${(err as Error).message}`, { cause: err });
+  }
+  return new SqliteStore(db, options);
+}
