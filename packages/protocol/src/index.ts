@@ -6,3 +6,4 @@ export * from './actions.js';
 export * from './request.js';
 export * from './messages.js';
 export * from './telemetry.js';
+export * from './hub-actions.js';

@@ -14,6 +14,8 @@ import { ACTION_NAMES } from './actions.js';
 import type { ErrorCodeValue } from './errors.js';
 import { encodeTelemetry, encodeTelemetryAck, parseTelemetry, parseTelemetryAck } from './telemetry.js';
 import type { MacLookup, TelemetryAck, TelemetryDatagram } from './telemetry.js';
+import { readWelcome, reconnectDelayMs, validateHello, welcomeResponse } from './hub-actions.js';
+import type { WelcomeFields } from './hub-actions.js';
 
 const VECTOR_DIR = join(findRepoRoot(import.meta.url), 'test-vectors');
 
@@ -161,12 +163,54 @@ function runTelemetryCase(c: TelemetryCase): void {
   assert.deepEqual(parse(), c.parsed);
 }
 
+interface HelloCase {
+  hello?: Record<string, unknown>;
+  valid?: Record<string, unknown>;
+  error?: { code: string; message?: string };
+  welcome?: { hello: Record<string, unknown>; results: WelcomeFields; time_received: number; response: Record<string, unknown> };
+  read_welcome?: { response: Record<string, unknown>; welcome?: Record<string, unknown>; error?: string };
+  reconnect?: { attempt: number; random: number; delay_ms: number };
+}
+
+function runHelloCase(c: HelloCase): void {
+  if (c.hello !== undefined) {
+    const frame = c.hello;
+    if (c.error === undefined) return assert.deepEqual(validateHello(frame), c.valid);
+    const expected = c.error;
+    assert.throws(
+      () => validateHello(frame),
+      (err: unknown) => {
+        if (!(err instanceof PicolinkError)) return false;
+        assert.equal(err.code, expected.code, err.message);
+        if (expected.message !== undefined) assert.equal(err.message, expected.message);
+        return true;
+      },
+    );
+    return;
+  }
+  if (c.welcome !== undefined) {
+    const { hello, results, time_received: timeReceived, response } = c.welcome;
+    return assert.deepEqual(welcomeResponse(hello, results, timeReceived), response);
+  }
+  if (c.read_welcome !== undefined) {
+    const { response, welcome, error } = c.read_welcome;
+    if (error !== undefined) return assert.equal(thrownCode(() => readWelcome(response)), error);
+    return assert.deepEqual(readWelcome(response), welcome);
+  }
+  if (c.reconnect !== undefined) {
+    const { attempt, random, delay_ms: delayMs } = c.reconnect;
+    return assert.equal(reconnectDelayMs(attempt, random), delayMs);
+  }
+  assert.fail('a hello.json case needs hello, welcome, read_welcome or reconnect');
+}
+
 const RUNNERS: Record<string, (c: never) => void> = {
   'framing.json': runFramingCase,
   'frames.json': runFramesCase,
   'requests.json': runRequestsCase,
   'responses.json': runResponsesCase,
   'telemetry.json': runTelemetryCase,
+  'hello.json': runHelloCase,
 };
 
 const files = readdirSync(VECTOR_DIR).filter((name) => name.endsWith('.json')).sort();
