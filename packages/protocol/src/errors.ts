@@ -49,6 +49,9 @@ export const ErrorCode = {
   TELEMETRY_REPLAY: 'PL_ERR_TELEMETRY_REPLAY',
   RATE_LIMITED: 'PL_ERR_RATE_LIMITED',
   CONFIG: 'PL_ERR_CONFIG',
+  // Plain-text network tools: serve, term, tcpcom API (docs/errors.md#network-tools)
+  LISTEN_FAILED: 'PL_ERR_LISTEN_FAILED',
+  MESSAGE_TOO_LARGE: 'PL_ERR_MESSAGE_TOO_LARGE',
   // Command line
   USAGE: 'PL_ERR_USAGE',
 } as const;
