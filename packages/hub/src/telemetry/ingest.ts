@@ -1,0 +1,263 @@
+/**
+ * UDP telemetry ingest (docs/hub.md#telemetry-ingest): each datagram on the hub's
+ * telemetry socket is checked in this order, and the first failing check rejects it
+ * with a code that is counted, logged (rate-limited) and published as a
+ * `telemetry_rejected` event:
+ *
+ *   size ≤ 4096 bytes, valid datagram        PL_ERR_TELEMETRY_MALFORMED
+ *   MAC, when the device has a key           PL_ERR_TELEMETRY_BAD_MAC
+ *   device known, when unknown ids are off   PL_ERR_UNKNOWN_DEVICE
+ *   per-device rate                          PL_ERR_RATE_LIMITED
+ *   boot and sequence window                 PL_ERR_TELEMETRY_REPLAY
+ *
+ * A datagram accepted before (a resend) is acknowledged again but not stored twice.
+ * Accepted readings become TelemetryRows: published on the bus at once and written to
+ * the store in batches by a TelemetryWriter.
+ */
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
+import { encodeTelemetryAck, ErrorCode, MAX_DATAGRAM_BYTES, parseTelemetry, PicolinkError } from '@picolink/protocol';
+import type { ErrorCodeValue, MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
+import type { HubBus } from '../bus.js';
+import type { HubConfig } from '../config.js';
+import type { HubStore, TelemetryRow } from '../store/store.js';
+import { DeviceTrack } from './device-track.js';
+import type { TelemetryStats } from './device-track.js';
+import { hmacSigner, telemetryKeyBytes } from './keys.js';
+import { RejectionReporter } from './rejections.js';
+import { DEFAULT_REPLAY_WINDOW } from './sequence.js';
+import { TelemetryWriter } from './writer.js';
+import type { TelemetryWriterCounters } from './writer.js';
+
+export interface TelemetryIngestOptions {
+  /** A UDP socket already bound (the hub's telemetry port). The ingest does not close it. */
+  socket: UdpSocket;
+  store: HubStore;
+  bus: HubBus;
+  /** Uses `devices` (ids, telemetryKey), `telemetry.maxPerDevicePerSecond` and `gateway.acceptUnknownDevices`. */
+  config: Pick<HubConfig, 'devices' | 'telemetry' | 'gateway'>;
+  /** Receives log lines (rejections, rate-limited; store failures). Default: none. */
+  log?: (line: string) => void;
+  /** Socket receive buffer to ask the kernel for, in bytes (Linux caps it at net.core.rmem_max). Default 4 MiB. */
+  receiveBufferBytes?: number;
+  /** Longest a row waits before it is written, in ms. Default 50. */
+  flushMs?: number;
+  /** Rows that trigger a write at once. Default 5000. */
+  batchRows?: number;
+  /** Sequence numbers remembered per (device, boot) for duplicate and replay checks. Default 1024. */
+  replayWindow?: number;
+  /** A signed datagram that opens a boot the hub has not heard of must be younger than this (its `time`), in ms. Default 600000. */
+  maxNewBootAgeMs?: number;
+  /** Rejection reporting interval: at most one log line and event per device and code per interval, in ms. Default 10000. */
+  rejectionIntervalMs?: number;
+  /** Shortest time between two updates of a device's record (address, last seen), in ms. Default 1000. */
+  deviceUpdateMs?: number;
+  /** Most unconfigured devices tracked; datagrams from further new ids are rejected. Default 10000. */
+  maxDevices?: number;
+}
+
+export interface TelemetryIngest {
+  /** Totals over all devices (malformed datagrams included), or one device's figures (undefined if never heard). */
+  stats(): TelemetryStats;
+  stats(deviceId: string): TelemetryStats | undefined;
+  /** Rows written, failed, dropped and pending in the store writer. */
+  readonly writer: TelemetryWriterCounters;
+  /** The receive buffer the kernel granted, in bytes. */
+  readonly receiveBufferBytes: number;
+  /** Resolves once every row accepted so far is in the store. */
+  flush(): Promise<void>;
+  /** Stops handling datagrams, writes what is pending and reports outstanding rejections. */
+  close(): Promise<void>;
+}
+
+function describeError(err: unknown): { code: ErrorCodeValue; message: string } {
+  if (err instanceof PicolinkError) return { code: err.code, message: err.message };
+  return { code: ErrorCode.TELEMETRY_MALFORMED, message: String(err) };
+}
+
+export function startTelemetryIngest(options: TelemetryIngestOptions): TelemetryIngest {
+  const { socket, store, bus, config } = options;
+  const log = options.log ?? (() => {});
+  const maxPerSecond = config.telemetry.maxPerDevicePerSecond;
+  const policy = { windowSize: options.replayWindow ?? DEFAULT_REPLAY_WINDOW, maxNewBootAgeMs: options.maxNewBootAgeMs ?? 600_000 };
+  const deviceUpdateMs = options.deviceUpdateMs ?? 1000;
+  const maxDevices = options.maxDevices ?? 10_000;
+  // Unknown ids are refused only when devices are listed and unknown ones are not accepted.
+  const requireKnown = config.devices.length > 0 && !config.gateway.acceptUnknownDevices;
+
+  const signers = new Map<string, TextSigner>();
+  const configured = new Set<string>();
+  for (const device of config.devices) {
+    configured.add(device.id);
+    if (device.telemetryKey !== undefined) signers.set(device.id, hmacSigner(telemetryKeyBytes(device.telemetryKey)));
+  }
+  // parseTelemetry asks for the MAC only after the datagram validated; the device it asks
+  // about is the one to blame for a bad MAC.
+  let macDevice: string | undefined;
+  const macFor: MacLookup = (device, text) => {
+    macDevice = device;
+    return signers.get(device)?.(text);
+  };
+
+  const tracks = new Map<string, DeviceTrack>();
+  let unconfiguredTracks = 0;
+  let received = 0;
+  /** Rejections of datagrams that named no device, or one the hub does not track. */
+  const unattributed: Partial<Record<ErrorCodeValue, number>> = {};
+  const writer = new TelemetryWriter(store, { flushMs: options.flushMs, maxRows: options.batchRows, log });
+  const reporter = new RejectionReporter({ bus, store, log, intervalMs: options.rejectionIntervalMs });
+  let lastAckErrorLog = 0;
+  let closed = false;
+
+  try {
+    socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
+  } catch (err) {
+    log(`telemetry: cannot raise the UDP receive buffer: ${(err as Error).message}`);
+  }
+  const receiveBufferBytes = socket.getRecvBufferSize();
+
+  function reject(code: ErrorCodeValue, message: string, from: RemoteInfo, track: DeviceTrack | undefined): void {
+    if (track) track.reject(code);
+    else unattributed[code] = (unattributed[code] ?? 0) + 1;
+    reporter.report({ code, deviceId: track?.deviceId, address: `${from.address}:${from.port}`, message });
+  }
+
+  function trackFor(deviceId: string, now: number): DeviceTrack | string {
+    let track = tracks.get(deviceId);
+    if (track) return track;
+    const isConfigured = configured.has(deviceId);
+    if (!isConfigured) {
+      if (requireKnown) return `device "${deviceId}" is not in the hub's configuration; add it to "devices" or set gateway.acceptUnknownDevices`;
+      if (unconfiguredTracks >= maxDevices) return `the hub already tracks ${maxDevices} unconfigured devices`;
+      unconfiguredTracks += 1;
+    }
+    track = new DeviceTrack(deviceId, maxPerSecond, now);
+    tracks.set(deviceId, track);
+    return track;
+  }
+
+  function sendAck(datagram: TelemetryDatagram, from: RemoteInfo): void {
+    const ack = encodeTelemetryAck({ v: 1, device: datagram.device, boot: datagram.boot, ack: datagram.seq }, signers.get(datagram.device));
+    socket.send(ack, from.port, from.address, socketOnAckSent);
+  }
+
+  function socketOnAckSent(err: Error | null): void {
+    if (!err || Date.now() - lastAckErrorLog < 10_000) return;
+    lastAckErrorLog = Date.now();
+    log(`telemetry: cannot send an ack: ${err.message}`);
+  }
+
+  async function recordDevice(track: DeviceTrack, from: RemoteInfo, now: number): Promise<void> {
+    track.recording = true;
+    track.recordedAt = now;
+    try {
+      // A device the hub also reaches another way keeps that mode and its control address.
+      const known = await store.getDevice(track.deviceId);
+      if (known && known.mode !== 'telemetry') await store.upsertDevice({ id: track.deviceId, mode: known.mode, seenAt: now });
+      else await store.upsertDevice({ id: track.deviceId, mode: 'telemetry', address: `${from.address}:${from.port}`, seenAt: now });
+    } catch (err) {
+      log(`telemetry: cannot record device "${track.deviceId}": ${(err as Error).message}`);
+    } finally {
+      track.recording = false;
+    }
+  }
+
+  function accept(datagram: TelemetryDatagram, track: DeviceTrack, from: RemoteInfo, now: number): void {
+    const time = datagram.time ?? now;
+    const rows: TelemetryRow[] = [];
+    for (const metric in datagram.readings) {
+      const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number };
+      rows.push(row);
+      writer.add(row);
+    }
+    bus.emit('telemetry', rows);
+    if (datagram.ack === true) sendAck(datagram, from);
+    if (!track.recording && now - track.recordedAt >= deviceUpdateMs) void recordDevice(track, from, now);
+  }
+
+  function socketOnMessage(message: Buffer, from: RemoteInfo): void {
+    if (closed) return;
+    received += 1;
+    if (message.length > MAX_DATAGRAM_BYTES) {
+      reject(ErrorCode.TELEMETRY_MALFORMED, `malformed telemetry datagram: ${message.length} bytes, larger than ${MAX_DATAGRAM_BYTES}`, from, undefined);
+      return;
+    }
+    const now = Date.now();
+    let datagram: TelemetryDatagram;
+    let authenticated: boolean;
+    macDevice = undefined;
+    try {
+      ({ message: datagram, authenticated } = parseTelemetry(message.toString('utf8'), macFor));
+    } catch (err) {
+      const { code, message: text } = describeError(err);
+      // Only configured devices have keys, so a bad MAC always names a device to track.
+      const blamed = code === ErrorCode.TELEMETRY_BAD_MAC && macDevice !== undefined ? trackFor(macDevice, now) : undefined;
+      if (typeof blamed === 'object') blamed.received += 1;
+      reject(code, text, from, typeof blamed === 'object' ? blamed : undefined);
+      return;
+    }
+    const track = trackFor(datagram.device, now);
+    if (typeof track === 'string') {
+      reject(ErrorCode.UNKNOWN_DEVICE, track, from, undefined);
+      return;
+    }
+    track.received += 1;
+    if (!track.bucket.take(now)) {
+      reject(ErrorCode.RATE_LIMITED, `more than ${maxPerSecond} datagrams per second (telemetry.maxPerDevicePerSecond)`, from, track);
+      return;
+    }
+    const boot = track.bootFor(datagram, authenticated, now, policy);
+    if ('replay' in boot) {
+      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram (seq ${datagram.seq}): ${boot.replay}`, from, track);
+      return;
+    }
+    const verdict = boot.window.observe(datagram.seq);
+    if (verdict === 'too_old') {
+      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${datagram.seq} is older than the last ${policy.windowSize} sequence numbers`, from, track);
+      return;
+    }
+    if (verdict === 'duplicate') {
+      track.duplicates += 1;
+      if (datagram.ack === true) sendAck(datagram, from);
+      return;
+    }
+    track.noteAccepted(datagram, boot.boot, now);
+    accept(datagram, track, from, now);
+  }
+
+  socket.on('message', socketOnMessage);
+
+  function stats(): TelemetryStats;
+  function stats(deviceId: string): TelemetryStats | undefined;
+  function stats(deviceId?: string): TelemetryStats | undefined {
+    const now = Date.now();
+    if (deviceId !== undefined) return tracks.get(deviceId)?.stats(now);
+    const total: TelemetryStats = { received, accepted: 0, duplicates: 0, lost: 0, rejected: { ...unattributed }, ratePerSecond: 0, lastSeen: null };
+    for (const track of tracks.values()) {
+      const one = track.stats(now);
+      total.accepted += one.accepted;
+      total.duplicates += one.duplicates;
+      total.lost += one.lost;
+      total.ratePerSecond += one.ratePerSecond;
+      if (one.lastSeen !== null && (total.lastSeen === null || one.lastSeen > total.lastSeen)) total.lastSeen = one.lastSeen;
+      for (const [code, count] of Object.entries(one.rejected) as [ErrorCodeValue, number][]) total.rejected[code] = (total.rejected[code] ?? 0) + count;
+    }
+    total.ratePerSecond = Math.round(total.ratePerSecond * 10) / 10;
+    return total;
+  }
+
+  return {
+    stats,
+    get writer() {
+      return writer.counters;
+    },
+    receiveBufferBytes,
+    flush: () => writer.flush(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      socket.off('message', socketOnMessage);
+      reporter.close();
+      await writer.close();
+    },
+  };
+}

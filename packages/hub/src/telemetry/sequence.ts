@@ -1,0 +1,55 @@
+/**
+ * Sequence tracking for one (device, boot), per docs/protocol.md#telemetry-replay: the
+ * highest `seq` seen and a sliding window of which of the last `size` numbers were
+ * accepted. A number seen again is a duplicate; one older than the window is too old to
+ * judge and is treated as a replay. Loss is counted as soon as a gap opens and taken back
+ * when a late datagram fills it while the gap is still inside the window.
+ */
+
+/** What the window says about a sequence number. */
+export type SequenceVerdict = 'new' | 'duplicate' | 'too_old';
+
+export const DEFAULT_REPLAY_WINDOW = 1024;
+
+export class SequenceWindow {
+  /** Datagrams missing right now (gaps not filled), including those that slid out. */
+  lost = 0;
+  private readonly size: number;
+  private readonly seen: Uint8Array;
+  private highest = -1;
+  private first = 0;
+
+  /** `size`: how many of the most recent sequence numbers are remembered. Default 1024. */
+  constructor(size = DEFAULT_REPLAY_WINDOW) {
+    if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('the replay window must hold at least one sequence number');
+    this.size = size;
+    this.seen = new Uint8Array(size);
+  }
+
+  /** Judges `seq` and, when it is new, records it. */
+  observe(seq: number): SequenceVerdict {
+    const slot = seq % this.size;
+    if (this.highest < 0) {
+      // The first datagram heard (the hub may start mid-boot): nothing before it is "lost".
+      this.highest = seq;
+      this.first = seq;
+      this.seen[slot] = 1;
+      return 'new';
+    }
+    if (seq > this.highest) {
+      const advance = seq - this.highest;
+      if (advance >= this.size) this.seen.fill(0);
+      else for (let s = this.highest + 1; s < seq; s++) this.seen[s % this.size] = 0;
+      this.lost += advance - 1;
+      this.highest = seq;
+      this.seen[slot] = 1;
+      return 'new';
+    }
+    if (this.highest - seq >= this.size) return 'too_old';
+    if (this.seen[slot] === 1) return 'duplicate';
+    this.seen[slot] = 1;
+    // A late datagram fills a gap; numbers below the first one heard were never counted.
+    if (seq > this.first) this.lost -= 1;
+    return 'new';
+  }
+}
