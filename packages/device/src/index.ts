@@ -2,6 +2,8 @@
 export { startDevice } from './start.js';
 export type { DeviceOptions, RunningDevice } from './start.js';
 export { serveDevice, DEFAULT_MAX_CLIENTS } from './server.js';
+export { DialHome, dialHome, DEFAULT_HUB_PORT } from './dial-home.js';
+export type { DialHomeEvents, DialHomeOptions, DialHomeState, HubAddress, HubTlsOptions, WelcomeInfo } from './dial-home.js';
 export type { ServeDeviceOptions } from './server.js';
 export { DeviceSession, DEFAULT_CLOSE_GRACE_MS, DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './session.js';
 export type { SessionOptions } from './session.js';

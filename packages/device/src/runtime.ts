@@ -68,6 +68,7 @@ export class DeviceRuntime {
   private restartAt: number | undefined;
   private updating = false;
   private lastConnectionId = 0;
+  private clockOffsetMs = 0;
 
   constructor(options: DeviceRuntimeOptions = {}) {
     const deviceId = options.deviceId ?? `sim-${randomBytes(4).toString('hex')}`;
@@ -81,7 +82,7 @@ export class DeviceRuntime {
     this.actionDelayMs = options.actionDelayMs ?? DEFAULT_ACTION_DELAY_MS;
     this.failsToStart = options.failsToStart ?? simulatedFailure;
     this.log = options.log ?? silentLog;
-    this.pins = new PinRegistry(this.backend, { uptimeMs: () => this.uptimeMs() });
+    this.pins = new PinRegistry(this.backend, { uptimeMs: () => this.uptimeMs(), now: () => this.now() });
   }
 
   /** Boots the device: checks a pending update, then accepts connections. */
@@ -107,6 +108,25 @@ export class DeviceRuntime {
   /** Milliseconds since the device (re)started. */
   uptimeMs(): number {
     return Math.floor(performance.now() - this.startedAt);
+  }
+
+  /**
+   * The device's clock, Unix ms: the host clock, corrected by {@link setClock} (a
+   * dial-home device takes the hub's time from its welcome, docs/protocol.md#clock-sync).
+   * Stamps pin_change `time`, response `time_received` and telemetry `time`.
+   */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Sets the device clock to `unixMs` (now). */
+  setClock(unixMs: number): void {
+    this.clockOffsetMs = Math.round(unixMs - Date.now());
+  }
+
+  /** How far the device clock is ahead of the host clock, in ms (negative: behind). */
+  get clockOffset(): number {
+    return this.clockOffsetMs;
   }
 
   get connectionCount(): number {

@@ -7,6 +7,11 @@
  * UTF-8 ends the connection after an error response; reading pauses while the peer is
  * not reading its responses (backpressure); a peer whose unread output passes
  * `maxOutputBytes` is dropped; a silent peer is closed after the hello or idle timeout.
+ *
+ * The device may also ask the peer something (docs/protocol.md#messages): `request()`
+ * sends a request with an id of the device's own ("d1", "d2", ...) and resolves with the
+ * matching response; with `heartbeatMs` the session pings a quiet peer. A dial-home link
+ * (dial-home.ts) uses both: its hello is such a request, and so are its heartbeats.
  */
 import type { Socket } from 'node:net';
 import {
@@ -17,6 +22,7 @@ import {
   LineDecoder,
   messageKind,
   parseFrame,
+  PicolinkError,
   encodeSuccessResponse,
   toPicolinkError,
   validateRequest,
@@ -44,8 +50,17 @@ export interface SessionOptions {
   maxOutputBytes?: number;
   /** After the device ends a connection, how long the peer has to close its side before the socket is destroyed, in ms. Default 2000. */
   closeGraceMs?: number;
+  /** Send a `ping` to the peer when nothing was received for this long, in ms; 0 never. Default 0. */
+  heartbeatMs?: number;
   /** Log for connects, disconnects and errors. Default: none. */
   log?: RateLimitedLog;
+}
+
+/** A request the device sent, waiting for the peer's response. */
+interface OwnRequest {
+  resolve: (response: Record<string, unknown>) => void;
+  reject: (err: PicolinkError) => void;
+  timer: NodeJS.Timeout;
 }
 
 interface QueuedFrame {
@@ -75,7 +90,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private endAfterFlush = false;
   private silenceTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private readonly idleTimeoutMs: number;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatMs: number;
+  private idleTimeoutMs: number;
+  private readonly ownRequests = new Map<string, OwnRequest>();
+  private lastOwnId = 0;
   private readonly helloTimeoutMs: number;
   private readonly closeGraceMs: number;
   private readonly log: RateLimitedLog;
@@ -92,6 +111,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? 0;
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
     this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.log ?? new RateLimitedLog(silentLog);
@@ -111,6 +131,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     socket.on('close', this.socketOnClose);
     runtime.attach(this);
     if (this.helloTimeoutMs > 0) this.silenceTimer = setTimeout(this.onSilence, this.helloTimeoutMs);
+    this.armHeartbeat();
     this.log.limited('connect', `client ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
   }
 
@@ -132,12 +153,50 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.socket.destroy();
   }
 
+  /**
+   * Sends a request to the peer (its `id` is set here) and resolves with the peer's
+   * response, error responses included. Rejects with PL_ERR_TIMEOUT after `timeoutMs`,
+   * or PL_ERR_CONNECTION_CLOSED when the connection ends first.
+   */
+  request(fields: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+    if (this.state !== 'open') {
+      return Promise.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} is closed`));
+    }
+    this.lastOwnId += 1;
+    const id = `d${this.lastOwnId}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ownRequests.delete(id);
+        reject(new PicolinkError(ErrorCode.TIMEOUT, `${this.remote} did not answer "${String(fields.action)}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.ownRequests.set(id, { resolve, reject, timer });
+      // `id` first, as the protocol's examples write it; a caller's own id is replaced.
+      const frame: Record<string, unknown> = { id, ...fields };
+      frame.id = id;
+      this.sendOwn(encodeFrame(frame));
+    });
+  }
+
+  /**
+   * Changes the heartbeat: ping after `heartbeatMs` of silence, close after
+   * `idleTimeoutMs` of it (a dial-home link takes both from the hub's welcome).
+   */
+  setHeartbeat(heartbeatMs: number, idleTimeoutMs: number): void {
+    this.heartbeatMs = heartbeatMs;
+    this.idleTimeoutMs = idleTimeoutMs;
+    if (this.greeted) this.restartSilenceTimer(idleTimeoutMs);
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    this.armHeartbeat();
+  }
+
   private readonly socketOnData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
-    const receivedNs = Date.now() * 1e6;
+    const receivedNs = this.runtime.now() * 1e6;
     const lines = this.decoder.push(chunk);
     if (lines.length === 0) return;
     this.heardFromPeer();
+    this.heartbeatTimer?.refresh();
     for (const decoded of lines) this.queue.push({ decoded, receivedNs });
     void this.pump();
   };
@@ -156,6 +215,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.state = 'closed';
     clearTimeout(this.silenceTimer);
     clearTimeout(this.graceTimer);
+    clearTimeout(this.heartbeatTimer);
+    this.rejectOwnRequests();
     this.queue.length = 0;
     this.output.release();
     this.runtime.detach(this);
@@ -244,8 +305,12 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       return undefined;
     }
     const kind = messageKind(frame);
-    // Responses to requests the device did not send, and events, need no answer.
-    if (kind === 'response' || kind === 'event') return undefined;
+    if (kind === 'response') {
+      this.settleOwnRequest(frame);
+      return undefined;
+    }
+    // Events need no answer.
+    if (kind === 'event') return undefined;
     let request: ValidRequest;
     try {
       request = validateRequest(frame);
@@ -286,6 +351,41 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     for (const event of events) this.output.queue(event);
   }
 
+  /** The peer's answer to one of the device's requests; answers nobody waits for are ignored. */
+  private settleOwnRequest(frame: Record<string, unknown>): void {
+    const id = frame.id;
+    if (typeof id !== 'string') return;
+    const request = this.ownRequests.get(id);
+    if (!request) return;
+    this.ownRequests.delete(id);
+    clearTimeout(request.timer);
+    request.resolve(frame);
+  }
+
+  private rejectOwnRequests(): void {
+    for (const [id, request] of this.ownRequests) {
+      clearTimeout(request.timer);
+      request.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} closed before request ${id} was answered`));
+    }
+    this.ownRequests.clear();
+  }
+
+  private sendOwn(text: string): void {
+    if (this.pumping) this.output.queue(text);
+    else this.output.write(text);
+  }
+
+  private armHeartbeat(): void {
+    if (this.heartbeatMs > 0 && this.state === 'open') this.heartbeatTimer = setTimeout(this.onHeartbeat, this.heartbeatMs);
+  }
+
+  /** Nothing heard for a heartbeat: ping; the idle timeout closes the connection if the silence goes on. */
+  private readonly onHeartbeat = (): void => {
+    if (this.state !== 'open') return;
+    if (!this.runtime.sleepGate()) this.request({ action: 'ping' }, this.idleTimeoutMs > 0 ? this.idleTimeoutMs : this.heartbeatMs * 3).catch(() => {});
+    this.heartbeatTimer?.refresh();
+  };
+
   private emitEvent(text: string): void {
     if (this.state !== 'open') return;
     if (this.deferred) this.deferred.push(text);
@@ -297,6 +397,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (this.state !== 'open') return;
     this.state = 'closing';
     clearTimeout(this.silenceTimer);
+    clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
     this.socket.end();
     // Keep reading so the peer's FIN is seen; anything else it sends is ignored now.

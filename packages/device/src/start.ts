@@ -15,6 +15,8 @@ import type { DeviceRuntimeOptions } from './runtime.js';
 import { serveDevice } from './server.js';
 import type { ServeDeviceOptions } from './server.js';
 import { DEFAULT_HELLO_TIMEOUT_MS } from './session.js';
+import { dialHome } from './dial-home.js';
+import type { DialHome, DialHomeOptions } from './dial-home.js';
 import { TelemetrySender } from './telemetry/sender.js';
 import type { TelemetryOptions } from './telemetry/sender.js';
 
@@ -35,6 +37,12 @@ export interface DeviceOptions<B extends GpioBackend = GpioBackend>
   filesDir?: string;
   /** Send UDP telemetry. Default: none. */
   telemetry?: TelemetryOptions;
+  /**
+   * Also dial home to a hub (docs/protocol.md#dial-home) and serve it over that
+   * connection, reconnecting with backoff: `{ hub: { host, port, tls? }, token?, ... }`.
+   * The device still listens on `host`/`port` as well. Default: none.
+   */
+  hub?: Omit<DialHomeOptions, 'runtime' | 'signal' | 'log'>;
   /** Aborting it closes the device, as close() does. */
   signal?: AbortSignal;
 }
@@ -49,6 +57,8 @@ export interface RunningDevice<B extends GpioBackend = GpioBackend> {
   backend: B;
   /** The telemetry sender, when telemetry was configured. */
   telemetry?: TelemetrySender;
+  /** The link to the hub, when `hub` was configured. */
+  hub?: DialHome;
   /** Stops listening, closes every connection and the telemetry socket, clears all timers. */
   close(): Promise<void>;
 }
@@ -80,14 +90,17 @@ export async function startDevice<B extends GpioBackend = SimulatedBackend>(opti
   const shutdown = new AbortController();
   const serving = serveDevice({ ...options, listener, runtime, signal: shutdown.signal });
   let telemetry: TelemetrySender | undefined;
+  let hub: DialHome | undefined;
   try {
     if (options.telemetry) {
       telemetry = new TelemetrySender(runtime, { ...(options.log ? { log: options.log } : {}), ...options.telemetry });
       telemetry.start();
     }
+    if (options.hub) hub = dialHome({ ...options.hub, runtime, ...(options.log ? { log: options.log } : {}) });
   } catch (err) {
     shutdown.abort();
     await serving;
+    await telemetry?.close();
     await runtime.close();
     throw err;
   }
@@ -96,7 +109,7 @@ export async function startDevice<B extends GpioBackend = SimulatedBackend>(opti
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shutdown.abort();
-      await serving;
+      await Promise.all([serving, hub?.close()]);
       await telemetry?.close();
       await runtime.close();
     })();
@@ -109,6 +122,7 @@ export async function startDevice<B extends GpioBackend = SimulatedBackend>(opti
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const device: RunningDevice<B> = { url: `${scheme}://${urlHost}:${address.port}`, host, port: address.port, runtime, backend, close };
   if (telemetry) device.telemetry = telemetry;
+  if (hub) device.hub = hub;
   return device;
 }
 

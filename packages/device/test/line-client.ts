@@ -49,6 +49,11 @@ export class LineClient {
     return new LineClient(socket);
   }
 
+  /** Wraps a socket accepted by a test server (e.g. a stand-in hub a device dials). */
+  static accept(socket: Socket): LineClient {
+    return new LineClient(socket);
+  }
+
   /** Sends one message as a line, or raw text as given. */
   send(message: Message | string): void {
     this.socket.write(typeof message === 'string' ? message : JSON.stringify(message) + '\n');

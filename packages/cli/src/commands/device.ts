@@ -1,6 +1,6 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
 import { readFile } from 'node:fs/promises';
-import { startDevice, SimulatedBackend } from '@picolink/device';
+import { DEFAULT_HUB_PORT, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
@@ -11,11 +11,14 @@ import type { Output } from '../output.js';
 import { waitForStop } from '../stop-signal.js';
 
 export const DEVICE_HELP = `Usage: picolink device --sim [options]
+       picolink device --sim --hub HOST[:PORT] [--token T] [options]
 
 Run a picolink device: the same actions, leases, safe values, events and telemetry as
 the MicroPython agent on a Pico W. --sim simulates a Pico W's pins, ADC (with a drifting
 internal temperature sensor) and PWM, so everything can be tried without hardware.
-Stop it with Ctrl-C.
+With --hub the device dials home: it connects out to the hub's device gateway and is
+controlled through the hub (no port forwarding), reconnecting with backoff when the link
+drops. Stop it with Ctrl-C.
 
 Options:
   --sim                     use simulated pins (required: no hardware backend is built in yet)
@@ -23,13 +26,19 @@ Options:
   --port PORT               TCP port (default ${DEFAULT_DEVICE_PORT}; 0 picks a free one)
   --tls-cert FILE           serve TLS with this PEM certificate (see picolink certs)
   --tls-key FILE            ... and this PEM key
-  --id ID                   device id (default sim-<port>)
+  --id ID                   device id (default sim-<port>; with --hub and no --port, sim-<process id>)
   --files-dir DIR           keep firmware files (for the update action) in DIR instead of memory
   --idle-timeout MS         close connections silent for this long (default 60000)
   --telemetry HOST:PORT     send UDP telemetry datagrams to HOST:PORT
   --telemetry-interval MS   telemetry period (default 5000)
   --telemetry-key KEY       sign telemetry with HMAC-SHA256 using KEY
   --telemetry-ack           ask for acknowledgements and resend unacknowledged readings
+  --hub HOST[:PORT]         dial home to the hub's device gateway (default port ${DEFAULT_HUB_PORT}); without
+                            --port the device then listens on 127.0.0.1 only, on a free port
+  --token T                 the device's secret, as configured on the hub (devices[].token)
+  --hub-tls                 connect to the hub with TLS (verified against the system's CAs)
+  --hub-fingerprint FP      TLS: accept only the hub certificate with this SHA-256 fingerprint
+  --hub-ca FILE             TLS: verify the hub's certificate against this CA (PEM)
   --json                    print the listening address as one JSON line
 `;
 
@@ -65,12 +74,45 @@ function telemetryOption(args: ParsedArgs, deviceId: string): DeviceOptions['tel
   return telemetry;
 }
 
+async function hubOption(args: ParsedArgs): Promise<DeviceOptions['hub']> {
+  const target = stringOption(args, 'hub');
+  const token = stringOption(args, 'token');
+  const fingerprint = stringOption(args, 'hub-fingerprint');
+  const caFile = stringOption(args, 'hub-ca');
+  const tls = booleanOption(args, 'hub-tls') === true || fingerprint !== undefined || caFile !== undefined;
+  if (target === undefined) {
+    if (token !== undefined || tls) throw usageError('--token, --hub-tls, --hub-fingerprint and --hub-ca need --hub HOST[:PORT]');
+    return undefined;
+  }
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(target);
+  if (!match || !match[1]) throw usageError(`--hub must be HOST or HOST:PORT, got "${target}"`);
+  const port = match[2] === undefined ? DEFAULT_HUB_PORT : Number(match[2]);
+  if (port < 1 || port > 65535) throw usageError(`--hub port must be 1-65535, got ${port}`);
+  const hub: NonNullable<DeviceOptions['hub']> = { hub: { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } };
+  if (tls) {
+    hub.hub.tls = {};
+    if (fingerprint !== undefined) hub.hub.tls.fingerprint = fingerprint;
+    if (caFile !== undefined) {
+      try {
+        hub.hub.tls.ca = await readFile(caFile, 'utf8');
+      } catch (err) {
+        throw usageError(`cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+    }
+  }
+  if (token !== undefined) hub.token = token;
+  return hub;
+}
+
 /** Options for startDevice from the command line (shared with `picolink demo`). */
 export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<DeviceOptions> {
-  const port = intOption(args, 'port', DEFAULT_DEVICE_PORT, 0, 65535);
-  const deviceId = stringOption(args, 'id') ?? `sim-${port}`;
+  const hub = await hubOption(args);
+  // A device that dials home needs no open port; it still serves local clients on loopback.
+  const listensForHub = hub !== undefined && stringOption(args, 'port') === undefined;
+  const port = listensForHub ? 0 : intOption(args, 'port', DEFAULT_DEVICE_PORT, 0, 65535);
+  const deviceId = stringOption(args, 'id') ?? (listensForHub ? `sim-${process.pid}` : `sim-${port}`);
   const options: DeviceOptions = {
-    host: stringOption(args, 'host') ?? '0.0.0.0',
+    host: stringOption(args, 'host') ?? (listensForHub ? '127.0.0.1' : '0.0.0.0'),
     port,
     deviceId,
     backend: new SimulatedBackend(),
@@ -83,6 +125,7 @@ export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<D
   if (filesDir !== undefined) options.filesDir = filesDir;
   const telemetry = telemetryOption(args, deviceId);
   if (telemetry) options.telemetry = telemetry;
+  if (hub) options.hub = hub;
   return options;
 }
 
@@ -99,6 +142,11 @@ export const DEVICE_OPTION_SPECS = {
   'telemetry-interval': { type: 'string' },
   'telemetry-key': { type: 'string' },
   'telemetry-ack': { type: 'boolean' },
+  hub: { type: 'string' },
+  token: { type: 'string' },
+  'hub-tls': { type: 'boolean' },
+  'hub-fingerprint': { type: 'string' },
+  'hub-ca': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -110,8 +158,11 @@ export async function runDevice(argv: readonly string[], io: Output, signal?: Ab
   }
   const options = await deviceOptionsFrom(args, io);
   const device = await startDevice(options);
+  const hubAddress = device.hub?.hubAddress;
   if (booleanOption(args, 'json') === true) {
-    io.out(JSON.stringify({ url: device.url, port: device.port, deviceId: options.deviceId }) + '\n');
+    io.out(JSON.stringify({ url: device.url, port: device.port, deviceId: options.deviceId, ...(hubAddress ? { hub: hubAddress } : {}) }) + '\n');
+  } else if (hubAddress) {
+    io.out(`picolink device "${options.deviceId}" (simulated Pico W) dialing home to the hub at ${hubAddress}; local clients: ${device.url}\n`);
   } else {
     io.out(`picolink device "${options.deviceId}" (simulated Pico W) listening on ${device.url}\n`);
     io.out(`try: picolink send ${device.url} -c action=get_info\n`);

@@ -59,6 +59,8 @@ interface PinSlot {
 export interface PinRegistryOptions {
   /** Device clock: ms since the device started, for the `t` of events. */
   uptimeMs: () => number;
+  /** Device clock, Unix ms, for the `time` of events. Default Date.now. */
+  now?: () => number;
 }
 
 export class PinRegistry {
@@ -234,7 +236,7 @@ export class PinRegistry {
     value,
     cause,
     t: Math.floor(this.options.uptimeMs()),
-    time: Date.now(),
+    time: this.options.now ? this.options.now() : Date.now(),
   });
 
   private slot(pin: PinId): PinSlot {

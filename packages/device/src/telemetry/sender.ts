@@ -51,6 +51,8 @@ export interface TelemetryDevice extends SensorSource {
   readonly bootId: number;
   readonly state: string;
   uptimeMs(): number;
+  /** Device clock, Unix ms (set from the hub's welcome when dialing home). Default Date.now. */
+  now?(): number;
 }
 
 /** Running totals, for status pages and tests. */
@@ -168,7 +170,7 @@ export class TelemetrySender {
       boot: this.boot,
       seq: this.seq,
       t: this.device.uptimeMs(),
-      time: Date.now(),
+      time: this.device.now ? this.device.now() : Date.now(),
       readings,
     };
     if (this.wantAck) datagram.ack = true;

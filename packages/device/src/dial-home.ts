@@ -1,0 +1,360 @@
+/**
+ * Dial-home (docs/protocol.md#dial-home): the device connects out to the hub, says
+ * hello, sets its clock from the welcome, and then serves the hub's requests over that
+ * same connection, a DeviceSession like any other (same actions, order, events,
+ * failsafe). Both sides ping after `heartbeat_ms` of silence and close after three times
+ * that. When the link ends, the device dials again after a random wait that doubles with
+ * each failure (full jitter, capped at 60 s); a welcome starts the count again.
+ */
+import { EventEmitter } from 'node:events';
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import {
+  CAPABILITIES,
+  DEFAULT_HUB_HEARTBEAT_MS,
+  ErrorCode,
+  helloRequest,
+  PicolinkError,
+  PROTOCOL_VERSION,
+  readWelcome,
+  reconnectDelayMs,
+  toPicolinkError,
+} from '@picolink/protocol';
+import type { BackoffOptions } from '@picolink/protocol';
+import type { DeviceRuntime } from './runtime.js';
+import { DeviceSession } from './session.js';
+import { RateLimitedLog, silentLog } from './log.js';
+import type { LogSink } from './log.js';
+
+/** The default dial-home (device gateway) port of a hub. */
+export const DEFAULT_HUB_PORT = 12400;
+
+/** How often a device that is restarting or asleep checks whether it may dial again, in ms. */
+const RUNNING_POLL_MS = 50;
+
+export interface HubTlsOptions {
+  /** Accept only the hub certificate with this SHA-256 fingerprint ("AB:CD:...", colons and case optional, "SHA256:" prefix allowed). */
+  fingerprint?: string;
+  /** Verify the hub's certificate chain and host name against these CA certificates (PEM). */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+export interface HubAddress {
+  host: string;
+  /** Default 12400. */
+  port?: number;
+  /**
+   * Connect with TLS. With `fingerprint` the certificate is pinned, with `ca` verified
+   * against it; with neither, against the system's CAs. Default: plain TCP.
+   */
+  tls?: HubTlsOptions;
+}
+
+export interface DialHomeOptions {
+  /** The device, already started. */
+  runtime: DeviceRuntime;
+  /** Where the hub's device gateway listens. */
+  hub: HubAddress;
+  /** The device's secret, as configured on the hub. Default: none. */
+  token?: string;
+  /** Id said in the hello. Default: the runtime's device id. */
+  deviceId?: string;
+  /** Heartbeat used until the welcome names the hub's, in ms. Default 15000. */
+  heartbeatMs?: number;
+  /** Reconnect backoff: first bound `baseMs` (default 1000), doubling up to `maxMs` (default 60000). */
+  backoff?: BackoffOptions;
+  /** Random numbers in [0, 1) for the jitter. Default Math.random. */
+  random?: () => number;
+  /** Time allowed for TCP connect plus TLS handshake, in ms. Default 10000. */
+  connectTimeoutMs?: number;
+  /** Time allowed for the welcome after the hello is sent, in ms. Default 10000. */
+  welcomeTimeoutMs?: number;
+  /** Largest frame accepted from the hub, in bytes. Default 65536. */
+  maxFrameBytes?: number;
+  /** Drop the link when this many bytes of output are unsent. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /**
+   * After the device ends the link, how long the hub has to close its side before the
+   * socket is destroyed, in ms. Short, because a silent hub is presumed gone. Default 250.
+   */
+  closeGraceMs?: number;
+  /** Receives log lines (rate-limited): welcomes, refusals, disconnects. Default: none. */
+  log?: LogSink;
+  /** Aborting it ends the link for good, as close() does. */
+  signal?: AbortSignal;
+}
+
+/** What a welcome told the device. */
+export interface WelcomeInfo {
+  /** The hub's clock when it answered, Unix ms. */
+  serverTime: number;
+  heartbeatMs: number;
+  config: Record<string, unknown>;
+  /** Round trip of the hello, ms. */
+  roundTripMs: number;
+  /** Device clock minus host clock after the sync, ms. */
+  clockOffsetMs: number;
+}
+
+export type DialHomeState = 'connecting' | 'online' | 'waiting' | 'stopped';
+
+export interface DialHomeEvents {
+  /** The hub accepted the hello; the device now serves it. */
+  welcome: [info: WelcomeInfo];
+  /** The hub answered the hello with an error (PL_ERR_UNAUTHORIZED, PL_ERR_UNKNOWN_DEVICE, ...). */
+  refused: [err: PicolinkError];
+  /** A served link ended; the device will dial again. */
+  disconnect: [reason: string];
+}
+
+/** A device's link to its hub; reconnects until closed. */
+export class DialHome extends EventEmitter<DialHomeEvents> {
+  readonly hubAddress: string;
+  private current: DialHomeState = 'connecting';
+  private failures = 0;
+  private welcomeCount = 0;
+  private lastWelcome: WelcomeInfo | undefined;
+  private session: DeviceSession | undefined;
+  private readonly stop = new AbortController();
+  private readonly log: RateLimitedLog;
+  private readonly running: Promise<void>;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly fingerprint: string | undefined;
+
+  constructor(private readonly options: DialHomeOptions) {
+    super();
+    this.host = options.hub.host;
+    this.port = options.hub.port ?? DEFAULT_HUB_PORT;
+    this.hubAddress = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    this.fingerprint = options.hub.tls?.fingerprint === undefined ? undefined : canonicalFingerprint(options.hub.tls.fingerprint);
+    this.log = new RateLimitedLog(options.log ?? silentLog);
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    this.running = this.run();
+  }
+
+  get state(): DialHomeState {
+    return this.current;
+  }
+
+  /** Welcomes received so far. */
+  get welcomes(): number {
+    return this.welcomeCount;
+  }
+
+  /** Attempts since the last welcome that got none. */
+  get consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /** What the last welcome said, once there was one. */
+  get welcome(): WelcomeInfo | undefined {
+    return this.lastWelcome;
+  }
+
+  /** Ends the link and stops reconnecting; resolves once the connection is closed. */
+  async close(): Promise<void> {
+    if (!this.stop.signal.aborted) {
+      this.stop.abort();
+      this.session?.closeByDevice(ErrorCode.CONNECTION_CLOSED, 'the device is shutting down');
+    }
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const random = this.options.random ?? Math.random;
+    let first = true;
+    while (!this.stop.signal.aborted) {
+      if (!first) {
+        const delay = reconnectDelayMs(this.failures, random(), this.options.backoff);
+        this.current = 'waiting';
+        await this.sleep(delay);
+      }
+      first = false;
+      if (!(await this.untilRunning())) break;
+      this.current = 'connecting';
+      const welcomed = await this.connectOnce();
+      if (!welcomed) this.failures += 1;
+    }
+    this.current = 'stopped';
+  }
+
+  /** One connection: hello, welcome, then serving until it ends. True when it was welcomed. */
+  private async connectOnce(): Promise<boolean> {
+    let socket: Socket;
+    try {
+      socket = await this.openSocket();
+    } catch (err) {
+      this.log.limited('dial-failed', `hub ${this.hubAddress}: ${toPicolinkError(err).message}`);
+      return false;
+    }
+    const runtime = this.options.runtime;
+    if (this.stop.signal.aborted || !runtime.acceptsConnections()) {
+      socket.destroy();
+      return false;
+    }
+    const heartbeatMs = this.options.heartbeatMs ?? DEFAULT_HUB_HEARTBEAT_MS;
+    const welcomeTimeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
+    const session = new DeviceSession(socket, runtime, {
+      helloTimeoutMs: welcomeTimeoutMs,
+      idleTimeoutMs: 3 * heartbeatMs,
+      closeGraceMs: this.options.closeGraceMs ?? 250,
+      ...(this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes }),
+      ...(this.options.maxOutputBytes === undefined ? {} : { maxOutputBytes: this.options.maxOutputBytes }),
+      log: this.log,
+    });
+    this.session = session;
+    try {
+      const welcome = await this.greet(session, welcomeTimeoutMs);
+      if (!welcome) return false;
+      this.failures = 0;
+      this.welcomeCount += 1;
+      this.lastWelcome = welcome;
+      this.current = 'online';
+      this.log.always(`hub ${this.hubAddress}: welcome (heartbeat ${welcome.heartbeatMs} ms, clock offset ${welcome.clockOffsetMs} ms)`);
+      this.emit('welcome', welcome);
+      await session.closed;
+      if (!this.stop.signal.aborted) {
+        this.log.limited('hub-disconnect', `hub ${this.hubAddress}: link closed; dialing again`);
+        this.emit('disconnect', 'the connection to the hub closed');
+      }
+      return true;
+    } finally {
+      this.session = undefined;
+    }
+  }
+
+  /** Sends the hello and applies the welcome; on failure the session is closed and undefined returned. */
+  private async greet(session: DeviceSession, welcomeTimeoutMs: number): Promise<WelcomeInfo | undefined> {
+    const runtime = this.options.runtime;
+    const hello = helloRequest({
+      device: this.options.deviceId ?? runtime.deviceId,
+      ...(this.options.token === undefined ? {} : { token: this.options.token }),
+      protocol: PROTOCOL_VERSION,
+      firmware: runtime.firmwareVersion,
+      capabilities: session.secure ? [...CAPABILITIES, 'tls'] : [...CAPABILITIES],
+      boot: runtime.bootId,
+    });
+    const sentAt = performance.now();
+    try {
+      const response = await session.request(hello, welcomeTimeoutMs);
+      const roundTripMs = performance.now() - sentAt;
+      const welcome = readWelcome(response);
+      runtime.setClock(welcome.server_time + roundTripMs / 2);
+      session.setHeartbeat(welcome.heartbeat_ms, 3 * welcome.heartbeat_ms);
+      return {
+        serverTime: welcome.server_time,
+        heartbeatMs: welcome.heartbeat_ms,
+        config: welcome.config,
+        roundTripMs,
+        clockOffsetMs: runtime.clockOffset,
+      };
+    } catch (err) {
+      const coded = toPicolinkError(err);
+      if (coded.code === ErrorCode.UNAUTHORIZED || coded.code === ErrorCode.UNKNOWN_DEVICE || coded.code === ErrorCode.BAD_RESPONSE) {
+        this.log.limited('hub-refused', `hub ${this.hubAddress} refused the hello: ${coded.message} (${coded.code})`);
+        this.emit('refused', coded);
+      } else if (!this.stop.signal.aborted) {
+        this.log.limited('hub-no-welcome', `hub ${this.hubAddress}: no welcome: ${coded.message}`);
+      }
+      session.destroy();
+      await session.closed;
+      return undefined;
+    }
+  }
+
+  private openSocket(): Promise<Socket> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    const tlsOptions = this.options.hub.tls;
+    return new Promise((resolve, reject) => {
+      const socket: Socket = tlsOptions
+        ? connectTls({
+            host: this.host,
+            port: this.port,
+            servername: isIP(this.host) === 0 ? this.host : undefined,
+            ca: tlsOptions.ca,
+            // A pinned certificate is checked below instead of against CAs.
+            rejectUnauthorized: this.fingerprint === undefined,
+          })
+        : connectTcp({ host: this.host, port: this.port, allowHalfOpen: true });
+      const readyEvent = tlsOptions ? 'secureConnect' : 'connect';
+      const timer = setTimeout(() => fail(new PicolinkError(ErrorCode.CONNECT_FAILED, `no connection within ${timeoutMs} ms`)), timeoutMs);
+      const onAbort = (): void => fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, 'stopped'));
+      this.stop.signal.addEventListener('abort', onAbort, { once: true });
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.stop.signal.removeEventListener('abort', onAbort);
+        socket.off(readyEvent, onReady);
+        socket.off('error', onError);
+      };
+      const fail = (err: PicolinkError): void => {
+        finish();
+        socket.destroy();
+        reject(err);
+      };
+      const onError = (err: NodeJS.ErrnoException): void => {
+        fail(new PicolinkError(tlsOptions ? ErrorCode.TLS_HANDSHAKE : ErrorCode.CONNECT_FAILED, `cannot connect: ${err.code ?? err.message}`, { cause: err }));
+      };
+      const onReady = (): void => {
+        if (this.fingerprint !== undefined && 'getPeerX509Certificate' in socket) {
+          const presented = (socket as TLSSocket).getPeerX509Certificate()?.fingerprint256;
+          if (presented === undefined || canonicalFingerprint(presented) !== this.fingerprint) {
+            return fail(
+              new PicolinkError(
+                ErrorCode.TLS_FINGERPRINT_MISMATCH,
+                `the hub's certificate has fingerprint ${presented ?? '(none)'}, but ${this.fingerprint} was expected; check the hub's certificate or the fingerprint given`,
+              ),
+            );
+          }
+        }
+        finish();
+        resolve(socket);
+      };
+      socket.once(readyEvent, onReady);
+      socket.on('error', onError);
+    });
+  }
+
+  /** Waits while the device restarts or sleeps deeply; false once the device or the link is closed. */
+  private async untilRunning(): Promise<boolean> {
+    const runtime = this.options.runtime;
+    for (;;) {
+      if (this.stop.signal.aborted || runtime.state === 'closed') return false;
+      if (runtime.acceptsConnections()) return true;
+      await this.sleep(RUNNING_POLL_MS);
+    }
+  }
+
+  /** Waits `ms`, or less when the link is closed. */
+  private sleep(ms: number): Promise<void> {
+    if (this.stop.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stop.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Connects a device to its hub and keeps it connected until closed. */
+export function dialHome(options: DialHomeOptions): DialHome {
+  return new DialHome(options);
+}
+
+/** A SHA-256 fingerprint in the canonical "AB:CD:..." form; PL_ERR_USAGE when it is not one. */
+function canonicalFingerprint(input: string): string {
+  let text = input.trim();
+  if (/^sha-?256:/i.test(text)) text = text.slice(text.indexOf(':') + 1);
+  const hex = text.replace(/[:\s]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex)) {
+    throw new PicolinkError(ErrorCode.USAGE, `"${input}" is not a SHA-256 certificate fingerprint; expected 64 hex digits, e.g. "AB:CD:EF:..."`);
+  }
+  return (hex.match(/../g) ?? []).join(':');
+}
