@@ -23,4 +23,13 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
     },
   },
+  {
+    // The nettools core (framing, replies, terminal display) also runs in the browser.
+    files: ['packages/nettools/src/core/**/*.ts'],
+    ignores: ['packages/nettools/src/core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'tls', 'dgram', 'crypto'] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
+    },
+  },
 );

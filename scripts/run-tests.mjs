@@ -1,4 +1,5 @@
-// Runs every compiled test file (packages/*/dist/**/*.test.js) with Node's test runner.
+// Runs every compiled test file (packages/*/dist/**/*.test.js and examples/dist/**/*.test.js)
+// with Node's test runner.
 // Usage: node scripts/run-tests.mjs [substring ...] — only files whose path contains one of the substrings.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +16,7 @@ function findTests(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = readdirSync('packages')
-  .map((pkg) => join('packages', pkg, 'dist'))
+const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'dist')), join('examples', 'dist')]
   .filter((dist) => { try { return statSync(dist).isDirectory(); } catch { return false; } })
   .flatMap((dist) => findTests(dist, []))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))

@@ -7,7 +7,7 @@ export const ExitCode = {
   COMMAND_FAILED: 1,
   /** The command line itself is wrong. */
   USAGE: 2,
-  /** The device could not be reached, or stopped answering. */
+  /** The device could not be reached, or stopped answering; or a port could not be opened to listen on. */
   UNREACHABLE: 3,
 } as const;
 
@@ -21,6 +21,7 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.TLS_FINGERPRINT_MISMATCH,
   ErrorCode.IDLE_TIMEOUT,
   ErrorCode.TOO_MANY_CLIENTS,
+  ErrorCode.LISTEN_FAILED,
 ]);
 
 /** The exit code for an error that ended a command. */

@@ -4,6 +4,8 @@ import { DEMO_HELP } from './commands/demo.js';
 import { DEVICE_HELP } from './commands/device.js';
 import { PING_HELP } from './commands/ping.js';
 import { SEND_HELP } from './commands/send.js';
+import { SERVE_HELP } from './commands/serve.js';
+import { TERM_HELP } from './commands/term.js';
 
 export const MAIN_HELP = `picolink — control and monitor Raspberry Pi Pico W and Linux boards over TCP and UDP
 
@@ -15,6 +17,8 @@ Commands:
   device --sim              run a (simulated) picolink device
   certs DIR                 generate a device TLS key and certificate, print its fingerprint
   demo                      start a simulated Pico W and show what to try (npm start)
+  serve hello|echo|reverse  the socket tutorials' servers over TCP and UDP, logging every message
+  term tcp|udp HOST PORT    a terminal for TCP and UDP (also: term listen tcp|udp PORT)
   help [COMMAND]            show help for a command
 
 Options for every command:
@@ -23,7 +27,7 @@ Options for every command:
   --json                    machine-readable output (where a command prints results)
 
 Exit codes: 0 ok, 1 a command was answered with an error, 2 usage error,
-3 the device could not be reached.
+3 the device or server could not be reached, or a port could not be opened.
 
 Run "picolink help COMMAND" for a command's options. Docs: docs/protocol.md, docs/errors.md.
 `;
@@ -34,4 +38,6 @@ export const COMMAND_HELP: Record<string, string> = {
   device: DEVICE_HELP,
   certs: CERTS_HELP,
   demo: DEMO_HELP,
+  serve: SERVE_HELP,
+  term: TERM_HELP,
 };

@@ -5,6 +5,8 @@ import { runDemo } from './commands/demo.js';
 import { runDevice } from './commands/device.js';
 import { runPing } from './commands/ping.js';
 import { runSend } from './commands/send.js';
+import { runServe } from './commands/serve.js';
+import { runTerm } from './commands/term.js';
 import { ExitCode, exitCodeFor, usageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, Command> = {
   device: runDevice,
   certs: runCerts,
   demo: runDemo,
+  serve: runServe,
+  term: runTerm,
 };
 
 export async function runCli(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {

@@ -22,3 +22,18 @@ export type { KnownDevice } from './tls/known-devices.js';
 export type { TlsTrustOptions } from './tls/verify.js';
 export { generateCertificate, writeCertificateFiles } from './tls/certs.js';
 export type { CertificateFiles, CertificateOptions, GeneratedCertificate } from './tls/certs.js';
+// The tcpcom-style event API and the non-blocking UDP client, for the plain-text socket
+// tutorials (from @picolink/nettools).
+export { TcpClient, TcpClientState, TcpServer, TcpServerState, UdpClient } from '@picolink/nettools';
+export type {
+  Datagram,
+  Delimiter,
+  TcpClientOptions,
+  TcpClientStateListener,
+  TcpClientStateValue,
+  TcpServerClient,
+  TcpServerOptions,
+  TcpServerStateListener,
+  TcpServerStateValue,
+  UdpClientOptions,
+} from '@picolink/nettools';

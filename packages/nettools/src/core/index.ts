@@ -1,0 +1,9 @@
+/**
+ * The browser-safe part of @picolink/nettools (`@picolink/nettools/core`): delimiters and
+ * message framing, the tutorials' reply rules, and the terminal core. No Node built-ins.
+ */
+export * from './delimiter.js';
+export * from './message-framer.js';
+export * from './replies.js';
+export * from './display.js';
+export * from './terminal-core.js';

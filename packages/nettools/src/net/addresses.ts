@@ -1,0 +1,11 @@
+/** `host:port` for messages and logs, with IPv6 addresses in brackets. */
+import { isIPv6 } from 'node:net';
+
+export function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The UDP socket type for a local or remote address: `udp6` for IPv6 addresses. */
+export function udpTypeFor(host: string): 'udp4' | 'udp6' {
+  return isIPv6(host) ? 'udp6' : 'udp4';
+}

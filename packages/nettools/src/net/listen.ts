@@ -1,0 +1,86 @@
+/**
+ * Opening listeners: a TCP server, a UDP socket, or both on the same port number (the
+ * embassy-net tutorial's hello server answers TCP and UDP on port 9932; the two port
+ * spaces are separate, so both can be bound).
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { hostPort, udpTypeFor } from './addresses.js';
+import { isAddressInUse, listenFailed } from './socket-errors.js';
+
+/**
+ * A listening TCP server. Node sets SO_REUSEADDR on TCP listeners, so a restarted server
+ * binds at once even while old connections linger in TIME_WAIT.
+ */
+export function listenTcp(host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer({ noDelay: true });
+    function serverOnError(err: Error): void {
+      server.off('listening', serverOnListening);
+      reject(listenFailed('tcp', hostPort(host, port), err));
+    }
+    function serverOnListening(): void {
+      server.off('error', serverOnError);
+      resolve(server);
+    }
+    server.once('error', serverOnError);
+    server.once('listening', serverOnListening);
+    server.listen({ host, port });
+  });
+}
+
+/**
+ * A bound UDP socket. It does not set SO_REUSEADDR: on Linux that would let a second
+ * program bind the same UDP port and silently take some of its datagrams.
+ */
+export function bindUdp(host: string, port: number): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: udpTypeFor(host) });
+    function socketOnError(err: Error): void {
+      socket.off('listening', socketOnListening);
+      socket.close();
+      reject(listenFailed('udp', hostPort(host, port), err));
+    }
+    function socketOnListening(): void {
+      socket.off('error', socketOnError);
+      resolve(socket);
+    }
+    socket.once('error', socketOnError);
+    socket.once('listening', socketOnListening);
+    socket.bind(port, host);
+  });
+}
+
+export function tcpPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+export function closeTcp(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** How many times a free port is tried for TCP+UDP before giving up. */
+const PAIR_ATTEMPTS = 8;
+
+/**
+ * TCP and UDP bound to the same port number. With port 0 the TCP side picks a free port
+ * and UDP binds that number; if another program holds it for UDP, it tries a new one.
+ */
+export async function bindTcpAndUdp(host: string, port: number): Promise<{ tcp: Server; udp: UdpSocket; port: number }> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < (port === 0 ? PAIR_ATTEMPTS : 1); attempt++) {
+    const tcp = await listenTcp(host, port);
+    const bound = tcpPort(tcp);
+    try {
+      const udp = await bindUdp(host, bound);
+      return { tcp, udp, port: bound };
+    } catch (err) {
+      await closeTcp(tcp);
+      lastError = err;
+      if (!isAddressInUse(err)) break;
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,176 @@
+/**
+ * One client of a {@link MessageTcpServer}: its messages, split by the delimiter with a
+ * bound; replies with backpressure (reading pauses while the client does not read what
+ * it was sent) and an output bound; an optional idle timeout. Whatever this client does,
+ * only this connection is closed.
+ */
+import type { Socket } from 'node:net';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { utf8, withDelimiter } from '../core/delimiter.js';
+import type { Delimiter } from '../core/delimiter.js';
+import { MessageFramer } from '../core/message-framer.js';
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /** Who ended it: the client, or this server (shutdown, a limit, a bad message). */
+  by: 'peer' | 'server';
+  /** Why, when it was not an orderly close: the code says which limit or failure. */
+  error?: PicolinkError;
+  /** Bytes of an unfinished message (no delimiter yet) dropped with the connection. */
+  droppedBytes: number;
+}
+
+export interface ConnectionLimits {
+  delimiter: Delimiter;
+  maxMessageBytes: number;
+  idleTimeoutMs: number;
+  maxOutputBytes: number;
+  closeGraceMs: number;
+}
+
+export interface ConnectionHandlers {
+  onMessage(connection: MessageConnection, message: Uint8Array): void;
+  onClose(connection: MessageConnection, info: CloseInfo): void;
+}
+
+/** `address:port` of a socket's peer; IPv4-mapped IPv6 addresses shown as IPv4. */
+export function peerOf(socket: Socket): { address: string; port: number; peer: string } {
+  const address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '');
+  const port = socket.remotePort ?? 0;
+  return { address, port, peer: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}` };
+}
+
+export class MessageConnection {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** `address:port` of the client. */
+  readonly peer: string;
+  /** Messages received so far. */
+  messagesIn = 0;
+  /** Settles once the connection has closed and its close was reported. */
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
+  private readonly framer: MessageFramer;
+  private readonly idleTimer: NodeJS.Timeout | undefined;
+  private closing: CloseInfo | undefined;
+  private ended = false;
+  private paused = false;
+
+  constructor(
+    id: number,
+    private readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.id = id;
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    const { address, port, peer } = peerOf(socket);
+    this.remoteAddress = address;
+    this.remotePort = port;
+    this.peer = peer;
+    this.framer = new MessageFramer({ delimiter: limits.delimiter, maxMessageBytes: limits.maxMessageBytes });
+    this.onData = this.onData.bind(this);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd.bind(this));
+    socket.on('error', this.onError.bind(this));
+    socket.on('close', this.onClose.bind(this));
+    if (limits.idleTimeoutMs > 0) this.idleTimer = setTimeout(this.onIdle.bind(this), limits.idleTimeoutMs);
+  }
+
+  /** True until the connection starts closing. */
+  get open(): boolean {
+    return !this.ended && this.closing === undefined;
+  }
+
+  /** Sends one message with the delimiter added. False when the connection is closing. */
+  send(message: Uint8Array | string): boolean {
+    return this.sendRaw(withDelimiter(typeof message === 'string' ? utf8(message) : message, this.limits.delimiter));
+  }
+
+  /** Sends bytes exactly as given. False when the connection is closing. */
+  sendRaw(bytes: Uint8Array): boolean {
+    if (!this.open) return false;
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.limits.maxOutputBytes) {
+      this.fail(
+        new PicolinkError(ErrorCode.SLOW_CONSUMER, `the client does not read its replies; more than ${this.limits.maxOutputBytes} bytes were waiting for it`),
+        true,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Closes the connection from this side. With an error (a limit was hit) what was
+   * already written is still delivered; `immediately` drops it.
+   */
+  close(error?: PicolinkError, immediately = false): void {
+    if (this.ended || this.closing) return;
+    this.fail(error, immediately);
+  }
+
+  private fail(error: PicolinkError | undefined, immediately: boolean): void {
+    this.closing = { by: 'server', droppedBytes: 0, ...(error ? { error } : {}) };
+    this.socket.off('data', this.onData);
+    this.closing.droppedBytes = this.framer.reset();
+    if (immediately) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    // A client that never reads would keep a half-closed socket forever.
+    setTimeout(() => this.socket.destroy(), this.limits.closeGraceMs).unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.idleTimer?.refresh();
+    for (const result of this.framer.push(chunk)) {
+      if (result.error) {
+        this.fail(result.error, false);
+        return;
+      }
+      this.messagesIn += 1;
+      this.handlers.onMessage(this, result.message);
+      if (!this.open) return;
+    }
+    if (this.socket.writableNeedDrain && !this.paused) {
+      // Stop reading until the client reads our replies: its own flood cannot grow our memory.
+      this.paused = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.paused = false;
+        if (this.open) this.socket.resume();
+      });
+    }
+  }
+
+  private onEnd(): void {
+    this.closing ??= { by: 'peer', droppedBytes: 0 };
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (this.closing) return;
+    const reason = err.code === 'ECONNRESET' ? 'the client reset the connection' : `socket error: ${err.message}`;
+    this.closing = { by: 'peer', droppedBytes: 0, error: new PicolinkError(ErrorCode.CONNECTION_CLOSED, reason, { cause: err }) };
+  }
+
+  private onIdle(): void {
+    if (!this.open) return;
+    this.fail(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `no message for ${this.limits.idleTimeoutMs} ms; silent clients are closed (idle timeout)`), false);
+  }
+
+  private onClose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const info = this.closing ?? { by: 'peer', droppedBytes: 0 };
+    info.droppedBytes += this.framer.reset();
+    try {
+      this.handlers.onClose(this, info);
+    } finally {
+      this.markClosed();
+    }
+  }
+}
