@@ -12,8 +12,10 @@ export interface ConnectOptions extends TransportOptions, Omit<ConnectionOptions
 
 /**
  * Connects to a device at `tcp://host[:port]`, `tls://host[:port]` or a plain
- * `host[:port]` (port 12345 by default) and resolves once the handshake has told
- * whether it is a picolink device or a stock piconetcontrol server.
+ * `host[:port]` (port 12345 by default), or through a hub at
+ * `hub://host[:port]/devices/ID` (port 8080 by default; pass `{ token }`), and resolves
+ * once the handshake has told whether it is a picolink device or a stock piconetcontrol
+ * server.
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Device> {
   const target = parseDeviceUrl(url, options.tls === undefined ? {} : { tls: options.tls });

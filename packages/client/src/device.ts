@@ -65,7 +65,7 @@ export class Device extends EventEmitter<DeviceEvents> {
         onError: (err) => this.connectionOnError(err),
         onClose: (reason) => this.emit('close', reason),
       },
-      { ...options, peerName: url.hostPort },
+      { ...options, peerName: url.deviceId === undefined ? url.hostPort : `"${url.deviceId}" (through the hub at ${url.hostPort})` },
     );
     this.watches = new PinWatches({
       watch: async (pin, edge, debounceMs) => void (await this.request('watch_pin', { pin, edge, debounce_ms: debounceMs })),

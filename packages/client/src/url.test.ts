@@ -32,8 +32,16 @@ for (const [input, options, href, host, port] of valid) {
 
 const invalid: Array<[string, ParseDeviceUrlOptions, RegExp]> = [
   ['', {}, /empty/],
-  ['http://pico:80', {}, /unsupported scheme "http:\/\/"; supported schemes are tcp:\/\/, tls:\/\//],
-  ['hub://home/pico', {}, /unsupported scheme "hub:\/\/"/],
+  ['http://pico:80', {}, /unsupported scheme "http:\/\/"; supported schemes are tcp:\/\/, tls:\/\/, hub:\/\//],
+  ['hub://home/pico', {}, /name the device behind the hub/],
+  ['hub://home:8080', {}, /name the device behind the hub/],
+  ['hub://home:8080/devices/', {}, /is not a device id/],
+  ['hub://home:8080/devices/a b', {}, /is not a device id/],
+  ['hub://home:8080/devices/pico-1/pins', {}, /name the device behind the hub/],
+  ['hub://home:8080/devices/pico-1?x=1', {}, /name the device behind the hub/],
+  ['hub://user@home/devices/pico-1', {}, /a hub URL has a host/],
+  ['hub://home:0/devices/pico-1', {}, /from 1 to 65535/],
+  ['hub://home/devices/pico-1', { tls: true }, /TLS is not available for hub/],
   ['tcp://', {}, /host is missing/],
   ['tcp://pico:0', {}, /port must be a number from 1 to 65535, got "0"/],
   ['tcp://pico:70000', {}, /from 1 to 65535/],
@@ -49,6 +57,24 @@ const invalid: Array<[string, ParseDeviceUrlOptions, RegExp]> = [
   ['pico/x', {}, /cannot read the scheme/],
   ['tcp://pico', { tls: true }, /write tls:\/\/HOST:PORT/],
 ];
+
+const hubUrls: Array<[string, string, string, number, string]> = [
+  // input, href, host, port, deviceId
+  ['hub://localhost:8080/devices/pico-1', 'hub://localhost:8080/devices/pico-1', 'localhost', 8080, 'pico-1'],
+  ['HUB://hub.local/devices/kitchen.relay/', 'hub://hub.local:8080/devices/kitchen.relay', 'hub.local', 8080, 'kitchen.relay'],
+  ['hub://[::1]:9000/devices/a_b', 'hub://[::1]:9000/devices/a_b', '::1', 9000, 'a_b'],
+];
+
+for (const [input, href, host, port, deviceId] of hubUrls) {
+  test(`parses the hub URL ${JSON.stringify(input)}`, () => {
+    const url = parseDeviceUrl(input);
+    assert.equal(url.scheme, 'hub');
+    assert.equal(url.href, href);
+    assert.equal(url.host, host);
+    assert.equal(url.port, port);
+    assert.equal(url.deviceId, deviceId);
+  });
+}
 
 for (const [input, options, message] of invalid) {
   test(`rejects ${JSON.stringify(input)} with PL_ERR_BAD_URL`, () => {

@@ -1,15 +1,19 @@
 /**
  * Device addresses. A device is named by a URL whose scheme picks the transport
- * (`tcp://host:port`, `tls://host:port`), or by a plain `host[:port]` with a `tls` flag.
+ * (`tcp://host:port`, `tls://host:port`, or `hub://host:port/devices/ID` for a device
+ * reached through a picolink hub), or by a plain `host[:port]` with a `tls` flag.
  * IPv6 literals go in brackets (`tcp://[::1]:12345`); a bare IPv6 literal without a port
  * is accepted in the plain form.
  */
 import { isIPv6 } from 'node:net';
-import { DEFAULT_DEVICE_PORT, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
 /** Schemes this package can connect to; each one has a transport adapter. */
-export const SUPPORTED_SCHEMES = ['tcp', 'tls'] as const;
+export const SUPPORTED_SCHEMES = ['tcp', 'tls', 'hub'] as const;
 export type DeviceScheme = (typeof SUPPORTED_SCHEMES)[number];
+
+/** Port of a hub's HTTP API when a `hub://` URL names none. */
+export const DEFAULT_HUB_PORT = 8080;
 
 /** A parsed device address. */
 export interface DeviceUrl {
@@ -19,8 +23,10 @@ export interface DeviceUrl {
   port: number;
   /** `host:port`, IPv6 in brackets: the key used in the known-devices file and in messages. */
   hostPort: string;
-  /** Canonical URL, e.g. `tls://[::1]:12345`. */
+  /** Canonical URL, e.g. `tls://[::1]:12345` or `hub://localhost:8080/devices/pico-1`. */
   href: string;
+  /** `hub://` only: the id of the device behind the hub. */
+  deviceId?: string;
 }
 
 export interface ParseDeviceUrlOptions {
@@ -34,6 +40,8 @@ const SCHEME_PREFIX = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s;
 const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const PORT_TEXT = /^\d{1,5}$/;
 const EXAMPLES = 'use tcp://HOST:PORT or tls://HOST:PORT, e.g. tcp://192.168.1.50:12345';
+const HUB_PATH = /^\/devices\/([^/?#]*)\/?$/;
+const HUB_EXAMPLE = 'hub://HOST:PORT/devices/ID, e.g. hub://localhost:8080/devices/pico-1';
 
 /** Parses a device address; throws `PL_ERR_BAD_URL` with a message saying what is wrong. */
 export function parseDeviceUrl(input: string, options: ParseDeviceUrlOptions = {}): DeviceUrl {
@@ -51,6 +59,7 @@ export function parseDeviceUrl(input: string, options: ParseDeviceUrlOptions = {
     if (named === 'tcp' && options.tls === true) {
       throw badUrl(input, 'the URL asks for plain TCP but TLS was requested; write tls://HOST:PORT instead');
     }
+    if (named === 'hub') return parseHubUrl(input, match[2] ?? '', options);
     scheme = named;
     authority = (match[2] ?? '').replace(/\/$/, '');
     if (/[/?#@]/.test(authority)) {
@@ -64,6 +73,30 @@ export function parseDeviceUrl(input: string, options: ParseDeviceUrlOptions = {
   const { host, port } = splitHostPort(input, authority, defaultPort, match === null);
   const hostPort = formatHostPort(host, port);
   return { scheme, host, port, hostPort, href: `${scheme}://${hostPort}` };
+}
+
+/** `hub://HOST[:PORT]/devices/ID`: the hub's HTTP address and the device's id. */
+function parseHubUrl(input: string, rest: string, options: ParseDeviceUrlOptions): DeviceUrl {
+  if (options.tls === true) throw badUrl(input, 'TLS is not available for hub:// URLs; the hub link runs over the hub\'s HTTP port');
+  const slash = rest.indexOf('/');
+  const authority = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '' : rest.slice(slash);
+  if (/[?#@]/.test(authority)) throw badUrl(input, `a hub URL has a host, a port and the device's path; ${HUB_EXAMPLE}`);
+  const idMatch = HUB_PATH.exec(path);
+  if (!idMatch) throw badUrl(input, `name the device behind the hub: ${HUB_EXAMPLE}`);
+  const deviceId = decodeURIComponentSafe(idMatch[1] ?? '');
+  if (!DEVICE_ID_PATTERN.test(deviceId)) throw badUrl(input, `"${deviceId}" is not a device id (1-64 letters, digits, "_", "-", ".")`);
+  const { host, port } = splitHostPort(input, authority, DEFAULT_HUB_PORT, false);
+  const hostPort = formatHostPort(host, port);
+  return { scheme: 'hub', host, port, hostPort, href: `hub://${hostPort}/devices/${deviceId}`, deviceId };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** `host:port`, with brackets around an IPv6 address. */

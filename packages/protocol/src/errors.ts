@@ -49,6 +49,7 @@ export const ErrorCode = {
   TELEMETRY_REPLAY: 'PL_ERR_TELEMETRY_REPLAY',
   RATE_LIMITED: 'PL_ERR_RATE_LIMITED',
   CONFIG: 'PL_ERR_CONFIG',
+  NOT_FOUND: 'PL_ERR_NOT_FOUND',
   // Plain-text network tools: serve, term, tcpcom API (docs/errors.md#network-tools)
   LISTEN_FAILED: 'PL_ERR_LISTEN_FAILED',
   MESSAGE_TOO_LARGE: 'PL_ERR_MESSAGE_TOO_LARGE',

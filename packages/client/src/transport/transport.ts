@@ -9,6 +9,8 @@ import type { DeviceUrl } from '../url.js';
 export interface TransportOptions extends TlsTrustOptions {
   /** Time allowed to open the connection (TCP connect plus TLS handshake), in ms. Default 5000. */
   connectTimeoutMs?: number;
+  /** `hub://` only: the hub's API token. Default: the PICOLINK_TOKEN environment variable. */
+  token?: string;
 }
 
 /** Opens a connected, verified stream to the device at `url`, or rejects with a coded error. */

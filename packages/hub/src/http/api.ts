@@ -1,0 +1,170 @@
+/**
+ * The hub's HTTP API: fastify with one file per route group, bearer-token auth, coded
+ * errors, and the two WebSocket routes (live stream, device link). `startHttpApi` takes an
+ * already listening server (tests, socket activation) or binds `config.http`.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { isLoopbackHost } from '../config.js';
+import { PUBLIC_PATHS, TokenCheck } from './auth.js';
+import { registerCommandRoutes } from './commands.js';
+import { DEFAULT_API_LIMITS } from './context.js';
+import type { ApiContext, ApiLimits } from './context.js';
+import { registerCsvRoutes } from './csv.js';
+import { DeviceLinks } from './device-link.js';
+import { registerDeviceRoutes } from './devices.js';
+import { apiOnNotFound, makeErrorHandler, sendError } from './errors.js';
+import { registerHealthRoutes } from './health.js';
+import { registerHistoryRoutes } from './history.js';
+import { registerOpenApiRoutes } from './openapi.js';
+import { LiveStream } from './stream.js';
+import { registerTelemetryRoutes } from './telemetry.js';
+import { attachUpgradeRoutes, WebSocketKeepAlive } from './websocket.js';
+
+export interface HttpApiOptions extends Omit<ApiContext, 'limits'> {
+  limits?: Partial<ApiLimits>;
+  /** A server already listening; default: a new one bound to config.http.host and port. */
+  server?: Server;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  /** Path as registered, with `:name` parameters. */
+  url: string;
+}
+
+export interface HttpApi {
+  /** "http://HOST:PORT", IPv6 in brackets. */
+  url: string;
+  port: number;
+  /** Every route registered (HEAD routes fastify adds for GETs left out). */
+  readonly routes: readonly RegisteredRoute[];
+  readonly stream: LiveStream;
+  readonly links: DeviceLinks;
+  /** Closes WebSockets and connections, and the server unless it was given. */
+  close(): Promise<void>;
+}
+
+function boundAddress(server: Server): AddressInfo {
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    throw new PicolinkError(ErrorCode.CONFIG, 'the HTTP server given to the hub is not listening on a TCP port');
+  }
+  return address;
+}
+
+/** Refuses to serve without auth anywhere but on a loopback address. */
+function checkAuthPolicy(token: string | null, host: string): void {
+  if (token === null && !isLoopbackHost(host)) {
+    throw new PicolinkError(
+      ErrorCode.CONFIG,
+      `hub configuration: "http.auth" is false but "http.host" is ${host}; turning auth off is allowed only on a loopback address (127.0.0.1, ::1, localhost)`,
+    );
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new PicolinkError(ErrorCode.CONFIG, `the hub cannot listen for HTTP on ${host}:${port}: ${err.code ?? err.message}; pick another "http.port" or stop the program using it`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    // Idle keep-alive connections would hold close() open until the client hangs up.
+    server.closeAllConnections();
+  });
+}
+
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const { server: given, limits, ...rest } = options;
+  const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits } };
+  checkAuthPolicy(ctx.token, ctx.config.http.host);
+  const server = given ?? createServer();
+  if (given) checkAuthPolicy(ctx.token, boundAddress(given).address);
+
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: ctx.limits.bodyLimitBytes,
+    forceCloseConnections: true,
+    serverFactory: (handler) => server.on('request', handler),
+  });
+  // Bodies are JSON only; a text body is refused as such rather than read as a string.
+  app.removeContentTypeParser('text/plain');
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+
+  const tokens = new TokenCheck(ctx.token);
+  app.addHook('onRequest', async function checkToken(request, reply) {
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) return;
+    try {
+      tokens.check(request.raw, false);
+    } catch (err) {
+      reply.header('www-authenticate', 'Bearer realm="picolink"');
+      return sendError(reply, err as PicolinkError);
+    }
+  });
+  app.setErrorHandler(makeErrorHandler(ctx.log));
+  app.setNotFoundHandler(apiOnNotFound);
+
+  registerHealthRoutes(app, ctx);
+  registerDeviceRoutes(app, ctx);
+  registerCommandRoutes(app, ctx);
+  registerTelemetryRoutes(app, ctx);
+  registerCsvRoutes(app, ctx);
+  registerHistoryRoutes(app, ctx);
+  registerOpenApiRoutes(app, ctx);
+  const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
+  const stream = new LiveStream(ctx, keepAlive);
+  const links = new DeviceLinks(ctx, keepAlive);
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], tokens, ctx.log);
+
+  await app.ready();
+  if (!given) {
+    try {
+      await listen(server, ctx.config.http.port, ctx.config.http.host);
+    } catch (err) {
+      stream.close();
+      links.close();
+      keepAlive.stop();
+      await app.close();
+      throw err;
+    }
+  }
+  const address = boundAddress(server);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    routes,
+    stream,
+    links,
+    close: () =>
+      (closing ??= (async () => {
+        detachUpgrades();
+        keepAlive.stop();
+        stream.close();
+        links.close();
+        await app.close();
+        // fastify closes only servers it started listening itself; this one is ours unless given.
+        if (!given) await closeServer(server);
+      })()),
+  };
+}

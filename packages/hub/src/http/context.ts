@@ -1,0 +1,83 @@
+/**
+ * What the HTTP API works with: the hub's parts, handed in by startHub (hub.ts), and the
+ * API's own limits. Each route file takes this context and nothing else.
+ */
+import type { HubBus } from '../bus.js';
+import type { HubConfig } from '../config.js';
+import type { DeviceDirectory } from '../directory.js';
+import type { HubStore } from '../store/store.js';
+
+/** Receives one log line (no trailing newline). */
+export type HubLog = (line: string) => void;
+
+/**
+ * Sends one protocol request (without `id`) to a device on behalf of `actor` and
+ * resolves with the device's raw response, error responses included. Rejects with
+ * PL_ERR_DEVICE_OFFLINE when the device is not connected, or with the link's error.
+ */
+export type SendCommand = (deviceId: string, request: Record<string, unknown>, actor: string) => Promise<Record<string, unknown>>;
+
+/** Telemetry counters of one device since the hub started, as the ingest keeps them. */
+export interface DeviceTelemetryStats {
+  /** Datagrams that named the device, valid or not. */
+  received: number;
+  /** Datagrams accepted and stored. */
+  accepted: number;
+  /** Resends and network duplicates: acknowledged, not stored again. */
+  duplicates: number;
+  /** Sequence numbers skipped and never filled. */
+  lost: number;
+  /** Rejected datagrams by error code. */
+  rejected: Partial<Record<string, number>>;
+  /** Accepted datagrams per second over the last full second. */
+  ratePerSecond: number;
+  /** Unix ms of the last accepted datagram, or null. */
+  lastSeen: number | null;
+}
+
+/** Looks up a device's telemetry counters; undefined when the hub has heard none. */
+export type TelemetryStatsLookup = (deviceId: string) => DeviceTelemetryStats | undefined;
+
+export interface ApiLimits {
+  /** Most commands in one POST /api/devices/:id/commands. Default 100. */
+  maxCommandsPerRequest: number;
+  /** Largest request body, in bytes. Default 1 MiB. */
+  bodyLimitBytes: number;
+  /** Bytes queued for one live-stream client before it is dropped as too slow. Default 1 MiB. */
+  maxStreamBufferedBytes: number;
+  /** Most live-stream clients at once. Default 200. */
+  maxStreamClients: number;
+  /** Most hub:// device links at once. Default 200. */
+  maxDeviceLinks: number;
+  /** Requests one hub:// link may have waiting for the device. Default 256. */
+  maxLinkInFlight: number;
+  /** Ping interval for WebSocket clients; one missed pong closes the socket. 0 disables. Default 30000. */
+  webSocketPingMs: number;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  maxCommandsPerRequest: 100,
+  bodyLimitBytes: 1024 * 1024,
+  maxStreamBufferedBytes: 1024 * 1024,
+  maxStreamClients: 200,
+  maxDeviceLinks: 200,
+  maxLinkInFlight: 256,
+  webSocketPingMs: 30_000,
+};
+
+export interface ApiContext {
+  readonly config: HubConfig;
+  readonly store: HubStore;
+  readonly directory: DeviceDirectory;
+  readonly bus: HubBus;
+  /** The bearer token every request must carry, or null when auth is off. */
+  readonly token: string | null;
+  readonly sendCommand: SendCommand;
+  readonly telemetryStats: TelemetryStatsLookup;
+  readonly limits: ApiLimits;
+  readonly log: HubLog;
+  /** Hub version reported by the health route. */
+  readonly version: string;
+  /** Unix ms at which the hub started. */
+  readonly startedAt: number;
+}

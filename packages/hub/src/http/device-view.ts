@@ -1,0 +1,112 @@
+/**
+ * What the API says about a device: the stored record, the live link and the telemetry
+ * counters merged into one JSON object, and the check that a device id is known.
+ */
+import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+import type { ConfiguredDevice } from '../config.js';
+import type { DeviceLink } from '../directory.js';
+import type { DeviceMode, DeviceRecord } from '../store/store.js';
+import type { ApiContext, DeviceTelemetryStats } from './context.js';
+
+export interface DeviceView {
+  id: string;
+  online: boolean;
+  mode: DeviceMode;
+  /** "host:port" of the live link, else where the device was last seen. */
+  address: string | null;
+  /** Unix ms; null for a configured device never heard from. */
+  lastSeen: number | null;
+  firstSeen: number | null;
+  /** Unix ms at which the current link opened, or null when offline. */
+  connectedAt: number | null;
+  firmware: string | null;
+  protocol: number | null;
+  capabilities: string[];
+  /** WiFi signal strength in dBm from the last get_info, or null. */
+  rssi: number | null;
+  /** Bytes free and allocated on the device's heap from the last get_info, or null. */
+  memory: { free: number; alloc: number } | null;
+  /** Device uptime in ms from the last get_info, or null. */
+  uptimeMs: number | null;
+  /** Telemetry counters since the hub started, or null when none arrived. */
+  telemetry: (DeviceTelemetryStats & { loss: number }) | null;
+  /** Listed in the hub's configuration. */
+  configured: boolean;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function configuredMode(device: ConfiguredDevice): DeviceMode {
+  if (device.address !== undefined) return 'server';
+  if (device.token === undefined && device.telemetryKey !== undefined) return 'telemetry';
+  return 'dial-home';
+}
+
+function telemetryView(stats: DeviceTelemetryStats | undefined): DeviceView['telemetry'] {
+  if (stats === undefined) return null;
+  const expected = stats.accepted + stats.lost;
+  return { ...stats, loss: expected === 0 ? 0 : stats.lost / expected };
+}
+
+/** Merges what the hub knows about one device. */
+export function deviceView(
+  id: string,
+  record: DeviceRecord | undefined,
+  link: DeviceLink | undefined,
+  configured: ConfiguredDevice | undefined,
+  stats: DeviceTelemetryStats | undefined,
+): DeviceView {
+  const info = record?.info ?? null;
+  const memFree = numberOrNull(info?.mem_free);
+  const memAlloc = numberOrNull(info?.mem_alloc);
+  const infoCapabilities = Array.isArray(info?.capabilities) ? info.capabilities.filter((c): c is string => typeof c === 'string') : [];
+  const lastSeen = Math.max(record?.lastSeen ?? 0, stats?.lastSeen ?? 0, link ? Date.now() : 0);
+  return {
+    id,
+    online: link !== undefined,
+    mode: link?.mode ?? record?.mode ?? (configured ? configuredMode(configured) : 'dial-home'),
+    address: link?.address ?? record?.address ?? null,
+    lastSeen: lastSeen === 0 ? null : lastSeen,
+    firstSeen: record?.firstSeen ?? null,
+    connectedAt: link?.connectedAt ?? null,
+    firmware: record?.firmware ?? null,
+    protocol: link ? link.protocol : numberOrNull(info?.protocol),
+    capabilities: link ? [...link.capabilities] : infoCapabilities,
+    rssi: numberOrNull(info?.rssi),
+    memory: memFree === null || memAlloc === null ? null : { free: memFree, alloc: memAlloc },
+    uptimeMs: numberOrNull(info?.uptime_ms),
+    telemetry: telemetryView(stats),
+    configured: configured !== undefined,
+  };
+}
+
+/** Every device the hub knows: stored, configured or connected; sorted by id. */
+export async function listDeviceViews(ctx: ApiContext): Promise<DeviceView[]> {
+  const records = new Map((await ctx.store.listDevices()).map((record) => [record.id, record]));
+  const configured = new Map(ctx.config.devices.map((device) => [device.id, device]));
+  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.directory.list().map((link) => link.deviceId)]);
+  return [...ids]
+    .sort()
+    .map((id) => deviceView(id, records.get(id), ctx.directory.get(id), configured.get(id), ctx.telemetryStats(id)));
+}
+
+/** One device's view; PL_ERR_UNKNOWN_DEVICE when the hub has never heard of it. */
+export async function requireDeviceView(ctx: ApiContext, id: string): Promise<DeviceView> {
+  const record = await requireKnownDevice(ctx, id);
+  return deviceView(id, record, ctx.directory.get(id), ctx.config.devices.find((d) => d.id === id), ctx.telemetryStats(id));
+}
+
+/**
+ * Checks that `id` names a device the hub knows (stored, configured or connected) and
+ * returns its stored record, if any. Unknown ids get PL_ERR_UNKNOWN_DEVICE.
+ */
+export async function requireKnownDevice(ctx: ApiContext, id: string): Promise<DeviceRecord | undefined> {
+  if (!DEVICE_ID_PATTERN.test(id)) {
+    throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `"${id}" is not a device id (1-64 of A-Z a-z 0-9 _ . -)`);
+  }
+  const record = await ctx.store.getDevice(id);
+  if (record || ctx.directory.isOnline(id) || ctx.config.devices.some((d) => d.id === id)) return record;
+  throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `the hub knows no device "${id}"; GET /api/devices lists the devices it knows`);
+}

@@ -1,0 +1,327 @@
+/**
+ * `GET /api/openapi.json`: the API described as OpenAPI 3.1, written as data. A test
+ * checks that every route the server registers is described here.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.js';
+
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object): object => ({ 'application/json': { schema } });
+
+const errorResponses = (...statuses: number[]): Record<string, object> => {
+  const text: Record<number, string> = {
+    400: 'A parameter or the body is invalid (PL_ERR_BAD_TYPE, PL_ERR_OUT_OF_RANGE, PL_ERR_MISSING_FIELD, ...)',
+    401: 'Missing or wrong API token (PL_ERR_UNAUTHORIZED)',
+    404: 'Unknown device (PL_ERR_UNKNOWN_DEVICE)',
+    413: 'Body too large (PL_ERR_FRAME_TOO_LARGE)',
+    426: 'A plain GET on a WebSocket route (PL_ERR_NOT_SUPPORTED)',
+    502: 'The link to the device failed while waiting (PL_ERR_CONNECTION_CLOSED)',
+    503: 'The device is not connected (PL_ERR_DEVICE_OFFLINE), or too many clients (PL_ERR_TOO_MANY_CLIENTS)',
+    504: 'The device did not answer in time (PL_ERR_TIMEOUT)',
+  };
+  return Object.fromEntries(statuses.map((status) => [String(status), { description: text[status] ?? 'Error', content: json(ref('Error')) }]));
+};
+
+const idParam = { name: 'id', in: 'path', required: true, description: 'Device id', schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } };
+const timeParam = (name: string, description: string): object => ({
+  name,
+  in: 'query',
+  required: false,
+  description: `${description}: Unix ms, an ISO 8601 date, "now", or a time ago such as -15m, -1h, -7d`,
+  schema: { type: 'string' },
+});
+const limitParam = (fallback: number, max: number): object => ({
+  name: 'limit',
+  in: 'query',
+  required: false,
+  description: `Most records returned (default ${fallback}, at most ${max})`,
+  schema: { type: 'integer', minimum: 1, maximum: max },
+});
+const metricParam = { name: 'metric', in: 'query', required: false, description: 'One metric (all when absent)', schema: { type: 'string' } };
+const bucketParam = {
+  name: 'bucket',
+  in: 'query',
+  required: false,
+  description: 'Bucket width for min/max/avg (ms, or 10s, 5m, 1h, 1d); raw rows when absent. At most 10,000 buckets.',
+  schema: { type: 'string' },
+};
+const deviceFilterParam = { name: 'device', in: 'query', required: false, description: 'Only this device', schema: { type: 'string' } };
+const typeParam = { name: 'type', in: 'query', required: false, description: 'Only events of this type (pin_change, online, offline, ...)', schema: { type: 'string' } };
+const tokenParam = {
+  name: 'token',
+  in: 'query',
+  required: false,
+  description: 'The API token, for WebSocket clients that cannot send an Authorization header (browsers)',
+  schema: { type: 'string' },
+};
+
+const schemas = {
+  Error: {
+    type: 'object',
+    required: ['error', 'code'],
+    properties: { error: { type: 'string', description: 'What went wrong and what to do' }, code: { type: 'string', description: 'Stable code from docs/errors.md' } },
+  },
+  Device: {
+    type: 'object',
+    required: ['id', 'online', 'mode'],
+    properties: {
+      id: { type: 'string' },
+      online: { type: 'boolean' },
+      mode: { enum: ['dial-home', 'server', 'telemetry'] },
+      address: { type: ['string', 'null'], description: 'host:port of the live link, else where last seen' },
+      lastSeen: { type: ['integer', 'null'], description: 'Unix ms' },
+      firstSeen: { type: ['integer', 'null'], description: 'Unix ms' },
+      connectedAt: { type: ['integer', 'null'], description: 'Unix ms at which the current link opened' },
+      firmware: { type: ['string', 'null'] },
+      protocol: { type: ['integer', 'null'] },
+      capabilities: { type: 'array', items: { type: 'string' } },
+      rssi: { type: ['number', 'null'], description: 'WiFi signal in dBm (last get_info)' },
+      memory: { type: ['object', 'null'], properties: { free: { type: 'integer' }, alloc: { type: 'integer' } } },
+      uptimeMs: { type: ['integer', 'null'] },
+      telemetry: {
+        type: ['object', 'null'],
+        properties: {
+          received: { type: 'integer', description: 'Datagrams that named the device, valid or not' },
+          accepted: { type: 'integer', description: 'Datagrams accepted and stored' },
+          duplicates: { type: 'integer', description: 'Resends and duplicates (acknowledged, not stored again)' },
+          lost: { type: 'integer', description: 'Sequence numbers skipped and never filled' },
+          rejected: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rejected datagrams by error code' },
+          ratePerSecond: { type: 'number', description: 'Accepted datagrams per second over the last full second' },
+          loss: { type: 'number', description: 'lost / (accepted + lost)' },
+          lastSeen: { type: ['integer', 'null'], description: 'Unix ms of the last accepted datagram' },
+        },
+      },
+      configured: { type: 'boolean', description: 'Listed in the hub configuration' },
+    },
+  },
+  Session: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      deviceId: { type: 'string' },
+      mode: { type: 'string' },
+      address: { type: ['string', 'null'] },
+      openedAt: { type: 'integer' },
+      closedAt: { type: ['integer', 'null'] },
+      closeReason: { type: ['string', 'null'] },
+    },
+  },
+  Request: {
+    type: 'object',
+    required: ['action'],
+    description: 'A protocol request (docs/protocol.md#actions), e.g. {"action":"write_pin","pin":2,"value":1,"timeout":5}',
+    properties: { action: { type: 'string' }, id: { type: ['string', 'integer'] } },
+    additionalProperties: true,
+  },
+  Response: {
+    type: 'object',
+    required: ['ok'],
+    description: "The device's response: the request echoed, ok, and results or error/code/exception",
+    properties: { ok: { type: 'boolean' }, error: { type: 'string' }, code: { type: 'string' } },
+    additionalProperties: true,
+  },
+  TelemetryRow: { type: 'object', properties: { metric: { type: 'string' }, time: { type: 'integer' }, value: { type: 'number' } } },
+  TelemetryBucket: {
+    type: 'object',
+    properties: {
+      metric: { type: 'string' },
+      time: { type: 'integer', description: 'Bucket start, Unix ms (a multiple of bucketMs)' },
+      count: { type: 'integer' },
+      min: { type: 'number' },
+      max: { type: 'number' },
+      avg: { type: 'number' },
+    },
+  },
+  Event: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      deviceId: { type: 'string' },
+      type: { type: 'string' },
+      time: { type: 'integer' },
+      deviceTime: { type: ['integer', 'null'] },
+      data: { type: 'object' },
+    },
+  },
+  AuditRecord: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      time: { type: 'integer' },
+      actor: { type: 'string', description: '"api:ADDRESS", "sdk:ADDRESS", "hub" (state re-applied), ...' },
+      deviceId: { type: 'string' },
+      action: { type: 'string' },
+      request: { type: 'object' },
+      result: { type: 'string', description: '"ok" or the error code' },
+      response: { type: ['object', 'null'] },
+    },
+  },
+};
+
+/** The document; `serverUrl` is put in `servers` when known. */
+export function openApiDocument(version: string, serverUrl?: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'picolink hub API',
+      version,
+      description:
+        'Devices, commands, telemetry, events and the audit log of a picolink hub. Every route except /api/health needs ' +
+        '"Authorization: Bearer TOKEN" (WebSocket routes also take ?token=). Errors are {"error", "code"} with codes from docs/errors.md.',
+    },
+    ...(serverUrl === undefined ? {} : { servers: [{ url: serverUrl }] }),
+    security: [{ bearer: [] }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },
+    paths: {
+      '/api/health': {
+        get: {
+          operationId: 'getHealth',
+          summary: 'Liveness (no token needed)',
+          security: [],
+          responses: { '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, uptimeMs: { type: 'integer' } } }) } },
+        },
+      },
+      '/api/openapi.json': {
+        get: { operationId: 'getOpenApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, ...errorResponses(401) } },
+      },
+      '/api/devices': {
+        get: {
+          operationId: 'listDevices',
+          summary: 'Every device the hub knows: stored, configured or connected',
+          responses: { '200': { description: 'Devices sorted by id', content: json({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }) }, ...errorResponses(401) },
+        },
+      },
+      '/api/devices/{id}': {
+        get: {
+          operationId: 'getDevice',
+          summary: 'One device, its metrics and its last sessions',
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'The device',
+              content: json({
+                type: 'object',
+                properties: { device: ref('Device'), metrics: { type: 'array', items: { type: 'string' } }, sessions: { type: 'array', items: ref('Session') } },
+              }),
+            },
+            ...errorResponses(401, 404),
+          },
+        },
+      },
+      '/api/devices/{id}/commands': {
+        post: {
+          operationId: 'sendCommands',
+          summary: 'Send one request, or a list, to the device (pipelined, answered in order; recorded in the audit log)',
+          parameters: [idParam],
+          requestBody: { required: true, content: json({ oneOf: [ref('Request'), { type: 'array', items: ref('Request'), minItems: 1, maxItems: 100 }] }) },
+          responses: {
+            '200': {
+              description: "The device's response (for one request) or responses in order (for a list; a request that never reached the device gets an error response with its code)",
+              content: json({ oneOf: [ref('Response'), { type: 'array', items: ref('Response') }] }),
+            },
+            ...errorResponses(400, 401, 404, 413, 502, 503, 504),
+          },
+        },
+      },
+      '/api/devices/{id}/telemetry': {
+        get: {
+          operationId: 'getTelemetry',
+          summary: 'Readings in a time range: raw rows, or min/max/avg per bucket',
+          parameters: [idParam, metricParam, timeParam('from', 'Start, inclusive (default: an hour before "to")'), timeParam('to', 'End, exclusive (default now)'), bucketParam, limitParam(10_000, 100_000)],
+          responses: {
+            '200': {
+              description: '`rows` (raw, oldest first) or `buckets` (with bucket=, by metric then time); truncated when the limit was reached',
+              content: json({
+                type: 'object',
+                properties: {
+                  device: { type: 'string' },
+                  metric: { type: ['string', 'null'] },
+                  from: { type: 'integer' },
+                  to: { type: 'integer' },
+                  bucketMs: { type: 'integer' },
+                  rows: { type: 'array', items: ref('TelemetryRow') },
+                  buckets: { type: 'array', items: ref('TelemetryBucket') },
+                  truncated: { type: 'boolean' },
+                },
+              }),
+            },
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      '/api/devices/{id}/telemetry.csv': {
+        get: {
+          operationId: 'exportTelemetryCsv',
+          summary: 'CSV export, streamed (all stored readings unless from/to say otherwise)',
+          parameters: [idParam, metricParam, timeParam('from', 'Start, inclusive (default: the first reading)'), timeParam('to', 'End, exclusive (default now)'), bucketParam],
+          responses: {
+            '200': {
+              description: 'text/csv: time,iso_time,device,metric,value (raw) or time,iso_time,device,metric,count,min,max,avg (bucketed)',
+              content: { 'text/csv': { schema: { type: 'string' } } },
+            },
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      '/api/devices/{id}/events': {
+        get: {
+          operationId: 'getDeviceEvents',
+          summary: "A device's events, newest first",
+          parameters: [idParam, typeParam, timeParam('from', 'Start, inclusive'), timeParam('to', 'End, exclusive'), limitParam(100, 10_000)],
+          responses: { '200': { description: 'Events', content: json({ type: 'object', properties: { device: { type: 'string' }, events: { type: 'array', items: ref('Event') } } }) }, ...errorResponses(400, 401, 404) },
+        },
+      },
+      '/api/events': {
+        get: {
+          operationId: 'getEvents',
+          summary: 'Events of every device (or one), newest first',
+          parameters: [deviceFilterParam, typeParam, timeParam('from', 'Start, inclusive'), timeParam('to', 'End, exclusive'), limitParam(100, 10_000)],
+          responses: { '200': { description: 'Events', content: json({ type: 'object', properties: { events: { type: 'array', items: ref('Event') } } }) }, ...errorResponses(400, 401) },
+        },
+      },
+      '/api/audit': {
+        get: {
+          operationId: 'getAudit',
+          summary: 'Every command sent to a device: who, what, the result; newest first',
+          parameters: [deviceFilterParam, timeParam('from', 'Start, inclusive'), timeParam('to', 'End, exclusive'), limitParam(100, 10_000)],
+          responses: { '200': { description: 'Audit records', content: json({ type: 'object', properties: { audit: { type: 'array', items: ref('AuditRecord') } } }) }, ...errorResponses(400, 401) },
+        },
+      },
+      '/api/stream': {
+        get: {
+          operationId: 'liveStream',
+          summary: 'WebSocket: live telemetry, events and device status',
+          description:
+            'Upgrade to a WebSocket. Messages (JSON text): {"type":"subscribed","devices","types"} first, then ' +
+            '{"type":"telemetry","device","rows":[{metric,time,value}]}, {"type":"event","device","event":{type,time,deviceTime,data}}, ' +
+            '{"type":"status","device","online","time"}. A client that does not read is dropped (close code 1013).',
+          parameters: [
+            { name: 'device', in: 'query', required: false, description: 'Comma-separated device ids (all when absent)', schema: { type: 'string' } },
+            { name: 'types', in: 'query', required: false, description: 'Comma-separated kinds: telemetry, event, status (all when absent)', schema: { type: 'string' } },
+            tokenParam,
+          ],
+          responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(400, 401, 426, 503) },
+        },
+      },
+      '/api/devices/{id}/link': {
+        get: {
+          operationId: 'deviceLink',
+          summary: "WebSocket: the device's control protocol through the hub (the SDK's hub:// transport)",
+          description:
+            'Upgrade to a WebSocket carrying protocol frames (docs/protocol.md), one JSON line per text message. get_version and ping are answered ' +
+            'by the hub; other requests go to the device through the audit log. pin_change events arrive for pins this link watches; ' +
+            '{"event":"status","online"} when the device goes offline or comes back.',
+          parameters: [idParam, tokenParam],
+          responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426, 503) },
+        },
+      },
+    },
+  };
+}
+
+export function registerOpenApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const document = openApiDocument(ctx.version);
+  app.get('/api/openapi.json', async function getOpenApi() {
+    return document;
+  });
+}

@@ -1,0 +1,363 @@
+/**
+ * The hub's HTTP API over real HTTP on 127.0.0.1 (fetch), with the SQLite store in a temp
+ * directory and telemetry arriving as real UDP datagrams.
+ */
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode } from '@picolink/protocol';
+import type { TelemetryDatagram } from '@picolink/protocol';
+import { API_TOKEN_FILE } from '../src/api-token.js';
+import { startHub } from '../src/hub.js';
+import { CSV_PAGE_ROWS } from '../src/http/csv.js';
+import { openApiDocument } from '../src/http/openapi.js';
+import { sendTelemetry, startTestHub, tempDir, testConfig, until } from './api-fixture.js';
+import type { TestHub } from './api-fixture.js';
+import { linkSimulatedDevice } from './sim-link.js';
+import type { LinkedDevice } from './sim-link.js';
+
+const CONFIGURED = [{ id: 'pico-1' }, { id: 'pico-off', address: 'tcp://127.0.0.1:9' }, { id: 'sensor-1' }];
+
+function datagram(device: string, seq: number, time: number, readings: Record<string, number>): TelemetryDatagram {
+  return { v: 1, device, boot: 42, seq, t: seq * 1000, time, readings };
+}
+
+async function errorOf(response: Response): Promise<{ status: number; code: unknown; error: unknown }> {
+  const body = (await response.json()) as { code?: unknown; error?: unknown };
+  return { status: response.status, code: body.code, error: body.error };
+}
+
+describe('HTTP API', () => {
+  let t: TestHub;
+  let pico: LinkedDevice;
+
+  before(async () => {
+    t = await startTestHub({ devices: CONFIGURED });
+    pico = await linkSimulatedDevice(t.hub, 'pico-1');
+  });
+  after(async () => {
+    await pico.stop();
+    await t.close();
+  });
+
+  describe('auth', () => {
+    test('every route but health refuses a missing or wrong token with 401 PL_ERR_UNAUTHORIZED', async () => {
+      const routes = t.hub.http.routes.filter((r) => r.url !== '/api/health');
+      assert.ok(routes.length >= 10, `routes: ${JSON.stringify(routes)}`);
+      for (const route of routes) {
+        const path = route.url.replace(':id', 'pico-1');
+        for (const token of [null, 'wrong-token']) {
+          const response = await t.api(path, { method: route.method, token });
+          const error = await errorOf(response);
+          assert.equal(error.status, 401, `${route.method} ${path} with ${String(token)}`);
+          assert.equal(error.code, ErrorCode.UNAUTHORIZED);
+          assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
+        }
+      }
+      const malformed = await t.api('/api/devices', { token: null, headers: { authorization: 'Basic abc' } });
+      assert.equal((await errorOf(malformed)).code, ErrorCode.UNAUTHORIZED);
+    });
+
+    test('the health route needs no token', async () => {
+      const response = await t.api('/api/health', { token: null });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { ok: boolean; version: string };
+      assert.equal(body.ok, true);
+      assert.match(body.version, /^\d+\.\d+\.\d+/);
+    });
+
+    test('the token is kept in the data directory, owner-only, and reused on the next start', async () => {
+      const path = join(t.dir, API_TOKEN_FILE);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(t.hub.tokenPath, path);
+      assert.ok((t.hub.token ?? '').length >= 32);
+      const again = await startHub({ config: testConfig(t.dir), store: t.hub.store });
+      try {
+        assert.equal(again.token, t.hub.token);
+        assert.equal(again.tokenCreated, false);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+
+  describe('devices', () => {
+    test('GET /api/devices lists connected and configured devices with their state', async () => {
+      const { devices } = await t.json<{ devices: Array<Record<string, unknown>> }>('/api/devices');
+      const byId = new Map(devices.map((d) => [d.id, d]));
+      const online = byId.get('pico-1');
+      assert.ok(online);
+      assert.equal(online.online, true);
+      assert.equal(online.mode, 'server');
+      assert.equal(online.address, pico.link.address);
+      assert.equal(online.firmware, pico.client.version);
+      assert.equal(online.protocol, 1);
+      assert.ok(Array.isArray(online.capabilities) && online.capabilities.includes('pipeline'));
+      assert.equal(typeof online.rssi, 'number');
+      assert.equal(typeof (online.memory as { free: number }).free, 'number');
+      assert.equal(typeof online.lastSeen, 'number');
+      const offline = byId.get('pico-off');
+      assert.ok(offline);
+      assert.equal(offline.online, false);
+      assert.equal(offline.mode, 'server');
+      assert.equal(offline.lastSeen, null);
+      assert.equal(offline.configured, true);
+    });
+
+    test('GET /api/devices/:id gives one device, 404 PL_ERR_UNKNOWN_DEVICE for others', async () => {
+      const body = await t.json<{ device: { id: string; online: boolean }; metrics: string[]; sessions: unknown[] }>('/api/devices/pico-1');
+      assert.equal(body.device.id, 'pico-1');
+      assert.equal(body.device.online, true);
+      assert.ok(Array.isArray(body.metrics));
+      assert.ok(Array.isArray(body.sessions));
+      for (const id of ['nobody', 'bad%20id']) {
+        const error = await errorOf(await t.api(`/api/devices/${id}`));
+        assert.equal(error.status, 404);
+        assert.equal(error.code, ErrorCode.UNKNOWN_DEVICE);
+      }
+    });
+  });
+
+  describe('commands', () => {
+    test('one request is answered with the device response; its id is the caller id', async () => {
+      const response = await t.post('/api/devices/pico-1/commands', { id: 'mine', action: 'get_version' });
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as Record<string, unknown>;
+      assert.equal(body.ok, true);
+      assert.equal(body.id, 'mine');
+      assert.equal(body.protocol, 1);
+    });
+
+    test('a list is sent pipelined and answered in order, device errors included', async () => {
+      const response = await t.post('/api/devices/pico-1/commands', [
+        { action: 'setup_pin', pin: 2, mode: 'output', value: 0 },
+        { action: 'write_pin', pin: 2, value: 1, timeout: 5 },
+        { action: 'read_pin', pin: 2 },
+        { action: 'read_pin', pin: 7 },
+      ]);
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        body.map((r) => [r.action, r.ok]),
+        [
+          ['setup_pin', true],
+          ['write_pin', true],
+          ['read_pin', true],
+          ['read_pin', false],
+        ],
+      );
+      assert.equal(body[1]?.reverts_to, 0);
+      assert.equal(body[2]?.value, 1);
+      assert.equal(body[3]?.code, ErrorCode.PIN_NOT_SETUP);
+      assert.ok(body.every((r) => r.id === undefined), 'no hub-assigned ids leak out');
+      assert.equal(pico.device.backend.pinState(2).driven, 1);
+    });
+
+    test('bad bodies get 400 with the protocol code and nothing is sent', async () => {
+      pico.device.backend.clearHistory();
+      const cases: Array<[unknown, string, RegExp]> = [
+        [{ action: 'write_pin', pin: 2 }, ErrorCode.MISSING_FIELD, /missing fields: value/],
+        [{ action: 'blink' }, ErrorCode.UNKNOWN_ACTION, /unknown action "blink"/],
+        [{ action: 'write_pin', pin: 2, value: 1, colour: 'red' }, ErrorCode.UNKNOWN_FIELD, /colour/],
+        [[{ action: 'write_pin', pin: 2, value: 0 }, 'ping'], ErrorCode.NOT_OBJECT, /command 1 must be a JSON object/],
+        [[{ action: 'write_pin', pin: 2, value: 0 }, { action: 'read_pin', pin: 99 }], ErrorCode.OUT_OF_RANGE, /command 1: /],
+        [[], ErrorCode.MISSING_FIELD, /empty/],
+        [Array.from({ length: 101 }, () => ({ action: 'ping' })), ErrorCode.OUT_OF_RANGE, /more than the 100 allowed/],
+      ];
+      for (const [body, code, message] of cases) {
+        const error = await errorOf(await t.post('/api/devices/pico-1/commands', body));
+        assert.equal(error.status, 400, JSON.stringify(body).slice(0, 80));
+        assert.equal(error.code, code);
+        assert.match(String(error.error), message);
+      }
+      const notJson = await t.api('/api/devices/pico-1/commands', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":' });
+      assert.deepEqual([(await errorOf(notJson)).status, (await t.post('/api/devices/pico-1/commands', 'x').then(errorOf)).status], [400, 400]);
+      const plainText = await errorOf(await t.api('/api/devices/pico-1/commands', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'ping' }));
+      assert.equal(plainText.code, ErrorCode.BAD_JSON);
+      assert.deepEqual(pico.device.backend.history, [], 'no command reached the device');
+    });
+
+    test('an unknown device is 404 and a known one that is offline 503', async () => {
+      const unknown = await errorOf(await t.post('/api/devices/ghost/commands', { action: 'ping' }));
+      assert.deepEqual([unknown.status, unknown.code], [404, ErrorCode.UNKNOWN_DEVICE]);
+      const offline = await errorOf(await t.post('/api/devices/pico-off/commands', { action: 'ping' }));
+      assert.deepEqual([offline.status, offline.code], [503, ErrorCode.DEVICE_OFFLINE]);
+      assert.match(String(offline.error), /pico-off/);
+    });
+  });
+
+  describe('telemetry', () => {
+    const T0 = Date.now() - 60_000;
+
+    before(async () => {
+      const datagrams = Array.from({ length: 30 }, (_, i) => datagram('sensor-1', i, T0 + i * 1000, { temp_c: 20 + i / 10, humidity: 40 + (i % 3) }));
+      await sendTelemetry(t.hub.telemetryPort, datagrams);
+      await until(async () => {
+        const body = await t.json<{ rows: unknown[] }>(`/api/devices/sensor-1/telemetry?from=${T0}`);
+        return body.rows.length === 60;
+      }, 'telemetry stored and queryable');
+    });
+
+    test('raw rows in a time range, one metric or all', async () => {
+      const all = await t.json<{ rows: Array<{ metric: string; time: number; value: number }>; truncated: boolean }>(`/api/devices/sensor-1/telemetry?from=${T0}`);
+      assert.equal(all.rows.length, 60);
+      assert.equal(all.truncated, false);
+      const temps = await t.json<{ metric: string; rows: Array<{ metric: string; time: number; value: number }> }>(
+        `/api/devices/sensor-1/telemetry?metric=temp_c&from=${T0 + 10_000}&to=${T0 + 20_000}`,
+      );
+      assert.equal(temps.metric, 'temp_c');
+      assert.equal(temps.rows.length, 10);
+      assert.deepEqual(temps.rows[0], { metric: 'temp_c', time: T0 + 10_000, value: 21 });
+      const limited = await t.json<{ rows: unknown[]; truncated: boolean }>(`/api/devices/sensor-1/telemetry?from=${T0}&limit=7`);
+      assert.deepEqual([limited.rows.length, limited.truncated], [7, true]);
+      const relative = await t.json<{ rows: unknown[] }>('/api/devices/sensor-1/telemetry?from=-1h&metric=humidity');
+      assert.equal(relative.rows.length, 30);
+    });
+
+    test('bucketed min/max/avg for plots', async () => {
+      const start = T0 - (T0 % 10_000);
+      const body = await t.json<{ bucketMs: number; buckets: Array<{ metric: string; time: number; count: number; min: number; max: number; avg: number }> }>(
+        `/api/devices/sensor-1/telemetry?metric=temp_c&from=${start}&to=${start + 60_000}&bucket=10s`,
+      );
+      assert.equal(body.bucketMs, 10_000);
+      assert.ok(body.buckets.length >= 3);
+      assert.equal(body.buckets.reduce((sum, b) => sum + b.count, 0), 30);
+      for (const bucket of body.buckets) {
+        assert.equal(bucket.time % 10_000, 0);
+        assert.ok(bucket.min <= bucket.avg && bucket.avg <= bucket.max);
+      }
+    });
+
+    test('bad query parameters get 400 with a coded error naming them', async () => {
+      const cases: Array<[string, string, RegExp]> = [
+        ['from=yesterday', ErrorCode.BAD_TYPE, /"from"/],
+        ['from=2000&to=1000', ErrorCode.OUT_OF_RANGE, /before "to"/],
+        ['bucket=1ms&from=0', ErrorCode.OUT_OF_RANGE, /more than 10000/],
+        ['bucket=fast', ErrorCode.BAD_TYPE, /"bucket"/],
+        ['limit=0', ErrorCode.OUT_OF_RANGE, /"limit"/],
+        ['metric=a%20b', ErrorCode.BAD_TYPE, /"metric"/],
+        ['from=1&from=2', ErrorCode.BAD_TYPE, /more than once/],
+      ];
+      for (const [query, code, message] of cases) {
+        const error = await errorOf(await t.api(`/api/devices/sensor-1/telemetry?${query}`));
+        assert.equal(error.status, 400, query);
+        assert.equal(error.code, code, query);
+        assert.match(String(error.error), message, query);
+      }
+      assert.equal((await errorOf(await t.api('/api/devices/ghost/telemetry'))).code, ErrorCode.UNKNOWN_DEVICE);
+    });
+
+    test('CSV export: header, one line per reading, streamed as text/csv', async () => {
+      const response = await t.api(`/api/devices/sensor-1/telemetry.csv?metric=temp_c`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/csv/);
+      assert.match(response.headers.get('content-disposition') ?? '', /attachment; filename="sensor-1-temp_c\.csv"/);
+      const lines = (await response.text()).split('\r\n');
+      assert.equal(lines[0], 'time,iso_time,device,metric,value');
+      assert.equal(lines.at(-1), '', 'ends with CRLF');
+      assert.equal(lines.length, 32);
+      assert.equal(lines[1], `${T0},${new Date(T0).toISOString()},sensor-1,temp_c,20`);
+      const bucketed = await (await t.api(`/api/devices/sensor-1/telemetry.csv?metric=humidity&bucket=1h`)).text();
+      assert.match(bucketed, /^time,iso_time,device,metric,count,min,max,avg\r\n/);
+      assert.match(bucketed, /,sensor-1,humidity,\d+,40,42,/);
+    });
+
+    test('CSV export pages through many rows without losing or repeating rows that share a millisecond', async () => {
+      const base = Date.UTC(2020, 0, 1);
+      const rows = [];
+      // A page boundary falls inside a run of rows with one timestamp, and one millisecond holds more than a page.
+      for (let i = 0; i < CSV_PAGE_ROWS - 10; i++) rows.push({ deviceId: 'bulk', metric: 'm', time: base + i, value: i });
+      for (let i = 0; i < CSV_PAGE_ROWS + 20; i++) rows.push({ deviceId: 'bulk', metric: `m${i}`, time: base + CSV_PAGE_ROWS, value: i });
+      for (let i = 0; i < 30; i++) rows.push({ deviceId: 'bulk', metric: 'm', time: base + CSV_PAGE_ROWS + 1 + i, value: i });
+      await t.hub.store.upsertDevice({ id: 'bulk', mode: 'telemetry', seenAt: base });
+      await t.hub.store.insertTelemetry(rows);
+      const text = await (await t.api(`/api/devices/bulk/telemetry.csv?from=${base}&to=${base + 100_000}`)).text();
+      const lines = text.split('\r\n').slice(1, -1);
+      assert.equal(lines.length, rows.length);
+      assert.equal(new Set(lines).size, rows.length, 'no line repeated');
+    });
+  });
+
+  describe('events and audit', () => {
+    test('events of one device and of all, newest first, filtered by type', async () => {
+      const now = Date.now();
+      await t.hub.store.insertEvents([
+        { deviceId: 'pico-1', type: 'online', time: now - 2000, data: {} },
+        { deviceId: 'pico-1', type: 'pin_change', time: now - 1000, deviceTime: 5, data: { pin: 2, value: 1, cause: 'write' } },
+        { deviceId: 'sensor-1', type: 'telemetry_rejected', time: now - 500, data: { code: 'PL_ERR_TELEMETRY_BAD_MAC' } },
+      ]);
+      const one = await t.json<{ device: string; events: Array<{ type: string }> }>('/api/devices/pico-1/events?from=-1m');
+      assert.deepEqual(
+        one.events.map((e) => e.type),
+        ['pin_change', 'online'],
+      );
+      const changes = await t.json<{ events: Array<{ type: string; data: { pin: number } }> }>('/api/devices/pico-1/events?type=pin_change');
+      assert.equal(changes.events[0]?.data.pin, 2);
+      const all = await t.json<{ events: Array<{ deviceId: string }> }>('/api/events?from=-1m&limit=2');
+      assert.deepEqual(
+        all.events.map((e) => e.deviceId),
+        ['sensor-1', 'pico-1'],
+      );
+      assert.equal((await errorOf(await t.api('/api/devices/ghost/events'))).status, 404);
+      assert.equal((await errorOf(await t.api('/api/events?type=Bad-Type'))).code, ErrorCode.BAD_TYPE);
+    });
+
+    test('GET /api/audit lists commands, filtered by device', async () => {
+      const now = Date.now();
+      await t.hub.store.insertAudit({ time: now, actor: 'api:127.0.0.1', deviceId: 'pico-1', action: 'write_pin', request: { action: 'write_pin', pin: 2, value: 1 }, result: 'ok', response: { ok: true } });
+      await t.hub.store.insertAudit({ time: now + 1, actor: 'hub', deviceId: 'other', action: 'setup_pin', request: { action: 'setup_pin' }, result: 'PL_ERR_TIMEOUT', response: null });
+      const one = await t.json<{ audit: Array<{ deviceId: string; action: string; result: string }> }>('/api/audit?device=pico-1');
+      assert.ok(one.audit.length >= 1);
+      assert.ok(one.audit.every((r) => r.deviceId === 'pico-1'));
+      assert.ok(one.audit.some((r) => r.action === 'write_pin' && r.result === 'ok'));
+      const all = await t.json<{ audit: Array<{ deviceId: string }> }>('/api/audit?limit=1');
+      assert.deepEqual(
+        all.audit.map((r) => r.deviceId),
+        ['other'],
+      );
+    });
+  });
+
+  describe('errors and the OpenAPI document', () => {
+    test('unknown routes get 404 with a code', async () => {
+      const error = await errorOf(await t.api('/api/nothing-here'));
+      assert.equal(error.status, 404);
+      assert.equal(error.code, ErrorCode.NOT_FOUND);
+      assert.match(String(error.error), /openapi\.json/);
+    });
+
+    test('the OpenAPI document describes every registered route', async () => {
+      const document = await t.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('/api/openapi.json');
+      assert.equal(document.openapi, '3.1.0');
+      const registered = t.hub.http.routes.map((r) => `${r.method} ${r.url.replace(/:([a-z]+)/g, '{$1}')}`).sort();
+      const documented = Object.entries(document.paths)
+        .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
+        .sort();
+      assert.deepEqual(documented, registered);
+      assert.deepEqual(openApiDocument('1.0.0').paths, document.paths);
+    });
+  });
+});
+
+describe('configuration', () => {
+  test('auth off is refused unless HTTP is bound to loopback', async () => {
+    const dir = tempDir();
+    try {
+      await assert.rejects(
+        startHub({ config: testConfig(dir.path, { http: { host: '0.0.0.0', auth: false } }) }),
+        (err: Error & { code?: string }) => err.code === ErrorCode.CONFIG && /loopback/.test(err.message),
+      );
+      const hub = await startHub({ config: testConfig(dir.path, { http: { auth: false } }) });
+      try {
+        assert.equal(hub.token, null);
+        const response = await fetch(`${hub.httpUrl}/api/devices`);
+        assert.equal(response.status, 200);
+      } finally {
+        await hub.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});

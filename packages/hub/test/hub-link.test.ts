@@ -1,0 +1,159 @@
+/**
+ * The SDK's `hub://` transport against a real hub: the same Device calls as over a direct
+ * connection, refusals with their codes, and a device that goes away mid-session.
+ */
+import { after, before, describe, test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { connect } from '@picolink/client';
+import type { Device } from '@picolink/client';
+import { ErrorCode } from '@picolink/protocol';
+import type { PinChangeEvent } from '@picolink/protocol';
+import { startTestHub, until } from './api-fixture.js';
+import type { TestHub } from './api-fixture.js';
+import { linkSimulatedDevice } from './sim-link.js';
+import type { LinkedDevice } from './sim-link.js';
+
+describe('hub:// device links', () => {
+  let t: TestHub;
+  let pico: LinkedDevice;
+  let hubUrl: string;
+
+  before(async () => {
+    t = await startTestHub({ devices: [{ id: 'pico-1' }, { id: 'pico-off' }] });
+    pico = await linkSimulatedDevice(t.hub, 'pico-1');
+    hubUrl = `hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`;
+  });
+  after(async () => {
+    await pico.stop();
+    await t.close();
+  });
+
+  async function both<T>(body: (device: Device) => Promise<T>): Promise<{ direct: T; viaHub: T }> {
+    const direct = await connect(pico.device.url);
+    const viaHub = await connect(hubUrl, { token: t.hub.token ?? '' });
+    try {
+      return { direct: await body(direct), viaHub: await body(viaHub) };
+    } finally {
+      await direct.close();
+      await viaHub.close();
+    }
+  }
+
+  test('the handshake reports the device through the hub', async () => {
+    const device = await connect(hubUrl, { token: t.hub.token ?? '' });
+    try {
+      assert.equal(device.url, hubUrl);
+      assert.equal(device.protocol, 1);
+      assert.equal(device.version, pico.client.version);
+      assert.ok(device.capabilities.includes('pipeline'));
+      for (const capability of pico.client.capabilities) assert.ok(device.capabilities.includes(capability), capability);
+    } finally {
+      await device.close();
+    }
+  });
+
+  test('info, actions, ADC and ping answer as over a direct connection', async () => {
+    const { direct, viaHub } = await both(async (device) => {
+      const info = (await device.info()) as unknown as Record<string, unknown>;
+      const adc = await device.adc(3).read();
+      return { infoKeys: Object.keys(info).sort(), board: info.board, actions: await device.listActions(), adcKeys: Object.keys(adc).sort(), ping: typeof (await device.ping()) };
+    });
+    assert.deepEqual(viaHub, direct);
+  });
+
+  test('pins: setup, write with a lease, read, PWM; the device really changes', async () => {
+    const device = await connect(hubUrl, { token: t.hub.token ?? '' });
+    try {
+      const relay = device.pin(5);
+      await relay.setup('output', { value: 0 });
+      const write = await relay.write(1, { timeoutS: 0.2 });
+      assert.equal(write.previous, 0);
+      assert.equal(write.revertsTo, 0);
+      assert.equal(await relay.read(), 1);
+      assert.equal(pico.device.backend.pinState(5).driven, 1);
+      await until(() => pico.device.backend.pinState(5).driven === 0 || undefined, 'the lease reverts on the device');
+      assert.equal(await relay.read(), 0);
+      await device.pin(6).pwm(1000, 0.5);
+      assert.equal(pico.device.backend.pinState(6).mode, 'pwm');
+      const pipelined = await Promise.all(Array.from({ length: 200 }, () => relay.read()));
+      assert.ok(pipelined.every((level) => level === 0));
+      await assert.rejects(device.pin(7).read(), (err: Error & { code?: string }) => err.code === ErrorCode.PIN_NOT_SETUP);
+    } finally {
+      await device.close();
+    }
+  });
+
+  test("watch events arrive for the pins this link watches, with this link's edge", async () => {
+    const device = await connect(hubUrl, { token: t.hub.token ?? '' });
+    const other = await connect(hubUrl, { token: t.hub.token ?? '' });
+    try {
+      const button = device.pin(15);
+      await button.setup('input', { pull: 'up' });
+      const falling: PinChangeEvent[] = [];
+      const unwatch = await button.watch((event) => falling.push(event), { edge: 'falling', debounceMs: 0 });
+      const everything: PinChangeEvent[] = [];
+      await other.pin(15).watch((event) => everything.push(event), { edge: 'both', debounceMs: 0 });
+      pico.device.backend.setInputLevel(15, 0);
+      await until(() => falling.length === 1 || undefined, 'falling edge on the first link');
+      pico.device.backend.setInputLevel(15, 1);
+      await until(() => everything.length === 2 || undefined, 'both edges on the second link');
+      assert.deepEqual(
+        everything.map((e) => e.value),
+        [0, 1],
+      );
+      assert.equal(falling.length, 1, 'the rising edge is not delivered to a falling-edge watch');
+      assert.equal(falling[0]?.pin, 15);
+      assert.equal(falling[0]?.cause, 'input');
+      assert.equal(typeof falling[0]?.t, 'number');
+      await unwatch();
+      pico.device.backend.setInputLevel(15, 0);
+      await until(() => everything.length === 3 || undefined, 'the second link still watches');
+      assert.equal(falling.length, 1, 'unwatched on the first link');
+    } finally {
+      await device.close();
+      await other.close();
+    }
+  });
+
+  test('a wrong or missing token is refused with PL_ERR_UNAUTHORIZED', async () => {
+    for (const token of ['wrong', '']) {
+      await assert.rejects(connect(hubUrl, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.UNAUTHORIZED && /token/.test(err.message));
+    }
+  });
+
+  test('an offline device is PL_ERR_DEVICE_OFFLINE, an unknown one PL_ERR_UNKNOWN_DEVICE', async () => {
+    const token = t.hub.token ?? '';
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/ghost`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.UNKNOWN_DEVICE);
+  });
+
+  test('when the device goes offline the link says so and requests fail with PL_ERR_DEVICE_OFFLINE', async () => {
+    const second = await linkSimulatedDevice(t.hub, 'pico-off');
+    const device = await connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token: t.hub.token ?? '' });
+    try {
+      const events: Array<Record<string, unknown>> = [];
+      device.on('event', (event) => events.push(event as Record<string, unknown>));
+      await device.pin(2).setup('output', { value: 1 });
+      assert.equal(await device.pin(2).read(), 1);
+      await second.stop();
+      await until(() => events.find((e) => e.event === 'status' && e.online === false), 'offline status event');
+      await assert.rejects(device.pin(2).read(), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
+      assert.equal(device.closed, false, 'the link to the hub stays open');
+    } finally {
+      await device.close();
+      await second.stop();
+    }
+  });
+
+  test('a hub that is not there is PL_ERR_CONNECT_FAILED', async () => {
+    const closedPort = await (async () => {
+      const { createServer } = await import('node:net');
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    })();
+    await assert.rejects(connect(`hub://127.0.0.1:${closedPort}/devices/pico-1`, { token: 'x' }), (err: Error & { code?: string }) => err.code === ErrorCode.CONNECT_FAILED);
+  });
+});
