@@ -19,7 +19,10 @@ test('the device gets "hello, test" over TCP, then a reply to every UDP datagram
   assert.equal(report.sent, 5);
   assert.deepEqual(report.replies, Array(5).fill('hello, test'));
   assert.deepEqual(lines, ['tcp: hello, test', ...Array(5).fill('udp: hello, test')]);
-  assert.equal(server.stdout().match(/udp 127\.0\.0\.1:\d+ "test" -> "hello, test"/g)?.length, 5, 'one log line per datagram');
+  const udpLines = (): number => server.stdout().match(/udp 127\.0\.0\.1:\d+ "test" -> "hello, test"/g)?.length ?? 0;
+  const deadline = Date.now() + 5000;
+  while (udpLines() < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(udpLines(), 5, 'one log line per datagram');
   await server.waitFor(/tcp 127\.0\.0\.1:\d+ disconnected after 1 message/);
   assert.match(server.stdout(), /tcp 127\.0\.0\.1:\d+ connected \(1 client\)\n.*tcp 127\.0\.0\.1:\d+ "test" -> "hello, test"\n/);
 });

@@ -17,6 +17,7 @@ test('serve hello --port 0: TCP and UDP on one port; answers and NDJSON log line
   const tcp = await runPicolink(['term', 'tcp', '127.0.0.1', String(port), '--send', 'test', '--wait', '300']);
   assert.equal(tcp.code, 0, tcp.stderr);
   assert.equal(tcp.stdout, 'hello, test\n');
+  await server.waitFor(/"event":"disconnect"/);
   const udp = await runPicolink(['term', 'udp', '127.0.0.1', String(port), '--send', 'test', '--wait', '300']);
   assert.equal(udp.code, 0, udp.stderr);
   assert.equal(udp.stdout, 'hello, test\n');

@@ -36,6 +36,7 @@ test('a message without delimiter past the limit closes that client only, with a
   bad.write('x'.repeat(600));
   bad.write('y'.repeat(600));
   await bad.waitClosed();
+  await until(() => disconnects(events).length === 1, 'the server to report the close');
   const closed = disconnects(events).find((e) => e.by === 'server');
   assert.equal(closed?.code, 'PL_ERR_MESSAGE_TOO_LARGE');
   assert.match(closed?.error ?? '', /larger than 1024 bytes without a newline/);
@@ -105,6 +106,7 @@ test('--idle-timeout closes a silent client and keeps a talking one', async (t) 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await silent.waitClosed();
+  await until(() => disconnects(events).length === 1, 'the server to report the close');
   assert.equal(disconnects(events).find((e) => e.by === 'server')?.code, 'PL_ERR_IDLE_TIMEOUT');
   assert.equal(talker.closed, false);
 });

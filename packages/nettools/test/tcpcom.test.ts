@@ -116,7 +116,7 @@ test('idle timeout on the server disconnects a silent client', async (t) => {
   const { client, seen } = recordingClient(port);
   assert.equal(await client.connect(), true);
   await until(() => seen.states.includes('DISCONNECTED '), 'the silent client to be dropped');
-  assert.ok(log.includes('DISCONNECTED 127.0.0.1'));
+  await until(() => log.includes('DISCONNECTED 127.0.0.1'), 'the server to report it');
 });
 
 test('idle timeout on the client: DISCONNECTED with PL_ERR_IDLE_TIMEOUT when the server goes quiet', async (t) => {
