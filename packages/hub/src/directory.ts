@@ -23,6 +23,8 @@ export interface DeviceLink {
   send(request: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
   /** Closes the link (the device may reconnect). */
   close(reason: string): void;
+  /** Counters of this link, when it keeps them (gateway and server-mode links do). */
+  stats?(): LinkStats;
 }
 
 /** Live counters for a device, shown by the API. */

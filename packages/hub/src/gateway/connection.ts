@@ -1,0 +1,349 @@
+/**
+ * One device connection to the gateway (docs/protocol.md#dial-home): the hello, then the
+ * device's frames — responses to the hub's requests (handed to its DialHomeLink), events
+ * (recorded), its own pings (answered). Everything about one connection is bounded so a
+ * device can only ever hurt itself:
+ * - a frame over the limit or not UTF-8 gets an error response and ends the connection;
+ * - frames beyond `maxFramesPerSecond` are not read: the rest of the chunk waits and the
+ *   socket is paused (TCP pushes back on the device), counted as throttling;
+ * - reading pauses while the device does not read what the hub writes, and a device whose
+ *   unread output passes `maxOutputBytes` is dropped.
+ * Timing (hello timeout, heartbeats, half-open detection) is driven by the gateway's one
+ * sweep timer, so an idle connection costs no timer of its own.
+ */
+import type { Socket } from 'node:net';
+import {
+  encodeFrame,
+  ErrorCode,
+  errorResponse,
+  helloEcho,
+  LineDecoder,
+  messageKind,
+  parseFrame,
+  PicolinkError,
+  successResponse,
+  toPicolinkError,
+  validateHello,
+  welcomeResponse,
+} from '@picolink/protocol';
+import type { DecodedLine, ErrorCodeValue, Hello } from '@picolink/protocol';
+import type { ConfiguredDevice } from '../config.js';
+import { TokenBucket } from '../telemetry/token-bucket.js';
+import type { OnlineSession } from '../state/presence.js';
+import type { GatewayContext } from './context.js';
+import { DialHomeLink } from './link.js';
+import type { LinkConnection } from './link.js';
+import { pinChangeRecord } from './device-events.js';
+
+/** The hub's heartbeat ping; its answer is recognised by the id and needs no bookkeeping. */
+const HEARTBEAT_ID = 'hb';
+const HEARTBEAT_PING = encodeFrame({ id: HEARTBEAT_ID, action: 'ping' });
+
+type ConnectionState = 'hello' | 'serving' | 'closing' | 'closed';
+
+export class GatewayConnection implements LinkConnection {
+  readonly remote: string;
+  readonly acceptedAt = Date.now();
+  /** Unix ms of the last bytes received. */
+  lastHeard = this.acceptedAt;
+  private lastPingAt = 0;
+  private state: ConnectionState = 'hello';
+  private link: DialHomeLink | undefined;
+  private session: OnlineSession | undefined;
+  private readonly decoder: LineDecoder;
+  private readonly bucket: TokenBucket;
+  /** Lines of the last chunk not handled yet because the device was over its frame rate. */
+  private backlog: DecodedLine[] | undefined;
+  private backlogIndex = 0;
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private outputBlocked = false;
+  private corked = false;
+  private closeReason: string | undefined;
+  /** What the device said in a `closing` event, if it sent one. */
+  private deviceReason: string | undefined;
+  private socketError: string | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: GatewayContext,
+  ) {
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new LineDecoder({ maxFrameBytes: ctx.options.maxFrameBytes });
+    this.bucket = new TokenBucket(ctx.options.maxFramesPerSecond, this.acceptedAt);
+    socket.setNoDelay(true);
+    socket.on('data', this.socketOnData);
+    socket.on('end', this.socketOnEnd);
+    socket.on('drain', this.socketOnDrain);
+    socket.on('error', this.socketOnError);
+    socket.on('close', this.socketOnClose);
+  }
+
+  /** True once the device has been welcomed and until the connection closes. */
+  get serving(): boolean {
+    return this.state === 'serving';
+  }
+
+  /** The gateway's periodic check: hello timeout, heartbeat ping, half-open detection. */
+  sweep(now: number): void {
+    const { options, heartbeatMs, counters, log } = this.ctx;
+    if (this.state === 'hello') {
+      if (now - this.acceptedAt < options.helloTimeoutMs) return;
+      counters.helloTimeouts += 1;
+      log.limited('hello-timeout', `gateway: ${this.remote} sent no hello within ${options.helloTimeoutMs} ms; closing`);
+      this.close(`no hello within ${options.helloTimeoutMs} ms`, ErrorCode.IDLE_TIMEOUT, true);
+      return;
+    }
+    if (this.state !== 'serving') return;
+    const silentMs = now - this.lastHeard;
+    if (silentMs >= 3 * heartbeatMs) {
+      counters.halfOpen += 1;
+      log.limited('half-open', `gateway: device "${this.link?.deviceId ?? '?'}" (${this.remote}) sent nothing for ${silentMs} ms (3 heartbeats); closing the link`);
+      this.close(`nothing received for ${silentMs} ms (3 heartbeats); the device or its network is gone`, ErrorCode.IDLE_TIMEOUT, true);
+      // Nobody is there to finish the TCP close: let go once the last bytes are written.
+      this.socket.destroySoon();
+      return;
+    }
+    if (silentMs >= heartbeatMs && now - this.lastPingAt >= heartbeatMs) {
+      this.lastPingAt = now;
+      this.writeFrame(HEARTBEAT_PING);
+    }
+  }
+
+  writeFrame(text: string): boolean {
+    if (this.state === 'closing' || this.state === 'closed') return false;
+    const socket = this.socket;
+    if (!this.corked) {
+      // Frames written in one turn of the event loop leave in one packet.
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncork);
+    }
+    socket.write(text);
+    if (socket.writableLength > this.ctx.options.maxOutputBytes) {
+      this.ctx.counters.slowConsumers += 1;
+      this.ctx.log.limited('slow-consumer', `gateway: ${ErrorCode.SLOW_CONSUMER}: ${this.describe()} does not read; ${socket.writableLength} bytes unsent; dropping the connection`);
+      this.closeReason = 'the device did not read what the hub sent (slow consumer)';
+      socket.destroy();
+      return false;
+    }
+    if (socket.writableNeedDrain && !this.outputBlocked) {
+      this.outputBlocked = true;
+      this.updateReading();
+    }
+    return true;
+  }
+
+  /**
+   * Ends the connection from the hub's side. With `tell`, the device first gets a
+   * `closing` event saying why (it ignores it, but a person reading the traffic sees it).
+   */
+  close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.closeReason = reason;
+    if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
+    this.state = 'closing';
+    this.backlog = undefined;
+    clearTimeout(this.throttleTimer);
+    // Keep reading (and ignoring) so the device's FIN is seen.
+    this.socket.resume();
+    this.socket.end();
+    this.graceTimer = setTimeout(() => this.socket.destroy(), this.ctx.options.closeGraceMs);
+    this.graceTimer.unref();
+  }
+
+  /** Destroys the socket at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  private readonly socketOnData = (chunk: Buffer): void => {
+    if (this.state !== 'hello' && this.state !== 'serving') return;
+    this.lastHeard = Date.now();
+    this.handleLines(this.decoder.push(chunk), 0);
+  };
+
+  private handleLines(lines: DecodedLine[], start: number): void {
+    const now = Date.now();
+    for (let i = start; i < lines.length; i++) {
+      if (this.state !== 'hello' && this.state !== 'serving') return;
+      if (!this.bucket.take(now)) {
+        this.throttle(lines, i);
+        return;
+      }
+      this.handleLine(lines[i] as DecodedLine);
+    }
+  }
+
+  /** Over the frame rate: hold the rest of this chunk, stop reading, go on a little later. */
+  private throttle(lines: DecodedLine[], index: number): void {
+    const { counters, log, options } = this.ctx;
+    counters.throttled += 1;
+    log.limited('rate-limited', `gateway: ${ErrorCode.RATE_LIMITED}: ${this.describe()} sends more than ${options.maxFramesPerSecond} frames/s; reading slowed down`);
+    this.backlog = lines;
+    this.backlogIndex = index;
+    this.updateReading();
+    this.throttleTimer = setTimeout(this.resumeBacklog, Math.max(10, Math.ceil(1000 / options.maxFramesPerSecond)));
+  }
+
+  private readonly resumeBacklog = (): void => {
+    this.throttleTimer = undefined;
+    const lines = this.backlog;
+    if (!lines) return;
+    this.backlog = undefined;
+    this.handleLines(lines, this.backlogIndex);
+    this.updateReading();
+  };
+
+  private handleLine(decoded: DecodedLine): void {
+    const { counters, log } = this.ctx;
+    if (decoded.error) {
+      // Over the limit or not UTF-8: the stream is out of step; answer, then end it.
+      if (decoded.error.code === ErrorCode.FRAME_TOO_LARGE) counters.oversizeFrames += 1;
+      else counters.badFrames += 1;
+      log.limited('bad-frame', `gateway: ${this.describe()}: ${decoded.error.code}: ${decoded.error.message}; closing`);
+      this.writeFrame(encodeFrame(errorResponse(null, decoded.error)));
+      this.close(decoded.error.message, decoded.error.code, false);
+      return;
+    }
+    let frame: Record<string, unknown>;
+    try {
+      frame = parseFrame(decoded.line);
+    } catch (err) {
+      counters.badFrames += 1;
+      log.limited('bad-frame', `gateway: ${this.describe()}: ${toPicolinkError(err).code}`);
+      this.writeFrame(encodeFrame(errorResponse(null, err)));
+      if (this.state === 'hello') this.close('the first frame was not a hello', ErrorCode.UNAUTHORIZED, false);
+      return;
+    }
+    if (this.state === 'hello') this.greet(frame);
+    else this.dispatch(frame);
+  }
+
+  private greet(frame: Record<string, unknown>): void {
+    let hello: Hello | undefined;
+    let device: ConfiguredDevice | undefined;
+    try {
+      hello = validateHello(frame);
+      device = this.ctx.admission.admit(hello);
+    } catch (err) {
+      this.refuse(frame, hello, toPicolinkError(err));
+      return;
+    }
+    const { ctx } = this;
+    ctx.counters.welcomed += 1;
+    const config = device?.config ?? {};
+    this.writeFrame(encodeFrame(welcomeResponse(frame, { server_time: Date.now(), heartbeat_ms: ctx.heartbeatMs, config }, Date.now() * 1e6)));
+    this.state = 'serving';
+    this.lastPingAt = Date.now();
+    const { options } = ctx;
+    this.link = new DialHomeLink(this, hello.device, this.remote, hello.protocol, internCapabilities(hello.capabilities), {
+      timeoutMs: options.requestTimeoutMs,
+      maxPending: options.maxPendingRequests,
+      maxFrameBytes: options.maxFrameBytes,
+    });
+    this.session = ctx.presence.online(this.link, { firmware: hello.firmware, data: { boot: hello.boot } });
+  }
+
+  private refuse(frame: Record<string, unknown>, hello: Hello | undefined, err: PicolinkError): void {
+    const { counters, log } = this.ctx;
+    if (err.code === ErrorCode.UNAUTHORIZED && hello !== undefined) counters.unauthorized += 1;
+    else if (err.code === ErrorCode.UNKNOWN_DEVICE) counters.unknownDevices += 1;
+    else counters.badHellos += 1;
+    const who = hello ? `"${hello.device}" (${this.remote})` : this.remote;
+    log.limited(`refused-${err.code}`, `gateway: hello from ${who} refused: ${err.message} (${err.code})`);
+    this.writeFrame(encodeFrame(errorResponse(helloEcho(frame), err)));
+    this.close(err.message, err.code, false);
+  }
+
+  private dispatch(frame: Record<string, unknown>): void {
+    const link = this.link as DialHomeLink;
+    switch (messageKind(frame)) {
+      case 'response':
+        if (!link.settle(frame) && frame.id !== HEARTBEAT_ID) this.ctx.counters.unmatchedResponses += 1;
+        return;
+      case 'event':
+        return this.deviceEvent(frame, link.deviceId);
+      case 'request':
+        if (frame.action === 'ping') {
+          this.writeFrame(encodeFrame(successResponse(frame, {}, Date.now() * 1e6)));
+          return;
+        }
+        this.writeFrame(
+          encodeFrame(errorResponse(frame, new PicolinkError(ErrorCode.UNKNOWN_ACTION, `unknown action "${String(frame.action)}"; on a dial-home connection the hub answers only "ping"`))),
+        );
+        return;
+      default:
+        this.writeFrame(encodeFrame(errorResponse(frame, new PicolinkError(ErrorCode.MISSING_FIELD, 'incomplete command, missing fields: action'))));
+    }
+  }
+
+  private deviceEvent(frame: Record<string, unknown>, deviceId: string): void {
+    if (frame.event === 'pin_change') {
+      const record = pinChangeRecord(deviceId, frame, Date.now());
+      if (record) this.ctx.events.record(record);
+      else this.ctx.counters.badFrames += 1;
+    } else if (frame.event === 'closing') {
+      const why = typeof frame.error === 'string' ? frame.error.slice(0, 200) : 'no reason given';
+      this.deviceReason = `the device closed the link: ${why}`;
+    }
+    // Other event kinds are ignored, as the protocol asks of receivers.
+  }
+
+  private readonly socketOnEnd = (): void => {
+    // The device will send nothing more (an allowHalfOpen listener leaves our side open).
+    if (this.state === 'hello' || this.state === 'serving') this.close(this.deviceReason ?? 'the device closed the connection', ErrorCode.CONNECTION_CLOSED, false);
+  };
+
+  private readonly socketOnDrain = (): void => {
+    this.outputBlocked = false;
+    this.updateReading();
+  };
+
+  private readonly socketOnError = (err: NodeJS.ErrnoException): void => {
+    this.socketError ??= err.code ?? err.message;
+  };
+
+  private readonly socketOnClose = (): void => {
+    this.state = 'closed';
+    clearTimeout(this.graceTimer);
+    clearTimeout(this.throttleTimer);
+    this.backlog = undefined;
+    const reason =
+      this.closeReason ?? this.deviceReason ?? (this.socketError ? `the connection failed (${this.socketError})` : 'the device closed the connection');
+    if (this.link && this.session) {
+      this.link.connectionClosed(reason);
+      this.ctx.presence.offline(this.session, reason);
+    }
+    this.ctx.connectionClosed(this);
+  };
+
+  /** Reads while the device is within its frame rate and is reading what the hub writes. */
+  private updateReading(): void {
+    if (this.state !== 'hello' && this.state !== 'serving') return;
+    if (this.outputBlocked || this.backlog) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private describe(): string {
+    return this.link ? `device "${this.link.deviceId}" (${this.remote})` : this.remote;
+  }
+}
+
+const internedCapabilities = new Map<string, readonly string[]>();
+const MAX_INTERNED = 256;
+
+/** Devices of one kind announce the same list; they share one frozen copy. */
+function internCapabilities(list: readonly string[]): readonly string[] {
+  const key = list.join('\u0000');
+  const known = internedCapabilities.get(key);
+  if (known) return known;
+  const copy = Object.freeze([...list]);
+  if (internedCapabilities.size < MAX_INTERNED) internedCapabilities.set(key, copy);
+  return copy;
+}

@@ -1,0 +1,143 @@
+/**
+ * The dial-home device gateway (docs/protocol.md#dial-home, docs/hub.md#gateway): serves
+ * an already-listening net.Server or tls.Server. Devices connect, say hello, are checked
+ * against the configuration and welcomed, and are then driven through the directory like
+ * any other link. One sweep timer does every connection's hello timeout, heartbeat and
+ * half-open check, so ten thousand idle devices cost no timers of their own.
+ */
+import type { Server, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { ErrorCode } from '@picolink/protocol';
+import type { HubBus } from '../bus.js';
+import type { HubConfig } from '../config.js';
+import type { DeviceDirectory } from '../directory.js';
+import type { HubStore } from '../store/store.js';
+import { DevicePresence } from '../state/presence.js';
+import { EventRecorder } from '../state/event-recorder.js';
+import { HelloAdmission } from './admission.js';
+import { GatewayConnection } from './connection.js';
+import { DEFAULT_GATEWAY_LIMITS, emptyCounters } from './context.js';
+import type { GatewayContext, GatewayCounters, GatewayLimits } from './context.js';
+import { LimitedLog } from './limited-log.js';
+import type { LogSink } from './limited-log.js';
+
+export interface GatewayOptions {
+  /** A listening net.Server (plain TCP) or tls.Server (TLS); closed by close(). */
+  listener: Server;
+  store: HubStore;
+  bus: HubBus;
+  directory: DeviceDirectory;
+  /** Devices, tokens and their settings (`devices`), `gateway.heartbeatMs` and `gateway.acceptUnknownDevices`. */
+  config: HubConfig;
+  /** Receives log lines; lines a device can trigger are rate-limited. Default: none. */
+  log?: LogSink;
+  /** Limits and timeouts (tests use small ones); see GatewayLimits for the defaults. */
+  limits?: Partial<GatewayLimits>;
+}
+
+export interface GatewayStats extends GatewayCounters {
+  /** Connections open now (saying hello, served, or closing). */
+  connections: number;
+  /** Devices served now. */
+  online: number;
+}
+
+export interface Gateway {
+  stats(): GatewayStats;
+  /** Stops accepting, closes every device connection, records them offline; resolves when all is written. */
+  close(): Promise<void>;
+}
+
+export function startGateway(options: GatewayOptions): Gateway {
+  const { listener, store, bus, directory, config } = options;
+  const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
+  const log = new LimitedLog(options.log ?? (() => {}));
+  const events = new EventRecorder(store, bus, log);
+  const presence = new DevicePresence({ store, bus, directory, events, log });
+  const connections = new Set<GatewayConnection>();
+  const counters = emptyCounters();
+  let closing: Promise<void> | undefined;
+  let allClosed: (() => void) | undefined;
+
+  const context: GatewayContext = {
+    heartbeatMs: config.gateway.heartbeatMs,
+    options: limits,
+    admission: new HelloAdmission(config),
+    presence,
+    events,
+    log,
+    counters,
+    connectionClosed(connection: GatewayConnection) {
+      connections.delete(connection);
+      if (connections.size === 0) allClosed?.();
+    },
+  };
+
+  const connectionEvent = listener instanceof TlsServer ? 'secureConnection' : 'connection';
+
+  function listenerOnConnection(socket: Socket): void {
+    counters.accepted += 1;
+    if (connections.size >= limits.maxConnections) {
+      counters.overCapacity += 1;
+      log.limited('over-capacity', `gateway: ${limits.maxConnections} connections open; refusing ${socket.remoteAddress ?? '?'}`);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    connections.add(new GatewayConnection(socket, context));
+  }
+
+  function listenerOnTlsClientError(err: Error, socket: Socket): void {
+    log.limited('tls', `gateway: TLS handshake with ${socket.remoteAddress ?? '?'} failed: ${err.message}`);
+    socket.destroy();
+  }
+
+  function listenerOnError(err: Error): void {
+    log.always(`gateway: listener error: ${err.message}`);
+  }
+
+  function sweep(): void {
+    const now = Date.now();
+    for (const connection of connections) connection.sweep(now);
+  }
+
+  const sweepMs = Math.max(10, Math.floor(Math.min(config.gateway.heartbeatMs, limits.helloTimeoutMs) / 4));
+  const sweepTimer = setInterval(sweep, sweepMs);
+  sweepTimer.unref();
+
+  listener.on(connectionEvent, listenerOnConnection);
+  listener.on('tlsClientError', listenerOnTlsClientError);
+  listener.on('error', listenerOnError);
+
+  async function shutdown(): Promise<void> {
+    clearInterval(sweepTimer);
+    listener.off(connectionEvent, listenerOnConnection);
+    const listenerClosed = new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()));
+    if (connections.size > 0) {
+      const drained = new Promise<void>((resolve) => (allClosed = resolve));
+      for (const connection of connections) connection.close('the hub is shutting down', ErrorCode.CONNECTION_CLOSED);
+      const force = setTimeout(() => {
+        for (const connection of connections) connection.destroy();
+      }, limits.closeGraceMs);
+      await drained;
+      clearTimeout(force);
+    }
+    await listenerClosed;
+    listener.off('tlsClientError', listenerOnTlsClientError);
+    listener.off('error', listenerOnError);
+    await presence.drain();
+    await events.flush();
+  }
+
+  return {
+    stats(): GatewayStats {
+      let online = 0;
+      for (const connection of connections) if (connection.serving) online += 1;
+      return { ...counters, connections: connections.size, online };
+    },
+    close(): Promise<void> {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

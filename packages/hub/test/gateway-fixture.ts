@@ -1,0 +1,231 @@
+/**
+ * Real parts for the gateway, server-link and state tests: a gateway on a TCP (or TLS)
+ * listener bound to 127.0.0.1:0, the SQLite store in a temp directory, the commands
+ * service, and helpers to restart the whole hub on the same port and file, to run
+ * simulated devices that dial home, and to play a device line by line.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
+import type { DialHome, DialHomeOptions } from '@picolink/device';
+import { HubBus } from '../src/bus.js';
+import { parseConfig } from '../src/config.js';
+import type { HubConfig } from '../src/config.js';
+import { DeviceDirectory } from '../src/directory.js';
+import { startGateway } from '../src/gateway/gateway.js';
+import type { Gateway } from '../src/gateway/gateway.js';
+import type { GatewayLimits } from '../src/gateway/context.js';
+import { DeviceCommands } from '../src/state/device-commands.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import type { SqliteStore } from '../src/store/sqlite.js';
+import type { HubEventRecord } from '../src/store/store.js';
+
+interface TestContext {
+  after(fn: () => unknown): void;
+}
+
+/** Polls `condition` every 5 ms for at most `ms`. */
+export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await condition();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface GatewayHubOptions {
+  /** Configuration keys (gateway section merged over { heartbeatMs: 1000 }). */
+  config?: Record<string, unknown>;
+  limits?: Partial<GatewayLimits>;
+  tls?: { cert: string; key: string };
+}
+
+/** A running hub made of the gateway's parts, restartable on the same port and file. */
+export class GatewayHub {
+  port = 0;
+  readonly logs: string[] = [];
+  /** Every bus event, across restarts. */
+  readonly events: HubEventRecord[] = [];
+  store!: SqliteStore;
+  bus!: HubBus;
+  directory!: DeviceDirectory;
+  commands!: DeviceCommands;
+  gateway!: Gateway;
+  config: HubConfig;
+  private listener!: Server;
+  private running = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: GatewayHubOptions,
+  ) {
+    const raw = options.config ?? {};
+    this.config = parseConfig({ ...raw, dataDir: dir, gateway: { host: '127.0.0.1', port: 0, heartbeatMs: 1000, ...(raw.gateway as object | undefined) } });
+  }
+
+  static async start(t: TestContext, options: GatewayHubOptions = {}): Promise<GatewayHub> {
+    const hub = new GatewayHub(mkdtempSync(join(tmpdir(), 'picolink-gateway-')), options);
+    t.after(async () => {
+      await hub.stop();
+      rmSync(hub.dir, { recursive: true, force: true });
+    });
+    await hub.begin(0);
+    return hub;
+  }
+
+  get url(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Stops the hub (devices see the connection drop), then starts it again on the same port with the same file. */
+  async restart(pauseMs = 0): Promise<void> {
+    await this.stop();
+    if (pauseMs > 0) await delay(pauseMs);
+    await this.begin(this.port);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.gateway.close();
+    await this.commands.close();
+    await this.store.close();
+  }
+
+  /** Events of one type for one device, from the store. */
+  storedEvents(deviceId: string, type: string): Promise<HubEventRecord[]> {
+    return this.store.listEvents({ deviceId, type, limit: 1000 });
+  }
+
+  private async begin(port: number): Promise<void> {
+    this.store = await openSqliteStore({ path: join(this.dir, 'picolink.db') });
+    this.bus = new HubBus();
+    this.bus.on('event', (event) => this.events.push(event));
+    this.directory = new DeviceDirectory();
+    this.commands = new DeviceCommands({ store: this.store, bus: this.bus, directory: this.directory, log: (line) => this.logs.push(line) });
+    this.listener = this.options.tls ? createTlsServer({ cert: this.options.tls.cert, key: this.options.tls.key }) : createTcpServer();
+    await new Promise<void>((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.listener.address() as AddressInfo).port;
+    this.gateway = startGateway({
+      listener: this.listener,
+      store: this.store,
+      bus: this.bus,
+      directory: this.directory,
+      config: this.config,
+      log: (line) => this.logs.push(line),
+      limits: { closeGraceMs: 200, ...this.options.limits },
+    });
+    this.running = true;
+  }
+}
+
+export interface SimDevice {
+  runtime: DeviceRuntime;
+  backend: SimulatedBackend;
+  link: DialHome;
+  /** Resolves at the next welcome. */
+  welcomed(): Promise<unknown>;
+}
+
+/** A simulated Pico W dialing home to `hub`; closed when the test ends. */
+export async function dialingDevice(t: TestContext, hub: GatewayHub, deviceId: string, options: Partial<DialHomeOptions> = {}): Promise<SimDevice> {
+  const backend = new SimulatedBackend();
+  const runtime = new DeviceRuntime({ deviceId, backend, actionDelayMs: 30 });
+  await runtime.start();
+  const link = dialHome({ runtime, hub: { host: '127.0.0.1', port: hub.port }, backoff: { baseMs: 20, maxMs: 200 }, ...options });
+  t.after(async () => {
+    await link.close();
+    await runtime.close();
+  });
+  return { runtime, backend, link, welcomed: () => new Promise((resolve) => link.once('welcome', resolve)) };
+}
+
+type Message = Record<string, unknown>;
+
+/** A device played by the test: raw lines over a real socket. */
+export class RawDevice {
+  readonly inbox: Message[] = [];
+  readonly closed: Promise<void>;
+  private buffer = '';
+  private waiters: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
+
+  private constructor(readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => this.onText(text));
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  static async connect(t: TestContext, port: number): Promise<RawDevice> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = tcpConnect({ host: '127.0.0.1', port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const device = new RawDevice(socket);
+    t.after(() => socket.destroy());
+    return device;
+  }
+
+  /** Connects and says hello; resolves with the hub's answer. */
+  static async hello(t: TestContext, port: number, fields: Message): Promise<{ device: RawDevice; answer: Message }> {
+    const device = await RawDevice.connect(t, port);
+    device.send({ id: 1, action: 'hello', protocol: 1, firmware: 'raw-1', capabilities: ['pipeline', 'events'], boot: 1, ...fields });
+    return { device, answer: await device.next((m) => m.id === 1 && typeof m.ok === 'boolean') };
+  }
+
+  send(message: Message | string): void {
+    this.socket.write(typeof message === 'string' ? message : JSON.stringify(message) + '\n');
+  }
+
+  next(match: (m: Message) => boolean = () => true, timeoutMs = 3000): Promise<Message> {
+    const index = this.inbox.findIndex(match);
+    if (index !== -1) return Promise.resolve(this.inbox.splice(index, 1)[0] as Message);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; inbox ${JSON.stringify(this.inbox).slice(0, 300)}`)), timeoutMs);
+      this.waiters.push({
+        match,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  async closesWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([this.closed.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private onText(text: string): void {
+    this.buffer += text;
+    for (let end = this.buffer.indexOf('\n'); end !== -1; end = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 1);
+      if (line.trim() === '') continue;
+      const message = JSON.parse(line) as Message;
+      const waiter = this.waiters.find((w) => w.match(message));
+      if (waiter) {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        waiter.resolve(message);
+      } else {
+        this.inbox.push(message);
+      }
+    }
+  }
+}
