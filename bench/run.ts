@@ -3,9 +3,11 @@
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
 import { benchCommands } from './commands.js';
+import { benchSessions } from './sessions.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
+  sessions: benchSessions,
 };
 
 const names = process.argv.slice(2);

@@ -1,0 +1,80 @@
+/**
+ * Child process for bench/sessions.ts: many lightweight simulated devices in one process.
+ * Argument 2: the port; 3: how many connections; 4: "hello" (dial home: say hello first)
+ * or "bare" (no hello, for the reference server); 5: a prefix for device ids. Either way
+ * each connection answers requests (ping, get_info) the way a device does.
+ * Connections are opened a few hundred at a time so the listen backlog never overflows.
+ */
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+
+const [, , portText, countText, mode, prefix] = process.argv;
+const port = Number(portText);
+const count = Number(countText);
+const CONNECTING_AT_ONCE = 200;
+const sockets: Socket[] = [];
+let welcomed = 0;
+let failed = 0;
+
+/** The same work for both servers: every request is parsed and answered as a device would. */
+function answer(line: string): string | undefined {
+  let frame: Record<string, unknown>;
+  try {
+    frame = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof frame.ok === 'boolean') {
+    if (frame.action === 'hello' && frame.ok) welcomed += 1;
+    return undefined;
+  }
+  if (typeof frame.action !== 'string') return undefined;
+  const reply: Record<string, unknown> = { ...frame, ok: true, time_received: Date.now() * 1e6 };
+  if (frame.action === 'get_info') reply.info = { firmware: 'bench', device_id: 'bench' };
+  else if (frame.action !== 'ping') Object.assign(reply, { ok: false, error: 'not simulated', code: 'PL_ERR_UNKNOWN_ACTION', exception: 'ValueError' });
+  return JSON.stringify(reply) + '\n';
+}
+
+function open(index: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.setNoDelay(true);
+      sockets.push(socket);
+      if (mode === 'hello') {
+        socket.write(JSON.stringify({ id: 1, action: 'hello', device: `${prefix}-${index}`, protocol: 1, firmware: 'bench', capabilities: ['pipeline'], boot: index }) + '\n');
+      }
+      resolve();
+    });
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      pending += text;
+      let out = '';
+      for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n')) {
+        const reply = answer(pending.slice(0, end));
+        pending = pending.slice(end + 1);
+        if (reply !== undefined) out += reply;
+      }
+      if (out.length > 0) socket.write(out);
+    });
+    socket.on('error', () => {
+      failed += 1;
+      resolve();
+    });
+  });
+}
+
+let next = 0;
+async function worker(): Promise<void> {
+  while (next < count) await open(next++);
+}
+await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, () => worker()));
+process.send?.({ type: 'opened', opened: sockets.length, failed });
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'welcomed') process.send?.({ type: 'welcomed', welcomed });
+  if (message.type === 'stop') {
+    for (const socket of sockets) socket.destroy();
+    process.exit(0);
+  }
+});

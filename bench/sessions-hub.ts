@@ -1,0 +1,121 @@
+/**
+ * Child process for bench/sessions.ts: the hub's dial-home gateway alone (with its real
+ * SQLite store), or the reference — a minimal server that only holds bare TCP connections
+ * and counts the lines that come back. Driven over IPC: it reports its port, then answers `memory` (after a
+ * full GC) and `round` (one request to every connection, resolved when all are answered).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeviceDirectory, HubBus, openSqliteStore, parseConfig, startGateway } from '@picolink/hub';
+
+type Command = { type: 'memory' } | { type: 'round'; timeoutMs: number } | { type: 'count' } | { type: 'stop' };
+
+const kind = process.argv[2];
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (!collect) throw new Error('run with --expose-gc');
+  for (let i = 0; i < 3; i++) collect();
+}
+
+function memory(): { heap: number; rss: number } {
+  gc();
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed + usage.external + usage.arrayBuffers, rss: usage.rss };
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve((server.address() as AddressInfo).port)));
+}
+
+interface Served {
+  port: number;
+  count(): number;
+  round(timeoutMs: number): Promise<{ answered: number; ms: number }>;
+  stop(): Promise<void>;
+}
+
+/** The reference: hold every connection; a round writes one line to each and counts the lines that come back. */
+async function reference(): Promise<Served> {
+  const sockets = new Set<Socket>();
+  let answered = 0;
+  let wake: (() => void) | undefined;
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 0x0a) answered += 1;
+      if (answered >= sockets.size) wake?.();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const port = await listen(server);
+  return {
+    port,
+    count: () => sockets.size,
+    async round(timeoutMs) {
+      answered = 0;
+      const started = performance.now();
+      const done = new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, timeoutMs);
+      });
+      for (const socket of sockets) socket.write('{"id":"r","action":"ping"}\n');
+      await done;
+      return { answered, ms: performance.now() - started };
+    },
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The hub's gateway, as startHub runs it: real store, bus, directory; any device id welcome. */
+async function gateway(): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), 'picolink-bench-sessions-'));
+  const store = await openSqliteStore({ path: join(dir, 'picolink.db') });
+  const bus = new HubBus();
+  const directory = new DeviceDirectory();
+  // A long heartbeat: the measured round is the only traffic.
+  const config = parseConfig({ dataDir: dir, gateway: { acceptUnknownDevices: true, heartbeatMs: 600_000 } });
+  const server = createServer();
+  const port = await listen(server);
+  const running = startGateway({ listener: server, store, bus, directory, config, log: (line) => console.error(`hub: ${line}`) });
+  return {
+    port,
+    count: () => directory.list().length,
+    async round(timeoutMs) {
+      const started = performance.now();
+      const replies = await Promise.allSettled(directory.list().map((link) => link.send({ action: 'ping' }, { timeoutMs })));
+      const answered = replies.filter((reply) => reply.status === 'fulfilled').length;
+      return { answered, ms: performance.now() - started };
+    },
+    stop: async () => {
+      await running.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const served = kind === 'reference' ? await reference() : await gateway();
+process.send?.({ type: 'ready', port: served.port, memory: memory() });
+process.on('message', (message: Command) => {
+  void (async () => {
+    switch (message.type) {
+      case 'count':
+        return process.send?.({ type: 'count', count: served.count() });
+      case 'memory':
+        return process.send?.({ type: 'memory', memory: memory(), count: served.count() });
+      case 'round':
+        return process.send?.({ type: 'round', ...(await served.round(message.timeoutMs)) });
+      case 'stop':
+        await served.stop();
+        process.exit(0);
+    }
+  })();
+});

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench -- sessions`: 10,000 concurrent dial-home sessions on one hub gateway.
+ * Figures: hub memory per session (RSS and JS heap, growth from before the first device
+ * connected to after all were welcomed and recorded, after a full GC, divided by the
+ * sessions) and the time of a full heartbeat round (the hub pings every session and
+ * has every answer). Beside them, the reference measured in the same run: a minimal
+ * server holding the same number of bare TCP connections, its round one ping line
+ * written to each and every answer line counted (the devices answer both alike). Targets (issue 4): ≤ 10 KB per session, a round under 1 s.
+ *
+ * The gateway (with its SQLite store) and the reference each run in their own process;
+ * the devices run in two more. Each process gets its open-file limit raised to the hard
+ * limit (`ulimit -n` in a bash wrapper); with a hard limit below about 10,200 the bench
+ * runs fewer sessions and says so. PICOLINK_BENCH_SESSIONS changes the count.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const DEFAULT_SESSIONS = 10_000;
+const DEVICE_PROCESSES = 2;
+const ROUNDS = 5;
+const SETUP_LIMIT_MS = 90_000;
+const ROUND_TIMEOUT_MS = 10_000;
+/** Time for the hub to finish what follows a welcome (get_info, store writes) before memory is read. */
+const SETTLE_MS = 2_000;
+
+type Message = Record<string, unknown> & { type: string };
+
+/** A child process spoken to over IPC, its open-file limit raised first. */
+class Child {
+  private readonly inbox: Message[] = [];
+  private waiters: Array<{ type: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
+  private exited = false;
+  readonly process: ChildProcess;
+
+  constructor(script: string, args: string[], nodeFlags: string[] = []) {
+    const file = fileURLToPath(new URL(script, import.meta.url));
+    this.process = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bash', process.execPath, ...nodeFlags, file, ...args], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.process.on('message', (message: Message) => {
+      const waiter = this.waiters.find((w) => w.type === message.type);
+      if (waiter) {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        waiter.resolve(message);
+      } else {
+        this.inbox.push(message);
+      }
+    });
+    this.process.once('exit', (code) => {
+      this.exited = true;
+      for (const waiter of this.waiters) waiter.reject(new Error(`${script} exited with ${code}`));
+      this.waiters = [];
+    });
+  }
+
+  next(type: string, timeoutMs = SETUP_LIMIT_MS): Promise<Message> {
+    const index = this.inbox.findIndex((m) => m.type === type);
+    if (index !== -1) return Promise.resolve(this.inbox.splice(index, 1)[0] as Message);
+    if (this.exited) return Promise.reject(new Error('the process has exited'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        type,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  ask(message: Message, timeoutMs?: number): Promise<Message> {
+    this.process.send(message);
+    return this.next(message.type, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    this.process.send({ type: 'stop' });
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+interface Memory {
+  heap: number;
+  rss: number;
+}
+
+interface Measured {
+  sessions: number;
+  heapPerSession: number;
+  rssPerSession: number;
+  rounds: number[];
+  answered: number;
+  setupMs: number;
+}
+
+function hardFileLimit(): number {
+  try {
+    const text = execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+    return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text);
+  } catch {
+    return 1024;
+  }
+}
+
+async function measure(kind: 'gateway' | 'reference', sessions: number): Promise<Measured> {
+  const server = new Child('./sessions-hub.js', [kind], ['--expose-gc']);
+  const devices: Child[] = [];
+  try {
+    const ready = await server.next('ready');
+    const port = Number(ready.port);
+    const baseline = ready.memory as Memory;
+    const started = performance.now();
+    for (let i = 0; i < DEVICE_PROCESSES; i++) {
+      const share = Math.floor(sessions / DEVICE_PROCESSES) + (i < sessions % DEVICE_PROCESSES ? 1 : 0);
+      devices.push(new Child('./sessions-devices.js', [String(port), String(share), kind === 'gateway' ? 'hello' : 'bare', `bench${i}`]));
+    }
+    const opened = await Promise.all(devices.map((device) => device.next('opened')));
+    const failed = opened.reduce((sum, m) => sum + Number(m.failed), 0);
+    if (failed > 0) throw new Error(`${failed} connections failed; is the open-file limit high enough?`);
+    const deadline = Date.now() + SETUP_LIMIT_MS;
+    for (;;) {
+      const { count } = await server.ask({ type: 'count' });
+      if (Number(count) >= sessions) break;
+      if (Date.now() > deadline) throw new Error(`only ${String(count)} of ${sessions} sessions after ${SETUP_LIMIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const setupMs = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const after = (await server.ask({ type: 'memory' })).memory as Memory;
+    const rounds: number[] = [];
+    let answered = sessions;
+    for (let i = 0; i < ROUNDS; i++) {
+      const round = await server.ask({ type: 'round', timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5000);
+      rounds.push(Number(round.ms));
+      answered = Math.min(answered, Number(round.answered));
+    }
+    return {
+      sessions,
+      heapPerSession: (after.heap - baseline.heap) / sessions,
+      rssPerSession: (after.rss - baseline.rss) / sessions,
+      rounds: rounds.sort((a, b) => a - b),
+      answered,
+      setupMs,
+    };
+  } finally {
+    await Promise.all(devices.map((device) => device.stop()));
+    await server.stop();
+  }
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(2)} KB`;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(1)} ms`;
+}
+
+export async function benchSessions(): Promise<void> {
+  let sessions = Number(process.env.PICOLINK_BENCH_SESSIONS ?? DEFAULT_SESSIONS);
+  const limit = hardFileLimit();
+  if (limit < sessions + 200) {
+    const fewer = Math.max(100, limit - 200);
+    console.log(`the open-file hard limit is ${limit}; running ${fewer} sessions instead of ${sessions} (raise it, e.g. in /etc/security/limits.conf, for the full count)`);
+    sessions = fewer;
+  }
+  console.log(`${sessions} concurrent sessions; devices in ${DEVICE_PROCESSES} processes; ${ROUNDS} heartbeat rounds each`);
+  const reference = await measure('reference', sessions);
+  const gateway = await measure('gateway', sessions);
+  const median = (m: Measured): number => m.rounds[Math.floor(m.rounds.length / 2)] ?? 0;
+  const rows: Array<[string, string, string, string]> = [
+    ['', 'hub gateway', 'bare TCP (reference)', 'ratio'],
+    ['memory per session, RSS', kb(gateway.rssPerSession), kb(reference.rssPerSession), `${(gateway.rssPerSession / reference.rssPerSession).toFixed(2)}×`],
+    ['memory per session, JS heap', kb(gateway.heapPerSession), kb(reference.heapPerSession), `${(gateway.heapPerSession / reference.heapPerSession).toFixed(2)}×`],
+    ['heartbeat round, median', ms(median(gateway)), ms(median(reference)), `${(median(gateway) / median(reference)).toFixed(2)}×`],
+    ['heartbeat round, slowest', ms(gateway.rounds.at(-1) ?? 0), ms(reference.rounds.at(-1) ?? 0), ''],
+    ['answers per round', `${gateway.answered}/${sessions}`, `${reference.answered}/${sessions}`, ''],
+    ['time to connect all', ms(gateway.setupMs), ms(reference.setupMs), ''],
+  ];
+  const widths = [0, 1, 2, 3].map((col) => Math.max(...rows.map((row) => row[col]?.length ?? 0)));
+  for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd());
+  const memoryOk = gateway.rssPerSession <= 10 * 1024;
+  const roundOk = (gateway.rounds.at(-1) ?? Infinity) < 1000 && gateway.answered === sessions;
+  console.log(`targets: ≤ 10 KB of hub memory per session: ${memoryOk ? 'met' : 'NOT met'}; a full heartbeat round under 1 s: ${roundOk ? 'met' : 'NOT met'}`);
+}
