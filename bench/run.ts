@@ -3,10 +3,12 @@
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
 import { benchCommands } from './commands.js';
+import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
+  ingest: benchIngest,
   sessions: benchSessions,
 };
 

@@ -163,13 +163,14 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
 
   function accept(datagram: TelemetryDatagram, track: DeviceTrack, from: RemoteInfo, now: number): void {
     const time = datagram.time ?? now;
-    const rows: TelemetryRow[] = [];
+    // The rows go to live subscribers as one array; nobody listening, no array.
+    const rows: TelemetryRow[] | undefined = bus.listenerCount('telemetry') > 0 ? [] : undefined;
     for (const metric in datagram.readings) {
       const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number };
-      rows.push(row);
+      rows?.push(row);
       writer.add(row);
     }
-    bus.emit('telemetry', rows);
+    if (rows) bus.emit('telemetry', rows);
     if (datagram.ack === true) sendAck(datagram, from);
     if (!track.recording && now - track.recordedAt >= deviceUpdateMs) void recordDevice(track, from, now);
   }
