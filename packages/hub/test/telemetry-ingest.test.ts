@@ -121,11 +121,22 @@ describe('telemetry ingest', () => {
     await peer.send(oldBoot);
     await peer.send(datagram('pico-1', 5, { boot: 111, time: NOW - 4000 }));
     await peer.send(datagram('pico-1', 0, { boot: 333, time: NOW - 3_600_000 }));
-    await peer.send(datagram('pico-1', 0, { boot: 444, time: NOW - 1000 }));
+    await peer.send(datagram('pico-1', 0, { boot: 444, time: NOW - 120_000 }));
     await until(() => hub.ingest.stats('pico-1')?.received === 6, 'all handled');
     assert.equal(hub.ingest.stats('pico-1')?.rejected[ErrorCode.TELEMETRY_REPLAY], 4);
     await peer.send(datagram('pico-1', 1, { boot: 222, time: NOW + 100 }));
     await until(() => hub.ingest.stats('pico-1')?.accepted === 3, 'the current boot goes on');
+  });
+
+  it('lets a device whose clock once ran far ahead start a new boot with a correct clock', async (t) => {
+    const hub = await startIngestFixture({ devices: [{ id: 'pico-1', telemetryKey: KEY }] });
+    t.after(() => hub.close());
+    const peer = await hub.peer(KEY);
+    await peer.send(datagram('pico-1', 0, { boot: 1, time: Date.now() + 86_400_000 }));
+    await until(() => hub.ingest.stats('pico-1')?.accepted === 1, 'boot with a wrong clock');
+    await peer.send(datagram('pico-1', 0, { boot: 2, time: Date.now() - 5000 }));
+    await until(() => hub.ingest.stats('pico-1')?.received === 2, 'handled');
+    assert.equal(hub.ingest.stats('pico-1')?.accepted, 2);
   });
 
   it('judges a late unsigned datagram of an earlier boot in that boot’s window', async (t) => {

@@ -5,8 +5,9 @@
  * Boots: `boot` is random, so "older" cannot be read from the number. The current boot
  * is the one heard most recently that was not itself judged old. For a signed datagram
  * (which nobody without the key can make up) of a boot not seen before, the device's
- * clock decides when it sends one (`time`): a datagram from before the current boot's
- * latest `time`, or older than `maxNewBootAgeMs`, is a replay of an earlier boot. Signed
+ * clock decides when it sends one (`time`): a datagram more than a minute before the
+ * current boot's latest `time` (or the hub's clock, if earlier), or older than
+ * `maxNewBootAgeMs`, is a replay of an earlier boot. Signed
  * datagrams of a known boot that is no longer current are replays too. Unsigned
  * datagrams of an earlier boot still tracked are judged in that boot's own window (they
  * are late, not forged: anyone could forge unsigned ones anyway).
@@ -17,6 +18,8 @@ import { TokenBucket } from './token-bucket.js';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;
+/** Clock difference tolerated between a new boot's first datagram and the boot before. */
+const NEW_BOOT_SLACK_MS = 60_000;
 
 export interface TelemetryStats {
   /** Datagrams received (for a device: datagrams that named it, valid or not). */
@@ -87,8 +90,12 @@ export class DeviceTrack {
     }
     if (authenticated && datagram.time !== undefined) {
       if (datagram.time < now - policy.maxNewBootAgeMs) return { replay: `its time is ${Math.round((now - datagram.time) / 1000)} s old, too old for a new boot` };
+      // Compared with the hub's clock when the device's ran ahead, so a device whose clock
+      // was once wrong is not locked out after its next restart.
       const latest = this.current === undefined ? undefined : this.boots.get(this.current)?.latestTime;
-      if (latest !== undefined && datagram.time < latest) return { replay: `boot ${datagram.boot} is older than the current boot ${String(this.current)}` };
+      if (latest !== undefined && datagram.time < Math.min(latest, now) - NEW_BOOT_SLACK_MS) {
+        return { replay: `boot ${datagram.boot} is older than the current boot ${String(this.current)}` };
+      }
     }
     const state: BootState = { window: new SequenceWindow(policy.windowSize), latestTime: undefined };
     this.boots.set(datagram.boot, state);

@@ -137,7 +137,11 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
 
   function sendAck(datagram: TelemetryDatagram, from: RemoteInfo): void {
     const ack = encodeTelemetryAck({ v: 1, device: datagram.device, boot: datagram.boot, ack: datagram.seq }, signers.get(datagram.device));
-    socket.send(ack, from.port, from.address, socketOnAckSent);
+    try {
+      socket.send(ack, from.port, from.address, socketOnAckSent);
+    } catch (err) {
+      socketOnAckSent(err as Error);
+    }
   }
 
   function socketOnAckSent(err: Error | null): void {
