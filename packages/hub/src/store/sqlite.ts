@@ -11,6 +11,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { jsonOrNull, toAudit, toDevice, toEvent, toOutput, toSession } from './sqlite-rows.js';
+import type { AuditRow, DeviceRow, EventRow, OutputRow, SessionRow } from './sqlite-rows.js';
 import { migrate } from './sqlite-schema.js';
 import { SqliteTelemetry } from './sqlite-telemetry.js';
 import type {
@@ -45,57 +47,6 @@ export const MAX_LIST_LIMIT = 100_000;
 
 type Params = Record<string, string | number | null>;
 
-interface DeviceRow {
-  id: string;
-  mode: string;
-  address: string | null;
-  firmware: string | null;
-  info: string | null;
-  first_seen: number;
-  last_seen: number;
-}
-
-interface SessionRow {
-  id: number;
-  device_id: string;
-  mode: string;
-  address: string | null;
-  opened_at: number;
-  closed_at: number | null;
-  close_reason: string | null;
-}
-
-interface EventRow {
-  id: number;
-  device_id: string;
-  type: string;
-  time: number;
-  device_time: number | null;
-  data: string;
-}
-
-interface AuditRow {
-  id: number;
-  time: number;
-  actor: string;
-  device_id: string;
-  action: string;
-  request: string;
-  result: string;
-  response: string | null;
-}
-
-interface OutputRow {
-  device_id: string;
-  pin: string;
-  setup: string | null;
-  value: number | null;
-  lease_until: number | null;
-  lease_value: number | null;
-  lease_write: number | null;
-  updated_at: number;
-}
-
 /** A list limit: a whole number 1..MAX_LIST_LIMIT, or the default when absent. */
 export function checkLimit(limit: number | undefined, fallback: number, max: number): number {
   if (limit === undefined) return fallback;
@@ -103,72 +54,6 @@ export function checkLimit(limit: number | undefined, fallback: number, max: num
     throw new PicolinkError(ErrorCode.OUT_OF_RANGE, `limit must be a whole number from 1 to ${max}, not ${String(limit)}`);
   }
   return limit;
-}
-
-function jsonOrNull(value: Record<string, unknown> | null | undefined): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-function parseJson(text: string | null): Record<string, unknown> | null {
-  return text === null ? null : (JSON.parse(text) as Record<string, unknown>);
-}
-
-function level(value: number | null): 0 | 1 | null {
-  return value === null ? null : value === 0 ? 0 : 1;
-}
-
-function toDevice(row: DeviceRow): DeviceRecord {
-  return {
-    id: row.id,
-    mode: row.mode as DeviceMode,
-    address: row.address,
-    firmware: row.firmware,
-    info: parseJson(row.info),
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-  };
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    mode: row.mode as DeviceMode,
-    address: row.address,
-    openedAt: row.opened_at,
-    closedAt: row.closed_at,
-    closeReason: row.close_reason,
-  };
-}
-
-function toEvent(row: EventRow): HubEventRecord {
-  return { id: row.id, deviceId: row.device_id, type: row.type, time: row.time, deviceTime: row.device_time, data: parseJson(row.data) ?? {} };
-}
-
-function toAudit(row: AuditRow): AuditRecord {
-  return {
-    id: row.id,
-    time: row.time,
-    actor: row.actor,
-    deviceId: row.device_id,
-    action: row.action,
-    request: parseJson(row.request) ?? {},
-    result: row.result,
-    response: parseJson(row.response),
-  };
-}
-
-function toOutput(row: OutputRow): OutputState {
-  return {
-    deviceId: row.device_id,
-    pin: /^\d+$/.test(row.pin) ? Number(row.pin) : 'LED',
-    setup: parseJson(row.setup),
-    value: level(row.value),
-    leaseUntil: row.lease_until,
-    leaseValue: level(row.lease_value),
-    leaseWrite: level(row.lease_write),
-    updatedAt: row.updated_at,
-  };
 }
 
 /** A WHERE clause from optional filters, and its named parameters. */
