@@ -5,7 +5,7 @@ export const ExitCode = {
   OK: 0,
   /** A command reached the device and was answered with an error. */
   COMMAND_FAILED: 1,
-  /** The command line itself is wrong. */
+  /** The command line itself is wrong, or the hub configuration it names. */
   USAGE: 2,
   /** The device could not be reached, or stopped answering; or a port could not be opened to listen on. */
   UNREACHABLE: 3,
@@ -27,7 +27,7 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 /** The exit code for an error that ended a command. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
   if (err instanceof PicolinkError) {
-    if (err.code === ErrorCode.USAGE || err.code === ErrorCode.BAD_URL) return ExitCode.USAGE;
+    if (err.code === ErrorCode.USAGE || err.code === ErrorCode.BAD_URL || err.code === ErrorCode.CONFIG) return ExitCode.USAGE;
     if (UNREACHABLE_CODES.has(err.code)) return ExitCode.UNREACHABLE;
   }
   return ExitCode.COMMAND_FAILED;

@@ -2,6 +2,7 @@
 import { CERTS_HELP } from './commands/certs.js';
 import { DEMO_HELP } from './commands/demo.js';
 import { DEVICE_HELP } from './commands/device.js';
+import { HUB_HELP } from './commands/hub.js';
 import { PING_HELP } from './commands/ping.js';
 import { SEND_HELP } from './commands/send.js';
 import { SERVE_HELP } from './commands/serve.js';
@@ -16,7 +17,8 @@ Commands:
   ping HOST[:PORT]          round-trip times to a device
   device --sim              run a (simulated) picolink device
   certs DIR                 generate a device TLS key and certificate, print its fingerprint
-  demo                      start a simulated Pico W and show what to try (npm start)
+  hub                       run the hub: device gateway, telemetry, storage, HTTP API
+  demo                      a hub with three simulated Pico Ws, and what to try (npm start)
   serve hello|echo|reverse  the socket tutorials' servers over TCP and UDP, logging every message
   term tcp|udp HOST PORT    a terminal for TCP and UDP (also: term listen tcp|udp PORT)
   help [COMMAND]            show help for a command
@@ -38,6 +40,7 @@ export const COMMAND_HELP: Record<string, string> = {
   device: DEVICE_HELP,
   certs: CERTS_HELP,
   demo: DEMO_HELP,
+  hub: HUB_HELP,
   serve: SERVE_HELP,
   term: TERM_HELP,
 };

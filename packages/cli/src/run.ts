@@ -3,6 +3,7 @@ import { toPicolinkError } from '@picolink/protocol';
 import { runCerts } from './commands/certs.js';
 import { runDemo } from './commands/demo.js';
 import { runDevice } from './commands/device.js';
+import { runHub } from './commands/hub.js';
 import { runPing } from './commands/ping.js';
 import { runSend } from './commands/send.js';
 import { runServe } from './commands/serve.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   device: runDevice,
   certs: runCerts,
   demo: runDemo,
+  hub: runHub,
   serve: runServe,
   term: runTerm,
 };

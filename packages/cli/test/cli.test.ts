@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,12 +37,12 @@ function assertOneLineError(stderr: string, pattern: RegExp): void {
 test('--help lists every command and the exit codes', async () => {
   const result = await runPicolink(['--help']);
   assert.equal(result.code, 0);
-  for (const command of ['send', 'ping', 'device', 'certs', 'demo']) assert.match(result.stdout, new RegExp(`^  ${command}`, 'm'));
+  for (const command of ['send', 'ping', 'device', 'certs', 'hub', 'demo']) assert.match(result.stdout, new RegExp(`^  ${command}`, 'm'));
   assert.match(result.stdout, /Exit codes/);
 });
 
 test('every command has its own help', async () => {
-  for (const command of ['send', 'ping', 'device', 'certs', 'demo']) {
+  for (const command of ['send', 'ping', 'device', 'certs', 'hub', 'demo']) {
     const viaHelp = await runPicolink(['help', command]);
     assert.equal(viaHelp.code, 0);
     assert.match(viaHelp.stdout, new RegExp(`^Usage: picolink ${command}`));
@@ -187,30 +187,58 @@ test('certs writes PEM and DER files; a TLS device is reached only with the righ
   }
 });
 
-test('demo (npm start) starts a simulated Pico W and says how to talk to it', async () => {
-  const child = spawn(process.execPath, [CLI_MAIN, 'demo', '--port', '0']);
+test('demo (npm start) starts a hub with three simulated devices and data flowing within seconds', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'picolink-demo-'));
+  const child = spawn(process.execPath, [CLI_MAIN, 'demo', '--port', '0', '--data-dir', dataDir]);
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   try {
-    const port = await new Promise<string>((resolve, reject) => {
+    const [url, token] = await new Promise<[string, string]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`demo printed: ${stdout}`)), 15_000);
       const check = (): void => {
-        const match = /Ctrl-C/.test(stdout) ? /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(stdout) : null;
-        if (match?.[1]) {
+        const match = /Ctrl-C/.test(stdout) ? /API +(http:\/\/127\.0\.0\.1:\d+)\n +token +(\S+)/.exec(stdout) : null;
+        if (match?.[1] && match[2]) {
           clearTimeout(timer);
-          resolve(match[1]);
+          resolve([match[1], match[2]]);
         }
       };
       child.stdout.on('data', check);
     });
-    assert.match(stdout, new RegExp(`npx picolink send 127\\.0\\.0\\.1:${port} -c action=get_info`));
-    const ping = await runPicolink(['ping', `127.0.0.1:${port}`, '-n', '1']);
-    assert.equal(ping.code, 0, ping.stderr);
+    for (const device of ['pico-kitchen', 'pico-garage', 'sensor-garden']) assert.match(stdout, new RegExp(`^  ${device} `, 'm'));
+    assert.match(stdout, new RegExp(`curl -H "Authorization: Bearer ${token}" ${url}/api/devices`));
+    assert.match(stdout, /hub:\/\/127\.0\.0\.1:\d+\/devices\/pico-kitchen/);
+    const get = async <T>(path: string): Promise<T> => (await (await fetch(url + path, { headers: { authorization: `Bearer ${token}` } })).json()) as T;
+    type View = { id: string; online: boolean; mode: string; telemetry: { accepted: number } | null };
+    const deadline = Date.now() + 8000;
+    let devices: View[] = [];
+    const flowing = (list: View[]): boolean => list.length === 3 && list.every((d) => (d.telemetry?.accepted ?? 0) >= 2);
+    while (!flowing(devices) && Date.now() < deadline) {
+      devices = (await get<{ devices: View[] }>('/api/devices')).devices;
+      if (!flowing(devices)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.deepEqual(
+      devices.map((d) => [d.id, d.online, d.mode]),
+      [
+        ['pico-garage', true, 'dial-home'],
+        ['pico-kitchen', true, 'server'],
+        ['sensor-garden', false, 'telemetry'],
+      ],
+    );
+    assert.ok(flowing(devices), `telemetry from every device: ${JSON.stringify(devices.map((d) => d.telemetry))}`);
+    const moisture = await get<{ rows: Array<{ value: number }> }>('/api/devices/sensor-garden/telemetry?metric=adc0&from=-1m');
+    assert.ok(moisture.rows.length >= 1 && moisture.rows.every((r) => r.value > 0.5 && r.value < 3.3), JSON.stringify(moisture.rows));
+    const led = await fetch(`${url}/api/devices/pico-kitchen/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'read_pin', pin: 'LED' }),
+    });
+    assert.equal(((await led.json()) as { value: number }).value, 1, 'the demo turned the kitchen LED on');
   } finally {
     child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    await rm(dataDir, { recursive: true, force: true });
+    assert.equal(code, 0);
   }
-  const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0);
 });
 
 test('device --telemetry sends signed UDP datagrams to the given address', async () => {

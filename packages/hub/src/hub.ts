@@ -8,18 +8,28 @@
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
-import { isIPv6 } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, isIPv6 } from 'node:net';
+import type { AddressInfo, Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { loadOrCreateApiToken } from './api-token.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
 import { DeviceDirectory } from './directory.js';
+import { startGateway } from './gateway/gateway.js';
+import type { Gateway } from './gateway/gateway.js';
+import type { GatewayLimits } from './gateway/context.js';
 import { startHttpApi } from './http/api.js';
-import type { ApiLimits, HubLog, SendCommand } from './http/context.js';
+import type { ApiLimits, HubLog } from './http/context.js';
 import type { HttpApi } from './http/api.js';
+import { startServerLinks } from './links/server-links.js';
+import type { ServerLinks, ServerLinksOptions } from './links/server-links.js';
+import { startRetention } from './retention.js';
+import type { RetentionJob } from './retention.js';
+import { DeviceCommands } from './state/device-commands.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
@@ -27,13 +37,17 @@ import type { TelemetryIngest } from './telemetry/ingest.js';
 
 /** The SQLite file in the data directory. */
 export const DATABASE_FILE = 'picolink.db';
+/** Trust-on-first-use file for server-mode devices on TLS without a configured fingerprint. */
+export const KNOWN_DEVICES_FILE = 'known_devices';
 
 export const HUB_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface HubListeners {
-  /** An HTTP server already listening. */
+  /** An HTTP server already listening (left open by close()). */
   http?: HttpServer;
-  /** A UDP socket already bound, for telemetry. */
+  /** The dial-home gateway's net.Server or tls.Server, already listening (closed by close()). */
+  gateway?: TcpServer;
+  /** A UDP socket already bound, for telemetry (left open by close()). */
   telemetry?: UdpSocket;
 }
 
@@ -48,12 +62,20 @@ export interface StartHubOptions {
   log?: HubLog;
   /** Limits of the HTTP API (tests use small ones). */
   apiLimits?: Partial<ApiLimits>;
+  /** Limits and timeouts of the dial-home gateway (tests use small ones). */
+  gatewayLimits?: Partial<GatewayLimits>;
+  /** Reconnect backoff of server-mode links (tests use short ones). */
+  serverLinkBackoff?: ServerLinksOptions['backoff'];
+  /** Time between retention runs, in ms. Default hourly. */
+  retentionIntervalMs?: number;
 }
 
 export interface RunningHub {
   /** "http://HOST:PORT" of the API. */
   httpUrl: string;
   httpPort: number;
+  /** TCP port of the dial-home gateway. */
+  gatewayPort: number;
   /** UDP port receiving telemetry. */
   telemetryPort: number;
   /** The API token, or null when auth is off. */
@@ -67,6 +89,11 @@ export interface RunningHub {
   bus: HubBus;
   http: HttpApi;
   telemetry: TelemetryIngest;
+  gateway: Gateway;
+  serverLinks: ServerLinks;
+  /** Sends commands with audit and state keeping (what the API and hub:// links use). */
+  commands: DeviceCommands;
+  retention: RetentionJob;
   /** Stops everything; resolves when every socket is closed and the store is flushed. */
   close(): Promise<void>;
 }
@@ -76,13 +103,45 @@ function bindUdp(host: string, port: number): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.close();
-      reject(new PicolinkError(ErrorCode.CONFIG, `the hub cannot receive telemetry on UDP ${host}:${port}: ${err.code ?? err.message}; pick another "telemetry.port"`));
+      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot receive telemetry on UDP ${host}:${port}: ${err.code ?? err.message}; pick another "telemetry.port" or stop the program using it`));
     });
     socket.bind(port, host, () => {
       socket.removeAllListeners('error');
       resolve(socket);
     });
   });
+}
+
+function listenTcp(server: TcpServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot listen for devices on ${host}:${port}: ${err.code ?? err.message}; pick another "gateway.port" or stop the program using it`));
+    });
+    server.listen(port, host, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
+  });
+}
+
+/** The dial-home listener from `config.gateway`: TLS when a certificate is configured. */
+async function bindGateway(config: HubConfig): Promise<TcpServer> {
+  const { tls } = config.gateway;
+  let server: TcpServer;
+  if (tls) {
+    const read = async (file: string, key: string): Promise<Buffer> => {
+      try {
+        return await readFile(file);
+      } catch (err) {
+        throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "gateway.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+    };
+    server = createTlsServer({ cert: await read(tls.cert, 'cert'), key: await read(tls.key, 'key'), allowHalfOpen: true });
+  } else {
+    server = createTcpServer({ allowHalfOpen: true });
+  }
+  await listenTcp(server, config.gateway.host, config.gateway.port);
+  return server;
 }
 
 /** Runs `steps` in order, each even if an earlier one failed; rethrows the first failure. */
@@ -116,12 +175,33 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     const bus = new HubBus();
     const directory = new DeviceDirectory();
 
+    // Before any link can come up, so that state is re-applied for every device that does.
+    const commands = new DeviceCommands({ store, bus, directory, log });
+    stops.push(() => commands.close());
+
     const telemetrySocket = options.listeners?.telemetry ?? (await bindUdp(config.telemetry.host, config.telemetry.port));
     if (!options.listeners?.telemetry) stops.push(() => new Promise<void>((resolve) => telemetrySocket.close(() => resolve())));
     const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, log });
     stops.push(() => telemetry.close());
 
-    const sendCommand: SendCommand = (deviceId, request) => directory.require(deviceId).send(request);
+    const gatewayListener = options.listeners?.gateway ?? (await bindGateway(config));
+    const gateway = startGateway({ listener: gatewayListener, store, bus, directory, config, log, ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}) });
+    stops.push(() => gateway.close());
+
+    const serverLinks = startServerLinks({
+      devices: config.devices,
+      store,
+      bus,
+      directory,
+      log,
+      heartbeatMs: config.gateway.heartbeatMs,
+      knownDevicesFile: join(config.dataDir, KNOWN_DEVICES_FILE),
+      ...(options.serverLinkBackoff ? { backoff: options.serverLinkBackoff } : {}),
+    });
+    stops.push(() => serverLinks.close());
+
+    const retention = startRetention({ store, retentionDays: config.retentionDays, log, ...(options.retentionIntervalMs ? { intervalMs: options.retentionIntervalMs } : {}) });
+    stops.push(() => retention.close());
 
     const http = await startHttpApi({
       config,
@@ -129,7 +209,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       directory,
       bus,
       token,
-      sendCommand,
+      sendCommand: commands.send,
       telemetryStats: (deviceId) => telemetry.stats(deviceId),
       log,
       version: HUB_VERSION,
@@ -145,6 +225,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     return {
       httpUrl: http.url,
       httpPort: http.port,
+      gatewayPort: (gatewayListener.address() as AddressInfo).port,
       telemetryPort: (telemetrySocket.address() as AddressInfo).port,
       token,
       tokenPath,
@@ -154,6 +235,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       bus,
       http,
       telemetry,
+      gateway,
+      serverLinks,
+      commands,
+      retention,
       close,
     };
   } catch (err) {

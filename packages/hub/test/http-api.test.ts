@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
 import type { TelemetryDatagram } from '@picolink/protocol';
 import { API_TOKEN_FILE } from '../src/api-token.js';
@@ -14,10 +15,8 @@ import { CSV_PAGE_ROWS } from '../src/http/csv.js';
 import { openApiDocument } from '../src/http/openapi.js';
 import { sendTelemetry, startTestHub, tempDir, testConfig, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
-import { linkSimulatedDevice } from './sim-link.js';
-import type { LinkedDevice } from './sim-link.js';
-
-const CONFIGURED = [{ id: 'pico-1' }, { id: 'pico-off', address: 'tcp://127.0.0.1:9' }, { id: 'sensor-1' }];
+import { serverDeviceOnline, startDialHomeDevice, startServerDevice } from './sim-devices.js';
+import type { SimDevice } from './sim-devices.js';
 
 function datagram(device: string, seq: number, time: number, readings: Record<string, number>): TelemetryDatagram {
   return { v: 1, device, boot: 42, seq, t: seq * 1000, time, readings };
@@ -30,15 +29,20 @@ async function errorOf(response: Response): Promise<{ status: number; code: unkn
 
 describe('HTTP API', () => {
   let t: TestHub;
-  let pico: LinkedDevice;
+  let pico: SimDevice;
+  let dialer: SimDevice;
 
   before(async () => {
-    t = await startTestHub({ devices: CONFIGURED });
-    pico = await linkSimulatedDevice(t.hub, 'pico-1');
+    pico = await startServerDevice('pico-1');
+    const devices = [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off', address: 'tcp://127.0.0.1:9' }, { id: 'sensor-1' }, { id: 'dialer', token: 'dialer-secret' }];
+    t = await startTestHub({ devices }, { serverLinkBackoff: { baseMs: 50, maxMs: 200 } });
+    await serverDeviceOnline(t.hub, 'pico-1');
+    dialer = await startDialHomeDevice(t.hub, 'dialer', 'dialer-secret');
   });
   after(async () => {
-    await pico.stop();
+    await dialer.stop();
     await t.close();
+    await pico.stop();
   });
 
   describe('auth', () => {
@@ -90,8 +94,8 @@ describe('HTTP API', () => {
       assert.ok(online);
       assert.equal(online.online, true);
       assert.equal(online.mode, 'server');
-      assert.equal(online.address, pico.link.address);
-      assert.equal(online.firmware, pico.client.version);
+      assert.equal(online.address, `127.0.0.1:${pico.device.port}`);
+      assert.equal(online.firmware, DEVICE_FIRMWARE_VERSION);
       assert.equal(online.protocol, 1);
       assert.ok(Array.isArray(online.capabilities) && online.capabilities.includes('pipeline'));
       assert.equal(typeof online.rssi, 'number');
@@ -103,6 +107,10 @@ describe('HTTP API', () => {
       assert.equal(offline.mode, 'server');
       assert.equal(offline.lastSeen, null);
       assert.equal(offline.configured, true);
+      const dialed = byId.get('dialer');
+      assert.equal(dialed?.online, true);
+      assert.equal(dialed?.mode, 'dial-home');
+      assert.equal(typeof dialed?.connectedAt, 'number');
     });
 
     test('GET /api/devices/:id gives one device, 404 PL_ERR_UNKNOWN_DEVICE for others', async () => {
@@ -154,6 +162,22 @@ describe('HTTP API', () => {
       assert.equal(pico.device.backend.pinState(2).driven, 1);
     });
 
+    test('a device that dialled home is driven the same way', async () => {
+      const response = await t.post('/api/devices/dialer/commands', [
+        { action: 'setup_pin', pin: 'LED', mode: 'output', value: 1 },
+        { action: 'read_pin', pin: 'LED' },
+      ]);
+      const body = (await response.json()) as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        body.map((r) => [r.ok, r.value]),
+        [
+          [true, 1],
+          [true, 1],
+        ],
+      );
+      assert.equal(dialer.device.backend.pinState('LED').driven, 1);
+    });
+
     test('bad bodies get 400 with the protocol code and nothing is sent', async () => {
       pico.device.backend.clearHistory();
       const cases: Array<[unknown, string, RegExp]> = [
@@ -184,6 +208,8 @@ describe('HTTP API', () => {
       const offline = await errorOf(await t.post('/api/devices/pico-off/commands', { action: 'ping' }));
       assert.deepEqual([offline.status, offline.code], [503, ErrorCode.DEVICE_OFFLINE]);
       assert.match(String(offline.error), /pico-off/);
+      const offlineList = await errorOf(await t.post('/api/devices/pico-off/commands', [{ action: 'ping' }, { action: 'get_info' }]));
+      assert.deepEqual([offlineList.status, offlineList.code], [503, ErrorCode.DEVICE_OFFLINE]);
     });
   });
 
@@ -281,41 +307,47 @@ describe('HTTP API', () => {
 
   describe('events and audit', () => {
     test('events of one device and of all, newest first, filtered by type', async () => {
-      const now = Date.now();
-      await t.hub.store.insertEvents([
-        { deviceId: 'pico-1', type: 'online', time: now - 2000, data: {} },
-        { deviceId: 'pico-1', type: 'pin_change', time: now - 1000, deviceTime: 5, data: { pin: 2, value: 1, cause: 'write' } },
-        { deviceId: 'sensor-1', type: 'telemetry_rejected', time: now - 500, data: { code: 'PL_ERR_TELEMETRY_BAD_MAC' } },
+      await t.post('/api/devices/dialer/commands', [
+        { action: 'setup_pin', pin: 14, mode: 'input', pull: 'up' },
+        { action: 'watch_pin', pin: 14, debounce_ms: 0 },
       ]);
-      const one = await t.json<{ device: string; events: Array<{ type: string }> }>('/api/devices/pico-1/events?from=-1m');
+      dialer.device.backend.setInputLevel(14, 0);
+      const changes = await until(async () => {
+        const body = await t.json<{ events: Array<{ type: string; deviceTime: number | null; data: { pin: number; value: number; cause: string } }> }>('/api/devices/dialer/events?type=pin_change');
+        return body.events.length > 0 ? body.events : undefined;
+      }, 'pin_change recorded');
+      assert.deepEqual(changes[0]?.data.pin, 14);
+      assert.equal(changes[0]?.data.value, 0);
+      assert.equal(changes[0]?.data.cause, 'input');
+      assert.equal(typeof changes[0]?.deviceTime, 'number');
+      const all = await t.json<{ device: string; events: Array<{ type: string; time: number }> }>('/api/devices/dialer/events?from=-1m');
+      assert.equal(all.device, 'dialer');
+      assert.deepEqual(all.events.at(-1)?.type, 'online', 'the first event is the device coming online');
+      assert.ok(all.events.every((e, i) => i === 0 || (all.events[i - 1] as { time: number }).time >= e.time), 'newest first');
+      const fleet = await t.json<{ events: Array<{ deviceId: string; type: string }> }>('/api/events?type=online');
       assert.deepEqual(
-        one.events.map((e) => e.type),
-        ['pin_change', 'online'],
+        new Set(fleet.events.map((e) => e.deviceId)),
+        new Set(['pico-1', 'dialer']),
       );
-      const changes = await t.json<{ events: Array<{ type: string; data: { pin: number } }> }>('/api/devices/pico-1/events?type=pin_change');
-      assert.equal(changes.events[0]?.data.pin, 2);
-      const all = await t.json<{ events: Array<{ deviceId: string }> }>('/api/events?from=-1m&limit=2');
-      assert.deepEqual(
-        all.events.map((e) => e.deviceId),
-        ['sensor-1', 'pico-1'],
-      );
+      const one = await t.json<{ events: unknown[] }>('/api/events?device=dialer&limit=1');
+      assert.equal(one.events.length, 1);
       assert.equal((await errorOf(await t.api('/api/devices/ghost/events'))).status, 404);
       assert.equal((await errorOf(await t.api('/api/events?type=Bad-Type'))).code, ErrorCode.BAD_TYPE);
     });
 
-    test('GET /api/audit lists commands, filtered by device', async () => {
-      const now = Date.now();
-      await t.hub.store.insertAudit({ time: now, actor: 'api:127.0.0.1', deviceId: 'pico-1', action: 'write_pin', request: { action: 'write_pin', pin: 2, value: 1 }, result: 'ok', response: { ok: true } });
-      await t.hub.store.insertAudit({ time: now + 1, actor: 'hub', deviceId: 'other', action: 'setup_pin', request: { action: 'setup_pin' }, result: 'PL_ERR_TIMEOUT', response: null });
-      const one = await t.json<{ audit: Array<{ deviceId: string; action: string; result: string }> }>('/api/audit?device=pico-1');
-      assert.ok(one.audit.length >= 1);
-      assert.ok(one.audit.every((r) => r.deviceId === 'pico-1'));
-      assert.ok(one.audit.some((r) => r.action === 'write_pin' && r.result === 'ok'));
-      const all = await t.json<{ audit: Array<{ deviceId: string }> }>('/api/audit?limit=1');
-      assert.deepEqual(
-        all.audit.map((r) => r.deviceId),
-        ['other'],
-      );
+    test('GET /api/audit lists every command: who, what, which device, the result', async () => {
+      await t.post('/api/devices/pico-1/commands', { action: 'read_pin', pin: 9 });
+      await t.post('/api/devices/pico-off/commands', { action: 'ping' });
+      const audit = await t.json<{ audit: Array<{ actor: string; deviceId: string; action: string; result: string; request: Record<string, unknown> }> }>('/api/audit?device=pico-1');
+      assert.ok(audit.audit.every((r) => r.deviceId === 'pico-1'));
+      const latest = audit.audit[0];
+      assert.deepEqual([latest?.action, latest?.result, latest?.request.pin], ['read_pin', ErrorCode.PIN_NOT_SETUP, 9]);
+      assert.match(latest?.actor ?? '', /^api:/);
+      assert.ok(audit.audit.some((r) => r.action === 'write_pin' && r.result === 'ok'));
+      const offline = await t.json<{ audit: Array<{ action: string; result: string }> }>('/api/audit?device=pico-off&limit=1');
+      assert.deepEqual(offline.audit.map((r) => [r.action, r.result]), [['ping', ErrorCode.DEVICE_OFFLINE]]);
+      const newest = await t.json<{ audit: Array<{ deviceId: string }> }>('/api/audit?limit=1');
+      assert.equal(newest.audit[0]?.deviceId, 'pico-off');
     });
   });
 

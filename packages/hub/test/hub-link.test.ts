@@ -6,26 +6,28 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect } from '@picolink/client';
 import type { Device } from '@picolink/client';
+import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
 import type { PinChangeEvent } from '@picolink/protocol';
 import { startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
-import { linkSimulatedDevice } from './sim-link.js';
-import type { LinkedDevice } from './sim-link.js';
+import { serverDeviceOnline, startDialHomeDevice, startServerDevice } from './sim-devices.js';
+import type { SimDevice } from './sim-devices.js';
 
 describe('hub:// device links', () => {
   let t: TestHub;
-  let pico: LinkedDevice;
+  let pico: SimDevice;
   let hubUrl: string;
 
   before(async () => {
-    t = await startTestHub({ devices: [{ id: 'pico-1' }, { id: 'pico-off' }] });
-    pico = await linkSimulatedDevice(t.hub, 'pico-1');
+    pico = await startServerDevice('pico-1');
+    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off' }] });
+    await serverDeviceOnline(t.hub, 'pico-1');
     hubUrl = `hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`;
   });
   after(async () => {
-    await pico.stop();
     await t.close();
+    await pico.stop();
   });
 
   async function both<T>(body: (device: Device) => Promise<T>): Promise<{ direct: T; viaHub: T }> {
@@ -44,9 +46,11 @@ describe('hub:// device links', () => {
     try {
       assert.equal(device.url, hubUrl);
       assert.equal(device.protocol, 1);
-      assert.equal(device.version, pico.client.version);
+      assert.equal(device.version, DEVICE_FIRMWARE_VERSION);
       assert.ok(device.capabilities.includes('pipeline'));
-      for (const capability of pico.client.capabilities) assert.ok(device.capabilities.includes(capability), capability);
+      const direct = await connect(pico.device.url);
+      for (const capability of direct.capabilities) assert.ok(device.capabilities.includes(capability), capability);
+      await direct.close();
     } finally {
       await device.close();
     }
@@ -78,6 +82,13 @@ describe('hub:// device links', () => {
       const pipelined = await Promise.all(Array.from({ length: 200 }, () => relay.read()));
       assert.ok(pipelined.every((level) => level === 0));
       await assert.rejects(device.pin(7).read(), (err: Error & { code?: string }) => err.code === ErrorCode.PIN_NOT_SETUP);
+      const audit = await t.json<{ audit: Array<{ actor: string; action: string; result: string }> }>('/api/audit?device=pico-1&limit=1');
+      assert.deepEqual(
+        audit.audit.map((r) => [r.action, r.result]),
+        [['read_pin', ErrorCode.PIN_NOT_SETUP]],
+        'requests through hub:// are in the audit log',
+      );
+      assert.match(audit.audit[0]?.actor ?? '', /^sdk:/);
     } finally {
       await device.close();
     }
@@ -128,7 +139,7 @@ describe('hub:// device links', () => {
   });
 
   test('when the device goes offline the link says so and requests fail with PL_ERR_DEVICE_OFFLINE', async () => {
-    const second = await linkSimulatedDevice(t.hub, 'pico-off');
+    const second = await startDialHomeDevice(t.hub, 'pico-off');
     const device = await connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token: t.hub.token ?? '' });
     try {
       const events: Array<Record<string, unknown>> = [];

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { ErrorCode } from '@picolink/protocol';
 import { JsonSocket, refusedUpgrade, sendTelemetry, startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
-import { linkSimulatedDevice } from './sim-link.js';
+import { startDialHomeDevice } from './sim-devices.js';
 
 const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 
@@ -70,7 +70,7 @@ describe('live stream', () => {
     const event = await until(() => all.find((m) => m.type === 'event' && m.device === 'sensor-1'), 'event on the stream');
     assert.equal((event.event as { type: string }).type, 'telemetry_rejected');
 
-    const pico = await linkSimulatedDevice(t.hub, 'pico-1');
+    const pico = await startDialHomeDevice(t.hub, 'pico-1');
     await until(() => all.find((m) => m.type === 'status' && m.device === 'pico-1' && m.online === true), 'online status');
     await pico.stop();
     await until(() => all.find((m) => m.type === 'status' && m.device === 'pico-1' && m.online === false), 'offline status');
@@ -85,7 +85,7 @@ describe('live stream', () => {
   test('kinds can be chosen with ?types=', async () => {
     const statusOnly = await JsonSocket.open(`${streamUrl}?types=status&token=${t.hub.token}`);
     await sendTelemetry(t.hub.telemetryPort, [{ v: 1, device: 'sensor-2', boot: 1, seq: 1, t: 6, readings: { lux: 301 } }]);
-    const pico = await linkSimulatedDevice(t.hub, 'pico-1');
+    const pico = await startDialHomeDevice(t.hub, 'pico-1');
     await until(() => statusOnly.find((m) => m.type === 'status'), 'status');
     await pico.stop();
     assert.ok(statusOnly.messages.every((m) => m.type === 'subscribed' || m.type === 'status'));

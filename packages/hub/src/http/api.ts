@@ -70,7 +70,7 @@ function checkAuthPolicy(token: string | null, host: string): void {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new PicolinkError(ErrorCode.CONFIG, `the hub cannot listen for HTTP on ${host}:${port}: ${err.code ?? err.message}; pick another "http.port" or stop the program using it`));
+      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot listen for HTTP on ${host}:${port}: ${err.code ?? err.message}; pick another "http.port" or stop the program using it`));
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -3,7 +3,9 @@
  * to the device through the hub's commands service (which writes the audit log and keeps
  * the outputs it set). The answer is the device's own response (or the list of them, in
  * order), error responses included. Requests are validated first: one bad request and
- * nothing is sent (400 with its code and index).
+ * nothing is sent (400 with its code and index). A device that is offline is 503; a
+ * single request that got no answer has the status of its failure (504 timeout, 502 link
+ * lost); in a list, such a request gets an error response in its place.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse, ErrorCode, PicolinkError, readRequestId, toPicolinkError, validateRequest } from '@picolink/protocol';
@@ -68,13 +70,14 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const deviceId = request.params.id;
     await requireKnownDevice(ctx, deviceId);
     const { list, single } = parseCommands(request.body, ctx.limits.maxCommandsPerRequest);
-    ctx.directory.require(deviceId);
     const actor = apiActor(request);
-    // All sent at once: the link pipelines them and the device answers in order.
+    // All sent at once: the link pipelines them and the device answers in order. An offline
+    // device is refused by the commands service too, so the attempt is in the audit log.
     const outcomes = await Promise.all(list.map((item) => sendOne(ctx, deviceId, item, actor)));
     const first = outcomes[0] as Outcome;
     // One command that never reached the device: the status says why (503 offline, 504 timeout).
     if (single && first.failure) return sendError(reply, first.failure);
+    if (outcomes.every((outcome) => outcome.failure?.code === ErrorCode.DEVICE_OFFLINE)) return sendError(reply, first.failure as PicolinkError);
     return single ? first.response : outcomes.map((outcome) => outcome.response);
   });
 }

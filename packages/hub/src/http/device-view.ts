@@ -26,7 +26,7 @@ export interface DeviceView {
   rssi: number | null;
   /** Bytes free and allocated on the device's heap from the last get_info, or null. */
   memory: { free: number; alloc: number } | null;
-  /** Device uptime in ms from the last get_info, or null. */
+  /** Device uptime in ms (get_info at connect plus the time since), or null when offline. */
   uptimeMs: number | null;
   /** Telemetry counters since the hub started, or null when none arrived. */
   telemetry: (DeviceTelemetryStats & { loss: number }) | null;
@@ -48,6 +48,16 @@ function telemetryView(stats: DeviceTelemetryStats | undefined): DeviceView['tel
   if (stats === undefined) return null;
   const expected = stats.accepted + stats.lost;
   return { ...stats, loss: expected === 0 ? 0 : stats.lost / expected };
+}
+
+/**
+ * The hub asks for get_info when a device comes online, so the uptime it reported then
+ * plus the time since is its uptime now; offline devices have none.
+ */
+function uptimeOf(info: Record<string, unknown> | null, link: DeviceLink | undefined): number | null {
+  const reported = numberOrNull(info?.uptime_ms);
+  if (reported === null || link === undefined) return null;
+  return reported + Math.max(0, Date.now() - link.connectedAt);
 }
 
 /** Merges what the hub knows about one device. */
@@ -76,7 +86,7 @@ export function deviceView(
     capabilities: link ? [...link.capabilities] : infoCapabilities,
     rssi: numberOrNull(info?.rssi),
     memory: memFree === null || memAlloc === null ? null : { free: memFree, alloc: memAlloc },
-    uptimeMs: numberOrNull(info?.uptime_ms),
+    uptimeMs: uptimeOf(info, link),
     telemetry: telemetryView(stats),
     configured: configured !== undefined,
   };

@@ -77,7 +77,7 @@ const schemas = {
       capabilities: { type: 'array', items: { type: 'string' } },
       rssi: { type: ['number', 'null'], description: 'WiFi signal in dBm (last get_info)' },
       memory: { type: ['object', 'null'], properties: { free: { type: 'integer' }, alloc: { type: 'integer' } } },
-      uptimeMs: { type: ['integer', 'null'] },
+      uptimeMs: { type: ['integer', 'null'], description: 'Device uptime (get_info at connect plus the time since); null when offline' },
       telemetry: {
         type: ['object', 'null'],
         properties: {
