@@ -111,8 +111,12 @@ process.on('message', (message: Command) => {
         return process.send?.({ type: 'count', count: served.count() });
       case 'memory':
         return process.send?.({ type: 'memory', memory: memory(), count: served.count() });
-      case 'round':
-        return process.send?.({ type: 'round', ...(await served.round(message.timeoutMs)) });
+      case 'round': {
+        const cpu = process.cpuUsage();
+        const result = await served.round(message.timeoutMs);
+        const used = process.cpuUsage(cpu);
+        return process.send?.({ type: 'round', ...result, cpuMs: (used.user + used.system) / 1000 });
+      }
       case 'stop':
         await served.stop();
         process.exit(0);

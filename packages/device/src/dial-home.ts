@@ -202,6 +202,7 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
       helloTimeoutMs: welcomeTimeoutMs,
       idleTimeoutMs: 3 * heartbeatMs,
       closeGraceMs: this.options.closeGraceMs ?? 250,
+      peerLabel: 'hub',
       ...(this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes }),
       ...(this.options.maxOutputBytes === undefined ? {} : { maxOutputBytes: this.options.maxOutputBytes }),
       log: this.log,

@@ -52,6 +52,8 @@ export interface SessionOptions {
   closeGraceMs?: number;
   /** Send a `ping` to the peer when nothing was received for this long, in ms; 0 never. Default 0. */
   heartbeatMs?: number;
+  /** What the peer is called in log lines. Default "client" ("hub" for a dial-home link). */
+  peerLabel?: string;
   /** Log for connects, disconnects and errors. Default: none. */
   log?: RateLimitedLog;
 }
@@ -94,6 +96,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private heartbeatMs: number;
   private idleTimeoutMs: number;
   private readonly ownRequests = new Map<string, OwnRequest>();
+  private readonly peerLabel: string;
   private lastOwnId = 0;
   private readonly helloTimeoutMs: number;
   private readonly closeGraceMs: number;
@@ -112,6 +115,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.heartbeatMs = options.heartbeatMs ?? 0;
+    this.peerLabel = options.peerLabel ?? 'client';
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
     this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.log ?? new RateLimitedLog(silentLog);
@@ -120,7 +124,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.output = new SessionOutput(socket, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (unsent) =>
       this.log.limited(
         'slow-consumer',
-        `client ${this.remote} (#${this.id}): ${ErrorCode.SLOW_CONSUMER}: ${unsent} bytes of responses unread; dropping the connection`,
+        `${this.peerLabel} ${this.remote} (#${this.id}): ${ErrorCode.SLOW_CONSUMER}: ${unsent} bytes of responses unread; dropping the connection`,
       ),
     );
 
@@ -132,7 +136,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     runtime.attach(this);
     if (this.helloTimeoutMs > 0) this.silenceTimer = setTimeout(this.onSilence, this.helloTimeoutMs);
     this.armHeartbeat();
-    this.log.limited('connect', `client ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
+    this.log.limited('connect', `${this.peerLabel} ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
   }
 
   /** Pushes an event from a watch to this connection. */
@@ -208,7 +212,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   };
 
   private readonly socketOnError = (err: NodeJS.ErrnoException): void => {
-    this.log.limited('connection-error', `client ${this.remote} (#${this.id}): ${err.code ?? err.message}`);
+    this.log.limited('connection-error', `${this.peerLabel} ${this.remote} (#${this.id}): ${err.code ?? err.message}`);
   };
 
   private readonly socketOnClose = (): void => {
@@ -220,7 +224,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.queue.length = 0;
     this.output.release();
     this.runtime.detach(this);
-    this.log.limited('disconnect', `client ${this.remote} disconnected (#${this.id})`);
+    this.log.limited('disconnect', `${this.peerLabel} ${this.remote} disconnected (#${this.id})`);
     this.resolveClosed();
   };
 
@@ -235,7 +239,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     const message = this.greeted
       ? `no frame for ${this.idleTimeoutMs} ms; closing the connection (send ping to keep it open)`
       : `no request within ${this.helloTimeoutMs} ms of connecting; closing the connection`;
-    this.log.limited('idle', `client ${this.remote} (#${this.id}): ${message}`);
+    this.log.limited('idle', `${this.peerLabel} ${this.remote} (#${this.id}): ${message}`);
     this.closeByDevice(ErrorCode.IDLE_TIMEOUT, message);
   };
 
@@ -293,7 +297,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (decoded.error) {
       // Oversized or not UTF-8: the stream can no longer be trusted to be in step.
       this.output.queue(encodeFrame(errorResponse(null, decoded.error)));
-      this.log.limited('bad-frame', `client ${this.remote} (#${this.id}): ${decoded.error.code}; closing`);
+      this.log.limited('bad-frame', `${this.peerLabel} ${this.remote} (#${this.id}): ${decoded.error.code}; closing`);
       this.endAfterFlush = true;
       return undefined;
     }
@@ -339,7 +343,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   private failure(frame: Record<string, unknown>, err: unknown): string {
     const coded = toPicolinkError(err);
-    if (coded.code === ErrorCode.INTERNAL) this.log.limited('internal', `client ${this.remote} (#${this.id}): ${coded.message}`);
+    if (coded.code === ErrorCode.INTERNAL) this.log.limited('internal', `${this.peerLabel} ${this.remote} (#${this.id}): ${coded.message}`);
     return encodeFrame(errorResponse(frame, coded));
   }
 

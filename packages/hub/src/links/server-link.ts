@@ -45,6 +45,11 @@ export class ServerLink implements DeviceLink {
     }
   }
 
+  /** Why the hub closed this link (e.g. replaced by a newer one), if it did. */
+  get closeReason(): string | undefined {
+    return this.closedReason;
+  }
+
   close(reason: string): void {
     this.closedReason ??= reason;
     void this.device.close();

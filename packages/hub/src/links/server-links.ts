@@ -154,7 +154,7 @@ class ServerLinkRunner {
     const session = presence.online(link, { firmware: device.version || null });
     const reason = await closed;
     this.device = undefined;
-    const why = stop.aborted ? 'the hub is shutting down' : reason === null ? 'the hub closed the link' : reason.message;
+    const why = stop.aborted ? 'the hub is shutting down' : (link.closeReason ?? (reason === null ? 'the hub closed the link' : reason.message));
     link.markClosed(why);
     this.lastError = stop.aborted ? null : why;
     presence.offline(session, why);
