@@ -16,7 +16,7 @@ function findTests(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'dist')), join('examples', 'dist')]
+const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'dist')), join('examples', 'dist'), join('agent', 'dist')]
   .filter((dist) => { try { return statSync(dist).isDirectory(); } catch { return false; } })
   .flatMap((dist) => findTests(dist, []))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))

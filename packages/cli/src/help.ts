@@ -1,4 +1,5 @@
 /** `picolink --help`: every command, one line each, and where to read more. */
+import { AGENT_HELP } from './commands/agent.js';
 import { CERTS_HELP } from './commands/certs.js';
 import { DEMO_HELP } from './commands/demo.js';
 import { DEVICE_HELP } from './commands/device.js';
@@ -21,6 +22,7 @@ Commands:
   demo                      a hub with three simulated Pico Ws, and what to try (npm start)
   serve hello|echo|reverse  the socket tutorials' servers over TCP and UDP, logging every message
   term tcp|udp HOST PORT    a terminal for TCP and UDP (also: term listen tcp|udp PORT)
+  agent bundle OUTDIR ...   write the MicroPython agent and its config for a Pico W
   help [COMMAND]            show help for a command
 
 Options for every command:
@@ -43,4 +45,5 @@ export const COMMAND_HELP: Record<string, string> = {
   hub: HUB_HELP,
   serve: SERVE_HELP,
   term: TERM_HELP,
+  agent: AGENT_HELP,
 };

@@ -1,5 +1,6 @@
 /** Runs one `picolink` command line; returns the exit code. Used by main.ts and tests. */
 import { toPicolinkError } from '@picolink/protocol';
+import { runAgent } from './commands/agent.js';
 import { runCerts } from './commands/certs.js';
 import { runDemo } from './commands/demo.js';
 import { runDevice } from './commands/device.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   hub: runHub,
   serve: runServe,
   term: runTerm,
+  agent: runAgent,
 };
 
 export async function runCli(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {

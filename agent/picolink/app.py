@@ -1,0 +1,222 @@
+# The agent: the device state every connection shares (pins, clock, boot id, restart,
+# sleep, update), the listener, and the background tasks (input changes, status LED,
+# WiFi, telemetry, watchdog). main.py starts it with main().
+import asyncio
+import gc
+import sys
+import time
+
+import machine
+
+from picolink import actions, board
+from picolink.pins import Pins
+from picolink.proto import PicolinkError, event
+from picolink.rt import Flag, sleep_ms, unix_ms, unix_ns
+from picolink.session import Session
+
+
+def log(msg):
+    print('picolink: ' + msg)
+
+
+class Device:
+    def __init__(self, cfg, wlan, boot, last_update):
+        self.cfg = cfg
+        self.device_id = cfg['device_id']
+        self.boot = boot
+        self.last_update = last_update
+        self.wlan = wlan
+        self.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
+        self.platform = sys.platform
+        self.flag = Flag()
+        self.hw = board.Board(self.flag)
+        self.pins = Pins(self.hw, self.board_name)
+        self.sessions = []
+        self.state = 'running'
+        self.wifi_up = wlan is None
+        self.telemetry = None
+        self.log = log
+        self.unix_ms = unix_ms
+        self.unix_ns = unix_ns
+        self._ticks = time.ticks_ms()
+        self._uptime = 0
+        self._last_id = 0
+        self._restart_at = None
+        self.updating = False
+
+    def uptime(self):
+        """ms since start. ticks_ms wraps every 2**30 ms (about 12 days) and ticks_diff sees
+        only half of that, so elapsed ticks are added up on every call; the agent's own
+        tasks call this far more often than every six days."""
+        now = time.ticks_ms()
+        self._uptime += time.ticks_diff(now, self._ticks)
+        self._ticks = now
+        return self._uptime
+
+    def run_action(self, action, fields, conn):
+        return actions.run(self, action, fields, conn)
+
+    def rssi(self):
+        try:
+            return self.wlan.status('rssi') if self.wlan.isconnected() else None
+        except Exception:
+            return None
+
+    def led_state(self):
+        if self.pins.uses_led():
+            return None  # a client drives "LED" itself
+        if not self.wifi_up:
+            return 'connecting'
+        return 'client' if self.sessions else 'idle'
+
+    # ---- connections (docs/protocol.md#connections)
+
+    async def on_client(self, reader, writer, secure):
+        n = self.cfg['max_clients']
+        if self.state == 'running' and len(self.sessions) < n:
+            self._last_id += 1
+            s = Session(self, reader, writer, self._last_id, secure)
+            s.task = asyncio.current_task()
+            self.sessions.append(s)
+            await s.run()
+            return
+        # Restarting or asleep: nobody answers. Full: say why before closing.
+        if self.state == 'running':
+            self.log('client refused: %d clients already connected' % n)
+            writer.write(event([('event', 'closing'), ('code', 'PL_ERR_TOO_MANY_CLIENTS'),
+                                ('error', 'the device already serves %d clients; close one and retry' % n)]))
+        try:
+            await writer.drain()
+            await sleep_ms(200)
+            writer.close()
+            await writer.wait_closed()
+        except Exception:
+            pass
+
+    def detach(self, s):
+        """A connection ended: the failsafe applies to the pins it owned, its watches end."""
+        if s in self.sessions:
+            self.sessions.remove(s)
+        self.pins.release_owner(s.id)
+        self.pins.unwatch_all(s)
+
+    # ---- reset, sleep and update (docs/protocol.md#reset, #sleep, #update); rare, so
+    # their code (power.py) is loaded only when they happen.
+
+    def restart_delay(self):
+        return max(0, time.ticks_diff(self._restart_at, time.ticks_ms()))
+
+    def schedule_restart(self, reason):
+        if self._restart_at is not None:
+            return self.restart_delay()
+        delay = self.cfg['action_delay_ms']
+        self._restart_at = time.ticks_add(time.ticks_ms(), delay)
+        asyncio.create_task(self._power(delay, 'restart', reason))
+        return delay
+
+    def schedule_sleep(self, ms, deep):
+        delay = self.cfg['action_delay_ms']
+        asyncio.create_task(self._power(delay, 'deep' if deep else 'light', ms))
+        return delay
+
+    async def _power(self, delay, what, arg):
+        await sleep_ms(delay)
+        from picolink import power
+        await power.run(self, what, arg)
+
+    async def update(self, fields):
+        if self.updating or self._restart_at is not None:
+            raise PicolinkError('PL_ERR_BUSY', 'an update or restart is already under way; wait for the device to restart, then retry')
+        self.updating = True
+        from picolink import power
+        return await power.update(self, fields)
+
+    async def inputs(self):
+        while True:
+            await self.flag.wait()
+            self.flag.clear()
+            for pin, level in self.hw.changes():
+                self.pins.input_changed(pin, level)
+
+    async def idle_check(self):
+        # One task for every connection's hello and idle timeouts, checked a few times
+        # per timeout: cheaper on a board than a timer per read.
+        cfg = self.cfg
+        limits = [t for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms']) if t]
+        if not limits:
+            return
+        period = max(20, min(1000, min(limits) // 5))
+        while True:
+            await sleep_ms(period)
+            now = time.ticks_ms()
+            for s in list(self.sessions):
+                s.check_idle(now, cfg)
+
+
+async def main(raw_config, net=None, on_started=None):
+    """Runs the agent until the board restarts. `net` is the network edge (picolink.net
+    by default); on_started() is called once connections are accepted."""
+    from picolink import config
+    cfg = config.load(raw_config)
+    if net is None:
+        from picolink import net
+    wlan = None
+    if cfg['ssid']:
+        import network
+        wlan = network.WLAN(network.STA_IF)
+    dev = Device(cfg, wlan, config.boot_id(), None)
+    if cfg['watchdog_ms']:
+        asyncio.create_task(_watchdog(cfg['watchdog_ms']))
+    if cfg['status_led']:
+        from picolink import led
+        asyncio.create_task(led.run(machine.Pin('LED', machine.Pin.OUT), dev.led_state))
+    if cfg['telemetry']:
+        from picolink.telemetry import Telemetry
+        dev.telemetry = Telemetry(dev, cfg['telemetry'], net)
+    ctx = config.tls_context(cfg)
+    secure = ctx is not None
+
+    async def handler(reader, writer):
+        await dev.on_client(reader, writer, secure)
+
+    server, port = await net.start_server(handler, cfg['host'], cfg['port'], ctx)
+    log('listening on %s:%d (%s, device %s)' % (cfg['host'], port, 'TLS' if secure else 'TCP', dev.device_id))
+    if on_started is not None:
+        on_started()
+    dev.last_update = config.last_update()
+    # Start-up only: give its heap back.
+    del config
+    sys.modules.pop('picolink.config', None)
+    asyncio.create_task(dev.inputs())
+    asyncio.create_task(dev.idle_check())
+    if wlan is not None:
+        asyncio.create_task(_keep_wifi(dev))
+        while not dev.wifi_up:
+            await sleep_ms(100)
+    if dev.telemetry is not None:
+        asyncio.create_task(dev.telemetry.run())
+    gc.collect()
+    while True:
+        await sleep_ms(60000)
+        dev.uptime()
+
+
+async def _watchdog(ms):
+    wdt = machine.WDT(timeout=ms)
+    while True:
+        wdt.feed()
+        await sleep_ms(ms // 4)
+
+
+async def _keep_wifi(dev):
+    # Joins, and joins again whenever the link drops; wifi.py is loaded only meanwhile.
+    while True:
+        if not dev.wlan.isconnected():
+            dev.wifi_up = False
+            from picolink import wifi
+            await wifi.join(dev)
+            del wifi
+            sys.modules.pop('picolink.wifi', None)
+            dev.wifi_up = True
+        dev.uptime()
+        await sleep_ms(5000)

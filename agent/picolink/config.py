@@ -1,0 +1,83 @@
+# Reading config.json (README "Configuration") and what is set up once at start: the TLS
+# context, the boot id, the outcome of the last update. Imported at start and dropped
+# again, so none of it stays in the heap.
+import json
+import os
+
+import machine
+
+from picolink.proto import PicolinkError, describe
+
+DEFAULTS = {
+    'ssid': '', 'pwd': '', 'device_id': '', 'host': '0.0.0.0', 'port': 12345,
+    'tls_cert': '', 'tls_key': '', 'token': '', 'telemetry': None,
+    'max_clients': 8, 'idle_timeout_ms': 60000, 'hello_timeout_ms': 10000,
+    'max_frame_bytes': 16384, 'max_output_bytes': 16384, 'action_delay_ms': 1000,
+    'watchdog_ms': 0, 'status_led': True, 'ntp': True, 'wifi_timeout_ms': 20000,
+    'wifi_backoff_ms': 1000, 'crash_restart_ms': 10000,
+}
+
+
+def _id_ok(s):
+    if not isinstance(s, str) or not 0 < len(s) <= 64:
+        return False
+    for c in s:
+        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c in '_.-'):
+            return False
+    return True
+
+
+def load(raw):
+    """config.json (parsed) with the defaults filled in; PL_ERR_CONFIG when unusable."""
+    if raw is not None and not isinstance(raw, dict):
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json must hold one JSON object')
+    cfg = dict(DEFAULTS)
+    cfg.update(raw or {})
+    for k, v in DEFAULTS.items():
+        if type(v) is int and type(cfg[k]) is not int:
+            raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, describe(cfg[k])))
+    if not cfg['device_id']:
+        cfg['device_id'] = 'pico-' + ''.join(['%02x' % b for b in machine.unique_id()[-4:]])
+    if not _id_ok(cfg['device_id']):
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "device_id" must be 1-64 letters, digits, "_", "-" or "."')
+    t = cfg['telemetry']
+    if t is not None and (not isinstance(t, dict) or ':' not in str(t.get('target', ''))):
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "telemetry" needs "target": "HOST:PORT"')
+    return cfg
+
+
+def tls_context(cfg):
+    """A server context from the DER certificate and key, or None for plain TCP."""
+    if not (cfg['tls_cert'] and cfg['tls_key']):
+        return None
+    # MicroPython 1.23+: the `tls` module; load_cert_chain takes the DER bytes.
+    import tls
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    with open(cfg['tls_cert'], 'rb') as f:
+        cert = f.read()
+    with open(cfg['tls_key'], 'rb') as f:
+        key = f.read()
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def boot_id():
+    """A random number drawn at each start (telemetry's `boot`)."""
+    try:
+        b = os.urandom(4)
+    except (AttributeError, NotImplementedError):
+        import random
+        return random.getrandbits(16) << 16 | random.getrandbits(16)
+    return b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]
+
+
+def last_update():
+    """The outcome of the last update, as main.py recorded it, for get_info."""
+    try:
+        with open('.picolink-last-update.json') as f:
+            s = json.load(f)
+        if s.get('status') in ('ok', 'rolled_back') and isinstance(s.get('files'), list):
+            return {'status': s['status'], 'files': s['files']}
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {'status': 'none', 'files': []}

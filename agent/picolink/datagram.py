@@ -1,0 +1,93 @@
+# Telemetry datagrams and acks (docs/protocol.md#telemetry), the sender's side: encoding,
+# HMAC-SHA256 over the exact unsigned bytes with ,"mac":"<hex>" inserted before the final
+# }, and taking an ack. Pure, like proto.py; imported only when telemetry is configured.
+# A receiver's full validation is in receive.py.
+import binascii
+import hashlib
+
+from micropython import const
+
+from picolink.proto import _is_num, loads, num, quote
+
+_SUFFIX = const(74)  # len(',"mac":"') + 64 + len('"}')
+_SAFE_INT = 9007199254740991
+
+
+class MacKey:
+    """HMAC-SHA256 (RFC 2104) with one key; the pads are computed once."""
+
+    def __init__(self, key):
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key + bytes(64 - len(key))
+        self._i = bytes([x ^ 0x36 for x in key])
+        self._o = bytes([x ^ 0x5C for x in key])
+
+    def hex(self, msg):
+        inner = hashlib.sha256(self._i)
+        inner.update(msg)
+        outer = hashlib.sha256(self._o)
+        outer.update(inner.digest())
+        return binascii.hexlify(outer.digest()).decode()
+
+
+def key_bytes(key):
+    """A key as configured: 32+ hex digits (even count) are bytes in hex, other text UTF-8."""
+    if len(key) >= 32 and len(key) % 2 == 0:
+        try:
+            return binascii.unhexlify(key)
+        except ValueError:
+            pass
+    return key.encode()
+
+
+def _signed(text, mac):
+    b = text.encode()
+    return b if mac is None else b[:-1] + b',"mac":"' + mac.hex(b).encode() + b'"}'
+
+
+def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
+    """A datagram (bytes), fields in protocol order; readings are (name, number) pairs."""
+    s = '{"v":1,"device":%s,"boot":%d,"seq":%d,"t":%d' % (quote(device), boot, seq, t)
+    if time_ms is not None:
+        s += ',"time":%d' % time_ms
+    s += ',"readings":{' + ','.join([quote(n) + ':' + num(v) for n, v in readings]) + '}'
+    if ack is not None:
+        s += ',"ack":' + ('true' if ack else 'false')
+    return _signed(s + '}', mac)
+
+
+def encode_ack(device, boot, seq, mac=None):
+    return _signed('{"v":1,"device":%s,"boot":%d,"ack":%d}' % (quote(device), boot, seq), mac)
+
+
+def mac_ok(b, key):
+    """True when `b` ends with ,"mac":"<64 lower-case hex>"} and that is key's HMAC of the
+    bytes before it (with their closing brace). Compared in constant time."""
+    n = len(b)
+    got = b[n - 66:n - 2]
+    if not (n >= _SUFFIX and b[n - _SUFFIX:n - 66] == b',"mac":"' and b[n - 2:] == b'"}' and got == got.lower()):
+        return False
+    want = key.hex(b[:n - _SUFFIX] + b'}').encode()
+    diff = 0
+    for i in range(64):
+        diff |= got[i] ^ want[i]
+    return diff == 0
+
+
+def take_ack(b, device, boot, key):
+    """The sequence number an ack (bytes) acknowledges, or None when it is not a valid ack
+    for this device and boot (signed with `key`, when there is one)."""
+    try:
+        o = loads(b) if len(b) <= 4096 else None
+    except Exception:
+        return None
+    if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (_is_num(o.get('v')) and o['v'] == 1):
+        return None
+    for k in o:
+        if k not in ('v', 'device', 'boot', 'ack', 'mac'):
+            return None
+    seq = o.get('ack')
+    if not (_is_num(seq) and seq == int(seq) and 0 <= seq <= _SAFE_INT) or (key is not None and not mac_ok(b, key)):
+        return None
+    return int(seq)

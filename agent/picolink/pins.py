@@ -1,0 +1,210 @@
+# The pins as the protocol sees them (docs/protocol.md#pins, #leases, #failsafe): mode,
+# driven level, owner connection, safe value, pending lease and watches. Every protocol
+# rule about pins lives here; board.py only does what it is told. Mirrors
+# packages/device/src/pins/.
+import asyncio
+
+from picolink import board
+from picolink.proto import PicolinkError
+from picolink.rt import sleep_ms
+
+
+class _Slot:
+    def __init__(self, pin):
+        self.pin = pin
+        self.mode = 'unset'  # input, output, pwm
+        self.level = 0
+        self.owner = None
+        self.safe = None
+        self.lease = None  # the task that reverts the pin when the lease ends
+        self.reverts_to = 0
+        self.watches = {}
+
+
+def _cancel(task):
+    if task is not None:
+        task.cancel()
+
+
+class Watch:
+    """One connection's watch on one pin: inputs debounced, edge filter applied."""
+
+    def __init__(self, pins, slot, conn, edge, debounce_ms, level):
+        self.pins = pins
+        self.slot = slot
+        self.conn = conn
+        self.edge = edge
+        self.debounce = debounce_ms
+        self.reported = level
+        self.settle = None
+
+    def changed(self, level, cause):
+        # Inputs (cause None) report once the level held for the debounce time; the
+        # device's own changes report at once.
+        _cancel(self.settle)
+        self.settle = None
+        if level == self.reported:
+            return  # bounced back before settling, or no change
+        if cause is None and self.debounce:
+            self.settle = asyncio.create_task(self._settled())
+        else:
+            self._report(level, cause or 'input')
+
+    async def _settled(self):
+        await sleep_ms(self.debounce)
+        self.settle = None
+        level = self.pins.level_of(self.slot)
+        if level != self.reported:
+            self._report(level, 'input')
+
+    def _report(self, level, cause):
+        self.reported = level
+        if self.edge == 'both' or (self.edge == 'rising') == (level == 1):
+            self.conn.pin_change(self.slot.pin, level, cause)
+
+
+class Pins:
+    def __init__(self, hw, board_name):
+        self.hw = hw
+        self.board_name = board_name
+        self._slots = {}
+
+    def _slot(self, pin, gpio=False):
+        s = self._slots.get(pin)
+        if s is None:
+            if not board.exists(pin):
+                raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'pin %s does not exist on %s; use GPIO 0-22, 26-28 or "LED"' % (pin, self.board_name))
+            s = self._slots[pin] = _Slot(pin)
+        if gpio and s.mode == 'unset':
+            raise PicolinkError('PL_ERR_PIN_NOT_SETUP', 'pin %s is not set up; send setup_pin first' % pin)
+        if gpio and s.mode == 'pwm':
+            raise PicolinkError('PL_ERR_PIN_MODE', 'pin %s is driven by PWM; send setup_pin to use it as GPIO' % pin)
+        return s
+
+    def level_of(self, s):
+        return self.hw.read(s.pin) if s.mode == 'input' else s.level
+
+    def setup(self, pin, mode, pull, value, safe, owner):
+        """Configures a pin; returns its level afterwards."""
+        s = self._slot(pin)
+        if mode == 'input':
+            if pin == board.LED:
+                raise PicolinkError('PL_ERR_PIN_MODE', 'pin LED is output only; set it up with mode "output"')
+            if safe is not None:
+                raise PicolinkError('PL_ERR_FIELD_CONFLICT', '"safe" applies to outputs only; pin %s is being set up as an input' % pin)
+        self._end_lease(s)
+        s.owner = owner
+        s.safe = safe
+        if mode == 'input':
+            self.hw.configure_input(pin, pull)
+            level = self.hw.read(pin)
+        else:
+            level = s.level if value is None else value
+            self.hw.configure_output(pin, level)
+            s.level = level
+        s.mode = mode
+        self._notify(s, level, 'setup')
+        return level
+
+    def write(self, pin, value, lease_ms, owner):
+        """Drives an output for good, or as a lease; returns (previous, reverts_to or None)."""
+        s = self._slot(pin, True)
+        if s.mode == 'input':
+            raise PicolinkError('PL_ERR_PIN_MODE', 'pin %s is an input; set it up with mode "output" to drive it' % pin)
+        previous = s.level
+        if lease_ms > 0:
+            # A write during a lease extends it and keeps the level from before it began.
+            if s.lease is None:
+                s.reverts_to = previous
+            else:
+                s.lease.cancel()
+            s.lease = asyncio.create_task(self._lease(s, lease_ms))
+        else:
+            self._end_lease(s)
+        s.owner = owner
+        self._drive(s, value, 'write')
+        return previous, s.reverts_to if lease_ms > 0 else None
+
+    async def _lease(self, s, ms):
+        await sleep_ms(ms)
+        s.lease = None
+        self._drive(s, s.reverts_to, 'lease')
+
+    def read(self, pin):
+        return self.level_of(self._slot(pin, True))
+
+    def set_pwm(self, pin, freq, duty):
+        """Switches a pin to PWM; returns the 16-bit duty written."""
+        s = self._slot(pin)
+        if pin == board.LED:
+            raise PicolinkError('PL_ERR_PIN_MODE', 'pin LED cannot do PWM; use a GPIO pin')
+        duty_u16 = int(duty * 65535 + 0.5)
+        self._end_lease(s)
+        self.hw.set_pwm(pin, freq, duty_u16)
+        s.mode = 'pwm'
+        return duty_u16
+
+    def watch(self, pin, conn, edge, debounce_ms):
+        """Starts (or replaces) conn's watch on a set-up pin; returns the level now."""
+        s = self._slot(pin, True)
+        self.unwatch(pin, conn)
+        level = self.level_of(s)
+        s.watches[conn] = Watch(self, s, conn, edge, debounce_ms, level)
+        return level
+
+    def unwatch(self, pin, conn):
+        w = self._slot(pin).watches.pop(conn, None)
+        if w is not None:
+            _cancel(w.settle)
+
+    def release_owner(self, owner):
+        """The owner's connection is gone: its outputs with a safe value go to it at once
+        (a pending lease is dropped, a PWM pin stops), and nobody owns its pins any more."""
+        for s in self._slots.values():
+            if s.owner != owner:
+                continue
+            s.owner = None
+            if s.safe is None or s.mode not in ('output', 'pwm'):
+                continue
+            self._end_lease(s)
+            if s.mode == 'pwm':
+                self.hw.configure_output(s.pin, s.safe)
+                s.mode = 'output'
+                s.level = s.safe
+                self._notify(s, s.safe, 'failsafe')
+            else:
+                self._drive(s, s.safe, 'failsafe')
+
+    def unwatch_all(self, conn):
+        for s in self._slots.values():
+            w = s.watches.pop(conn, None)
+            if w is not None:
+                _cancel(w.settle)
+
+    def input_changed(self, pin, level):
+        s = self._slots.get(pin)
+        if s is not None and s.mode == 'input':
+            self._notify(s, level, None)
+
+    def peek(self, pin):
+        """Level of a pin set up as GPIO (for telemetry), else None."""
+        s = self._slots.get(pin)
+        return None if s is None or s.mode in ('unset', 'pwm') else self.level_of(s)
+
+    def uses_led(self):
+        s = self._slots.get(board.LED)
+        return s is not None and s.mode != 'unset'
+
+    def _drive(self, s, level, cause):
+        # Always written, even an unchanged level: the hardware may have been disturbed.
+        self.hw.write(s.pin, level)
+        s.level = level
+        self._notify(s, level, cause)
+
+    def _end_lease(self, s):
+        _cancel(s.lease)
+        s.lease = None
+
+    def _notify(self, s, level, cause):
+        for w in list(s.watches.values()):
+            w.changed(level, cause)

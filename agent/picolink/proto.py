@@ -1,0 +1,608 @@
+# picolink protocol v1 codec for MicroPython (docs/protocol.md): framing, strict JSON,
+# request validation and coercion, responses. Pure: no sockets, pins or clock. It follows
+# packages/protocol (the TypeScript codec) rule for rule; the shared test-vectors/ check
+# that both agree. Telemetry datagrams are in datagram.py.
+#
+# Written for MicroPython first: bytes are scanned by index (indexing a non-ASCII str is
+# slow there), booleans are tested before numbers (isinstance(True, int) is False there),
+# tables are tuples (dict order is not insertion order), nothing trusts wire input enough
+# to assert on it, and the code is kept compact, because on a board every function and
+# string of it lives in the heap.
+from micropython import const
+
+try:
+    from collections import OrderedDict as Obj
+except ImportError:
+    Obj = dict
+
+_MAX_DEPTH = const(20)
+_SAFE_INT = 9007199254740991
+CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
+
+# Codes with another exception name than RuntimeError (docs/protocol.md#errors).
+_EXCEPTIONS = {
+    'PL_ERR_BAD_JSON': 'ValueError', 'PL_ERR_UNKNOWN_ACTION': 'ValueError', 'PL_ERR_OUT_OF_RANGE': 'ValueError',
+    'PL_ERR_FIELD_CONFLICT': 'ValueError', 'PL_ERR_UPDATE_HASH': 'ValueError', 'PL_ERR_MISSING_FIELD': 'KeyError',
+    'PL_ERR_UNKNOWN_FIELD': 'KeyError', 'PL_ERR_NOT_OBJECT': 'TypeError', 'PL_ERR_BAD_TYPE': 'TypeError',
+    'PL_ERR_BAD_UTF8': 'UnicodeError', 'PL_ERR_FRAME_TOO_LARGE': 'MemoryError', 'PL_ERR_UPDATE_FILE': 'OSError',
+    'PL_ERR_TIMEOUT': 'TimeoutError', 'PL_ERR_UNAUTHORIZED': 'PermissionError',
+}
+
+
+def exception_name(code):
+    return _EXCEPTIONS.get(code, 'RuntimeError')
+
+
+class PicolinkError(Exception):
+    """An error with a stable code (docs/errors.md) and a message a person can act on."""
+
+    def __init__(self, code, msg):
+        super().__init__(msg)
+        self.code = code
+        self.msg = msg
+
+
+def to_error(e):
+    """Anything raised, as a PicolinkError; unexpected errors are PL_ERR_INTERNAL."""
+    if isinstance(e, PicolinkError):
+        return e
+    return PicolinkError('PL_ERR_INTERNAL', 'internal error: %s: %s' % (type(e).__name__, e))
+
+
+# ---------------------------------------------------------------- framing (docs/protocol.md#framing)
+
+def utf8_ok(b):
+    """Strict UTF-8, as a fatal TextDecoder: no overlong forms, surrogates or code points past U+10FFFF."""
+    n = len(b)
+    if not n or max(b) < 0x80:
+        return True
+    i = 0
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        lo = 0x80
+        hi = 0xBF
+        if 0xC2 <= c <= 0xDF:
+            k = 1
+        elif 0xE0 <= c <= 0xEF:
+            k = 2
+            if c == 0xE0:
+                lo = 0xA0
+            elif c == 0xED:
+                hi = 0x9F
+        elif 0xF0 <= c <= 0xF4:
+            k = 3
+            if c == 0xF0:
+                lo = 0x90
+            elif c == 0xF4:
+                hi = 0x8F
+        else:
+            return False
+        if i + k >= n or not lo <= b[i + 1] <= hi:
+            return False
+        for j in range(i + 2, i + k + 1):
+            if b[j] & 0xC0 != 0x80:
+                return False
+        i += k + 1
+    return True
+
+
+class LineDecoder:
+    """Bytes in, lines out. Holds at most `max` bytes of an unfinished line; a longer line
+    gives one PL_ERR_FRAME_TOO_LARGE and is discarded up to its newline. push() returns
+    lines (bytes, valid UTF-8, without the newline and one trailing CR; blank lines
+    skipped) and PicolinkErrors, in order."""
+
+    def __init__(self, max_bytes):
+        self.max = max_bytes
+        self.buf = bytearray()
+        self.skip = False
+
+    def push(self, chunk):
+        out = []
+        start = 0
+        n = len(chunk)
+        while start <= n:
+            end = chunk.find(b'\n', start)
+            if end < 0:
+                if start < n and not self.skip:
+                    if len(self.buf) + n - start > self.max:
+                        self.buf = bytearray()
+                        self.skip = True
+                        out.append(self._too_large())
+                    else:
+                        self.buf.extend(chunk[start:])
+                return out
+            if self.skip:
+                self.skip = False
+            elif len(self.buf) + end - start > self.max:
+                self.buf = bytearray()
+                out.append(self._too_large())
+            else:
+                if self.buf:
+                    self.buf.extend(chunk[start:end])
+                    line = bytes(self.buf)
+                    self.buf = bytearray()
+                else:
+                    line = chunk[start:end]
+                if line and line[-1] == 13:
+                    line = line[:-1]
+                if line.strip(b' \t\r'):
+                    out.append(line if utf8_ok(line) else PicolinkError(
+                        'PL_ERR_BAD_UTF8', 'the frame is not valid UTF-8; send JSON text encoded as UTF-8'))
+            start = end + 1
+        return out
+
+    def _too_large(self):
+        return PicolinkError('PL_ERR_FRAME_TOO_LARGE', "frame larger than %d bytes; split the request or raise the peer's frame limit" % self.max)
+
+
+# ---------------------------------------------------------------- strict JSON (RFC 8259)
+
+def _bad(why, i):
+    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (why, i))
+
+
+def _ws(b, i):
+    n = len(b)
+    while i < n and b[i] in b' \t\r\n':
+        i += 1
+    return i
+
+
+def _str(b, i):
+    # i is just past the opening quote; returns (text, index past the closing quote).
+    parts = []
+    while True:
+        j = b.find(b'"', i)
+        if j < 0:
+            raise _bad('unterminated string', i)
+        k = b.find(b'\\', i, j)
+        seg = b[i:j if k < 0 else k]
+        if seg and min(seg) < 0x20:
+            raise _bad('control character in string', i)
+        parts.append(seg.decode())
+        if k < 0:
+            return parts[0] if len(parts) == 1 else ''.join(parts), j + 1
+        e = b[k + 1]
+        if e == 0x75:  # \uXXXX, a surrogate pair making one character
+            u = _hex4(b, k + 2)
+            i = k + 6
+            if 0xD800 <= u <= 0xDBFF and b[i:i + 2] == b'\\u':
+                low = _hex4(b, i + 2)
+                if 0xDC00 <= low <= 0xDFFF:
+                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+            parts.append(chr(u))
+        else:
+            x = b'"\\/bfnrt'.find(bytes((e,)))
+            if x < 0:
+                raise _bad('bad escape', k)
+            parts.append('"\\/\b\f\n\r\t'[x])
+            i = k + 2
+
+
+def _hex4(b, i):
+    s = b[i:i + 4]
+    for c in s:
+        if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x46 or 0x61 <= c <= 0x66):
+            raise _bad('bad \\u escape', i)
+    if len(s) != 4:
+        raise _bad('bad \\u escape', i)
+    return int(s, 16)
+
+
+def _num(b, i):
+    n = len(b)
+    j = i + 1 if b[i] == 0x2D else i
+    digits = j
+    while j < n and 0x30 <= b[j] <= 0x39:
+        j += 1
+    if j == digits or (b[digits] == 0x30 and j - digits > 1):
+        raise _bad('bad number', i)
+    whole = j
+    integral = True
+    if j < n and b[j] == 0x2E:
+        j += 1
+        k = j
+        while j < n and 0x30 <= b[j] <= 0x39:
+            if b[j] != 0x30:
+                integral = False
+            j += 1
+        if j == k:
+            raise _bad('bad number', i)
+    if j < n and b[j] in b'eE':
+        j += 1
+        if j < n and b[j] in b'+-':
+            j += 1
+        k = j
+        while j < n and 0x30 <= b[j] <= 0x39:
+            j += 1
+        if j == k:
+            raise _bad('bad number', i)
+        integral = False
+    if integral and whole - i < 300:
+        # 2.0 is the integer 2, as in JavaScript; taken from its digits it stays exact
+        # where floats are single precision (RP2040). Past a double's range: Infinity.
+        return int(b[i:whole]), j
+    return float(b[i:j]), j
+
+
+def _value(b, i, obj, depth):
+    if depth > _MAX_DEPTH:
+        raise _bad('nested too deeply', i)
+    c = b[i]
+    if c == 0x22:
+        return _str(b, i + 1)
+    if c == 0x7B or c == 0x5B:
+        close = c + 2
+        out = obj() if c == 0x7B else []
+        i = _ws(b, i + 1)
+        if b[i] == close:
+            return out, i + 1
+        while True:
+            if c == 0x7B:
+                if b[i] != 0x22:
+                    raise _bad('expected a key', i)
+                k, i = _str(b, i + 1)
+                i = _ws(b, i)
+                if b[i] != 0x3A:
+                    raise _bad('expected ":"', i)
+                v, i = _value(b, _ws(b, i + 1), obj, depth + 1)
+                out[k] = v
+            else:
+                v, i = _value(b, i, obj, depth + 1)
+                out.append(v)
+            i = _ws(b, i)
+            if b[i] == close:
+                return out, i + 1
+            if b[i] != 0x2C:
+                raise _bad('expected "," or a closing bracket', i)
+            i = _ws(b, i + 1)
+    for word, v in ((b'true', True), (b'false', False), (b'null', None)):
+        if b[i:i + len(word)] == word:
+            return v, i + len(word)
+    if c == 0x2D or 0x30 <= c <= 0x39:
+        return _num(b, i)
+    raise _bad('unexpected %r' % chr(c), i)
+
+
+def loads(b, obj=Obj):
+    """Strict JSON from UTF-8 bytes. Objects keep the sender's key order (OrderedDict
+    where the port has it), for echoes and for which unknown field is named first."""
+    if isinstance(b, str):
+        b = b.encode()
+    try:
+        v, i = _value(b, _ws(b, 0), obj, 0)
+    except PicolinkError:
+        raise
+    except Exception:
+        # Ran off the end (IndexError), or a number int()/float() would not take.
+        raise _bad('unexpected end', len(b))
+    if _ws(b, i) != len(b):
+        raise _bad('unexpected data after the value', i)
+    return v
+
+
+def parse_frame(line):
+    """One line (bytes) -> a JSON object, or PL_ERR_BAD_JSON / PL_ERR_NOT_OBJECT."""
+    v = loads(line)
+    if not isinstance(v, dict):
+        raise PicolinkError('PL_ERR_NOT_OBJECT', 'a frame must be one JSON object, like {"action": "ping"}')
+    return v
+
+
+def message_kind(frame):
+    ok = frame.get('ok')
+    if ok is True or ok is False:
+        return 'response'
+    if isinstance(frame.get('event'), str):
+        return 'event'
+    return 'request' if isinstance(frame.get('action'), str) else 'unknown'
+
+
+# ---------------------------------------------------------------- JSON out
+
+def _is_num(v):
+    t = type(v)
+    return (t is int or t is float) and v == v and v not in (float('inf'), float('-inf'))
+
+
+def num(n):
+    """A number as JavaScript's String() and JSON.stringify() write it."""
+    if n is True or n is False:
+        return 'true' if n else 'false'
+    if type(n) is int:
+        return str(n)
+    if not _is_num(n):
+        return 'NaN' if n != n else ('Infinity' if n > 0 else '-Infinity')
+    if -1e21 < n < 1e21 and n == int(n):
+        return str(int(n))
+    r = repr(n)
+    e = r.find('e')
+    if e < 0:
+        return r
+    m = r[:e]
+    x = int(r[e + 1:])
+    if -7 < x < 0:
+        return ('-' if m[0] == '-' else '') + '0.' + '0' * (-x - 1) + m.lstrip('-').replace('.', '')
+    return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
+
+
+def quote(s):
+    """A str as JSON.stringify writes it: non-ASCII kept, control characters escaped."""
+    out = None
+    for i, c in enumerate(s):
+        if c < ' ' or c == '"' or c == '\\':
+            if out is None:
+                out = ['"', s[:i]]
+            if c == '"' or c == '\\':
+                out.append('\\' + c)
+            else:
+                x = '\b\t\n\f\r'.find(c)
+                out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))
+        elif out is not None:
+            out.append(c)
+    if out is None:
+        return '"' + s + '"'
+    out.append('"')
+    return ''.join(out)
+
+
+def dumps(v):
+    """Compact JSON, as JSON.stringify writes it."""
+    if v is None:
+        return 'null'
+    if isinstance(v, str):
+        return quote(v)
+    if v is True or v is False or type(v) is int or type(v) is float:
+        r = num(v)
+        return 'null' if r[-1] in 'yN' else r
+    if isinstance(v, dict):
+        return '{' + ','.join([quote(k) + ':' + dumps(x) for k, x in v.items()]) + '}'
+    return '[' + ','.join([dumps(x) for x in v]) + ']'
+
+
+def describe(v):
+    """A received value in an error message; text is cut at 40 characters."""
+    if isinstance(v, str):
+        return quote(v if len(v) <= 40 else v[:40] + '\u2026')
+    if v is None:
+        return 'null'
+    if isinstance(v, (list, dict)):
+        return 'a list' if isinstance(v, list) else 'an object'
+    return num(v)
+
+
+# ---------------------------------------------------------------- requests (docs/protocol.md#types, #validation)
+
+_SPACE = ' \t\n\r\x0b\x0c'
+
+
+def _numeric(s, fraction):
+    # JavaScript's /^[+-]?\d+$/, or with `fraction` /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.
+    s = s[1:] if s[:1] in ('+', '-') else s
+    if fraction:
+        e = max(s.find('e'), s.find('E'))
+        if e >= 0:
+            x = s[e + 1:]
+            if not _numeric(x, False):
+                return False
+            s = s[:e]
+        if s.count('.') == 1:
+            s = s.replace('.', '')
+    if not s:
+        return False
+    for c in s:
+        if not '0' <= c <= '9':
+            return False
+    return True
+
+
+def _bad_type(field, expected, v):
+    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, expected, describe(v)))
+
+
+def safe_name(name):
+    """A relative path of 1-64 of A-Z a-z 0-9 _ . - /, without "..", "." or empty parts."""
+    if not 0 < len(name) <= 64 or '..' in name:
+        return False
+    for c in name:
+        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c in '_.-/'):
+            return False
+    for part in name.split('/'):
+        if part in ('', '.'):
+            return False
+    return True
+
+
+def coerce(field, t, v):
+    """Converts a received value to field type `t` the way piconetcontrol's server does
+    ("2" -> 2, "off" -> False); a coded error when it cannot."""
+    k = t[0]
+    if k == 'pin':
+        if isinstance(v, str) and v.strip(_SPACE).upper() == 'LED':
+            return 'LED'
+        try:
+            return coerce(field, ('int', 0, 63), v)
+        except PicolinkError as e:
+            if e.code == 'PL_ERR_BAD_TYPE':
+                raise _bad_type(field, 'a GPIO number or "LED"', v)
+            raise
+    if k == 'int' or k == 'number':
+        words = 'an integer' if k == 'int' else 'a number'
+        if type(v) is int or type(v) is float:
+            n = v
+        elif isinstance(v, str) and _numeric(v.strip(_SPACE), k == 'number'):
+            s = v.strip(_SPACE)
+            n = float(s) if k == 'number' or len(s) > 300 else int(s)
+        else:
+            raise _bad_type(field, words, v)
+        if not _is_num(n):
+            raise _bad_type(field, words if k == 'int' else 'a finite number', v)
+        if k == 'int':
+            if n != int(n):
+                raise _bad_type(field, words, v)
+            n = int(n)
+        if n < t[1] or n > t[2]:
+            raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be between %s and %s%s, got %s' % (
+                field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n)))
+        return n
+    if k == 'bool' or k == 'bit':
+        if v is True or v is False:
+            b = v
+        elif (type(v) is int or type(v) is float) and v in (0, 1):
+            b = v == 1
+        else:
+            w = v.strip(_SPACE).lower() if isinstance(v, str) else None
+            b = True if w in ('true', '1', 'yes', 'on') else False if w in ('false', '0', 'no', 'off') else None
+            if b is None:
+                raise _bad_type(field, '0 or 1 (also true/false, "on"/"off")' if k == 'bit' else
+                                'true or false (also 1/0, "true"/"false", "on"/"off")', v)
+        return (1 if b else 0) if k == 'bit' else b
+    if k == 'enum':
+        words = ', '.join(t[1])
+        if not isinstance(v, str):
+            raise _bad_type(field, 'one of ' + words, v)
+        w = v.strip(_SPACE).lower()
+        if w not in t[1]:
+            raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be one of %s, got %s' % (field, words, describe(v)))
+        return w
+    # files (name -> content) or hashes (name -> SHA-256 hex)
+    files = k == 'files'
+    if not isinstance(v, dict):
+        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
+    if files and not v:
+        raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
+    out = {}
+    for name, x in v.items():
+        if not safe_name(name):
+            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
+        if files:
+            if not isinstance(x, str):
+                raise _bad_type(field + '.' + name, 'a string', x)
+        elif not isinstance(x, str) or len(x) != 64 or not _hex(x):
+            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
+        else:
+            out[name] = x.lower()
+    return v if files else out
+
+
+def _hex(s):
+    for c in s:
+        if c not in '0123456789abcdefABCDEF':
+            return False
+    return True
+
+
+# Each action's fields in validation order: (name, type, required, default).
+_PIN = ('pin', ('pin',), 1, None)
+_BIT = ('bit',)
+_BOOL = ('bool',)
+ACTIONS = (
+    ('ping', ()), ('get_version', ()), ('get_info', ()), ('get_resource_info', ()), ('list_actions', ()),
+    ('setup_pin', (_PIN, ('mode', ('enum', ('input', 'output')), 1, None),
+                   ('pull', ('enum', ('up', 'down', 'none')), 0, 'none'), ('value', _BIT, 0, None), ('safe', _BIT, 0, None))),
+    ('write_pin', (_PIN, ('value', _BIT, 1, None), ('timeout', ('number', 0, 604800, 's'), 0, 0))),
+    ('read_pin', (_PIN,)),
+    ('set_pwm', (_PIN, ('freq', ('int', 8, 62500000, 'Hz'), 1, None), ('duty', ('number', 0, 1), 1, None))),
+    ('read_adc', (('channel', ('int', 0, 4), 1, None),)),
+    ('watch_pin', (_PIN, ('edge', ('enum', ('rising', 'falling', 'both')), 0, 'both'),
+                   ('debounce_ms', ('int', 0, 10000, 'ms'), 0, 20))),
+    ('unwatch_pin', (_PIN,)),
+    ('reset', ()),
+    ('sleep', (('time_ms', ('int', 1, 2147483647, 'ms'), 1, None), ('deep', _BOOL, 0, False))),
+    ('update', (('files', ('files',), 1, None), ('compress', _BOOL, 0, False), ('sha256', ('hashes',), 0, None))),
+)
+
+
+def read_id(frame):
+    """The request id or None: a string of at most 128 characters or a safe integer."""
+    if 'id' not in frame:
+        return None
+    v = frame['id']
+    if isinstance(v, str) and len(v) <= 128:
+        return v
+    if (type(v) is int or type(v) is float) and _is_num(v) and v == int(v) and -_SAFE_INT <= v <= _SAFE_INT:
+        return int(v)
+    raise PicolinkError('PL_ERR_BAD_TYPE', 'field "id" must be a string of at most 128 characters or an integer')
+
+
+def validate(frame):
+    """A request -> (action, fields) coerced with defaults filled in, or the first problem
+    in the order of docs/protocol.md#validation."""
+    read_id(frame)
+    if 'action' not in frame:
+        raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: action')
+    action = frame['action']
+    for name, spec in ACTIONS:
+        if name == action:
+            break
+    else:
+        raise PicolinkError('PL_ERR_UNKNOWN_ACTION', 'unknown action "%s", use "list_actions" to list available actions' % (
+            action if isinstance(action, str) else dumps(action)))
+    fields = {}
+    missing = []
+    for name, t, required, default in spec:
+        v = frame.get(name)
+        if v is not None:
+            fields[name] = coerce(name, t, v)
+        elif required:
+            missing.append(name)
+        elif default is not None:
+            fields[name] = default
+    if missing:
+        raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: ' + ', '.join(missing))
+    names = [f[0] for f in spec]
+    for key in frame:
+        if key not in names and key not in ('id', 'action', 'time_sent'):
+            raise PicolinkError('PL_ERR_UNKNOWN_FIELD', 'unknown field "%s"; %s takes %s' % (
+                key, action, ', '.join(names) if names else 'no fields'))
+    if action == 'setup_pin' and fields['mode'] == 'input' and 'safe' in fields:
+        raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
+    if 'sha256' in fields:
+        lacking = [n for n in fields['files'] if n not in fields['sha256']]
+        if lacking:
+            raise PicolinkError('PL_ERR_UPDATE_HASH', 'field "sha256" has no digest for %s; give one for every file or leave sha256 out' % ', '.join(lacking))
+    return action, fields
+
+
+# ---------------------------------------------------------------- responses (docs/protocol.md#requests)
+
+def _respond(line, frame, added):
+    # Spliced when it can be: the request's own bytes with `added` (ordered key/value
+    # pairs) inserted before its closing brace, so the echo is exactly what was sent and
+    # nothing is re-serialised. Rebuilt when a key would repeat, and for update, whose
+    # echo names its files instead of repeating their contents.
+    if frame and frame.get('action') != 'update':
+        for k, _ in added:
+            if k in frame:
+                break
+        else:
+            close = line.rfind(b'}')
+            return b''.join([line[:close]] + [(',' + quote(k) + ':' + dumps(v)).encode() for k, v in added] + [b'}\n'])
+    out = Obj()
+    for k, v in (frame or {}).items():
+        out[k] = sorted(v) if k == 'files' and isinstance(v, dict) and frame.get('action') == 'update' else v
+    for k, v in added:
+        out[k] = v
+    return (dumps(out) + '\n').encode()
+
+
+def success(line, frame, results, t_ns):
+    """A success response (bytes, newline included): the request as received, then ok,
+    time_received (ns) and the results (ordered key/value pairs)."""
+    return _respond(line, frame, [('ok', True), ('time_received', t_ns)] + results)
+
+
+def failure(line, frame, err):
+    """An error response; `line` and `frame` None when nothing can be echoed."""
+    e = to_error(err)
+    return _respond(line, frame, [('ok', False), ('error', e.msg), ('code', e.code), ('exception', exception_name(e.code))])
+
+
+def event(fields):
+    """An event frame from ordered key/value pairs."""
+    return _respond(None, None, fields)

@@ -1,0 +1,42 @@
+# What differs between MicroPython's asyncio and CPython's (the agent also runs under
+# CPython in tests), and Unix time.
+import asyncio
+import time
+
+try:
+    sleep_ms = asyncio.sleep_ms
+except AttributeError:
+    def sleep_ms(ms):
+        return asyncio.sleep(ms / 1000)
+
+try:
+    # Set from interrupt handlers on the board.
+    Flag = asyncio.ThreadSafeFlag
+except AttributeError:
+    # CPython and the webassembly port: pin changes arrive on the event loop's own thread.
+    Flag = asyncio.Event
+
+
+async def _await(aw):
+    return await aw
+
+
+def wait_for_ms(aw, ms):
+    """asyncio.wait_for with a timeout in ms. MicroPython's wants a coroutine, so anything
+    awaitable is wrapped in one."""
+    return asyncio.wait_for(_await(aw), ms / 1000)
+
+
+# The RTC counts from 1970 on rp2 (on older ports from 2000). It counts as set once NTP or
+# a host has given it a date after 2023.
+_SHIFT = 0 if time.gmtime(0)[0] == 1970 else 946684800
+
+
+def unix_ns():
+    return time.time_ns() + _SHIFT * 1000000000
+
+
+def unix_ms():
+    """Unix time in ms when the clock has been set, else None."""
+    ms = unix_ns() // 1000000
+    return ms if ms > 1700000000000 else None

@@ -1,0 +1,208 @@
+# One connection (docs/protocol.md#connections). Bytes become lines (LineDecoder), lines
+# become frames, requests are handled strictly in order, and every response produced for
+# one received chunk leaves in one write. A framing error, a silent peer or a peer that
+# does not read ends this connection only. Mirrors packages/device/src/session.ts.
+import asyncio
+import time
+
+from picolink import proto
+from picolink.rt import sleep_ms, wait_for_ms
+
+_READ = 1024
+
+
+class Session:
+    def __init__(self, dev, reader, writer, cid, secure):
+        self.dev = dev
+        self.id = cid
+        self.secure = secure
+        self._r = reader
+        self._w = writer
+        self._dec = proto.LineDecoder(dev.cfg['max_frame_bytes'])
+        self._out = []
+        self._out_len = 0
+        self._sending = False
+        self._deferred = None  # events raised while a request is handled follow its response
+        self._busy = False
+        self.open = True
+        self.task = None
+        # For the device's idle check (docs/protocol.md#timeouts): when the last frame came.
+        self.greeted = False
+        self.heard = time.ticks_ms()
+        try:
+            self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
+        except Exception:
+            self.peer = '?'
+
+    # ---- output
+
+    def _queue(self, data):
+        self._out.append(data)
+        self._out_len += len(data)
+        if self._out_len > self.dev.cfg['max_output_bytes']:
+            self.dev.log('client %s (#%d): PL_ERR_SLOW_CONSUMER: %d bytes of responses unread; dropping the connection' % (
+                self.peer, self.id, self._out_len))
+            self._out = []
+            self._out_len = 0
+            self.open = False
+            self._abort()
+
+    async def _send(self):
+        # One sender at a time; it keeps going until nothing is queued, so output from
+        # other tasks (events) and from the reader stays in order.
+        if self._sending:
+            return
+        self._sending = True
+        try:
+            while self._out:
+                data = self._out[0] if len(self._out) == 1 else b''.join(self._out)
+                self._out = []
+                self._out_len = 0
+                self._w.write(data)
+                await self._w.drain()
+        except Exception:
+            self._abort()
+        finally:
+            self._sending = False
+
+    def pin_change(self, pin, level, cause):
+        """Pushes a pin_change event (docs/protocol.md#pin-change) to this connection."""
+        if not self.open:
+            return
+        fields = [('event', 'pin_change'), ('pin', pin), ('value', level), ('cause', cause), ('t', self.dev.uptime())]
+        ms = self.dev.unix_ms()
+        if ms is not None:
+            fields.append(('time', ms))
+        data = proto.event(fields)
+        if self._deferred is not None:
+            self._deferred.append(data)
+            return
+        self._queue(data)
+        if not self._busy and self.open:
+            asyncio.create_task(self._send())
+
+    def close_by_device(self, code, msg):
+        """Ends the connection from the device side, with a `closing` event saying why."""
+        if not self.open:
+            return
+        self.open = False
+        self._queue(proto.event([('event', 'closing'), ('code', code), ('error', msg)]))
+        self._abort()
+
+    def _abort(self):
+        # Stops this connection's reader; it says goodbye on its way out.
+        if self.task is not None and self.task is not asyncio.current_task():
+            self.task.cancel()
+
+    # ---- input
+
+    def check_idle(self, now, cfg):
+        """Closes the connection when no frame came for idle_timeout_ms, or no first frame
+        within hello_timeout_ms of connecting (0: never)."""
+        limit = cfg['idle_timeout_ms'] if self.greeted else cfg['hello_timeout_ms']
+        if not limit or time.ticks_diff(now, self.heard) < limit:
+            return
+        if self.greeted:
+            msg = 'no frame for %d ms; closing the connection (send ping to keep it open)' % limit
+        else:
+            msg = 'no request within %d ms of connecting; closing the connection' % limit
+        self.dev.log('client %s (#%d): %s' % (self.peer, self.id, msg))
+        self.close_by_device('PL_ERR_IDLE_TIMEOUT', msg)
+
+    async def run(self):
+        self.dev.log('client %s connected (#%d%s)' % (self.peer, self.id, ', TLS' if self.secure else ''))
+        try:
+            while self.open:
+                # No timeout here: the device's idle check cancels this task when the peer
+                # is silent too long, so a read costs no extra task.
+                data = await self._r.read(_READ)
+                if not data:
+                    break
+                t_ns = self.dev.unix_ns()
+                items = self._dec.push(data)
+                if not items:
+                    continue
+                self.greeted = True
+                self.heard = time.ticks_ms()
+                self._busy = True
+                try:
+                    for item in items:
+                        if not self.open:
+                            break
+                        await self._handle(item, t_ns)
+                finally:
+                    self._busy = False
+                await self._send()
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:
+            self.dev.log('client %s (#%d): %s' % (self.peer, self.id, proto.to_error(e).msg))
+        finally:
+            self.open = False
+            # Failsafe first, while other watchers can still hear it; then the goodbye.
+            self.dev.detach(self)
+            try:
+                await wait_for_ms(self._finish(), 1000)
+            except Exception:
+                pass
+            self.dev.log('client %s disconnected (#%d)' % (self.peer, self.id))
+
+    async def _finish(self):
+        while self._sending:
+            await sleep_ms(5)
+        await self._send()
+        try:
+            self._w.close()
+            await self._w.wait_closed()
+        except Exception:
+            pass
+
+    async def _handle(self, item, t_ns):
+        if isinstance(item, proto.PicolinkError):
+            # Too large or not UTF-8: the stream can no longer be trusted to be in step.
+            self._queue(proto.failure(None, None, item))
+            self.dev.log('client %s (#%d): %s; closing' % (self.peer, self.id, item.code))
+            self.open = False
+            await self._send()
+            await self._drain_input()
+            return
+        try:
+            frame = proto.parse_frame(item)
+        except proto.PicolinkError as e:
+            self._queue(proto.failure(None, None, e))
+            return
+        kind = proto.message_kind(frame)
+        if kind == 'response' or kind == 'event':
+            return  # answers to pings the device did not send, and events, need no reply
+        try:
+            action, fields = proto.validate(frame)
+        except proto.PicolinkError as e:
+            self._queue(proto.failure(item, frame, e))
+            return
+        self._deferred = []
+        try:
+            results = self.dev.run_action(action, fields, self)
+            if not isinstance(results, list):
+                results = await results
+            out = proto.success(item, frame, results, t_ns)
+        except Exception as e:
+            err = proto.to_error(e)
+            if err.code == 'PL_ERR_INTERNAL':
+                self.dev.log('client %s (#%d): %s' % (self.peer, self.id, err.msg))
+            out = proto.failure(item, frame, err)
+        events = self._deferred
+        self._deferred = None
+        self._queue(out)
+        for e in events:
+            self._queue(e)
+
+    async def _drain_input(self):
+        # Read what the peer still sends for a moment, so closing is a FIN, not a reset
+        # that could destroy the error response on its way.
+        try:
+            while True:
+                data = await wait_for_ms(self._r.read(_READ), 200)
+                if not data:
+                    return
+        except Exception:
+            pass

@@ -1,0 +1,98 @@
+# UDP telemetry (docs/protocol.md#telemetry): every interval one datagram with the
+# configured readings, the device id, the boot id and a sequence number, signed with
+# HMAC-SHA256 when a key is set. With acks on, datagrams wait in a bounded buffer and are
+# resent unchanged until acknowledged. Sending never waits on the network, so telemetry
+# cannot hold up the control connections. Mirrors packages/device/src/telemetry/.
+import time
+
+from picolink import board, datagram
+from picolink.actions import celsius, round_js
+from picolink.proto import PicolinkError
+from picolink.rt import sleep_ms
+
+
+class Telemetry:
+    def __init__(self, dev, cfg, net):
+        self._dev = dev
+        self._net = net
+        target = cfg['target']
+        colon = target.rfind(':')
+        self.host = target[:colon]
+        self.port = int(target[colon + 1:])
+        self.interval = cfg.get('interval_ms', 5000)
+        key = cfg.get('key')
+        self._mac = datagram.MacKey(datagram.key_bytes(key)) if key else None
+        self._ack = bool(cfg.get('ack'))
+        self._max = cfg.get('max_unacked', 8)
+        self._resend = cfg.get('resend_ms', self.interval)
+        self._sock = None
+        self._seq = 0
+        self._ignored = 0
+        self.pending = []  # [seq, datagram, ticks when sent], oldest first
+        # Sensors: temp_c (°C), adc0-adc3 (volts), pinN / pinLED (level while set up).
+        self.sensors = []
+        for name in cfg.get('sensors') or ['temp_c']:
+            n = name[3:]
+            if name == 'temp_c':
+                arg = 4
+            elif name[:3] == 'adc' and n in ('0', '1', '2', '3'):
+                arg = int(n)
+            elif name[:3] == 'pin' and (n == 'LED' or (0 < len(n) <= 2 and n.isdigit())):
+                arg = 'LED' if n == 'LED' else int(n)
+                if not board.exists(arg):
+                    raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'telemetry sensor "%s": pin %s does not exist on this board' % (name, arg))
+            else:
+                raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
+            self.sensors.append((name, arg))
+
+    async def run(self):
+        while True:
+            if self._sock is None:
+                try:
+                    self._sock = self._net.udp(self.host, self.port)
+                except OSError as e:
+                    self._dev.log('telemetry to %s:%d: %s; retrying' % (self.host, self.port, e))
+            if self._sock is not None and self._dev.state == 'running':
+                self.tick()
+            await sleep_ms(self.interval)
+
+    def tick(self):
+        """One period: take acks, resend what is overdue, send a new reading."""
+        dev = self._dev
+        sock = self._sock
+        while True:
+            data = sock.recv()
+            if data is None:
+                break
+            seq = datagram.take_ack(data, dev.device_id, dev.boot, self._mac)
+            if seq is None:
+                # Logged at 1, 2, 4, 8... so a flood of forgeries cannot flood the console.
+                self._ignored += 1
+                if self._ignored & (self._ignored - 1) == 0:
+                    dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
+            else:
+                self.pending = [p for p in self.pending if p[0] != seq]
+        now = time.ticks_ms()
+        for p in self.pending:
+            if time.ticks_diff(now, p[2]) >= self._resend:
+                p[2] = now
+                sock.send(p[1])
+        readings = []
+        for name, arg in self.sensors:
+            if name[0] == 'p':
+                v = dev.pins.peek(arg)
+            else:
+                volts = dev.hw.read_adc(arg) * 3.3 / 65535
+                v = round_js(celsius(volts), 2) if name[0] == 't' else round_js(volts, 4)
+            if v is not None:
+                readings.append((name, v))
+        if not readings:
+            return
+        data = datagram.encode(dev.device_id, dev.boot, self._seq, dev.uptime(), readings,
+                               dev.unix_ms(), True if self._ack else None, self._mac)
+        sock.send(data)
+        if self._ack:
+            self.pending.append([self._seq, data, now])
+            if len(self.pending) > self._max:
+                self.pending.pop(0)
+        self._seq += 1

@@ -1,0 +1,224 @@
+# The agent's codec (picolink/proto.py) against the shared test vectors in test-vectors/,
+# the same files packages/protocol's vectors.test.ts runs. Runs under CPython and under
+# MicroPython (unittest from micropython-lib), so it avoids what MicroPython lacks.
+import unittest
+
+from picolink import datagram, proto, receive
+
+try:
+    from collections import OrderedDict
+except ImportError:
+    OrderedDict = dict
+
+# Set by the runner (run_tests.py or the MicroPython host) before the tests run.
+VECTOR_DIR = 'test-vectors'
+
+
+def load(name):
+    with open(VECTOR_DIR + '/' + name, 'rb') as f:
+        return proto.loads(f.read(), OrderedDict)
+
+
+def plain(v):
+    """OrderedDicts as dicts, recursively, so comparisons ignore key order."""
+    if isinstance(v, dict):
+        return dict([(k, plain(x)) for k, x in v.items()])
+    if isinstance(v, list):
+        return [plain(x) for x in v]
+    return v
+
+
+def code_of(fn):
+    try:
+        fn()
+    except proto.PicolinkError as e:
+        return e.code, e.msg
+    return None, None
+
+
+class Vectors(unittest.TestCase):
+    def check_cases(self, name, run):
+        doc = load(name)
+        self.assertTrue(len(doc['description']) > 0)
+        failures = []
+        names = set()
+        for case in doc['cases']:
+            self.assertFalse(case['name'] in names, case['name'])
+            names.add(case['name'])
+            try:
+                problem = run(case)
+            except Exception as e:
+                problem = 'raised %s: %s' % (type(e).__name__, e)
+            if problem:
+                failures.append('%s: %s' % (case['name'], problem))
+        self.assertEqual(failures, [])
+        return doc
+
+    def test_framing(self):
+        import binascii
+
+        def run(c):
+            d = proto.LineDecoder(c['max_frame_bytes'])
+            for i, chunk in enumerate(c['chunks']):
+                data = chunk['text'].encode() if 'text' in chunk else binascii.unhexlify(chunk['hex'])
+                got = []
+                for item in d.push(data):
+                    if isinstance(item, proto.PicolinkError):
+                        got.append({'error': item.code})
+                    else:
+                        got.append({'line': item.decode()})
+                if got != plain(c['outputs'][i]):
+                    return 'chunk %d: got %r' % (i, got)
+            if len(d.buf) != c['buffered_bytes']:
+                return 'buffered %d' % len(d.buf)
+        self.check_cases('framing.json', run)
+
+    def test_frames(self):
+        def run(c):
+            line = c['line'].encode()
+            if 'error' in c:
+                code, _ = code_of(lambda: proto.parse_frame(line))
+                return None if code == c['error'] else 'got %r' % code
+            frame = proto.parse_frame(line)
+            if plain(frame) != plain(c['frame']):
+                return 'frame %r' % plain(frame)
+            if proto.message_kind(frame) != c['kind']:
+                return 'kind %r' % proto.message_kind(frame)
+        self.check_cases('frames.json', run)
+
+    def test_requests(self):
+        def run(c):
+            request = c['request']
+            if 'error' in c:
+                code, msg = code_of(lambda: proto.validate(request))
+                if code != c['error']['code']:
+                    return 'code %r (%s)' % (code, msg)
+                if 'message' in c['error'] and msg != c['error']['message']:
+                    return 'message %r' % msg
+                return None
+            action, fields = proto.validate(request)
+            got = {'action': action, 'fields': fields}
+            rid = proto.read_id(request)
+            if rid is not None:
+                got['id'] = rid
+            if plain(got) != plain(c['valid']):
+                return 'got %r' % plain(got)
+        self.check_cases('requests.json', run)
+
+    def test_responses(self):
+        def run(c):
+            request = c['request']
+            line = None if request is None else proto.dumps(request).encode()
+            before = None if request is None else proto.dumps(request)
+            if 'error' in c:
+                err = proto.PicolinkError(c['error']['code'], c['error']['message'])
+                out = proto.failure(line, request, err)
+            else:
+                out = proto.success(line, request, list(c['results'].items()), c['time_received'])
+            if not out.endswith(b'\n') or out.count(b'\n') != 1:
+                return 'not one frame: %r' % out
+            got = proto.loads(out[:-1])
+            if plain(got) != plain(c['response']):
+                return 'got %r' % plain(got)
+            if request is not None and proto.dumps(request) != before:
+                return 'the request was changed'
+        doc = self.check_cases('responses.json', run)
+        for code, name in doc['exceptions'].items():
+            self.assertEqual(proto.exception_name(code), name)
+
+    def test_telemetry(self):
+        def mac_for(hex_key):
+            return datagram.MacKey(datagram.key_bytes(hex_key))
+
+        def encode(c, m, mac):
+            if c['kind'] == 'ack':
+                return datagram.encode_ack(m['device'], m['boot'], m['ack'], mac)
+            return datagram.encode(m['device'], m['boot'], m['seq'], m['t'], list(m['readings'].items()),
+                                   m.get('time'), m.get('ack'), mac)
+
+        def run(c):
+            key = c.get('key_hex')
+            if 'message' in c:
+                text = encode(c, c['message'], mac_for(key) if key else None)
+                if text != c['text'].encode():
+                    return 'encoded %r' % text
+            if 'unsigned_text' in c:
+                if encode(c, c['message'], None) != c['unsigned_text'].encode():
+                    return 'unsigned text differs'
+                if mac_for(key).hex(c['unsigned_text'].encode()) != c['mac']:
+                    return 'mac differs'
+            macs = dict([(d, mac_for(k)) for d, k in c['receiver_keys'].items()])
+            parse = receive.parse_ack if c['kind'] == 'ack' else receive.parse
+            text = c['text'].encode()
+            if 'error' in c:
+                code, msg = code_of(lambda: parse(text, macs))
+                return None if code == c['error'] else 'code %r (%s)' % (code, msg)
+            message, auth = parse(text, macs)
+            got = {'message': message, 'authenticated': auth}
+            if plain(got) != plain(c['parsed']):
+                return 'got %r' % plain(got)
+        self.check_cases('telemetry.json', run)
+
+    def test_every_action_has_a_valid_request_case(self):
+        covered = set()
+        for c in load('requests.json')['cases']:
+            if 'valid' in c:
+                covered.add(c['valid']['action'])
+        self.assertEqual([a[0] for a in proto.ACTIONS if a[0] not in covered], [])
+
+
+class Codec(unittest.TestCase):
+    def test_numbers_are_written_as_javascript_writes_them(self):
+        cases = [(2.0, '2'), (-0.0, '0'), (0.5, '0.5'), (1e21, '1e+21'), (1e-7, '1e-7'), (0.00001, '0.00001'),
+                 (1.5e-6, '0.0000015'), (123456789.25, '123456789.25'), (-3.25, '-3.25'), (10, '10')]
+        for n, text in cases:
+            self.assertEqual(proto.num(n), text)
+
+    def test_strings_are_quoted_as_json_stringify_does(self):
+        self.assertEqual(proto.quote('a"b\\c\n\x01\u00e9'), '"a\\"b\\\\c\\n\\u0001\u00e9"')
+
+    def test_integral_decimals_stay_exact_integers(self):
+        # 62500001.0 as a single-precision float would be 62500000: parsed from its digits
+        # it stays out of range on every port.
+        frame = proto.parse_frame(b'{"action":"set_pwm","pin":2,"freq":62500001.0,"duty":0.5}')
+        code, _ = code_of(lambda: proto.validate(frame))
+        self.assertEqual(code, 'PL_ERR_OUT_OF_RANGE')
+        self.assertEqual(proto.loads(b'[9007199254740993, 1.000, -0.0]'), [9007199254740993, 1, 0])
+
+    def test_lenient_json_that_micropython_json_accepts_is_refused(self):
+        for text in (b'{"a" 1}', b'{"a":1 "b":2}', b'{,}', b'[1 2]', b'{"a":01}', b'{"a":1,}', b'"\\x41"', b'{"a":.5}'):
+            code, _ = code_of(lambda: proto.loads(text))
+            self.assertEqual(code, 'PL_ERR_BAD_JSON', text)
+
+    def test_surrogate_pair_escapes_make_one_character(self):
+        self.assertEqual(proto.loads(b'"\\ud83d\\ude00"'), '\U0001f600')
+
+    def test_deep_nesting_is_refused_not_a_crash(self):
+        code, _ = code_of(lambda: proto.loads(b'[' * 5000))
+        self.assertEqual(code, 'PL_ERR_BAD_JSON')
+
+    def test_splicing_keeps_the_request_bytes(self):
+        line = b'{"action":"write_pin","pin":"2","value":"1","timeout":0.1,"time_sent":1700000000000000001}'
+        frame = proto.parse_frame(line)
+        out = proto.success(line, frame, [('previous', 0)], 5)
+        self.assertEqual(out, line[:-1] + b',"ok":true,"time_received":5,"previous":0}\n')
+
+    def test_the_device_takes_only_valid_acks_for_its_device_and_boot(self):
+        key = datagram.MacKey(b'k' * 32)
+        good = datagram.encode_ack('pico-1', 7, 42, key)
+        self.assertEqual(datagram.take_ack(good, 'pico-1', 7, key), 42)
+        self.assertEqual(datagram.take_ack(datagram.encode_ack('pico-1', 7, 42), 'pico-1', 7, None), 42)
+        for ack in (datagram.encode_ack('pico-1', 7, 42), datagram.encode_ack('pico-1', 7, 42, datagram.MacKey(b'other')),
+                    datagram.encode_ack('pico-1', 8, 42, key), datagram.encode_ack('pico-2', 7, 42, key),
+                    good.replace(b'"ack":42', b'"ack":43'), good.replace(b'"v":1', b'"v":true'),
+                    b'{"v":1,"device":"pico-1","boot":7,"ack":42,"seq":1}', b'not json', b'[1]'):
+            self.assertEqual(datagram.take_ack(ack, 'pico-1', 7, key), None, ack)
+
+    def test_a_result_replacing_an_echoed_field_rebuilds_the_frame(self):
+        line = b'{"action":"setup_pin","pin":2,"mode":"output","value":"1"}'
+        out = proto.success(line, proto.parse_frame(line), [('value', 1)], 5)
+        self.assertEqual(out, b'{"action":"setup_pin","pin":2,"mode":"output","value":1,"ok":true,"time_received":5}\n')
+
+
+if __name__ == '__main__':
+    unittest.main()

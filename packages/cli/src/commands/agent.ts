@@ -1,0 +1,147 @@
+/** `picolink agent bundle`: the MicroPython agent and its config.json, ready for a Pico W. */
+import { randomBytes } from 'node:crypto';
+import { access, chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { agentFilePath, agentFiles } from '@picolink/agent';
+import { generateCertificate } from '@picolink/client';
+import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN } from '@picolink/protocol';
+import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
+import { ExitCode, usageError } from '../exit-codes.js';
+import type { ExitCodeValue } from '../exit-codes.js';
+import type { Output } from '../output.js';
+import { renderTable } from '../table.js';
+
+export const AGENT_HELP = `Usage: picolink agent bundle OUTDIR --ssid S --password P --device-id ID [options]
+
+Write the picolink agent for a Raspberry Pi Pico W (MicroPython 1.23 or later) into
+OUTDIR: main.py, the picolink/ package and a config.json with your WiFi network, device
+id and port. Copy the contents of OUTDIR to the board (README "Put the agent on a Pico W"):
+
+  cd OUTDIR && mpremote cp -r main.py config.json picolink : && mpremote reset
+
+Options:
+  --ssid S                 WiFi network name
+  --password P             WiFi password
+  --device-id ID           the device's id (1-64 of A-Z a-z 0-9 _ - .), e.g. pico-kitchen
+  --port N                 TCP port the agent listens on (default ${DEFAULT_DEVICE_PORT})
+  --tls                    also write an EC P-256 key and self-signed certificate (DER) and
+                           serve TLS; prints the certificate's fingerprint for clients to pin
+  --telemetry HOST:PORT    send UDP telemetry (internal temperature every 5 s) to HOST:PORT,
+                           signed with a new random key that is printed for the receiver
+  --token T                the device's secret for the hub (default: a new random one)
+  --force                  overwrite files already in OUTDIR
+  --json                   print what was written as JSON
+`;
+
+const CERT_FILE = 'device-cert.der';
+const KEY_FILE = 'device-key.der';
+
+function required(value: string | undefined, option: string): string {
+  if (value === undefined || value === '') throw usageError(`${option} is required (see picolink help agent)`);
+  return value;
+}
+
+function telemetryTarget(text: string): string {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || !/^\d+$/.test(text.slice(colon + 1)) || port < 1 || port > 65535) {
+    throw usageError(`--telemetry must be HOST:PORT, e.g. 192.168.1.10:9932, got "${text}"`);
+  }
+  return text;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runAgent(argv: readonly string[], io: Output): Promise<ExitCodeValue> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'bundle') throw usageError(sub === undefined ? 'say what to do: picolink agent bundle OUTDIR ...' : `unknown agent command "${sub}"; use "bundle"`);
+  const args = parseArgs(rest, {
+    ssid: { type: 'string' },
+    password: { type: 'string' },
+    'device-id': { type: 'string' },
+    port: { type: 'string' },
+    tls: { type: 'boolean' },
+    telemetry: { type: 'string' },
+    token: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const [outDir, ...extra] = args.positionals;
+  if (!outDir) throw usageError('give the directory to write into: picolink agent bundle OUTDIR ...');
+  if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"`);
+  const ssid = required(stringOption(args, 'ssid'), '--ssid');
+  const password = required(stringOption(args, 'password'), '--password');
+  const deviceId = required(stringOption(args, 'device-id'), '--device-id');
+  if (!DEVICE_ID_PATTERN.test(deviceId)) throw usageError(`--device-id must be 1-64 letters, digits, "_", "-" or ".", got "${deviceId}"`);
+  const port = intOption(args, 'port', DEFAULT_DEVICE_PORT, 1, 65535);
+  const tls = booleanOption(args, 'tls') === true;
+  const telemetryText = stringOption(args, 'telemetry');
+  const target = telemetryText === undefined ? undefined : telemetryTarget(telemetryText);
+  const token = stringOption(args, 'token') ?? randomBytes(16).toString('hex');
+
+  const files = [...agentFiles(), 'config.json', ...(tls ? [CERT_FILE, KEY_FILE] : [])];
+  if (booleanOption(args, 'force') !== true) {
+    for (const file of files) {
+      if (await exists(join(outDir, file))) {
+        throw usageError(`${join(outDir, file)} already exists; pass --force to overwrite the bundle in ${outDir}`);
+      }
+    }
+  }
+
+  for (const file of agentFiles()) {
+    await mkdir(dirname(join(outDir, file)), { recursive: true });
+    await copyFile(agentFilePath(file), join(outDir, file));
+  }
+  const telemetryKey = target === undefined ? undefined : randomBytes(32).toString('hex');
+  const config = {
+    ssid,
+    pwd: password,
+    device_id: deviceId,
+    port,
+    tls_cert: tls ? CERT_FILE : '',
+    tls_key: tls ? KEY_FILE : '',
+    token,
+    telemetry: target === undefined ? null : { target, interval_ms: 5000, sensors: ['temp_c'], key: telemetryKey, ack: false },
+  };
+  await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
+  // An overwritten file keeps its mode; the config holds the WiFi password.
+  await chmod(join(outDir, 'config.json'), 0o600);
+  let fingerprint: string | undefined;
+  if (tls) {
+    const cert = generateCertificate({ commonName: deviceId });
+    await writeFile(join(outDir, CERT_FILE), cert.certDer, { mode: 0o644 });
+    await writeFile(join(outDir, KEY_FILE), cert.keyDer, { mode: 0o600 });
+    await chmod(join(outDir, KEY_FILE), 0o600);
+    fingerprint = cert.fingerprint;
+  }
+
+  const topLevel = [...new Set(files.map((file) => file.split('/')[0] as string))];
+  const copy = `cd ${outDir} && mpremote cp -r ${topLevel.join(' ')} : && mpremote reset`;
+  if (booleanOption(args, 'json') === true) {
+    io.out(JSON.stringify({ dir: outDir, files, device_id: deviceId, port, token, fingerprint, telemetry_key: telemetryKey, copy }) + '\n');
+    return ExitCode.OK;
+  }
+  io.out(renderTable(['file', 'what'], files.map((file) => [file, describe(file)])));
+  io.out(`\nCopy to the Pico W (connected by USB):\n  ${copy}\n`);
+  io.out(`or in Thonny: View > Files, select ${topLevel.join(', ')} in ${outDir}, right-click > Upload to /.\n`);
+  if (fingerprint) io.out(`\nSHA-256 fingerprint of the device certificate (pin it on clients):\n  ${fingerprint}\n`);
+  if (telemetryKey) io.out(`\nTelemetry goes to ${target}, signed with this key (give it to the receiver):\n  ${telemetryKey}\n`);
+  io.out(`\nDevice token (for the hub): ${token}\n`);
+  io.out(`Once the board has joined "${ssid}", reach it with: picolink ping ${tls ? 'tls://' : ''}<its address>${port === DEFAULT_DEVICE_PORT ? '' : `:${port}`}\n`);
+  return ExitCode.OK;
+}
+
+function describe(file: string): string {
+  if (file === 'main.py') return 'start-up, with the update rollback guard';
+  if (file === 'config.json') return 'WiFi, device id, port, TLS, telemetry, token';
+  if (file === CERT_FILE) return 'TLS certificate (DER)';
+  if (file === KEY_FILE) return 'TLS private key (DER); keep it secret';
+  return 'agent module';
+}

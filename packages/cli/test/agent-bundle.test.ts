@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AGENT_DIR, agentFiles } from '@picolink/agent';
+import { connect, normalizeFingerprint } from '@picolink/client';
+import { runPicolink } from './cli-process.js';
+
+interface BundleResult {
+  dir: string;
+  files: string[];
+  device_id: string;
+  port: number;
+  token: string;
+  fingerprint?: string;
+  telemetry_key?: string;
+  copy: string;
+}
+
+async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'picolink-bundle-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('agent bundle writes the agent, its config and a DER certificate whose fingerprint it prints', async (t) => {
+  const dir = join(await tempDir(t), 'pico');
+  const result = await runPicolink([
+    'agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p4ss', '--device-id', 'pico-1',
+    '--tls', '--telemetry', '192.168.1.10:9932', '--port', '12346', '--json',
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const bundle = JSON.parse(result.stdout) as BundleResult;
+  assert.deepEqual(bundle.files, [...agentFiles(), 'config.json', 'device-cert.der', 'device-key.der']);
+  for (const file of agentFiles()) {
+    assert.equal(await readFile(join(dir, file), 'utf8'), await readFile(join(AGENT_DIR, file), 'utf8'), `${file} is the agent's`);
+  }
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(config, {
+    ssid: 'lab',
+    pwd: 'p4ss',
+    device_id: 'pico-1',
+    port: 12346,
+    tls_cert: 'device-cert.der',
+    tls_key: 'device-key.der',
+    token: bundle.token,
+    telemetry: { target: '192.168.1.10:9932', interval_ms: 5000, sensors: ['temp_c'], key: bundle.telemetry_key, ack: false },
+  });
+  assert.match(bundle.token, /^[0-9a-f]{32}$/);
+  assert.match(bundle.telemetry_key ?? '', /^[0-9a-f]{64}$/);
+  const der = await readFile(join(dir, 'device-cert.der'));
+  assert.equal(normalizeFingerprint(createHash('sha256').update(der).digest('hex')), bundle.fingerprint);
+  assert.equal((await stat(join(dir, 'device-key.der'))).mode & 0o077, 0, 'the key is readable by its owner only');
+  assert.equal((await stat(join(dir, 'config.json'))).mode & 0o077, 0, 'so is the WiFi password');
+  assert.match(bundle.copy, /mpremote cp -r main\.py picolink config\.json device-cert\.der device-key\.der : && mpremote reset$/);
+
+  const again = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1']);
+  assert.equal(again.code, 2, 'refuses to overwrite without --force');
+  assert.match(again.stderr, /already exists; pass --force/);
+  const forced = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /mpremote cp -r main\.py picolink config\.json : && mpremote reset/);
+  assert.match(forced.stdout, /Thonny/);
+});
+
+test('agent bundle: usage errors exit 2 with one line', async (t) => {
+  const dir = await tempDir(t);
+  const cases: [string[], RegExp][] = [
+    [['agent'], /picolink agent bundle OUTDIR/],
+    [['agent', 'flash', dir], /unknown agent command "flash"/],
+    [['agent', 'bundle', dir, '--password', 'p', '--device-id', 'x'], /--ssid is required/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'no spaces'], /--device-id must be/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await runPicolink(args);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, pattern);
+  }
+  assert.deepEqual(await readdir(dir), [], 'nothing written');
+  const help = await runPicolink(['help', 'agent']);
+  assert.match(help.stdout, /^Usage: picolink agent bundle/);
+});
+
+test('a bundle boots (CPython with the test shims) and serves TLS with the printed fingerprint', async (t) => {
+  const dir = await tempDir(t);
+  const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-2', '--tls', '--json']);
+  assert.equal(made.code, 0, made.stderr);
+  const { fingerprint } = JSON.parse(made.stdout) as BundleResult;
+  // This machine is not a Pico W on WiFi: listen on loopback, on a free port.
+  const configPath = join(dir, 'config.json');
+  await writeFile(configPath, JSON.stringify({ ...JSON.parse(await readFile(configPath, 'utf8')), host: '127.0.0.1', port: 0, status_led: false }));
+  const child = spawn(process.env.PYTHON ?? 'python3', ['-u', '-B', join(AGENT_DIR, 'test', 'python', 'run_agent.py'), dir], { cwd: dir });
+  t.after(() => child.kill('SIGKILL'));
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the agent did not start:\n${output}`)), 15_000);
+    createInterface({ input: child.stderr }).on('line', (line) => (output += line + '\n'));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output += line + '\n';
+      const match = /^picolink: listening on 127\.0\.0\.1:(\d+) \(TLS, device pico-2\)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  const device = await connect(`tls://127.0.0.1:${port}`, { fingerprint, timeoutMs: 5000 });
+  t.after(() => device.close());
+  assert.equal(((await device.info()) as { device_id?: string }).device_id, 'pico-2');
+  assert.ok(device.capabilities.includes('tls'));
+});
