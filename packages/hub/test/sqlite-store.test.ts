@@ -1,6 +1,6 @@
 /** The SQLite store: the contract suite on a real file, plus what only a file can show. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -18,7 +18,9 @@ function freshFile(): string {
   return join(dir, `store-${files}`, 'hub.db');
 }
 
-describeStoreContract('sqlite', () => openSqliteStore({ path: freshFile(), retentionChunk: 7_000 }));
+// Checkpoints stay with SQLite here (no worker per store) to keep the suite quick; the
+// worker is exercised below and by every other test that opens a store with defaults.
+describeStoreContract('sqlite', () => openSqliteStore({ path: freshFile(), retentionChunk: 7_000, checkpointIntervalMs: 0 }));
 
 describe('SQLite store file', () => {
   it('keeps everything across closing and reopening the file', async () => {
@@ -86,6 +88,22 @@ describe('SQLite store file', () => {
     const path = join(dir, 'not-a-db.txt');
     writeFileSync(path, 'this is not an SQLite database, just some text long enough to fill a header page'.repeat(20));
     await assert.rejects(openSqliteStore({ path }), { code: ErrorCode.CONFIG });
+  });
+
+  it('checkpoints the WAL from a worker thread while the store is open', async () => {
+    const path = freshFile();
+    const store = await openSqliteStore({ path, checkpointIntervalMs: 20 });
+    const before = statSync(path).size;
+    const rows = Array.from({ length: 50_000 }, (_, i) => ({ deviceId: 'pico-1', metric: `m${i % 5}`, time: 1000 + i, value: i }));
+    await store.insertTelemetry(rows);
+    // About 500 pages: below SQLite's own automatic checkpoint (1000), so only the worker
+    // can have copied them into the database file.
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size < before + 500_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(statSync(path).size >= before + 500_000, `database file ${statSync(path).size} bytes`);
+    assert.equal((await store.queryTelemetry({ deviceId: 'pico-1', metric: 'm0', from: 0, to: 100_000, limit: 100_000 })).length, 10_000);
+    await store.close();
+    assert.equal(existsSync(`${path}-wal`), false, 'closing removes the WAL');
   });
 
   it('works in memory', async () => {
