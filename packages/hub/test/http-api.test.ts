@@ -4,7 +4,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { createSocket } from 'node:dgram';
 import { statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
@@ -373,6 +377,33 @@ describe('HTTP API', () => {
 });
 
 describe('configuration', () => {
+  test('startHub uses listeners that are already bound, and leaves the HTTP and UDP ones open', async () => {
+    const dir = tempDir();
+    const http = createHttpServer();
+    const gateway = createTcpServer();
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    try {
+      const hub = await startHub({ config: testConfig(dir.path), listeners: { http, gateway, telemetry: udp } });
+      assert.equal(hub.httpPort, (http.address() as AddressInfo).port);
+      assert.equal(hub.gatewayPort, (gateway.address() as AddressInfo).port);
+      assert.equal(hub.telemetryPort, udp.address().port);
+      const health = await fetch(`${hub.httpUrl}/api/health`);
+      assert.equal(health.status, 200);
+      await hub.close();
+      assert.equal(http.listening, true, 'the given HTTP server is the caller\'s to close');
+      assert.equal(gateway.listening, false, 'the gateway closes its listener');
+      assert.equal(udp.address().port > 0, true, 'the given UDP socket is still bound');
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      udp.close();
+      dir.remove();
+    }
+  });
+
   test('auth off is refused unless HTTP is bound to loopback', async () => {
     const dir = tempDir();
     try {

@@ -4,11 +4,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { connect } from '@picolink/client';
 import type { Device } from '@picolink/client';
 import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
 import type { PinChangeEvent } from '@picolink/protocol';
+import { WebSocket } from 'ws';
 import { startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
 import { serverDeviceOnline, startDialHomeDevice, startServerDevice } from './sim-devices.js';
@@ -123,6 +125,40 @@ describe('hub:// device links', () => {
     } finally {
       await device.close();
       await other.close();
+    }
+  });
+
+  test('bad frames on a link get coded errors; an oversize one ends only that link', async () => {
+    const healthy = await connect(hubUrl, { token: t.hub.token ?? '' });
+    const raw = new WebSocket(`ws://127.0.0.1:${t.hub.httpPort}/api/devices/pico-1/link?token=${t.hub.token}`);
+    const frames: Array<Record<string, unknown>> = [];
+    raw.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+    await once(raw, 'open');
+    try {
+      raw.send('{"id":1,"action":');
+      raw.send('[1,2]');
+      raw.send('{"id":3,"action":"blink"}');
+      raw.send('{"id":4,"action":"write_pin","pin":2}');
+      raw.send('{"id":5,"action":"hello","device":"pico-1"}\n{"id":6,"action":"ping"}');
+      await until(() => frames.length === 6 || undefined, 'six answers');
+      assert.deepEqual(
+        frames.map((f) => [f.id, f.ok, f.code]),
+        [
+          [undefined, false, ErrorCode.BAD_JSON],
+          [undefined, false, ErrorCode.NOT_OBJECT],
+          [3, false, ErrorCode.UNKNOWN_ACTION],
+          [4, false, ErrorCode.MISSING_FIELD],
+          [5, false, ErrorCode.UNKNOWN_ACTION],
+          [6, true, undefined],
+        ],
+      );
+      raw.send('x'.repeat(70_000));
+      const [code] = (await once(raw, 'close')) as [number];
+      assert.equal(code, 1009, 'message too big');
+      assert.ok((await healthy.info()).firmware, 'another link to the same device is unaffected');
+    } finally {
+      raw.terminate();
+      await healthy.close();
     }
   });
 

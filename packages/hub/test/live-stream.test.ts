@@ -101,12 +101,16 @@ describe('live stream', () => {
       [`${base}/api/stream?types=gossip&token=${t.hub.token}`, {}, 400, ErrorCode.BAD_TYPE],
       [`${base}/api/stream?device=a%20b&token=${t.hub.token}`, {}, 400, ErrorCode.BAD_TYPE],
       [`${base}/api/elsewhere?token=${t.hub.token}`, {}, 404, ErrorCode.NOT_FOUND],
+      // A page of another site must not reach the hub through the browser.
+      [`${base}/api/stream?token=${t.hub.token}`, { origin: 'http://evil.example' }, 401, ErrorCode.UNAUTHORIZED],
     ];
     for (const [url, headers, status, code] of cases) {
       const refusal = await refusedUpgrade(url, headers);
       assert.equal(refusal.status, status, url);
       assert.equal(refusal.body.code, code, url);
     }
+    const sameOrigin = await JsonSocket.open(`${streamUrl}?token=${t.hub.token}`, { origin: t.hub.httpUrl });
+    sameOrigin.close();
     const plain = await t.api('/api/stream');
     assert.equal(plain.status, 426);
     assert.equal(((await plain.json()) as { code: string }).code, ErrorCode.NOT_SUPPORTED);

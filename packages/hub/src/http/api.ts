@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
+import { LimitedLog } from '../gateway/limited-log.js';
 import { PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
@@ -25,7 +26,7 @@ import { LiveStream } from './stream.js';
 import { registerTelemetryRoutes } from './telemetry.js';
 import { attachUpgradeRoutes, WebSocketKeepAlive } from './websocket.js';
 
-export interface HttpApiOptions extends Omit<ApiContext, 'limits'> {
+export interface HttpApiOptions extends Omit<ApiContext, 'limits' | 'logLimited'> {
   limits?: Partial<ApiLimits>;
   /** A server already listening; default: a new one bound to config.http.host and port. */
   server?: Server;
@@ -91,7 +92,8 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const { server: given, limits, ...rest } = options;
-  const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits } };
+  const limitedLog = new LimitedLog(rest.log);
+  const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token, ctx.config.http.host);
   const server = given ?? createServer();
   if (given) checkAuthPolicy(ctx.token, boundAddress(given).address);
@@ -120,7 +122,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       return sendError(reply, err as PicolinkError);
     }
   });
-  app.setErrorHandler(makeErrorHandler(ctx.log));
+  app.setErrorHandler(makeErrorHandler((line) => ctx.logLimited('http-internal', line)));
   app.setNotFoundHandler(apiOnNotFound);
 
   registerHealthRoutes(app, ctx);
@@ -133,7 +135,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
   const links = new DeviceLinks(ctx, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], tokens, ctx.log);
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], tokens, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {

@@ -76,6 +76,8 @@ export interface ApiContext {
   readonly telemetryStats: TelemetryStatsLookup;
   readonly limits: ApiLimits;
   readonly log: HubLog;
+  /** Log lines clients can trigger at will, through a per-kind budget so they cannot flood the log. */
+  readonly logLimited: (kind: string, line: string) => void;
   /** Hub version reported by the health route. */
   readonly version: string;
   /** Unix ms at which the hub started. */

@@ -168,7 +168,8 @@ export class LiveStream {
   private drop(client: StreamClient): void {
     this.clients.delete(client);
     this.dropped += 1;
-    this.ctx.log(
+    this.ctx.logLimited(
+      'stream-slow-client',
       `http: live stream client ${client.remote} dropped: more than ${this.ctx.limits.maxStreamBufferedBytes} bytes waiting to be sent (${ErrorCode.SLOW_CONSUMER})`,
     );
     // The socket is not being read, so a close frame would never arrive: end it now.

@@ -1,9 +1,10 @@
 /**
  * WebSocket routes. Node's HTTP server hands upgrade requests to us, not to fastify, so
- * they are routed here: find the route, check the token (header or `?token=`), let the
- * route accept or refuse. A refusal is a plain HTTP answer with the API's `{ error, code }`
- * body, so clients learn why (401, 404, 503). Plain GETs on these paths get 426 from
- * fastify routes registered for them, which also puts them in the route table.
+ * they are routed here: find the route, check the origin (browsers: only pages of the hub
+ * itself) and the token (header or `?token=`), let the route accept or refuse. A refusal
+ * is a plain HTTP answer with the API's `{ error, code }` body, so clients learn why
+ * (401, 404, 503). Plain GETs on these paths get 426 from fastify routes registered for
+ * them, which also puts them in the route table.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -63,7 +64,26 @@ export function refuseUpgrade(socket: Duplex, err: PicolinkError): void {
   );
 }
 
-/** Routes upgrade requests on `server` to `routes`, after the token check. */
+/**
+ * WebSockets are exempt from the browser's same-origin rules, so a page from anywhere
+ * could otherwise open one to a hub on localhost (and, with auth off, drive its devices).
+ * A browser always sends Origin: it must name the hub itself. Programs send none.
+ */
+function checkOrigin(request: IncomingMessage): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = '';
+  }
+  if (originHost === '' || originHost !== request.headers.host) {
+    throw new PicolinkError(ErrorCode.UNAUTHORIZED, `WebSocket connections from pages of ${origin} are refused; open the page from the hub itself (${request.headers.host ?? 'its own address'})`);
+  }
+}
+
+/** Routes upgrade requests on `server` to `routes`, after the origin and token checks. */
 export function attachUpgradeRoutes(app: FastifyInstance, server: Server, routes: readonly UpgradeRoute[], tokens: TokenCheck, log: HubLog): () => void {
   const compiled = routes.map((route) => ({ route, match: compilePath(route.path) }));
   for (const { route } of compiled) {
@@ -84,6 +104,7 @@ export function attachUpgradeRoutes(app: FastifyInstance, server: Server, routes
       return;
     }
     try {
+      checkOrigin(request);
       tokens.check(request, true);
     } catch (err) {
       refuseUpgrade(socket, toPicolinkError(err));
