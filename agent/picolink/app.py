@@ -40,7 +40,8 @@ class Device:
         self.unix_ns = unix_ns
         self._ticks = time.ticks_ms()
         self._uptime = 0
-        self._last_id = 0
+        self.last_id = 0
+        self.version = actions.VERSION
         self._restart_at = None
         self.updating = False
 
@@ -74,9 +75,8 @@ class Device:
     async def on_client(self, reader, writer, secure):
         n = self.cfg['max_clients']
         if self.state == 'running' and len(self.sessions) < n:
-            self._last_id += 1
-            s = Session(self, reader, writer, self._last_id, secure)
-            s.task = asyncio.current_task()
+            self.last_id += 1
+            s = Session(self, reader, writer, self.last_id, secure)
             self.sessions.append(s)
             await s.run()
             return
@@ -143,14 +143,16 @@ class Device:
         # per timeout: cheaper on a board than a timer per read.
         cfg = self.cfg
         limits = [t for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms']) if t]
-        if not limits:
-            return
-        period = max(20, min(1000, min(limits) // 5))
+        period = max(20, min(1000, min(limits) // 5)) if limits else 1000
         while True:
+            for s in self.sessions:
+                # A hub link's heartbeat may be shorter than the configured timeouts.
+                if s.heartbeat and s.heartbeat // 5 < period:
+                    period = max(20, s.heartbeat // 5)
             await sleep_ms(period)
             now = time.ticks_ms()
             for s in list(self.sessions):
-                s.check_idle(now, cfg)
+                s.check_idle(now)
 
 
 async def main(raw_config, net=None, on_started=None):
@@ -175,6 +177,7 @@ async def main(raw_config, net=None, on_started=None):
         dev.telemetry = Telemetry(dev, cfg['telemetry'], net)
     ctx = config.tls_context(cfg)
     secure = ctx is not None
+    hub = config.hub_link(cfg) if cfg['hub'] else None
 
     async def handler(reader, writer):
         await dev.on_client(reader, writer, secure)
@@ -195,6 +198,9 @@ async def main(raw_config, net=None, on_started=None):
             await sleep_ms(100)
     if dev.telemetry is not None:
         asyncio.create_task(dev.telemetry.run())
+    if hub is not None:
+        from picolink import home
+        asyncio.create_task(home.run(dev, net, hub[0], hub[1]))
     gc.collect()
     while True:
         await sleep_ms(60000)

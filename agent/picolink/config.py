@@ -15,6 +15,7 @@ DEFAULTS = {
     'max_frame_bytes': 16384, 'max_output_bytes': 16384, 'action_delay_ms': 1000,
     'watchdog_ms': 0, 'status_led': True, 'ntp': True, 'wifi_timeout_ms': 20000,
     'wifi_backoff_ms': 1000, 'crash_restart_ms': 10000,
+    'hub': '', 'hub_tls': False, 'hub_fingerprint': '', 'hub_backoff_ms': 1000,
 }
 
 
@@ -40,6 +41,8 @@ def load(raw):
         cfg['device_id'] = 'pico-' + ''.join(['%02x' % b for b in machine.unique_id()[-4:]])
     if not _id_ok(cfg['device_id']):
         raise PicolinkError('PL_ERR_CONFIG', 'config.json: "device_id" must be 1-64 letters, digits, "_", "-" or "."')
+    if cfg['hub_tls'] and not cfg['hub_fingerprint']:
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "hub_tls" needs "hub_fingerprint", the SHA-256 fingerprint of the hub\'s certificate')
     t = cfg['telemetry']
     if t is not None and (not isinstance(t, dict) or ':' not in str(t.get('target', ''))):
         raise PicolinkError('PL_ERR_CONFIG', 'config.json: "telemetry" needs "target": "HOST:PORT"')
@@ -59,6 +62,23 @@ def tls_context(cfg):
         key = f.read()
     ctx.load_cert_chain(cert, key)
     return ctx
+
+
+def hub_link(cfg):
+    """(TLS client context or None, certificate fingerprint as lower-case hex or '') for dial-home."""
+    if not cfg['hub_tls']:
+        return None, ''
+    fp = cfg['hub_fingerprint'].strip()
+    if fp[:7].lower() == 'sha256:':
+        fp = fp[7:]
+    fp = fp.replace(':', '').lower()
+    if len(fp) != 64 or [c for c in fp if c not in '0123456789abcdef']:
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "hub_fingerprint" must be a SHA-256 fingerprint (64 hex digits, e.g. "AB:CD:...")')
+    import tls
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    # The hub is checked by its certificate's fingerprint (home.py), not against CAs.
+    ctx.verify_mode = tls.CERT_NONE
+    return ctx, fp
 
 
 def boot_id():

@@ -27,13 +27,20 @@ def wait_for_ms(aw, ms):
     return asyncio.wait_for(_await(aw), ms / 1000)
 
 
-# The RTC counts from 1970 on rp2 (on older ports from 2000). It counts as set once NTP or
-# a host has given it a date after 2023.
+# The RTC counts from 1970 on rp2 (on older ports from 2000). It counts as set once NTP,
+# the hub's welcome or a host has given it a date after 2023.
 _SHIFT = 0 if time.gmtime(0)[0] == 1970 else 946684800
+_offset = 0
 
 
 def unix_ns():
-    return time.time_ns() + _SHIFT * 1000000000
+    return time.time_ns() + _SHIFT * 1000000000 + _offset
+
+
+def set_clock(ms):
+    """From now on Unix time is `ms` (the hub's clock, from its welcome)."""
+    global _offset
+    _offset += int(ms) * 1000000 - unix_ns()
 
 
 def unix_ms():

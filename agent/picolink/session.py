@@ -12,13 +12,15 @@ _READ = 1024
 
 
 class Session:
-    def __init__(self, dev, reader, writer, cid, secure):
+    def __init__(self, dev, reader, writer, cid, secure, label='client'):
+        cfg = dev.cfg
         self.dev = dev
         self.id = cid
         self.secure = secure
+        self.label = label
         self._r = reader
         self._w = writer
-        self._dec = proto.LineDecoder(dev.cfg['max_frame_bytes'])
+        self.decoder = proto.LineDecoder(cfg['max_frame_bytes'])
         self._out = []
         self._out_len = 0
         self._sending = False
@@ -26,9 +28,14 @@ class Session:
         self._busy = False
         self.open = True
         self.task = None
-        # For the device's idle check (docs/protocol.md#timeouts): when the last frame came.
+        # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
+        # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
         self.greeted = False
         self.heard = time.ticks_ms()
+        self.limits = (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
+        self.heartbeat = 0
+        self._pinged = self.heard
+        self._own = 1
         try:
             self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
         except Exception:
@@ -40,8 +47,8 @@ class Session:
         self._out.append(data)
         self._out_len += len(data)
         if self._out_len > self.dev.cfg['max_output_bytes']:
-            self.dev.log('client %s (#%d): PL_ERR_SLOW_CONSUMER: %d bytes of responses unread; dropping the connection' % (
-                self.peer, self.id, self._out_len))
+            self.dev.log('%s %s (#%d): PL_ERR_SLOW_CONSUMER: %d bytes of responses unread; dropping the connection' % (
+                self.label, self.peer, self.id, self._out_len))
             self._out = []
             self._out_len = 0
             self.open = False
@@ -96,47 +103,47 @@ class Session:
 
     # ---- input
 
-    def check_idle(self, now, cfg):
-        """Closes the connection when no frame came for idle_timeout_ms, or no first frame
-        within hello_timeout_ms of connecting (0: never)."""
-        limit = cfg['idle_timeout_ms'] if self.greeted else cfg['hello_timeout_ms']
-        if not limit or time.ticks_diff(now, self.heard) < limit:
+    def check_idle(self, now):
+        """Closes the connection when no frame came for the idle timeout, or no first frame
+        within the hello timeout of connecting (0: never). A hub link pings the hub after a
+        heartbeat of silence."""
+        quiet = time.ticks_diff(now, self.heard)
+        hb = self.heartbeat
+        if hb and quiet >= hb and time.ticks_diff(now, self._pinged) >= hb:
+            self._own += 1
+            self._pinged = now
+            self._queue(proto.event([('id', 'd%d' % self._own), ('action', 'ping')]))
+            asyncio.create_task(self._send())
+        limit = self.limits[1] if self.greeted or hb else self.limits[0]
+        if not limit or quiet < limit:
             return
-        if self.greeted:
+        if self.greeted or hb:
             msg = 'no frame for %d ms; closing the connection (send ping to keep it open)' % limit
         else:
             msg = 'no request within %d ms of connecting; closing the connection' % limit
-        self.dev.log('client %s (#%d): %s' % (self.peer, self.id, msg))
+        self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, msg))
         self.close_by_device('PL_ERR_IDLE_TIMEOUT', msg)
 
-    async def run(self):
-        self.dev.log('client %s connected (#%d%s)' % (self.peer, self.id, ', TLS' if self.secure else ''))
+    async def run(self, first=None):
+        """Serves the connection until it ends; `first`: lines already read (a hub link's)."""
+        self.dev.log('%s %s connected (#%d%s)' % (self.label, self.peer, self.id, ', TLS' if self.secure else ''))
+        self.task = asyncio.current_task()
         try:
+            if first:
+                await self._chunk(first, self.dev.unix_ns())
             while self.open:
                 # No timeout here: the device's idle check cancels this task when the peer
                 # is silent too long, so a read costs no extra task.
                 data = await self._r.read(_READ)
                 if not data:
                     break
-                t_ns = self.dev.unix_ns()
-                items = self._dec.push(data)
-                if not items:
-                    continue
-                self.greeted = True
-                self.heard = time.ticks_ms()
-                self._busy = True
-                try:
-                    for item in items:
-                        if not self.open:
-                            break
-                        await self._handle(item, t_ns)
-                finally:
-                    self._busy = False
-                await self._send()
+                items = self.decoder.push(data)
+                if items:
+                    await self._chunk(items, self.dev.unix_ns())
         except asyncio.CancelledError:
             pass
         except Exception as e:
-            self.dev.log('client %s (#%d): %s' % (self.peer, self.id, proto.to_error(e).msg))
+            self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, proto.to_error(e).msg))
         finally:
             self.open = False
             # Failsafe first, while other watchers can still hear it; then the goodbye.
@@ -145,7 +152,21 @@ class Session:
                 await wait_for_ms(self._finish(), 1000)
             except Exception:
                 pass
-            self.dev.log('client %s disconnected (#%d)' % (self.peer, self.id))
+            self.dev.log('%s %s disconnected (#%d)' % (self.label, self.peer, self.id))
+
+    async def _chunk(self, items, t_ns):
+        # The frames of one received chunk, in order; their answers leave in one write.
+        self.greeted = True
+        self.heard = time.ticks_ms()
+        self._busy = True
+        try:
+            for item in items:
+                if not self.open:
+                    break
+                await self._handle(item, t_ns)
+        finally:
+            self._busy = False
+        await self._send()
 
     async def _finish(self):
         while self._sending:
@@ -161,7 +182,7 @@ class Session:
         if isinstance(item, proto.PicolinkError):
             # Too large or not UTF-8: the stream can no longer be trusted to be in step.
             self._queue(proto.failure(None, None, item))
-            self.dev.log('client %s (#%d): %s; closing' % (self.peer, self.id, item.code))
+            self.dev.log('%s %s (#%d): %s; closing' % (self.label, self.peer, self.id, item.code))
             self.open = False
             await self._send()
             await self._drain_input()
@@ -188,7 +209,7 @@ class Session:
         except Exception as e:
             err = proto.to_error(e)
             if err.code == 'PL_ERR_INTERNAL':
-                self.dev.log('client %s (#%d): %s' % (self.peer, self.id, err.msg))
+                self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, err.msg))
             out = proto.failure(item, frame, err)
         events = self._deferred
         self._deferred = None

@@ -14,4 +14,8 @@ agentSuite('cpython', {
       fingerprint: cert.fingerprint,
     };
   },
+  hubCert: () => {
+    const cert = generateCertificate({ commonName: 'test-hub', hosts: ['127.0.0.1'] });
+    return { cert: cert.certPem, key: cert.keyPem, fingerprint: cert.fingerprint };
+  },
 });

@@ -16,6 +16,7 @@ import { ACTION_NAMES, CAPABILITIES, encodeTelemetryAck, parseTelemetry } from '
 import type { TelemetryDatagram } from '@picolink/protocol';
 import { Board } from './harness/board.js';
 import type { BoardOptions, Runtime } from './harness/board.js';
+import { HubStandIn } from './harness/hub-stand-in.js';
 import { connectWhenUp, delay, LineClient } from './harness/line-client.js';
 import { PiconetcontrolClient } from './harness/piconetcontrol-client.js';
 
@@ -28,6 +29,8 @@ export interface SuiteOptions {
   tls: boolean;
   /** Options for a board serving TLS, and the fingerprint of its certificate. */
   tlsBoard?: () => BoardOptions & { fingerprint?: string };
+  /** A certificate (PEM) for a TLS hub, and its fingerprint. */
+  hubCert?: () => { cert: string; key: string; fingerprint: string };
 }
 
 const TELEMETRY_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
@@ -539,6 +542,87 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     t.after(() => awake.close());
     assert.equal((await awake.request({ action: 'read_pin', pin: 5 })).code, 'PL_ERR_PIN_NOT_SETUP');
   });
+
+  test(`${runtime}: dials home: hello with its token, the hub's clock, the hub's requests, heartbeats, failsafe, reconnect`, async (t) => {
+    const hub = await HubStandIn.start();
+    t.after(() => hub.close());
+    const board = await boardFor(t, { config: { hub: `127.0.0.1:${hub.port}`, token: 's3cret', hub_backoff_ms: 50 } });
+    const link = await hub.next();
+    t.after(() => link.close());
+    const hello = await link.next((m) => m.action === 'hello');
+    assert.equal(typeof hello.boot, 'number');
+    assert.deepEqual(hello, {
+      id: 'd1', action: 'hello', device: 'test-pico', token: 's3cret', protocol: 1, firmware: '0.1.0', capabilities: [...CAPABILITIES], boot: hello.boot,
+    });
+    // The hub's clock is an hour ahead of this machine's: the device takes the hub's.
+    const hubAhead = 3_600_000;
+    HubStandIn.welcome(link, hello, { serverTime: Date.now() + hubAhead, heartbeatMs: 150 });
+    await board.waitForOutput(/hub 127\.0\.0\.1:\d+: welcome \(heartbeat 150 ms\)/);
+    const setup = await link.request({ id: 1, action: 'setup_pin', pin: 2, mode: 'output', value: 1, safe: 0 });
+    assert.deepEqual([setup.id, setup.ok, setup.value], [1, true, 1]);
+    const info = await link.request({ id: 2, action: 'get_info' });
+    const skew = (info.time_received as number) / 1e6 - (Date.now() + hubAhead);
+    assert.ok(Math.abs(skew) < 2000, `time_received follows the hub's clock (off by ${skew} ms)`);
+    assert.equal((info.info as Record<string, unknown>).device_id, 'test-pico');
+    // Quiet for a heartbeat: the device pings the hub.
+    const ping = await link.next((m) => m.action === 'ping', 2000);
+    assert.match(String(ping.id), /^d\d+$/);
+    link.send({ id: ping.id, action: 'ping', ok: true, time_received: Date.now() * 1e6 });
+    // The link drops: the pins the hub owned go to their safe values, and the device dials again.
+    link.socket.destroy();
+    await board.waitForHw(() => board.lastWrite(2) === 0, 3000, 'the failsafe on pin 2');
+    const again = await hub.next();
+    t.after(() => again.close());
+    const hello2 = await again.next((m) => m.action === 'hello');
+    assert.equal(hello2.boot, hello.boot, 'same boot: the device did not restart');
+    HubStandIn.welcome(again, hello2, { heartbeatMs: 100 });
+    // This hub never answers: after three heartbeats of silence the device closes the link.
+    const closing = await again.event('closing', 3000);
+    assert.equal(closing.code, 'PL_ERR_IDLE_TIMEOUT');
+    assert.match(closing.error as string, /no frame for 300 ms/);
+    const third = await hub.next();
+    t.after(() => third.close());
+    assert.equal((await third.next((m) => m.action === 'hello')).action, 'hello');
+  });
+
+  test(`${runtime}: a hub that refuses the hello is dialled again later`, async (t) => {
+    const hub = await HubStandIn.start();
+    t.after(() => hub.close());
+    const board = await boardFor(t, { config: { hub: `127.0.0.1:${hub.port}`, token: 'wrong', hub_backoff_ms: 50 } });
+    const link = await hub.next();
+    t.after(() => link.close());
+    const hello = await link.next((m) => m.action === 'hello');
+    const { token: _token, ...echo } = hello;
+    link.send({ ...echo, ok: false, error: 'wrong token for device "test-pico"', code: 'PL_ERR_UNAUTHORIZED', exception: 'PermissionError' });
+    await board.waitForOutput(/hub 127\.0\.0\.1:\d+: wrong token for device "test-pico"/);
+    const retry = await hub.next();
+    t.after(() => retry.close());
+    assert.equal((await retry.next((m) => m.action === 'hello')).token, 'wrong');
+  });
+
+  if (options.hubCert) {
+    test(`${runtime}: dials home over TLS, checking the hub's certificate fingerprint`, async (t) => {
+      const cert = options.hubCert?.() ?? assert.fail('no certificate');
+      const hub = await HubStandIn.start(cert);
+      t.after(() => hub.close());
+      await boardFor(t, { config: { hub: `127.0.0.1:${hub.port}`, hub_tls: true, hub_fingerprint: cert.fingerprint, hub_backoff_ms: 50 } });
+      const link = await hub.next();
+      t.after(() => link.close());
+      const hello = await link.next((m) => m.action === 'hello');
+      assert.deepEqual(hello.capabilities, [...CAPABILITIES, 'tls']);
+      HubStandIn.welcome(link, hello);
+      assert.equal((await link.request({ id: 1, action: 'ping' })).ok, true);
+
+      const other = options.hubCert?.() ?? assert.fail('no certificate');
+      const impostor = await HubStandIn.start(other);
+      t.after(() => impostor.close());
+      const pinned = await boardFor(t, { config: { hub: `127.0.0.1:${impostor.port}`, hub_tls: true, hub_fingerprint: cert.fingerprint, hub_backoff_ms: 50 } });
+      await pinned.waitForOutput(/the hub's certificate is not the one in hub_fingerprint/, 5000);
+      const refused = await impostor.next();
+      assert.equal(await refused.closesWithin(2000), true);
+      assert.deepEqual(refused.inbox, [], 'no hello to a hub with another certificate');
+    });
+  }
 
   test(`${runtime}: WiFi is retried with backoff; the status LED shows connecting, idle and a client`, async (t) => {
     const board = await boardFor(t, {

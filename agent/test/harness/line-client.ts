@@ -31,6 +31,11 @@ export class LineClient {
     });
   }
 
+  /** A client over a socket that is already connected (e.g. one a test server accepted). */
+  static wrap(socket: Socket): LineClient {
+    return new LineClient(socket);
+  }
+
   static connect(port: number, options: { tls?: boolean } = {}): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const socket: Socket = options.tls

@@ -15,7 +15,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -78,34 +78,51 @@ function wakeReader(c: Connection): void {
 
 const udpSockets = new Map<number, { socket: UdpSocket; host: string; port: number; inbox: Buffer[] }>();
 
+/** Registers a connected socket; returns its id for the Python side. */
+function adopt(socket: Socket): number {
+  lastId += 1;
+  const id = lastId;
+  const c: Connection = { socket, chunks: [], buffered: 0, ended: false };
+  connections.set(id, c);
+  socket.on('data', (chunk: Buffer) => {
+    c.chunks.push(chunk);
+    c.buffered += chunk.length;
+    if (c.buffered >= MAX_BUFFERED) socket.pause();
+    wakeReader(c);
+  });
+  const ended = (): void => {
+    c.ended = true;
+    wakeReader(c);
+  };
+  socket.on('end', ended);
+  socket.on('close', () => {
+    ended();
+    connections.delete(id);
+  });
+  socket.on('error', ended);
+  return id;
+}
+
 const netHost = {
   listen(host: string, port: number, onConnection: (id: number, peer: string) => void): Promise<number> {
     const server = createServer({ allowHalfOpen: true }, (socket) => {
-      lastId += 1;
-      const id = lastId;
-      const c: Connection = { socket, chunks: [], buffered: 0, ended: false };
-      connections.set(id, c);
-      socket.on('data', (chunk: Buffer) => {
-        c.chunks.push(chunk);
-        c.buffered += chunk.length;
-        if (c.buffered >= MAX_BUFFERED) socket.pause();
-        wakeReader(c);
-      });
-      const ended = (): void => {
-        c.ended = true;
-        wakeReader(c);
-      };
-      socket.on('end', ended);
-      socket.on('close', () => {
-        ended();
-        connections.delete(id);
-      });
-      socket.on('error', ended);
-      onConnection(id, socket.remoteAddress ?? '?');
+      onConnection(adopt(socket), socket.remoteAddress ?? '?');
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
+  },
+  /** Connects out; resolves with the connection's id, or null when it fails. */
+  connect(host: string, port: number): Promise<number | null> {
+    return new Promise((resolve) => {
+      const socket = createConnection({ host, port, allowHalfOpen: true });
+      socket.once('connect', () => {
+        socket.off('error', failed);
+        resolve(adopt(socket));
+      });
+      const failed = (): void => resolve(null);
+      socket.once('error', failed);
     });
   },
   read(id: number, max: number): Promise<Uint8Array | null> {

@@ -1,4 +1,4 @@
-# The agent's network edge (the two functions of picolink/net.py) for MicroPython on
+# The agent's network edge (what picolink/net.py offers) for MicroPython on
 # WebAssembly, which has no sockets: Node's sockets do the work, through the JS module
 # _jsnet_host that test/harness/mpy-host.ts registers. Bytes from JS arrive as
 # Uint8Array (bytes() copies them); bytes to JS go as hex text, since JS cannot read a
@@ -52,6 +52,20 @@ async def start_server(handler, hostname, port, ssl=None):
 
     bound = await host.listen(hostname, port, on_connection)
     return None, bound
+
+
+async def open_connection(hostname, port, ssl=None):
+    if ssl is not None:
+        raise OSError('TLS is not available in MicroPython on WebAssembly')
+    cid = await host.connect(hostname, port)
+    if cid is None:
+        raise OSError('cannot connect to %s:%d' % (hostname, port))
+    s = Stream(cid, hostname)
+    return s, s
+
+
+def peer_fingerprint(writer):
+    return None
 
 
 class Udp:

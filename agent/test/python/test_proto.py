@@ -3,7 +3,7 @@
 # MicroPython (unittest from micropython-lib), so it avoids what MicroPython lacks.
 import unittest
 
-from picolink import datagram, proto, receive
+from picolink import datagram, home, proto, receive
 
 try:
     from collections import OrderedDict
@@ -158,6 +158,36 @@ class Vectors(unittest.TestCase):
             if plain(got) != plain(c['parsed']):
                 return 'got %r' % plain(got)
         self.check_cases('telemetry.json', run)
+
+    def test_hello(self):
+        # The device's side of dial-home: its hello, reading the welcome, the reconnect
+        # wait. Checking a hello and writing the welcome are the hub's side.
+        def run(c):
+            if 'hello' in c and 'valid' in c:
+                v = c['valid']
+                got = proto.loads(home.hello(v['device'], v.get('token'), v['capabilities'], v['boot'], v['firmware'])[:-1])
+                want = dict(plain(v))
+                want['action'] = 'hello'
+                got.pop('id')
+                want.pop('id', None)
+                return None if plain(got) == want else 'hello %r' % plain(got)
+            if 'read_welcome' in c:
+                w = c['read_welcome']
+                if 'error' in w:
+                    code, msg = code_of(lambda: home.read_welcome(w['response']))
+                    return None if code == w['error'] else 'code %r (%s)' % (code, msg)
+                t, hb, config = home.read_welcome(w['response'])
+                got = {'server_time': t, 'heartbeat_ms': hb, 'config': plain(config)}
+                return None if got == plain(w['welcome']) else 'welcome %r' % got
+            if 'reconnect' in c:
+                r = c['reconnect']
+                got = home.delay_ms(r['attempt'], r['random'])
+                return None if got == r['delay_ms'] else 'delay %r' % got
+        self.check_cases('hello.json', run)
+
+    def test_the_agent_knows_every_error_code(self):
+        codes = load('responses.json')['exceptions']
+        self.assertEqual(sorted(['PL_ERR_' + c for c in home.CODES]), sorted(codes))
 
     def test_every_action_has_a_valid_request_case(self):
         covered = set()

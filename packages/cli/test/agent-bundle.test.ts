@@ -61,8 +61,11 @@ test('agent bundle writes the agent, its config and a DER certificate whose fing
   const again = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1']);
   assert.equal(again.code, 2, 'refuses to overwrite without --force');
   assert.match(again.stderr, /already exists; pass --force/);
-  const forced = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1', '--force']);
+  const forced = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1', '--force', '--hub', 'hub.local', '--token', 't0k']);
   assert.equal(forced.code, 0, forced.stderr);
+  const hubConfig = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([hubConfig.hub, hubConfig.hub_tls, hubConfig.hub_fingerprint, hubConfig.token], ['hub.local', false, '', 't0k']);
+  assert.match(forced.stdout, /dials home to hub\.local with token t0k/);
   assert.match(forced.stdout, /mpremote cp -r main\.py picolink config\.json : && mpremote reset/);
   assert.match(forced.stdout, /Thonny/);
 });
@@ -75,6 +78,8 @@ test('agent bundle: usage errors exit 2 with one line', async (t) => {
     [['agent', 'bundle', dir, '--password', 'p', '--device-id', 'x'], /--ssid is required/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'no spaces'], /--device-id must be/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub-fingerprint', 'AB'], /--hub-fingerprint needs --hub/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub', 'h', '--hub-fingerprint', 'AB'], /must be a SHA-256 fingerprint/],
   ];
   for (const [args, pattern] of cases) {
     const result = await runPicolink(args);

@@ -1,5 +1,6 @@
 # CPython stand-in for MicroPython's `tls` module: its SSLContext.load_cert_chain takes
 # the certificate and key as DER bytes (what the Pico W loads); CPython's wants PEM files.
+# A client context checks no host name, as MicroPython's does not.
 import base64
 import os
 import ssl
@@ -7,6 +8,8 @@ import tempfile
 
 PROTOCOL_TLS_SERVER = ssl.PROTOCOL_TLS_SERVER
 PROTOCOL_TLS_CLIENT = ssl.PROTOCOL_TLS_CLIENT
+CERT_NONE = ssl.CERT_NONE
+CERT_REQUIRED = ssl.CERT_REQUIRED
 
 
 def _pem(label, der):
@@ -15,6 +18,12 @@ def _pem(label, der):
 
 
 class SSLContext(ssl.SSLContext):
+    def __init__(self, protocol):
+        # MicroPython's client context checks no host name; CPython's wants that turned
+        # off before verify_mode may be CERT_NONE.
+        if protocol == PROTOCOL_TLS_CLIENT:
+            self.check_hostname = False
+
     def load_cert_chain(self, certfile, keyfile=None):
         d = tempfile.mkdtemp(prefix='picolink-tls-')
         cert = os.path.join(d, 'cert.pem')

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentFilePath, agentFiles } from '@picolink/agent';
-import { generateCertificate } from '@picolink/client';
+import { generateCertificate, isFingerprint } from '@picolink/client';
 import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
@@ -28,6 +28,10 @@ Options:
                            serve TLS; prints the certificate's fingerprint for clients to pin
   --telemetry HOST:PORT    send UDP telemetry (internal temperature every 5 s) to HOST:PORT,
                            signed with a new random key that is printed for the receiver
+  --hub HOST[:PORT]        dial home to this hub's device gateway (default port 12400), as
+                           well as listening; the hub must know the device id and token
+  --hub-fingerprint FP     connect to the hub with TLS, accepting only its certificate with
+                           this SHA-256 fingerprint
   --token T                the device's secret for the hub (default: a new random one)
   --force                  overwrite files already in OUTDIR
   --json                   print what was written as JSON
@@ -70,6 +74,8 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     tls: { type: 'boolean' },
     telemetry: { type: 'string' },
     token: { type: 'string' },
+    hub: { type: 'string' },
+    'hub-fingerprint': { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -85,6 +91,11 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   const telemetryText = stringOption(args, 'telemetry');
   const target = telemetryText === undefined ? undefined : telemetryTarget(telemetryText);
   const token = stringOption(args, 'token') ?? randomBytes(16).toString('hex');
+  const hub = stringOption(args, 'hub');
+  if (hub !== undefined && !/^[^\s:]+(:\d{1,5})?$/.test(hub)) throw usageError(`--hub must be HOST or HOST:PORT, got "${hub}"`);
+  const hubFingerprint = stringOption(args, 'hub-fingerprint');
+  if (hubFingerprint !== undefined && hub === undefined) throw usageError('--hub-fingerprint needs --hub HOST[:PORT]');
+  if (hubFingerprint !== undefined && !isFingerprint(hubFingerprint)) throw usageError(`--hub-fingerprint must be a SHA-256 fingerprint (AB:CD:...), got "${hubFingerprint}"`);
 
   const files = [...agentFiles(), 'config.json', ...(tls ? [CERT_FILE, KEY_FILE] : [])];
   if (booleanOption(args, 'force') !== true) {
@@ -109,6 +120,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     tls_key: tls ? KEY_FILE : '',
     token,
     telemetry: target === undefined ? null : { target, interval_ms: 5000, sensors: ['temp_c'], key: telemetryKey, ack: false },
+    ...(hub === undefined ? {} : { hub, hub_tls: hubFingerprint !== undefined, hub_fingerprint: hubFingerprint ?? '' }),
   };
   await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   // An overwritten file keeps its mode; the config holds the WiFi password.
@@ -133,7 +145,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   io.out(`or in Thonny: View > Files, select ${topLevel.join(', ')} in ${outDir}, right-click > Upload to /.\n`);
   if (fingerprint) io.out(`\nSHA-256 fingerprint of the device certificate (pin it on clients):\n  ${fingerprint}\n`);
   if (telemetryKey) io.out(`\nTelemetry goes to ${target}, signed with this key (give it to the receiver):\n  ${telemetryKey}\n`);
-  io.out(`\nDevice token (for the hub): ${token}\n`);
+  io.out(hub === undefined ? `\nDevice token (for the hub): ${token}\n` : `\nThe device dials home to ${hub} with token ${token}; configure both on the hub.\n`);
   io.out(`Once the board has joined "${ssid}", reach it with: picolink ping ${tls ? 'tls://' : ''}<its address>${port === DEFAULT_DEVICE_PORT ? '' : `:${port}`}\n`);
   return ExitCode.OK;
 }
