@@ -221,7 +221,9 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => (closing ??= stopAll());
-    options.signal?.addEventListener('abort', () => void close().catch((err: unknown) => log(`hub: close failed: ${String(err)}`)), { once: true });
+    const closeOnAbort = (): void => void close().catch((err: unknown) => log(`hub: close failed: ${String(err)}`));
+    options.signal?.addEventListener('abort', closeOnAbort, { once: true });
+    if (options.signal?.aborted) closeOnAbort();
     return {
       httpUrl: http.url,
       httpPort: http.port,

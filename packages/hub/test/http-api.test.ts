@@ -377,6 +377,20 @@ describe('HTTP API', () => {
 });
 
 describe('configuration', () => {
+  test('aborting the signal closes the hub', async () => {
+    const dir = tempDir();
+    try {
+      const stop = new AbortController();
+      const hub = await startHub({ config: testConfig(dir.path), signal: stop.signal });
+      assert.equal((await fetch(`${hub.httpUrl}/api/health`)).status, 200);
+      stop.abort();
+      await until(async () => fetch(`${hub.httpUrl}/api/health`).then(() => false, () => true), 'the API stops answering');
+      await hub.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
   test('startHub uses listeners that are already bound, and leaves the HTTP and UDP ones open', async () => {
     const dir = tempDir();
     const http = createHttpServer();
