@@ -22,7 +22,7 @@ import { DeviceDirectory } from './directory.js';
 import { startGateway } from './gateway/gateway.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { GatewayLimits } from './gateway/context.js';
-import { startHttpApi } from './http/api.js';
+import { checkAuthPolicy, startHttpApi } from './http/api.js';
 import type { ApiLimits, HubLog } from './http/context.js';
 import type { HttpApi } from './http/api.js';
 import { startServerLinks } from './links/server-links.js';
@@ -159,6 +159,8 @@ async function runAll(steps: ReadonlyArray<() => Promise<void> | void>): Promise
 
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const { config } = options;
+  // Before anything listens: a hub that may not start must not open ports first.
+  checkAuthPolicy(config.http.auth, config.http.host);
   const log = options.log ?? (() => {});
   const stops: Array<() => Promise<void> | void> = [];
   const stopAll = (): Promise<void> => runAll([...stops].reverse());

@@ -58,9 +58,9 @@ function boundAddress(server: Server): AddressInfo {
   return address;
 }
 
-/** Refuses to serve without auth anywhere but on a loopback address. */
-function checkAuthPolicy(token: string | null, host: string): void {
-  if (token === null && !isLoopbackHost(host)) {
+/** Refuses to serve without auth anywhere but on a loopback address (PL_ERR_CONFIG). */
+export function checkAuthPolicy(auth: boolean, host: string): void {
+  if (!auth && !isLoopbackHost(host)) {
     throw new PicolinkError(
       ErrorCode.CONFIG,
       `hub configuration: "http.auth" is false but "http.host" is ${host}; turning auth off is allowed only on a loopback address (127.0.0.1, ::1, localhost)`,
@@ -94,9 +94,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const { server: given, limits, ...rest } = options;
   const limitedLog = new LimitedLog(rest.log);
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
-  checkAuthPolicy(ctx.token, ctx.config.http.host);
+  checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
   const server = given ?? createServer();
-  if (given) checkAuthPolicy(ctx.token, boundAddress(given).address);
+  if (given) checkAuthPolicy(ctx.token !== null, boundAddress(given).address);
 
   const app: FastifyInstance = Fastify({
     logger: false,
