@@ -159,8 +159,8 @@ test('the heartbeat detects a half-open peer and closes the connection', async (
 });
 
 test('the heartbeat keeps a quiet but healthy connection open', async () => {
-  await withPeer({}, { heartbeatMs: 30, timeoutMs: 200 }, async (device, connection) => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  await withPeer({}, { heartbeatMs: 50, timeoutMs: 1000 }, async (device, connection) => {
+    await new Promise((resolve) => setTimeout(resolve, 400));
     assert.equal(device.closed, false);
     assert.ok(connection.frames.filter((f) => f.action === 'ping').length >= 2);
   });
