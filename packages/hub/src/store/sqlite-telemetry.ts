@@ -37,7 +37,9 @@ function checkRange(query: TelemetryQuery): Range {
 }
 
 export class SqliteTelemetry {
-  private readonly seriesIds = new Map<string, number>();
+  /** deviceId → metric → series id. */
+  private readonly seriesIds = new Map<string, Map<string, number>>();
+  private cachedSeries = 0;
   private readonly insertSeries: Statement;
   private readonly selectSeries: Statement;
   private readonly insertOne: Statement;
@@ -112,13 +114,22 @@ export class SqliteTelemetry {
   }
 
   private seriesId(deviceId: string, metric: string): number {
-    const key = `${deviceId}\n${metric}`;
-    const cached = this.seriesIds.get(key);
+    // Two levels, so the hot path builds no key string per row.
+    let metrics = this.seriesIds.get(deviceId);
+    const cached = metrics?.get(metric);
     if (cached !== undefined) return cached;
     this.insertSeries.run(deviceId, metric);
     const id = this.selectSeries.get(deviceId, metric) as number;
-    if (this.seriesIds.size >= MAX_CACHED_SERIES) this.seriesIds.clear();
-    this.seriesIds.set(key, id);
+    if (++this.cachedSeries > MAX_CACHED_SERIES) {
+      this.seriesIds.clear();
+      this.cachedSeries = 1;
+      metrics = undefined;
+    }
+    if (!metrics) {
+      metrics = new Map();
+      this.seriesIds.set(deviceId, metrics);
+    }
+    metrics.set(metric, id);
     return id;
   }
 
@@ -159,6 +170,7 @@ export class SqliteTelemetry {
     if (total > 0) {
       this.db.transaction(() => this.deleteEmptySeries.run())();
       this.seriesIds.clear();
+      this.cachedSeries = 0;
     }
     return total;
   }
