@@ -4,6 +4,7 @@
  * (test/python/run_agent.py) or MicroPython on WebAssembly (mpy-host.ts). Like a board, it
  * boots again after machine.reset() (exit code 3) and after deep sleep (exit code 4, once
  * the sleep time has passed), on the same port and with the files the agent left behind.
+ * Other packages' tests import it as `@picolink/agent/test-harness`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
