@@ -79,6 +79,10 @@ async def run(dev, net, ctx, fingerprint):
             await sleep_ms(50)
         try:
             welcomed = await _link(dev, net, host, port, ctx, fingerprint)
+        except proto.PicolinkError as e:
+            # The hub's refusal or a failed check: its code, to look up in docs/errors.md.
+            dev.log('hub %s:%d: %s (%s)' % (host, port, e.msg, e.code))
+            welcomed = False
         except Exception as e:
             dev.log('hub %s:%d: %s' % (host, port, proto.to_error(e).msg))
             welcomed = False
