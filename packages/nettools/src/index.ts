@@ -6,6 +6,7 @@
  */
 export * from './core/index.js';
 export { hostPort } from './net/addresses.js';
+export { connectFailed, connectTimedOut } from './net/socket-errors.js';
 export { bindTcpAndUdp, bindUdp, listenTcp } from './net/listen.js';
 export { MessageTcpServer, MessageConnection, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_OUTPUT_BYTES } from './server/message-tcp-server.js';
 export type { CloseInfo, MessageTcpHandlers, MessageTcpServerOptions } from './server/message-tcp-server.js';

@@ -17,19 +17,22 @@ function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? '';
 }
 
-/** `PL_ERR_CONNECT_FAILED` for a socket error raised while connecting to `target`. */
-export function connectFailed(target: string, err: unknown): PicolinkError {
+/**
+ * `PL_ERR_CONNECT_FAILED` for a socket error raised while connecting to `target`.
+ * @param hint what the person should check, e.g. "is the device running and on this network?"
+ */
+export function connectFailed(target: string, err: unknown, hint = CONNECT_HINT): PicolinkError {
   const code = errnoCode(err);
   if (UNKNOWN_HOST.has(code)) {
     return new PicolinkError(ErrorCode.CONNECT_FAILED, `cannot connect to ${target}: the host name could not be resolved; check its spelling or use the IP address`, { cause: err });
   }
   const reason = CONNECT_REASONS[code] ?? (err instanceof Error ? err.message : String(err));
-  return new PicolinkError(ErrorCode.CONNECT_FAILED, `cannot connect to ${target}: ${reason}; ${CONNECT_HINT}`, { cause: err });
+  return new PicolinkError(ErrorCode.CONNECT_FAILED, `cannot connect to ${target}: ${reason}; ${hint}`, { cause: err });
 }
 
 /** `PL_ERR_CONNECT_FAILED` when a connection did not open in time. */
-export function connectTimedOut(target: string, timeoutMs: number): PicolinkError {
-  return new PicolinkError(ErrorCode.CONNECT_FAILED, `cannot connect to ${target}: no answer within ${timeoutMs} ms; ${CONNECT_HINT}`);
+export function connectTimedOut(target: string, timeoutMs: number, hint = CONNECT_HINT): PicolinkError {
+  return new PicolinkError(ErrorCode.CONNECT_FAILED, `cannot connect to ${target}: no answer within ${timeoutMs} ms; ${hint}`);
 }
 
 /** `PL_ERR_CONNECT_FAILED` for a UDP peer that answered with ICMP "port unreachable". */
