@@ -26,8 +26,8 @@ import {
 import type { BackoffOptions } from '@picolink/protocol';
 import type { DeviceRuntime } from './runtime.js';
 import { DeviceSession } from './session.js';
-import { RateLimitedLog, silentLog } from './log.js';
-import type { LogSink } from './log.js';
+import { RateLimitedLog, silentLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 
 /** The default dial-home (device gateway) port of a hub. */
 export const DEFAULT_HUB_PORT = 12400;

@@ -28,5 +28,5 @@ export { SIM_FAIL_START, UPDATE_MARKER, checkUpdateAtStart, installUpdate, sha25
 export type { UpdateStatus } from './firmware/update.js';
 export { TelemetrySender, hmacSigner, telemetryKeyBytes } from './telemetry/sender.js';
 export type { TelemetryCounters, TelemetryDevice, TelemetryOptions } from './telemetry/sender.js';
-export { RateLimitedLog, silentLog } from './log.js';
-export type { LogSink, RateLimitedLogOptions } from './log.js';
+export { RateLimitedLog, silentLog } from '@picolink/protocol';
+export type { LogSink, RateLimitedLogOptions } from '@picolink/protocol';

@@ -10,8 +10,8 @@ import type { ErrorCodeValue } from '@picolink/protocol';
 import type { DeviceRuntime } from './runtime.js';
 import { DeviceSession } from './session.js';
 import type { SessionOptions } from './session.js';
-import { RateLimitedLog, silentLog } from './log.js';
-import type { LogSink } from './log.js';
+import { RateLimitedLog, silentLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 
 export const DEFAULT_MAX_CLIENTS = 8;
 /** On shutdown, how long connections get to close before they are destroyed, in ms. */

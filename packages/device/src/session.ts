@@ -31,7 +31,7 @@ import type { DecodedLine, ErrorCodeValue, PinChangeEvent, ValidRequest } from '
 import { runAction } from './actions/index.js';
 import type { ActionContext, ConnectionContext } from './actions/index.js';
 import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
-import { RateLimitedLog, silentLog } from './log.js';
+import { RateLimitedLog, silentLog } from '@picolink/protocol';
 import { SessionOutput } from './session-output.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;

@@ -7,3 +7,4 @@ export * from './request.js';
 export * from './messages.js';
 export * from './telemetry.js';
 export * from './hub-actions.js';
+export * from './log.js';

@@ -14,8 +14,8 @@ import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { encodeTelemetry, ErrorCode, parseTelemetryAck, PicolinkError } from '@picolink/protocol';
 import type { MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
-import { RateLimitedLog, silentLog } from '../log.js';
-import type { LogSink } from '../log.js';
+import { RateLimitedLog, silentLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 import { parseSensors, readSensors } from './sensors.js';
 import type { Sensor, SensorSource } from './sensors.js';
 

@@ -1,5 +1,5 @@
 /** What every gateway connection shares: settings, admission, recording, counters. */
-import type { LimitedLog } from './limited-log.js';
+import type { RateLimitedLog } from '@picolink/protocol';
 import type { HelloAdmission } from './admission.js';
 import type { DevicePresence } from '../state/presence.js';
 import type { EventRecorder } from '../state/event-recorder.js';
@@ -82,7 +82,7 @@ export interface GatewayContext {
   readonly admission: HelloAdmission;
   readonly presence: DevicePresence;
   readonly events: EventRecorder;
-  readonly log: LimitedLog;
+  readonly log: RateLimitedLog;
   readonly counters: GatewayCounters;
   /** A connection's socket closed. */
   connectionClosed(connection: GatewayConnection): void;

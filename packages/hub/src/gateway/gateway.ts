@@ -18,8 +18,8 @@ import { HelloAdmission } from './admission.js';
 import { GatewayConnection } from './connection.js';
 import { DEFAULT_GATEWAY_LIMITS, emptyCounters } from './context.js';
 import type { GatewayContext, GatewayCounters, GatewayLimits } from './context.js';
-import { LimitedLog } from './limited-log.js';
-import type { LogSink } from './limited-log.js';
+import { RateLimitedLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 
 export interface GatewayOptions {
   /** A listening net.Server (plain TCP) or tls.Server (TLS); closed by close(). */
@@ -51,7 +51,7 @@ export interface Gateway {
 export function startGateway(options: GatewayOptions): Gateway {
   const { listener, store, bus, directory, config } = options;
   const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
-  const log = new LimitedLog(options.log ?? (() => {}));
+  const log = new RateLimitedLog(options.log ?? (() => {}));
   const events = new EventRecorder(store, bus, log);
   const presence = new DevicePresence({ store, bus, directory, events, log });
   const connections = new Set<GatewayConnection>();

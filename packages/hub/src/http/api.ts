@@ -10,7 +10,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
-import { LimitedLog } from '../gateway/limited-log.js';
+import { RateLimitedLog } from '@picolink/protocol';
 import { PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
@@ -92,7 +92,7 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const { server: given, limits, ...rest } = options;
-  const limitedLog = new LimitedLog(rest.log);
+  const limitedLog = new RateLimitedLog(rest.log);
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
   const server = given ?? createServer();

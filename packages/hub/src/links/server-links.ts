@@ -16,8 +16,8 @@ import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import { LimitedLog } from '../gateway/limited-log.js';
-import type { LogSink } from '../gateway/limited-log.js';
+import { RateLimitedLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 import { pinChangeRecord } from '../gateway/device-events.js';
 import { DevicePresence } from '../state/presence.js';
 import { EventRecorder } from '../state/event-recorder.js';
@@ -67,7 +67,7 @@ interface Shared {
   readonly options: ServerLinksOptions;
   readonly presence: DevicePresence;
   readonly events: EventRecorder;
-  readonly log: LimitedLog;
+  readonly log: RateLimitedLog;
   readonly stop: AbortSignal;
 }
 
@@ -170,7 +170,7 @@ class ServerLinkRunner {
 }
 
 export function startServerLinks(options: ServerLinksOptions): ServerLinks {
-  const log = new LimitedLog(options.log ?? (() => {}));
+  const log = new RateLimitedLog(options.log ?? (() => {}));
   const events = new EventRecorder(options.store, options.bus, log);
   const presence = new DevicePresence({ store: options.store, bus: options.bus, directory: options.directory, events, log });
   const stop = new AbortController();

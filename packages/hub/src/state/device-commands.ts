@@ -16,8 +16,8 @@ import type { PinId, ValidRequest } from '@picolink/protocol';
 import type { DeviceStatusChange, HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore, OutputState } from '../store/store.js';
-import { LimitedLog } from '../gateway/limited-log.js';
-import type { LogSink } from '../gateway/limited-log.js';
+import { RateLimitedLog } from '@picolink/protocol';
+import type { LogSink } from '@picolink/protocol';
 import { EventRecorder } from './event-recorder.js';
 import { outputChange, reapplyPlan } from './output-record.js';
 
@@ -59,13 +59,13 @@ export function responseResult(response: Record<string, unknown>): string {
 
 export class DeviceCommands {
   private readonly events: EventRecorder;
-  private readonly log: LimitedLog;
+  private readonly log: RateLimitedLog;
   /** Per device, the tail of its chain of state updates, so they apply in response order. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: DeviceCommandsOptions) {
-    this.log = new LimitedLog(options.log ?? (() => {}));
+    this.log = new RateLimitedLog(options.log ?? (() => {}));
     this.events = new EventRecorder(options.store, options.bus, this.log);
     options.bus.on('status', this.busOnStatus);
   }

@@ -7,7 +7,7 @@
  */
 import type { HubBus } from '../bus.js';
 import type { HubEventRecord, HubStore } from '../store/store.js';
-import type { LimitedLog } from '../gateway/limited-log.js';
+import type { RateLimitedLog } from '@picolink/protocol';
 
 export interface EventRecorderOptions {
   /** Longest time an event waits before it is stored, ms. Default 50. */
@@ -38,7 +38,7 @@ export class EventRecorder {
   constructor(
     private readonly store: HubStore,
     private readonly bus: HubBus,
-    private readonly log: LimitedLog,
+    private readonly log: RateLimitedLog,
     options: EventRecorderOptions = {},
   ) {
     this.flushMs = options.flushMs ?? 50;

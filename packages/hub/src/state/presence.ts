@@ -8,7 +8,7 @@
 import type { HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import type { LimitedLog } from '../gateway/limited-log.js';
+import type { RateLimitedLog } from '@picolink/protocol';
 import type { EventRecorder } from './event-recorder.js';
 
 /** Time allowed for the get_info sent when a device comes online, ms. */
@@ -19,7 +19,7 @@ export interface PresenceOptions {
   bus: HubBus;
   directory: DeviceDirectory;
   events: EventRecorder;
-  log: LimitedLog;
+  log: RateLimitedLog;
 }
 
 /** One period during which a link was the device's way in. */

@@ -1,7 +1,8 @@
 /**
- * Logging for the device runtime: one line per event, handed to a caller-supplied sink.
- * Events a peer can trigger at will (connects, refused clients, TLS failures, bad
- * telemetry acks) go through a per-kind rate limit so a flood cannot flood the log.
+ * Logging shared by the device runtime and the hub: one line per event, handed to a
+ * caller-supplied sink. Events a peer can trigger at will (connects, refused clients or
+ * hellos, bad frames, bad telemetry) go through a per-kind rate limit so a flood cannot
+ * flood the log. No I/O and no timers here: the sink decides where lines go.
  */
 
 /** Receives one log line (no trailing newline). */
@@ -18,6 +19,9 @@ export interface RateLimitedLogOptions {
   /** Clock in ms; injectable for tests. Default Date.now. */
   now?: () => number;
 }
+
+/** Most kinds tracked at once; kinds are fixed words, so this is a safety net only. */
+const MAX_KINDS = 256;
 
 interface KindWindow {
   start: number;
@@ -58,6 +62,7 @@ export class RateLimitedLog {
       if (window && window.suppressed > 0) {
         this.sink(`(${window.suppressed} more "${kind}" lines suppressed)`);
       }
+      if (!window && this.windows.size >= MAX_KINDS) this.windows.clear();
       window = { start: now, count: 0, suppressed: 0 };
       this.windows.set(kind, window);
     }
