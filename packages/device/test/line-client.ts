@@ -1,6 +1,8 @@
 /**
  * A deliberately small raw client for the integration tests: it writes bytes and reads
- * newline-terminated JSON messages, with no knowledge of the protocol beyond that.
+ * newline-terminated JSON messages, with no knowledge of the protocol beyond that. Used
+ * where the SDK would hide what is on the wire (ids left out, bad input, half-closed
+ * sockets). The agent's tests use it too (`@picolink/device/test/line-client`).
  */
 import { connect as tcpConnect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -12,6 +14,8 @@ export type Message = Record<string, unknown>;
 export interface LineClientOptions {
   /** Connect with TLS, accepting any certificate (the test checks the fingerprint itself). */
   tls?: boolean;
+  /** How long `next()` and the calls built on it wait by default, in ms. Default 2000. */
+  timeoutMs?: number;
 }
 
 export class LineClient {
@@ -20,9 +24,14 @@ export class LineClient {
   private buffer = '';
   private waiters: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
   private ended = false;
+  private readonly timeoutMs: number;
   readonly closed: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
+  private constructor(
+    readonly socket: Socket,
+    options: LineClientOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 2000;
     socket.setEncoding('utf8');
     socket.on('data', (text: string) => this.onText(text));
     socket.on('error', () => {
@@ -31,7 +40,7 @@ export class LineClient {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     void this.closed.then(() => {
       this.ended = true;
-      for (const waiter of this.waiters) waiter.reject(new Error('connection closed'));
+      for (const waiter of this.waiters) waiter.reject(this.closedError());
       this.waiters = [];
     });
   }
@@ -46,24 +55,24 @@ export class LineClient {
         s.once('error', reject);
       }
     });
-    return new LineClient(socket);
+    return new LineClient(socket, options);
   }
 
   /** Wraps a socket accepted by a test server (e.g. a stand-in hub a device dials). */
-  static accept(socket: Socket): LineClient {
-    return new LineClient(socket);
+  static accept(socket: Socket, options: LineClientOptions = {}): LineClient {
+    return new LineClient(socket, options);
   }
 
-  /** Sends one message as a line, or raw text as given. */
-  send(message: Message | string): void {
-    this.socket.write(typeof message === 'string' ? message : JSON.stringify(message) + '\n');
+  /** Sends one message as a line, or raw text or bytes as given. */
+  send(message: Message | string | Uint8Array): void {
+    this.socket.write(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message) + '\n');
   }
 
   /** The next message matching `match` (default: any), waiting up to `timeoutMs`. */
-  next(match: (m: Message) => boolean = () => true, timeoutMs = 2000): Promise<Message> {
+  next(match: (m: Message) => boolean = () => true, timeoutMs = this.timeoutMs): Promise<Message> {
     const index = this.inbox.findIndex(match);
     if (index !== -1) return Promise.resolve(this.inbox.splice(index, 1)[0] as Message);
-    if (this.ended) return Promise.reject(new Error('connection closed'));
+    if (this.ended) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -113,6 +122,10 @@ export class LineClient {
     this.socket.destroy();
   }
 
+  private closedError(): Error {
+    return new Error(`connection closed; inbox: ${JSON.stringify(this.inbox).slice(0, 500)}`);
+  }
+
   private onText(text: string): void {
     this.buffer += text;
     for (;;) {
@@ -133,19 +146,26 @@ export class LineClient {
   }
 }
 
-/** Connects, retrying while the device is restarting (connections refused or dropped at once). */
-export async function connectWhenUp(port: number, timeoutMs = 3000, options: LineClientOptions = {}): Promise<LineClient> {
+export interface ConnectWhenUpOptions extends LineClientOptions {
+  /** How long each attempt's ping may take, in ms. Default 500. */
+  pingTimeoutMs?: number;
+  /** Pause between attempts, in ms. Default 20. */
+  retryMs?: number;
+}
+
+/** Connects and pings, retrying while the device is restarting (connections refused or dropped at once). */
+export async function connectWhenUp(port: number, timeoutMs = 3000, options: ConnectWhenUpOptions = {}): Promise<LineClient> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const client = await LineClient.connect(port, options);
-      const reply = await client.request({ action: 'ping' }, 500);
+      const reply = await client.request({ action: 'ping' }, options.pingTimeoutMs ?? 500);
       if (reply.ok === true) return client;
       client.close();
     } catch (err) {
       if (Date.now() > deadline) throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await delay(options.retryMs ?? 20);
   }
 }
 
