@@ -7,6 +7,12 @@ import { ErrorCode, PicolinkError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './version.js';
 
 const NEWLINE = 0x0a;
+/**
+ * One decoder for every LineDecoder: it only ever decodes whole lines (no `stream`
+ * option), so it keeps no state between calls, and a hub holding thousands of
+ * connections does not hold thousands of decoders.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const CARRIAGE_RETURN = 0x0d;
 
 /** One result of feeding bytes to a {@link LineDecoder}. */
@@ -29,7 +35,6 @@ export class LineDecoder {
   private discarding = false;
   // ignoreBOM keeps a U+FEFF at the start of a line, so it fails as JSON the same way in
   // every implementation instead of being dropped silently here only.
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   constructor(options: LineDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -90,7 +95,7 @@ export class LineDecoder {
     if (stop > 0 && bytes[stop - 1] === CARRIAGE_RETURN) stop -= 1;
     if (isBlank(bytes, stop)) return;
     try {
-      out.push({ line: this.utf8.decode(stop === bytes.length ? bytes : bytes.subarray(0, stop)) });
+      out.push({ line: UTF8.decode(stop === bytes.length ? bytes : bytes.subarray(0, stop)) });
     } catch {
       out.push({ error: new PicolinkError(ErrorCode.BAD_UTF8, 'the frame is not valid UTF-8; send JSON text encoded as UTF-8') });
     }
