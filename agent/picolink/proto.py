@@ -21,7 +21,7 @@ CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'updat
 
 # Codes with another exception name than RuntimeError (docs/protocol.md#errors).
 _EXCEPTIONS = {
-    'PL_ERR_BAD_JSON': 'ValueError', 'PL_ERR_UNKNOWN_ACTION': 'ValueError', 'PL_ERR_OUT_OF_RANGE': 'ValueError',
+    'PL_ERR_BAD_JSON': 'ValueError', 'PL_ERR_JSON_TOO_COMPLEX': 'ValueError', 'PL_ERR_UNKNOWN_ACTION': 'ValueError', 'PL_ERR_OUT_OF_RANGE': 'ValueError',
     'PL_ERR_FIELD_CONFLICT': 'ValueError', 'PL_ERR_UPDATE_HASH': 'ValueError', 'PL_ERR_MISSING_FIELD': 'KeyError',
     'PL_ERR_UNKNOWN_FIELD': 'KeyError', 'PL_ERR_NOT_OBJECT': 'TypeError', 'PL_ERR_BAD_TYPE': 'TypeError',
     'PL_ERR_BAD_UTF8': 'UnicodeError', 'PL_ERR_FRAME_TOO_LARGE': 'MemoryError', 'PL_ERR_UPDATE_FILE': 'OSError',

@@ -11,6 +11,7 @@ export const ErrorCode = {
   BAD_UTF8: 'PL_ERR_BAD_UTF8',
   BAD_JSON: 'PL_ERR_BAD_JSON',
   NOT_OBJECT: 'PL_ERR_NOT_OBJECT',
+  JSON_TOO_COMPLEX: 'PL_ERR_JSON_TOO_COMPLEX',
   // Request validation (docs/protocol.md#requests)
   UNKNOWN_ACTION: 'PL_ERR_UNKNOWN_ACTION',
   MISSING_FIELD: 'PL_ERR_MISSING_FIELD',
@@ -67,6 +68,7 @@ const EXCEPTION_NAMES: Partial<Record<ErrorCodeValue, string>> = {
   PL_ERR_BAD_JSON: 'ValueError',
   PL_ERR_BAD_UTF8: 'UnicodeError',
   PL_ERR_NOT_OBJECT: 'TypeError',
+  PL_ERR_JSON_TOO_COMPLEX: 'ValueError',
   PL_ERR_UNKNOWN_ACTION: 'ValueError',
   PL_ERR_MISSING_FIELD: 'KeyError',
   PL_ERR_UNKNOWN_FIELD: 'KeyError',

@@ -5,6 +5,8 @@
  */
 import { ErrorCode, PicolinkError } from './errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './version.js';
+import { parseBoundedJson } from './json-limits.js';
+import type { JsonLimits } from './json-limits.js';
 
 const NEWLINE = 0x0a;
 /**
@@ -135,15 +137,13 @@ export function encodeFrame(message: object): string {
   return JSON.stringify(message) + '\n';
 }
 
-/** Parses one line into a JSON object, or throws `PL_ERR_BAD_JSON` / `PL_ERR_NOT_OBJECT`. */
-export function parseFrame(line: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new PicolinkError(ErrorCode.BAD_JSON, `invalid JSON: ${detail}`);
-  }
+/**
+ * Parses one line into a JSON object, or throws `PL_ERR_JSON_TOO_COMPLEX` (nesting or
+ * value count past {@link JsonLimits}, checked before parsing), `PL_ERR_BAD_JSON` or
+ * `PL_ERR_NOT_OBJECT`.
+ */
+export function parseFrame(line: string, limits?: JsonLimits): Record<string, unknown> {
+  const value = parseBoundedJson(line, limits);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new PicolinkError(ErrorCode.NOT_OBJECT, 'a frame must be one JSON object, like {"action": "ping"}');
   }

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './version.js';
 export * from './framing.js';
+export * from './json-limits.js';
 export * from './coerce.js';
 export * from './actions.js';
 export * from './request.js';

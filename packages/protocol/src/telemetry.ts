@@ -9,6 +9,9 @@
  */
 import { ErrorCode, PicolinkError } from './errors.js';
 import { MAX_DATAGRAM_BYTES } from './version.js';
+import { parseBoundedJson } from './json-limits.js';
+
+const TELEMETRY_JSON_LIMITS = { maxDepth: 4, maxValues: 256 };
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const METRIC_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -99,9 +102,10 @@ function parseObject(text: string, allowed: ReadonlySet<string>): Record<string,
   if (text.length > MAX_DATAGRAM_BYTES) throw malformed(`larger than ${MAX_DATAGRAM_BYTES} bytes`);
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    throw malformed('not JSON');
+    // A datagram holds at most 64 readings and a MAC: flat, two levels deep.
+    value = parseBoundedJson(text, TELEMETRY_JSON_LIMITS);
+  } catch (err) {
+    throw malformed(err instanceof PicolinkError && err.code === ErrorCode.JSON_TOO_COMPLEX ? 'nested too deep or too many values' : 'not JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('not a JSON object');
   const obj = value as Record<string, unknown>;

@@ -1,0 +1,79 @@
+/**
+ * Limits on the shape of JSON received from a peer (docs/protocol.md#framing): how deep
+ * it nests and how many values it holds. A few kilobytes of `[[[[…` parse fine but make
+ * any recursive walk (JSON.stringify of an echo, a schema check, Python's json) overflow
+ * its stack, so every parser of peer input checks the text first, in one linear pass,
+ * before JSON.parse builds anything.
+ */
+import { ErrorCode, PicolinkError } from './errors.js';
+
+/** Deepest nesting accepted: objects and arrays inside each other. */
+export const DEFAULT_MAX_JSON_DEPTH = 32;
+/** Most values (objects, arrays, and the members and elements in them) accepted in one text. */
+export const DEFAULT_MAX_JSON_VALUES = 4096;
+
+export interface JsonLimits {
+  /** Deepest nesting of objects and arrays. Default {@link DEFAULT_MAX_JSON_DEPTH} (32). */
+  maxDepth?: number;
+  /** Most values in the whole text. Default {@link DEFAULT_MAX_JSON_VALUES} (4096). */
+  maxValues?: number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+/**
+ * Throws `PL_ERR_JSON_TOO_COMPLEX` when `text` nests deeper than `maxDepth` or holds more
+ * than `maxValues` values. Counts only structure outside strings; it does not check that
+ * the text is JSON (JSON.parse does that afterwards), and it stops at the first excess, so
+ * its cost is linear in the text and never more than one pass.
+ */
+export function checkJsonLimits(text: string, limits: JsonLimits = {}): void {
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const maxValues = limits.maxValues ?? DEFAULT_MAX_JSON_VALUES;
+  let depth = 0;
+  // The top-level value counts as one; each comma and each opened container adds one.
+  let values = 1;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (i += 1; i < length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i += 1;
+        else if (s === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth += 1;
+      values += 1;
+      if (depth > maxDepth) throw tooComplex(`nests deeper than ${maxDepth} levels`);
+      if (values > maxValues) throw tooComplex(`holds more than ${maxValues} values`);
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth -= 1;
+    } else if (c === COMMA) {
+      values += 1;
+      if (values > maxValues) throw tooComplex(`holds more than ${maxValues} values`);
+    }
+  }
+}
+
+/** JSON.parse after {@link checkJsonLimits}: `PL_ERR_JSON_TOO_COMPLEX` or `PL_ERR_BAD_JSON` instead of a SyntaxError. */
+export function parseBoundedJson(text: string, limits?: JsonLimits): unknown {
+  checkJsonLimits(text, limits);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new PicolinkError(ErrorCode.BAD_JSON, `invalid JSON: ${detail}`);
+  }
+}
+
+function tooComplex(detail: string): PicolinkError {
+  return new PicolinkError(ErrorCode.JSON_TOO_COMPLEX, `the JSON ${detail}; send flat requests (docs/protocol.md#framing)`);
+}
