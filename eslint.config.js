@@ -32,4 +32,16 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
     },
   },
+  {
+    // The dashboard runs in the browser: no Node built-ins in the page's code.
+    files: ['packages/dashboard/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'tls', 'dgram', 'crypto'] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
+    },
+  },
+  {
+    files: ['packages/dashboard/vite.config.js'],
+    languageOptions: { globals: { URL: 'readonly' } },
+  },
 );

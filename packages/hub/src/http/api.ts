@@ -16,6 +16,7 @@ import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
 import type { ApiContext, ApiLimits } from './context.js';
 import { registerCsvRoutes } from './csv.js';
+import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js';
 import { DeviceLinks } from './device-link.js';
 import { registerDeviceRoutes } from './devices.js';
 import { apiOnNotFound, makeErrorHandler, sendError } from './errors.js';
@@ -114,7 +115,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const tokens = new TokenCheck(ctx.token);
   app.addHook('onRequest', async function checkToken(request, reply) {
     const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return;
+    if (PUBLIC_PATHS.has(path) || isDashboardPath(path)) return;
     try {
       tokens.check(request.raw, false);
     } catch (err) {
@@ -123,7 +124,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
   });
   app.setErrorHandler(makeErrorHandler((line) => ctx.logLimited('http-internal', line)));
-  app.setNotFoundHandler(apiOnNotFound);
+  registerDashboardAssets(app, apiOnNotFound);
 
   registerHealthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
