@@ -123,7 +123,7 @@ export function CommandConsole(props: { id: string }) {
           <p class={response.ok ? 'muted' : 'error'} role="status">
             {response.ok ? 'Answered' : 'The device refused it'} in <span class="rtt">{response.rttMs.toFixed(1)} ms</span>
           </p>
-          <pre class="result" aria-label="Response">{response.text}</pre>
+          <pre tabIndex={0} class="result" aria-label="Response">{response.text}</pre>
         </div>
       )}
     </section>

@@ -67,7 +67,7 @@ export function DeviceActions(props: { id: string; online: boolean }) {
         />
       </div>
       <ErrorNote error={error} />
-      {result !== null && <pre class="result" aria-label="Result">{result}</pre>}
+      {result !== null && <pre tabIndex={0} class="result" aria-label="Result">{result}</pre>}
     </section>
   );
 }

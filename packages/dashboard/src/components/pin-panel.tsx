@@ -148,7 +148,7 @@ export function PinPanel(props: { id: string; online: boolean }) {
               <td class="level" data-value={p.value ?? ''}>{p.mode === 'pwm' ? `${Math.round((p.duty ?? 0) * 100)} %` : p.value === null ? '—' : p.value === 1 ? 'high' : 'low'}</td>
               <td>
                 {p.mode === 'output' && (
-                  <button type="button" aria-pressed={p.value === 1} aria-label={`GPIO ${p.pin} output`} onClick={() => void toggle(p)} disabled={!props.online}>
+                  <button type="button" class="toggle" aria-label={`${p.value === 1 ? 'Turn off' : 'Turn on'} ${p.pin === 'LED' ? 'LED' : `GPIO ${p.pin}`}`} onClick={() => void toggle(p)} disabled={!props.online}>
                     {p.value === 1 ? 'Turn off' : 'Turn on'}
                   </button>
                 )}

@@ -52,9 +52,14 @@ function plotConfig(metrics: string[], series: Map<string, Series>, bucketed: bo
       bands.push({ series: [base + 1, base], fill: c + '22' });
     }
   });
+  // Axis text and grid in the page's colours, so both light and dark read well.
+  const style = getComputedStyle(document.documentElement);
+  const ink = style.getPropertyValue('--muted').trim() || '#59636e';
+  const grid = style.getPropertyValue('--line').trim() || '#d0d7de';
+  const axis = (): uPlot.Axis => ({ stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } });
   return {
     data,
-    opts: { title, width, height: HEIGHT, series: plotSeries, bands, cursor: { drag: { x: true, y: false } }, scales: { x: { time: true } }, legend: { live: true } },
+    opts: { title, width, height: HEIGHT, series: plotSeries, bands, axes: [axis(), axis()], cursor: { drag: { x: true, y: false } }, scales: { x: { time: true } }, legend: { live: true } },
   };
 }
 

@@ -24,7 +24,7 @@ function Credentials(props: { credentials: DeviceCredentials; onDismiss: () => v
         <a class="button primary" href={href} download="config.json">Download config.json</a>
         <button type="button" onClick={props.onDismiss}>Done</button>
       </div>
-      <details><summary>config.json</summary><pre>{configText}</pre></details>
+      <details><summary>config.json</summary><pre tabIndex={0}>{configText}</pre></details>
     </section>
   );
 }

@@ -1,0 +1,156 @@
+/**
+ * The device page in real Chromium against a hub with a simulated device dialling home:
+ * set up and toggle an output (checked through the SDK, not the page), a 2 s lease that
+ * counts down and reverts, a watched input's change in the events log within 2 s, plots
+ * that receive new points, the CSV of the shown range, the command console (form, RTT,
+ * history, errors where they happened), an action behind its confirmation, axe-core.
+ */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { connect } from '@picolink/client';
+import type { Device } from '@picolink/client';
+import type { Page } from 'playwright-core';
+import { launchBrowser, screenshot, seriousViolations } from './browser.js';
+import type { Browser } from './browser.js';
+import { startBrowserTestHub, until } from './hub-fixture.js';
+import type { BrowserTestHub } from './hub-fixture.js';
+
+describe('dashboard device page', () => {
+  let t: BrowserTestHub;
+  let browser: Browser;
+  let page: Page;
+  let sdk: Device;
+  before(async () => {
+    t = await startBrowserTestHub(['pico-1']);
+    browser = await launchBrowser();
+    sdk = await connect(`hub://${new URL(t.url).host}/devices/pico-1`, { token: t.token });
+    page = await browser.newPage();
+    await page.goto(t.signInLink());
+    await page.getByRole('link', { name: 'pico-1' }).click();
+    await page.getByRole('heading', { name: 'pico-1' }).waitFor();
+    await page.getByRole('button', { name: 'Read ADC' }).waitFor();
+  });
+  after(async () => {
+    await sdk?.close();
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function setUp(pin: string, mode: 'input' | 'output', pull = 'none'): Promise<void> {
+    const form = page.getByRole('form', { name: 'Set up a pin' });
+    await form.getByLabel('Pin').selectOption(pin);
+    await form.getByLabel('Mode').selectOption(mode);
+    await form.getByLabel('Pull').selectOption(pull);
+    await form.getByRole('button', { name: 'Set up' }).click();
+    await page.locator(`tr[data-pin="${pin}"]`).waitFor();
+  }
+
+  test('an output set up and toggled in the page changes the device pin, seen through the SDK', async () => {
+    await setUp('2', 'output');
+    const toggle = page.locator('tr[data-pin="2"] button.toggle');
+    await toggle.click();
+    await page.locator('tr[data-pin="2"] .level[data-value="1"]').waitFor();
+    assert.equal(await sdk.pin(2).read(), 1);
+    await toggle.click();
+    await page.locator('tr[data-pin="2"] .level[data-value="0"]').waitFor();
+    assert.equal(await sdk.pin(2).read(), 0);
+  });
+
+  test('a 2 s lease counts down in the page and visibly reverts', async () => {
+    await page.getByLabel('Lease for writes (s, 0 = none)').fill('2');
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Turn on GPIO 2' }).click();
+    const timer = page.getByRole('timer', { name: 'lease on 2' });
+    await timer.waitFor();
+    assert.match(await timer.innerText(), /reverts to 0 in [12]\.\d s/);
+    assert.equal(await sdk.pin(2).read(), 1);
+    // Later the countdown shows less.
+    await until(async () => /in 0\.\d s/.test(await timer.innerText().catch(() => '')), 'countdown below 1 s', 3000);
+    await timer.waitFor({ state: 'detached', timeout: 4000 });
+    await page.locator('tr[data-pin="2"] .level[data-value="0"]').waitFor();
+    assert.ok(Date.now() - started >= 1800, 'reverted before the lease ended');
+    assert.equal(await sdk.pin(2).read(), 0);
+    await page.getByLabel('Lease for writes (s, 0 = none)').fill('0');
+  });
+
+  test("a watched input's change appears in the events log and the pin panel within 2 s", async () => {
+    await setUp('7', 'input', 'down');
+    const device = t.devices.get('pico-1')?.device;
+    assert.ok(device);
+    const changed = Date.now();
+    device.backend.setInputLevel(7, 1);
+    await page.locator('tr.event[data-type="pin_change"]', { hasText: 'pin 7 → 1' }).waitFor({ timeout: 2000 });
+    await page.locator('tr[data-pin="7"] .level[data-value="1"]').waitFor({ timeout: 2000 - (Date.now() - changed) });
+  });
+
+  test('a plot receives new points', async () => {
+    const status = page.locator('[data-points]');
+    await until(async () => Number(await status.getAttribute('data-points')) > 0, 'first points', 5000);
+    const before = Number(await status.getAttribute('data-points'));
+    await until(async () => Number(await status.getAttribute('data-points')) > before, 'new points appended', 5000);
+    assert.ok((await page.locator('.plot-box canvas').count()) >= 2, 'one plot per metric');
+  });
+
+  test('the CSV download has the rows of the shown range', async () => {
+    const link = page.getByRole('link', { name: 'Download CSV' });
+    const href = (await link.getAttribute('href')) ?? '';
+    const query = new URL(href, t.url).searchParams;
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const csv = readFileSync((await download.path()) ?? '', 'utf8').trim().split('\r\n');
+    assert.equal(csv[0], 'time,iso_time,device,metric,value');
+    const answer = (await (await t.api(`/api/devices/pico-1/telemetry?from=${query.get('from')}&to=${query.get('to')}&limit=100000`)).json()) as { rows: unknown[] };
+    assert.ok(answer.rows.length > 0);
+    assert.equal(csv.length - 1, answer.rows.length);
+  });
+
+  test('the console sends a request from the generated form, shows the answer, its round trip and keeps a history', async () => {
+    const console = page.locator('section.console');
+    await console.getByLabel('Action').selectOption('read_pin');
+    await console.getByLabel('pin *').fill('2');
+    const json = console.getByLabel('Request JSON (Up/Down: history)');
+    assert.equal(await json.inputValue(), '{"action":"read_pin","pin":2}');
+    await console.getByRole('button', { name: 'Send' }).click();
+    await console.getByText(/Answered in \d+\.\d ms/).waitFor();
+    assert.match(await console.getByLabel('Response').innerText(), /"value": 0/);
+    // A device's refusal and a request the hub refuses both show where they were sent.
+    await json.fill('{"action":"read_pin","pin":9}');
+    await console.getByRole('button', { name: 'Send' }).click();
+    await console.getByText(/The device refused it/).waitFor();
+    assert.match(await console.getByLabel('Response').innerText(), /PL_ERR_PIN_NOT_SETUP/);
+    await json.fill('{"action":"write_pin"}');
+    await console.getByRole('button', { name: 'Send' }).click();
+    assert.match(await console.getByRole('alert').innerText(), /missing fields.*PL_ERR_MISSING_FIELD/s);
+    // Up walks back through what was sent.
+    await json.focus();
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await json.inputValue(), '{"action":"write_pin"}');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await json.inputValue(), '{"action":"read_pin","pin":9}');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await json.inputValue(), '{"action":"write_pin"}');
+  });
+
+  test('a device action runs only after its confirmation', async () => {
+    const actions = page.locator('section', { has: page.getByRole('heading', { name: 'Actions' }) });
+    await actions.getByRole('button', { name: 'Get info' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await actions.getByLabel('Result').count(), 0);
+    await actions.getByRole('button', { name: 'Get info' }).click();
+    await dialog.getByRole('button', { name: 'Get info' }).click();
+    await until(async () => /mem_free/.test(await actions.getByLabel('Result').innerText().catch(() => '')), 'get_info result');
+  });
+
+  test('ADC readings in volts and the temperature; axe-core finds nothing serious; no overflow at 375 px', async () => {
+    await page.getByRole('button', { name: 'Read ADC' }).click();
+    await page.getByText(/temperature: \d+\.\d °C/).waitFor();
+    await page.getByText(/ADC0: \d\.\d{3} V/).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'device');
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the device page is ${overflow} px wider than a 375 px screen`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});
