@@ -93,11 +93,19 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
       const width = Math.max(280, (container?.clientWidth ?? 600) - 8);
       const names = [...new Set([...metrics, ...series.keys()])].sort();
       groups = overlay ? [names] : names.map((m) => [m]);
-      performance.mark('picolink:plot-start');
+      // uPlot draws in a microtask after construction: the measure ends at the last plot's first draw.
+      const start = performance.now();
+      let undrawn = groups.filter((g) => g.length > 0).length;
       for (const group of groups) {
         if (group.length === 0) continue;
         const { opts, data } = plotConfig(group, series, bucketMs > 0, width, group.join(', '));
+        let drawn = false;
         opts.hooks = {
+          draw: [() => {
+            if (drawn) return;
+            drawn = true;
+            if (--undrawn === 0) performance.measure('picolink:plot-draw', { start, end: performance.now() });
+          }],
           setSelect: [(u) => {
             if (u.select.width > 0) zoomed.current = true;
           }],
@@ -110,7 +118,6 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
         };
         plots.current.push(new uPlot(opts, data, container!));
       }
-      performance.measure('picolink:plot-draw', 'picolink:plot-start');
       setPoints([...series.values()].reduce((n, s) => n + s.time.length, 0));
     }
 
