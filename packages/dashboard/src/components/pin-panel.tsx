@@ -90,6 +90,7 @@ export function PinPanel(props: { id: string; online: boolean }) {
     try {
       const r = await sendCommand(props.id, { action: 'write_pin', pin: pinValue(p.pin), value, ...(leaseS > 0 ? { timeout: leaseS } : {}) });
       const lease = typeof r.lease_ms === 'number' && r.lease_ms > 0 ? { until: Date.now() + r.lease_ms, revertsTo: bit(r.reverts_to) ?? (value === 1 ? 0 : 1) } : undefined;
+      if (lease !== undefined) setNow(Date.now());
       update(p.pin, { value, lease });
     } catch (err) {
       fail(p.pin, err);
