@@ -103,10 +103,11 @@ export function ManagePage() {
                 <td><span class={d.online ? 'badge on' : 'badge off'}>{d.online ? 'online' : 'offline'}</span></td>
                 <td>{d.managed === true ? 'added here' : d.configured ? 'configuration file' : 'seen'}</td>
                 <td>
-                  <div class="row wrap">
+                  {d.managed !== true && <span class="muted">{d.configured ? 'edit the configuration file' : '—'}</span>}
+                  {d.managed === true && <div class="row wrap">
                     <ConfirmButton label="Rotate token" question={`Draw a new token and telemetry key for ${d.id}? The old ones stop working at once and a connected device is disconnected.`} onConfirm={() => void rotate(d.id)} />
                     <ConfirmButton label="Remove" danger question={`Remove ${d.id}? Its link is closed and its credentials forgotten; its stored telemetry stays.`} onConfirm={() => void remove(d.id)} />
-                  </div>
+                  </div>}
                   <ErrorNote error={errors[d.id] ?? null} />
                 </td>
               </tr>
