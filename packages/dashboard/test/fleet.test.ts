@@ -57,6 +57,7 @@ describe('dashboard fleet', () => {
       await page.locator('tr[data-device="pico-kitchen"] .badge.on').waitFor();
       await page.locator('tr[data-device="pico-garage"] .badge.on').waitFor();
       assert.equal(await page.locator('tr[data-device="sensor-garden"] td[data-label="Mode"]').innerText(), 'telemetry only');
+      assert.equal(await page.locator('tr[data-device="sensor-garden"] .badge.on').innerText(), 'sending');
       await page.locator('tr[data-device="sensor-garden"] td[data-label="Telemetry rate"]', { hasText: '/s' }).waitFor({ timeout: 10_000 });
       assert.deepEqual(await seriousViolations(page), []);
       await screenshot(page, 'fleet-demo');

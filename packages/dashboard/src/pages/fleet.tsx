@@ -20,7 +20,7 @@ const MODE_LABEL: Record<string, string> = { 'dial-home': 'dial-home', server: '
 
 const COLUMNS: Column[] = [
   { key: 'id', label: 'Device', value: (d) => d.id },
-  { key: 'online', label: 'State', value: (d) => (d.online ? 1 : 0) },
+  { key: 'online', label: 'State', value: (d) => (d.online ? 2 : sending(d, Date.now()) ? 1 : 0) },
   { key: 'mode', label: 'Mode', value: (d) => d.mode },
   { key: 'lastSeen', label: 'Last seen', value: (d) => d.lastSeen },
   { key: 'firmware', label: 'Firmware', value: (d) => d.firmware },
@@ -30,6 +30,19 @@ const COLUMNS: Column[] = [
   { key: 'rate', label: 'Telemetry rate', value: (d) => d.telemetry?.ratePerSecond ?? null },
   { key: 'loss', label: 'Loss', value: (d) => d.telemetry?.loss ?? null },
 ];
+
+/** How long a telemetry-only device counts as sending after its last datagram. */
+const SENDING_MS = 30_000;
+
+/** A telemetry-only device has no link to be online on; it is "sending" while datagrams arrive. */
+function sending(d: DeviceView, now: number): boolean {
+  return !d.online && d.mode === 'telemetry' && d.lastSeen !== null && now - d.lastSeen < SENDING_MS;
+}
+
+function stateOf(d: DeviceView, now: number): { label: string; on: boolean } {
+  if (d.online) return { label: 'online', on: true };
+  return sending(d, now) ? { label: 'sending', on: true } : { label: 'offline', on: false };
+}
 
 function compare(a: string | number | null, b: string | number | null): number {
   if (a === b) return 0;
@@ -46,10 +59,11 @@ class FleetRow extends Component<{ device: DeviceView; now: number }> {
 
   override render() {
     const d = this.props.device;
+    const state = stateOf(d, this.props.now);
     return (
       <tr data-device={d.id} class={d.online ? 'online' : 'offline'}>
         <th scope="row"><a href={`/devices/${encodeURIComponent(d.id)}`}>{d.id}</a></th>
-        <td data-label="State"><span class={d.online ? 'badge on' : 'badge off'}>{d.online ? 'online' : 'offline'}</span></td>
+        <td data-label="State"><span class={state.on ? 'badge on' : 'badge off'}>{state.label}</span></td>
         <td data-label="Mode">{MODE_LABEL[d.mode] ?? d.mode}</td>
         <td data-label="Last seen">{ago(d.lastSeen, this.props.now)}</td>
         <td data-label="Firmware">{d.firmware ?? '—'}</td>
@@ -91,7 +105,7 @@ export function FleetPage() {
     const words = filter.toLowerCase().split(/\s+/).filter((w) => w !== '');
     const column = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0]!;
     const matching = words.length === 0 ? devices : devices.filter((d) => {
-      const text = `${d.id} ${d.online ? 'online' : 'offline'} ${d.mode} ${d.firmware ?? ''} ${d.address ?? ''}`.toLowerCase();
+      const text = `${d.id} ${stateOf(d, Date.now()).label} ${d.mode} ${d.firmware ?? ''} ${d.address ?? ''}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
     const sorted = [...matching].sort((a, b) => compare(column.value(a), column.value(b)) || a.id.localeCompare(b.id));
