@@ -139,7 +139,7 @@ export function PinPanel(props: { id: string; online: boolean }) {
       <h2 id="pins-title">Pins</h2>
       <ErrorNote error={errors.panel ?? null} />
       <label class="inline">Lease for writes (s, 0 = none) <input id="lease-seconds" type="number" min={0} max={604800} step={1} value={leaseS} onInput={(e) => setLeaseS(Number(e.currentTarget.value))} /></label>
-      <table>
+      {shown.length > 0 && <table>
         <thead><tr><th scope="col">Pin</th><th scope="col">Mode</th><th scope="col">Level</th><th scope="col">Control</th></tr></thead>
         <tbody>
           {shown.map((p) => (
@@ -169,7 +169,7 @@ export function PinPanel(props: { id: string; online: boolean }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table>}
       {shown.length === 0 && <p class="muted">No pin set up yet.</p>}
       <form class="setup row wrap" onSubmit={(e) => void doSetup(e)} aria-label="Set up a pin">
         <label class="inline">Pin
