@@ -94,14 +94,38 @@ describe('dashboard device page', () => {
 
   test('the CSV download has the rows of the shown range', async () => {
     const link = page.getByRole('link', { name: 'Download CSV' });
-    const href = (await link.getAttribute('href')) ?? '';
-    const query = new URL(href, t.url).searchParams;
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    // The span shown slides with time: take the one the download asked for.
+    const query = new URL(download.url()).searchParams;
+    assert.ok(Number(query.get('to')) - Number(query.get('from')) >= 5 * 60_000 - 1000, 'the whole 5 minutes shown');
     const csv = readFileSync((await download.path()) ?? '', 'utf8').trim().split('\r\n');
     assert.equal(csv[0], 'time,iso_time,device,metric,value');
     const answer = (await (await t.api(`/api/devices/pico-1/telemetry?from=${query.get('from')}&to=${query.get('to')}&limit=100000`)).json()) as { rows: unknown[] };
     assert.ok(answer.rows.length > 0);
     assert.equal(csv.length - 1, answer.rows.length);
+  });
+
+  test('zoom and pan change the span shown, and the CSV link follows it', async () => {
+    const link = page.getByRole('link', { name: 'Download CSV' });
+    const span = async (): Promise<{ from: number; to: number }> => {
+      const query = new URL((await link.getAttribute('href')) ?? '', t.url).searchParams;
+      return { from: Number(query.get('from')), to: Number(query.get('to')) };
+    };
+    const whole = await span();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await until(async () => {
+      const zoomed = await span();
+      return Math.abs((zoomed.to - zoomed.from) * 2 - (whole.to - whole.from)) < 2000;
+    }, 'half the span after zooming in');
+    const before = await span();
+    await page.getByRole('button', { name: 'Pan left' }).click();
+    // A quarter of the zoomed span: 37.5 s.
+    await until(async () => (await span()).to < before.to - 30_000, 'the span moved left');
+    await page.getByRole('button', { name: 'Reset zoom' }).click();
+    await until(async () => {
+      const reset = await span();
+      return Math.abs(reset.to - reset.from - 5 * 60_000) < 2000;
+    }, 'the whole 5 minutes again');
   });
 
   test('the console sends a request from the generated form, shows the answer, its round trip and keeps a history', async () => {
@@ -152,5 +176,15 @@ describe('dashboard device page', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the device page is ${overflow} px wider than a 375 px screen`);
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('a device gone offline: the page says so, and a command sent anyway shows PL_ERR_DEVICE_OFFLINE where it was sent', async () => {
+    await t.devices.get('pico-1')?.device.close();
+    await page.locator('.bar .badge.off', { hasText: 'offline' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByRole('button', { name: 'Read ADC' }).isDisabled(), true);
+    const console = page.locator('section.console');
+    await console.getByLabel('Request JSON (Up/Down: history)').fill('{"action":"ping"}');
+    await console.getByRole('button', { name: 'Send' }).click();
+    assert.match(await console.getByRole('alert').innerText(), /not connected to the hub.*PL_ERR_DEVICE_OFFLINE/s);
   });
 });

@@ -87,6 +87,13 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
     setShown({ from, to });
     zoomed.current = false;
 
+    /** Unless zoomed, a plot shows the whole range up to now, its newest points at the right edge. */
+    function showWindow(plot: uPlot): void {
+      if (zoomed.current) return;
+      const now = Date.now();
+      plot.setScale('x', { min: (now - rangeMs) / 1000, max: now / 1000 });
+    }
+
     function build(): void {
       for (const p of plots.current) p.destroy();
       plots.current = [];
@@ -116,7 +123,9 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
             if (min !== undefined && max !== undefined) setShown({ from: Math.floor(min * 1000), to: Math.ceil(max * 1000) });
           }],
         };
-        plots.current.push(new uPlot(opts, data, container!));
+        const plot = new uPlot(opts, data, container!);
+        showWindow(plot);
+        plots.current.push(plot);
       }
       setPoints([...series.values()].reduce((n, s) => n + s.time.length, 0));
     }
@@ -131,6 +140,7 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
         if (!plot) return;
         const { data } = plotConfig(group, series, bucketMs > 0, plot.width, '');
         plot.setData(data, !zoomed.current);
+        showWindow(plot);
       });
       setPoints([...series.values()].reduce((n, s) => n + s.time.length, 0));
     }
@@ -207,7 +217,7 @@ export function TelemetryPlots(props: { id: string; metrics: string[] }) {
           <button type="button" class="small" aria-label="Zoom in" onClick={() => moveX(0, 0.5)}>+</button>
           <button type="button" class="small" aria-label="Zoom out" onClick={() => moveX(0, 2)}>−</button>
           <button type="button" class="small" aria-label="Pan right" onClick={() => moveX(0.25, 1)}>▶</button>
-          <button type="button" class="small" onClick={resetZoom}>Reset</button>
+          <button type="button" class="small" onClick={resetZoom}>Reset zoom</button>
         </div>
         <a class="button small" href={devicePath(props.id, `/telemetry.csv?${csvQuery}`)} download={`${props.id}-telemetry.csv`}>Download CSV</a>
         <span class="muted" role="status" data-points={points}>{points} points{bucketMs > 0 ? `, ${bucketMs / 1000} s buckets` : ''}</span>
