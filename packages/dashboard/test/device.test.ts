@@ -166,6 +166,17 @@ describe('dashboard device page', () => {
     await until(async () => /mem_free/.test(await actions.getByLabel('Result').innerText().catch(() => '')), 'get_info result');
   });
 
+  test('a firmware update from a file is sent with its SHA-256 after the confirmation', async () => {
+    const actions = page.locator('section', { has: page.getByRole('heading', { name: 'Actions' }) });
+    await actions.getByLabel('Firmware files').setInputFiles({ name: 'main.py', mimeType: 'text/x-python', buffer: Buffer.from('print("hello from the dashboard")\n') });
+    await actions.getByRole('button', { name: 'Update firmware' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Update firmware' }).click();
+    await until(async () => /"updated": \[\s*"main.py"\s*\]/.test(await actions.getByLabel('Result').innerText().catch(() => '')), 'update result', 10_000);
+    const audit = (await (await t.api('/api/audit?device=pico-1&limit=20')).json()) as { audit: Array<{ action: string; request: { sha256?: Record<string, string> } }> };
+    const update = audit.audit.find((r) => r.action === 'update');
+    assert.match(update?.request.sha256?.['main.py'] ?? '', /^[0-9a-f]{64}$/);
+  });
+
   test('ADC readings in volts and the temperature; axe-core finds nothing serious; no overflow at 375 px', async () => {
     await page.getByRole('button', { name: 'Read ADC' }).click();
     await page.getByText(/temperature: \d+\.\d °C/).waitFor();
