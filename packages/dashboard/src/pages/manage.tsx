@@ -101,7 +101,7 @@ export function ManagePage() {
               <tr key={d.id} data-device={d.id}>
                 <th scope="row"><a href={`/devices/${encodeURIComponent(d.id)}`}>{d.id}</a></th>
                 <td><span class={d.online ? 'badge on' : 'badge off'}>{d.online ? 'online' : 'offline'}</span></td>
-                <td>{d.managed === true ? 'added here' : d.configured ? 'configuration file' : 'seen'}</td>
+                <td class="source">{d.managed === true ? 'added here' : d.configured ? 'configuration file' : 'stored history'}</td>
                 <td>
                   {d.managed !== true && <span class="muted">{d.configured ? 'edit the configuration file' : '—'}</span>}
                   {d.managed === true && <div class="row wrap">
