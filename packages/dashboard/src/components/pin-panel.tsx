@@ -49,7 +49,8 @@ export function PinPanel(props: { id: string; online: boolean }) {
       known.forEach(([pin, mode], i) => {
         const read = reads[i];
         // A pin the device no longer has set up (it restarted) shows as not set up.
-        next.set(pin, { pin, mode: read?.ok === false ? null : (mode.mode ?? null), value: bit(read?.value), ...mode, ...(read?.ok === false ? { mode: null } : {}) });
+        const forgotten = read?.ok === false;
+        next.set(pin, { pin, value: bit(read?.value), ...mode, mode: forgotten ? null : (mode.mode ?? null) });
       });
       setPins(next);
       fail('panel', null);
