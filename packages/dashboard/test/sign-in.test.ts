@@ -30,7 +30,7 @@ describe('dashboard sign-in', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
-    assert.match(await alert.innerText(), /not this hub's API token.*PL_ERR_UNAUTHORIZED/s);
+    assert.match(await alert.innerText(), /API token.*\(PL_ERR_UNAUTHORIZED\)$/s);
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'sign-in-refused');
     // The right token, pasted, signs in.

@@ -1,6 +1,6 @@
 /** The sign-in page: paste the token `picolink hub` printed (or open the link it printed). */
 import { useState } from 'preact/hooks';
-import { ApiError, errorText, signIn } from '../api.js';
+import { errorText, signIn } from '../api.js';
 import type { Session } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 
@@ -16,7 +16,8 @@ export function SignInPage(props: { initialError: string | null; onSignedIn: (se
     try {
       props.onSignedIn(await signIn(token.trim()));
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? `That token is not this hub's API token. ${errorText(err)}` : errorText(err));
+      // The hub's own sentence: a wrong token, or too many tries (PL_ERR_RATE_LIMITED).
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
