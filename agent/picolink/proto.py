@@ -504,7 +504,8 @@ _BOOL = ('bool',)
 ACTIONS = (
     ('ping', ()), ('get_version', ()), ('get_info', ()), ('get_resource_info', ()), ('list_actions', ()),
     ('setup_pin', (_PIN, ('mode', ('enum', ('input', 'output')), 1, None),
-                   ('pull', ('enum', ('up', 'down', 'none')), 0, 'none'), ('value', _BIT, 0, None), ('safe', _BIT, 0, None))),
+                   ('pull', ('enum', ('up', 'down', 'none')), 0, 'none'), ('value', _BIT, 0, None), ('safe', _BIT, 0, None),
+                   ('safe_after_ms', ('int', 0, 3600000, 'ms'), 0, None))),
     ('write_pin', (_PIN, ('value', _BIT, 1, None), ('timeout', ('number', 0, 604800, 's'), 0, 0))),
     ('read_pin', (_PIN,)),
     ('set_pwm', (_PIN, ('freq', ('int', 8, 62500000, 'Hz'), 1, None), ('duty', ('number', 0, 1), 1, None))),
@@ -562,6 +563,11 @@ def validate(frame):
                 key, action, ', '.join(names) if names else 'no fields'))
     if action == 'setup_pin' and fields['mode'] == 'input' and 'safe' in fields:
         raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
+    if action == 'setup_pin' and 'safe_after_ms' in fields:
+        if fields['mode'] == 'input':
+            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
+        if 'safe' not in fields:
+            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
     if 'sha256' in fields:
         lacking = [n for n in fields['files'] if n not in fields['sha256']]
         if lacking:

@@ -33,6 +33,7 @@ import type { ActionContext, ConnectionContext } from './actions/index.js';
 import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
 import { RateLimitedLog, silentLog } from '@picolink/protocol';
 import { SessionOutput } from './session-output.js';
+import { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
@@ -50,6 +51,13 @@ export interface SessionOptions {
   maxOutputBytes?: number;
   /** After the device ends a connection, how long the peer has to close its side before the socket is destroyed, in ms. Default 2000. */
   closeGraceMs?: number;
+  /**
+   * A peer that controls an output with a safe value and sends nothing for this long is
+   * taken as gone: the safe values apply at once, then the connection closes; it is pinged
+   * at half this time if it speaks picolink (controller-watchdog.ts), in ms; 0 never.
+   * Default 8000.
+   */
+  controllerTimeoutMs?: number;
   /** Send a `ping` to the peer when nothing was received for this long, in ms; 0 never. Default 0. */
   heartbeatMs?: number;
   /** What the peer is called in log lines. Default "client" ("hub" for a dial-home link). */
@@ -102,6 +110,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private readonly closeGraceMs: number;
   private readonly log: RateLimitedLog;
   private readonly context: ActionContext;
+  private readonly watchdog: ControllerWatchdog;
   private resolveClosed: () => void = () => {};
 
   constructor(
@@ -134,6 +143,12 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     socket.on('error', this.socketOnError);
     socket.on('close', this.socketOnClose);
     runtime.attach(this);
+    this.watchdog = new ControllerWatchdog(options.controllerTimeoutMs ?? DEFAULT_CONTROLLER_TIMEOUT_MS, {
+      ownsFailsafeOutputs: () => runtime.pins.ownsFailsafeOutputs(this.id),
+      ping: (timeoutMs) => void this.request({ action: 'ping' }, timeoutMs).catch(() => {}),
+      gone: this.controllerGone,
+      sleepGate: () => runtime.sleepGate(),
+    });
     if (this.helloTimeoutMs > 0) this.silenceTimer = setTimeout(this.onSilence, this.helloTimeoutMs);
     this.armHeartbeat();
     this.log.limited('connect', `${this.peerLabel} ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
@@ -200,6 +215,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     const lines = this.decoder.push(chunk);
     if (lines.length === 0) return;
     this.heardFromPeer();
+    this.watchdog.heard();
     this.heartbeatTimer?.refresh();
     for (const decoded of lines) this.queue.push({ decoded, receivedNs });
     void this.pump();
@@ -217,6 +233,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   private readonly socketOnClose = (): void => {
     this.state = 'closed';
+    this.watchdog.stop();
     clearTimeout(this.silenceTimer);
     clearTimeout(this.graceTimer);
     clearTimeout(this.heartbeatTimer);
@@ -226,6 +243,14 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.runtime.detach(this);
     this.log.limited('disconnect', `${this.peerLabel} ${this.remote} disconnected (#${this.id})`);
     this.resolveClosed();
+  };
+
+  /** A controller fell silent (controller-watchdog.ts): its outputs go safe now, then it is closed. */
+  private readonly controllerGone = (silentMs: number): void => {
+    if (this.state !== 'open') return;
+    const message = `no frame for ${silentMs} ms while controlling outputs with safe values; safe values applied, closing the connection`;
+    this.log.limited('controller-gone', `${this.peerLabel} ${this.remote} (#${this.id}): ${message}`);
+    this.closeByDevice(ErrorCode.IDLE_TIMEOUT, message);
   };
 
   private readonly onSilence = (): void => {
@@ -310,6 +335,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     }
     const kind = messageKind(frame);
     if (kind === 'response') {
+      this.watchdog.peerAnswersPings();
       this.settleOwnRequest(frame);
       return undefined;
     }
@@ -322,6 +348,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       this.output.queue(encodeFrame(errorResponse(frame, err)));
       return undefined;
     }
+    if (request.id !== undefined) this.watchdog.peerAnswersPings();
     this.deferred = [];
     let result: object | Promise<object>;
     try {
@@ -399,7 +426,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   private beginClose(): void {
     if (this.state !== 'open') return;
+    // The failsafe applies when the device decides the peer is gone, not when the socket
+    // finally closes: a half-open peer would otherwise hold its outputs for the close grace.
+    this.runtime.pins.releaseOwner(this.id);
     this.state = 'closing';
+    this.watchdog.stop();
     clearTimeout(this.silenceTimer);
     clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
