@@ -7,51 +7,22 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevice, SimulatedBackend } from '@picolink/device';
+import { endProcess, startControllerProcess } from './fixtures/controller-process.js';
 
-const CONTROLLER = fileURLToPath(new URL('./fixtures/controller-process.js', import.meta.url));
 /** The documented bound, and what a loaded 2-core machine may add to it. */
 const BOUND_MS = 10_000;
 const MARGIN_MS = 2_000;
-
-async function startController(url: string, pins: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CONTROLLER, url, pins], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout?.setEncoding('utf8');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller not ready within 10 s: ${out}`)), 10_000);
-    child.stdout?.on('data', (text: string) => {
-      out += text;
-      if (out.includes('ready\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`controller exited (${String(code)}): ${out}`)));
-  });
-  return child;
-}
-
-function end(child: ChildProcess): Promise<unknown> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  return exited;
-}
 
 test('a controller stopped with SIGSTOP loses its outputs to their safe values within 10 s; a quiet live one keeps them', async (t) => {
   const backend = new SimulatedBackend();
   const device = await startDevice({ host: '127.0.0.1', port: 0, backend });
   t.after(() => device.close());
-  const live = await startController(device.url, '2');
-  t.after(() => end(live));
-  const stopped = await startController(device.url, '3');
-  t.after(() => end(stopped));
+  const live = await startControllerProcess(device.url, [2]);
+  t.after(() => endProcess(live));
+  const stopped = await startControllerProcess(device.url, [3]);
+  t.after(() => endProcess(stopped));
   assert.deepEqual([backend.read(2), backend.read(3)], [1, 1]);
 
   assert.ok(stopped.kill('SIGSTOP'));
