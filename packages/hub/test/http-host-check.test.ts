@@ -143,14 +143,20 @@ describe('HostCheck', () => {
     }
   };
 
-  test('bound to 0.0.0.0 (auth on), the machine\'s own addresses and host name are allowed, looked up again as they change', () => {
+  test('bound to 0.0.0.0 (auth on), the machine\'s own addresses and host name are allowed, read again (at most once a second) as they change', () => {
     let addresses = ['192.168.1.20', 'fe80::1%eth0'];
-    const check = new HostCheck({ allowed: [], interfaces: () => interfaces(addresses)(), hostName: () => 'garage-pi' });
+    let now = 0;
+    let reads = 0;
+    const check = new HostCheck({ allowed: [], interfaces: () => (reads++, interfaces(addresses)()), hostName: () => 'garage-pi', now: () => now });
     check.allowBound('0.0.0.0');
     for (const host of ['192.168.1.20:8080', '[fe80::1]:8080', 'garage-pi', 'garage-pi.local:8080', 'localhost', '127.0.0.1']) assert.ok(allowed(check, host), host);
     for (const host of ['192.168.1.21', 'rebind.example', 'garage-pi.evil.example']) assert.ok(!allowed(check, host), host);
     addresses = ['192.168.1.77'];
-    assert.ok(allowed(check, '192.168.1.77:8080'), 'a new DHCP address');
+    const readsBefore = reads;
+    for (let i = 0; i < 100; i++) allowed(check, `10.9.8.${i}`);
+    assert.ok(reads - readsBefore <= 1, `unknown addresses within a second read the interfaces at most once (${reads - readsBefore})`);
+    now += 1000;
+    assert.ok(allowed(check, '192.168.1.77:8080'), 'a new DHCP address, a second later');
   });
 
   test('bound to one address, that address is allowed and other interfaces are not', () => {

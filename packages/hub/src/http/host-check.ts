@@ -7,8 +7,9 @@
  *
  * - loopback: `localhost`, 127.0.0.0/8, ::1 (IPv4-mapped forms too);
  * - the address (or name) the API is bound to, unless it is a wildcard;
- * - bound to a wildcard (0.0.0.0, ::): this machine's own interface addresses, looked up
- *   again when a request names an address not seen among them (DHCP moves them), and
+ * - bound to a wildcard (0.0.0.0, ::): this machine's own interface addresses, read again
+ *   (at most once a second) when a request names an address not among them, since DHCP
+ *   moves them, and
  *   its host name (`os.hostname()`, and the same with `.local` for mDNS) — a page of
  *   another site can use none of these, as its origin is its own name;
  * - the names and addresses of `http.allowedHosts` (a leading dot allows subdomains; `*`
@@ -23,6 +24,10 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 
 /** Longest Host value echoed in an error message, in characters. */
 const MAX_ECHO_CHARS = 100;
+/** Hosts remembered as allowed, so the common case is one Set lookup (the rest are checked each time). */
+const MAX_REMEMBERED_HOSTS = 256;
+/** Least time between two reads of the interface addresses, in ms (a read costs ~0.25 ms). */
+const INTERFACES_REFRESH_MS = 1000;
 
 /** host[:port], the host a name or an IP literal (IPv6 in brackets). */
 const HOST_HEADER = /^(\[[0-9a-fA-F:.]+\]|[^\s[\]/?#@:\\]+)(?::\d{0,5})?$/;
@@ -36,6 +41,8 @@ export interface HostCheckOptions {
   interfaces?: typeof networkInterfaces;
   /** This machine's host name. Default `os.hostname`. */
   hostName?: () => string;
+  /** Clock for the interface refresh, Unix ms. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** A name or address as compared: lower case, no brackets, no trailing dot. */
@@ -60,13 +67,17 @@ export class HostCheck {
   private readonly domains: string[] = [];
   private readonly addresses = new BlockList();
   private wildcard = false;
+  private readonly remembered = new Set<string>();
   private readonly interfaces: typeof networkInterfaces;
   private readonly hostName: () => string;
+  private readonly now: () => number;
+  private own: { addresses: BlockList; readAt: number } | undefined;
 
   constructor(options: HostCheckOptions) {
     this.anyHost = options.allowed.includes('*');
     this.interfaces = options.interfaces ?? networkInterfaces;
     this.hostName = options.hostName ?? hostname;
+    this.now = options.now ?? Date.now;
     this.addresses.addSubnet('127.0.0.0', 8, 'ipv4');
     this.addresses.addAddress('::1', 'ipv6');
     for (const entry of options.allowed) {
@@ -88,7 +99,11 @@ export class HostCheck {
     const match = HOST_HEADER.exec(header);
     if (!match) throw new PicolinkError(ErrorCode.HOST_NOT_ALLOWED, `the Host header ${echo(header)} is not a host name or address; send the hub's own address`);
     const host = normalise(match[1] as string);
-    if (this.allows(host)) return;
+    if (this.remembered.has(host)) return;
+    if (this.allows(host)) {
+      if (this.remembered.size < MAX_REMEMBERED_HOSTS) this.remembered.add(host);
+      return;
+    }
     throw new PicolinkError(
       ErrorCode.HOST_NOT_ALLOWED,
       `the hub does not answer to the host name ${echo(host)} (a page of another site may be trying to reach it by DNS rebinding); ` +
@@ -111,11 +126,15 @@ export class HostCheck {
   }
 
   private isOwnAddress(host: string): boolean {
-    const own = new BlockList();
-    for (const list of Object.values(this.interfaces())) {
-      // Link-local IPv6 addresses carry a zone ("fe80::1%eth0") that BlockList does not take.
-      for (const info of list ?? []) own.addAddress(info.address.split('%')[0] as string, info.family === 'IPv6' ? 'ipv6' : 'ipv4');
+    const now = this.now();
+    if (this.own === undefined || (!this.own.addresses.check(host, family(host)) && now - this.own.readAt >= INTERFACES_REFRESH_MS)) {
+      const addresses = new BlockList();
+      for (const list of Object.values(this.interfaces())) {
+        // Link-local IPv6 addresses carry a zone ("fe80::1%eth0") that BlockList does not take.
+        for (const info of list ?? []) addresses.addAddress(info.address.split('%')[0] as string, info.family === 'IPv6' ? 'ipv6' : 'ipv4');
+      }
+      this.own = { addresses, readAt: now };
     }
-    return own.check(host, family(host));
+    return this.own.addresses.check(host, family(host));
   }
 }
