@@ -38,12 +38,12 @@ async function closeCode(ws: WebSocket): Promise<number> {
 }
 
 /** A store that fails where the test says, and is the real SQLite store otherwise. */
-function faultyStore(store: HubStore, faults: { listMetrics?: boolean; bigFirmware?: boolean }): HubStore {
+function faultyStore(store: HubStore, faults: { listMetrics?: boolean; queryTelemetry?: boolean; bigFirmware?: boolean }): HubStore {
   return new Proxy(store, {
     get(target, key) {
-      if (key === 'listMetrics' && faults.listMetrics) {
+      if ((key === 'listMetrics' && faults.listMetrics) || (key === 'queryTelemetry' && faults.queryTelemetry)) {
         return () => {
-          throw new TypeError('listMetrics failed');
+          throw new TypeError(`${key} failed`);
         };
       }
       if (key === 'getDevice' && faults.bigFirmware) {
@@ -89,12 +89,22 @@ describe('failures stay inside one request or socket', () => {
     }
   });
 
-  test('a route whose store call throws answers 500 PL_ERR_INTERNAL without details; other routes go on', async () => {
+  test('a route whose store call throws answers 500 PL_ERR_INTERNAL without details (or, mid-export, cuts the CSV off and logs it); other routes go on', async () => {
     const dir = tempDir();
-    const faults = { listMetrics: false };
+    const faults = { listMetrics: false, queryTelemetry: false };
     const store = await openSqliteStore({ path: join(dir.path, 'faulty.db') });
-    const t = await startTestHub({ devices: [{ id: 'pico-1' }] }, { store: faultyStore(store, faults) });
+    const lines: string[] = [];
+    const t = await startTestHub({ devices: [{ id: 'pico-1' }] }, { store: faultyStore(store, faults), log: (line) => lines.push(line) });
     try {
+      // The CSV header is sent before the first page is read: the failure can only cut the transfer.
+      faults.queryTelemetry = true;
+      const csv = await rawRequest(t.hub.httpPort, '/api/devices/pico-1/telemetry.csv', { authorization: `Bearer ${t.hub.token}` });
+      assert.equal(csv.status, 200);
+      assert.ok(csv.text.includes('time,iso_time,device,metric,value'), csv.text);
+      assert.ok(!csv.text.endsWith('0\r\n\r\n'), 'the chunked body has no end: the client sees it incomplete');
+      assert.match(lines.join('\n'), /CSV export of "pico-1" failed midway \(PL_ERR_INTERNAL\): TypeError: queryTelemetry failed/);
+      faults.queryTelemetry = false;
+
       faults.listMetrics = true;
       const failed = await t.api('/api/devices/pico-1');
       assert.equal(failed.status, 500);
