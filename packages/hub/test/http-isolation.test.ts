@@ -38,10 +38,10 @@ async function closeCode(ws: WebSocket): Promise<number> {
 }
 
 /** A store that fails where the test says, and is the real SQLite store otherwise. */
-function faultyStore(store: HubStore, faults: { listMetrics?: boolean; queryTelemetry?: boolean; bigFirmware?: boolean }): HubStore {
+function faultyStore(store: HubStore, faults: { listMetrics?: boolean; queryTelemetry?: boolean; getDevice?: boolean; bigFirmware?: boolean }): HubStore {
   return new Proxy(store, {
     get(target, key) {
-      if ((key === 'listMetrics' && faults.listMetrics) || (key === 'queryTelemetry' && faults.queryTelemetry)) {
+      if ((key === 'listMetrics' && faults.listMetrics) || (key === 'queryTelemetry' && faults.queryTelemetry) || (key === 'getDevice' && faults.getDevice)) {
         return () => {
           throw new TypeError(`${key} failed`);
         };
@@ -123,7 +123,7 @@ describe('failures stay inside one request or socket', () => {
 
   test('hub:// links: a response the hub cannot send closes that link (1011); binary, invalid UTF-8 and oversize frames close it with their codes', async () => {
     const dir = tempDir();
-    const faults = { bigFirmware: false };
+    const faults = { bigFirmware: false, getDevice: false };
     const store = await openSqliteStore({ path: join(dir.path, 'faulty.db') });
     const pico = await startServerDevice('pico-1');
     const t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }] }, { store: faultyStore(store, faults), serverLinkBackoff: { baseMs: 50, maxMs: 200 } });
@@ -133,6 +133,14 @@ describe('failures stay inside one request or socket', () => {
       const healthy = await openWebSocket(linkUrl);
       const answers: Array<Record<string, unknown>> = [];
       healthy.on('message', (data) => answers.push(JSON.parse(String(data)) as Record<string, unknown>));
+
+      // A failure while accepting: 500 without its details, and the hub goes on.
+      faults.getDevice = true;
+      const refused = await rawRequest(t.hub.httpPort, `/api/devices/pico-1/link?token=${t.hub.token}`, upgradeHeaders());
+      faults.getDevice = false;
+      assert.equal(refused.status, 500, refused.text);
+      assert.equal(refused.body?.code, ErrorCode.INTERNAL);
+      assert.doesNotMatch(String(refused.body?.error), /getDevice|TypeError/);
 
       const failing = await openWebSocket(linkUrl);
       faults.bigFirmware = true;

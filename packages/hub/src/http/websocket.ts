@@ -133,18 +133,22 @@ export function attachUpgradeRoutes(app: FastifyInstance, server: Server, routes
     try {
       found = routeOf(request);
     } catch (err) {
-      const coded = toPicolinkError(err);
-      if (coded.code === ErrorCode.INTERNAL) log(`http: WebSocket upgrade failed: ${(err as Error).stack ?? String(err)}`);
-      refuseUpgrade(socket, coded);
+      refuseUpgrade(socket, refusalFor(err, 'upgrade'));
       return;
     }
     Promise.resolve()
       .then(() => found.route.upgrade(request, socket, head, found.params))
       .catch((err: unknown) => {
-        const coded = toPicolinkError(err);
-        if (coded.code === ErrorCode.INTERNAL) log(`http: WebSocket upgrade ${found.pathname} failed: ${(err as Error).stack ?? String(err)}`);
-        if (!socket.destroyed) refuseUpgrade(socket, coded);
+        if (!socket.destroyed) refuseUpgrade(socket, refusalFor(err, `upgrade ${found.pathname}`));
       });
+  }
+
+  /** The coded refusal; a failure of the hub's own is logged and answered without its details. */
+  function refusalFor(err: unknown, what: string): PicolinkError {
+    const coded = toPicolinkError(err);
+    if (coded.code !== ErrorCode.INTERNAL) return coded;
+    log(`http: WebSocket ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return new PicolinkError(ErrorCode.INTERNAL, 'the hub failed to accept this WebSocket; see the hub log');
   }
   function socketOnError(): void {}
 
