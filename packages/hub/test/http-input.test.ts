@@ -122,7 +122,7 @@ describe('HTTP input', () => {
       assertCoded(await post('action=ping', 'application/x-www-form-urlencoded'), 'a form', 400, ErrorCode.BAD_JSON);
     });
 
-    test('__proto__, constructor and prototype keys pollute nothing: refused as unknown fields, or carried as data', async () => {
+    test('__proto__, constructor and prototype keys pollute nothing: refused as unknown fields, carried as data, or ignored in queries', async () => {
       const before = Object.getOwnPropertyNames(Object.prototype).sort();
       for (const key of ['__proto__', 'constructor', 'prototype']) {
         const top = await post(`{"action":"ping","${key}":{"polluted":1,"prototype":{"polluted":1}}}`);
@@ -134,6 +134,10 @@ describe('HTTP input', () => {
         assert.deepEqual((asData.body as Record<string, unknown>).time_sent, JSON.parse(`{"${key}":{"polluted":1}}`), 'echoed as plain data');
         const only = await post(`{"${key}":{"action":"ping"}}`);
         assertCoded(only, `only ${key}`, 400, ErrorCode.MISSING_FIELD);
+      }
+      for (const query of ['__proto__[polluted]=1', 'constructor[prototype][polluted]=1', '__proto__=1&__proto__=2', 'prototype.polluted=1']) {
+        const answer = await rawRequest(port, `/api/events?${query}`, auth);
+        assert.equal(answer.status, 200, `query ${query}: ${answer.text.slice(0, 200)}`);
       }
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before);
