@@ -9,7 +9,7 @@
  * fields a request does not take, as it does on a device's TCP port.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCode, parseBoundedJson, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, parseBoundedJson, PicolinkError, toPicolinkError } from '@picolink/protocol';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -27,7 +27,7 @@ function jsonBodyOnParse(_request: FastifyRequest, body: string | Buffer, done: 
   try {
     parsed = parseBoundedJson(bodyText(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8')));
   } catch (err) {
-    const coded = err as PicolinkError;
+    const coded = toPicolinkError(err);
     done(new PicolinkError(coded.code, `the request body: ${coded.message}`));
     return;
   }
