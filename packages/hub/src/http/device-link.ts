@@ -34,11 +34,12 @@ import {
 } from '@picolink/protocol';
 import type { RequestId, ValidRequest } from '@picolink/protocol';
 import { WebSocketServer } from 'ws';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { requireKnownDevice } from './device-view.js';
+import { failSocket, guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 
 type Edge = 'rising' | 'falling' | 'both';
@@ -72,8 +73,9 @@ class DeviceLinkSession {
   /** Resolves when the previous response has been sent, so responses keep request order. */
   private sendChain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly onEvent = (event: HubEventRecord): void => this.busOnEvent(event);
-  private readonly onStatus = (change: DeviceStatusChange): void => this.busOnStatus(change);
+  private readonly onEvent = (event: HubEventRecord): void => this.guarded(() => this.busOnEvent(event));
+  private readonly onStatus = (change: DeviceStatusChange): void => this.guarded(() => this.busOnStatus(change));
+  private readonly log = (line: string): void => this.ctx.logLimited('link-internal', line);
 
   constructor(
     private readonly ws: WebSocket,
@@ -83,7 +85,7 @@ class DeviceLinkSession {
   ) {
     ctx.bus.on('event', this.onEvent);
     ctx.bus.on('status', this.onStatus);
-    ws.on('message', (data) => this.wsOnMessage(data));
+    guardMessages(ws, `device link to "${deviceId}"`, this.log, (text) => this.wsOnMessage(text));
     ws.on('close', () => this.wsOnClose());
     ws.on('error', () => ws.terminate());
   }
@@ -92,8 +94,16 @@ class DeviceLinkSession {
     this.ws.close(code, reason);
   }
 
-  private wsOnMessage(data: RawData): void {
-    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+  /** Runs a bus listener: a failure ends this link, never the emitter (the gateway, a link). */
+  private guarded(listener: () => void): void {
+    try {
+      listener();
+    } catch (err) {
+      failSocket(this.ws, `device link to "${this.deviceId}"`, this.log, err);
+    }
+  }
+
+  private wsOnMessage(text: string): void {
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       this.lineOnReceive(line);
@@ -126,7 +136,9 @@ class DeviceLinkSession {
       .then((frame) => {
         this.inFlight -= 1;
         this.send(frame);
-      });
+      })
+      // A response that cannot be sent is the hub's failure: it ends this link, not the hub.
+      .catch((err: unknown) => failSocket(this.ws, `device link to "${this.deviceId}"`, this.log, err));
   }
 
   private send(frame: Record<string, unknown>): void {
