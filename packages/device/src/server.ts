@@ -2,6 +2,11 @@
  * Serves a device on a listener the caller has already bound (as tokio's mini-redis
  * does): tests bind port 0, the CLI binds the port it was given, and a shutdown signal
  * ends it. Works with net.Server (plain TCP) and tls.Server (TLS).
+ *
+ * Slots (docs/protocol.md#connections): at most `maxClients` connections. When a new one
+ * arrives and the device is full, the oldest connection that has not yet sent a valid
+ * request is evicted to make room, so idle sockets cannot lock controllers out; only
+ * when every connection has been served is the newcomer refused.
  */
 import type { Server, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
@@ -27,7 +32,11 @@ export interface ServeDeviceOptions extends Omit<SessionOptions, 'log'> {
   runtime: DeviceRuntime;
   /** Aborting it stops the listener and closes every connection. */
   signal?: AbortSignal;
-  /** Most connections at once; more are told PL_ERR_TOO_MANY_CLIENTS and closed. Default 8. */
+  /**
+   * Most connections at once. When full, the oldest connection that has sent no valid
+   * request yet is evicted for the newcomer; if there is none, the newcomer is told
+   * PL_ERR_TOO_MANY_CLIENTS and closed. Default 8.
+   */
   maxClients?: number;
   /** Receives log lines: connects, disconnects, errors (rate-limited). Default: none. */
   log?: LogSink;
@@ -53,14 +62,35 @@ export async function serveDevice(options: ServeDeviceOptions): Promise<void> {
       socket.destroy();
       return;
     }
-    if (runtime.connectionCount >= maxClients) {
+    if (runtime.connectionCount >= maxClients && !evictOneSquatter()) {
       log.limited('refused', `client ${socket.remoteAddress ?? '?'} refused: ${maxClients} clients already connected`);
       refuse(socket, ErrorCode.TOO_MANY_CLIENTS, `the device already serves ${maxClients} clients; close one and retry`, options.closeGraceMs);
       return;
     }
-    const session = new DeviceSession(socket, runtime, sessionOptions);
+    let session: DeviceSession;
+    try {
+      session = new DeviceSession(socket, runtime, sessionOptions);
+    } catch (err) {
+      // A failure setting up one connection ends that connection only.
+      log.limited('internal', `client ${socket.remoteAddress ?? '?'}: ${ErrorCode.INTERNAL}: ${err instanceof Error ? err.message : String(err)}; closing`);
+      socket.on('error', ignoreError);
+      socket.destroy();
+      return;
+    }
     sessions.add(session);
     void session.closed.then(() => sessions.delete(session));
+  }
+
+  /** Frees a slot held by the oldest connection that has not sent a valid request; false if every connection has. */
+  function evictOneSquatter(): boolean {
+    // A Set iterates in insertion order: the first evictable session is the oldest.
+    for (const session of sessions) {
+      if (!session.evictable) continue;
+      log.limited('evicted', `client ${session.remote} (#${session.id}) evicted: the device is full and it has sent no request`);
+      session.evict(`the device is full (${maxClients} clients) and this connection had sent no request yet; it was closed to make room (send a request right after connecting)`);
+      return true;
+    }
+    return false;
   }
 
   function listenerOnTlsClientError(err: Error, socket: Socket): void {

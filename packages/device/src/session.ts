@@ -7,6 +7,9 @@
  * UTF-8 ends the connection after an error response; reading pauses while the peer is
  * not reading its responses (backpressure); a peer whose unread output passes
  * `maxOutputBytes` is dropped; a silent peer is closed after the hello or idle timeout.
+ * An exception escaping the handling of one frame (a bug, or a result that cannot be
+ * written as JSON) ends this connection with a `closing` event coded PL_ERR_INTERNAL and
+ * one rate-limited log line; it never reaches the process.
  *
  * The device may also ask the peer something (docs/protocol.md#messages): `request()`
  * sends a request with an id of the device's own ("d1", "d2", ...) and resolves with the
@@ -88,6 +91,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private deferred: string[] | undefined;
   private pumping = false;
   private greeted = false;
+  /** Set by the first valid request (or answer to the device's own request); until then the server may evict this connection when it is full. */
+  private served = false;
   private peerEnded = false;
   private endAfterFlush = false;
   private silenceTimer: NodeJS.Timeout | undefined;
@@ -158,6 +163,26 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   }
 
   /**
+   * True until the peer has sent a valid request (or a valid answer to one of the
+   * device's): a connection that only holds a slot, which the server evicts first when
+   * it is full (docs/protocol.md#connections).
+   */
+  get evictable(): boolean {
+    return !this.served && this.state === 'open';
+  }
+
+  /**
+   * Closes a connection that has sent no valid frame, to make room for a new one: the
+   * peer gets a `closing` event coded PL_ERR_TOO_MANY_CLIENTS, and the slot is free at
+   * once rather than after the close grace.
+   */
+  evict(message: string): void {
+    if (this.state !== 'open') return;
+    this.closeByDevice(ErrorCode.TOO_MANY_CLIENTS, message);
+    this.runtime.detach(this);
+  }
+
+  /**
    * Sends a request to the peer (its `id` is set here) and resolves with the peer's
    * response, error responses included. Rejects with PL_ERR_TIMEOUT after `timeoutMs`,
    * or PL_ERR_CONNECTION_CLOSED when the connection ends first.
@@ -196,13 +221,34 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   private readonly socketOnData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
-    const receivedNs = this.runtime.now() * 1e6;
-    const lines = this.decoder.push(chunk);
-    if (lines.length === 0) return;
-    this.heardFromPeer();
-    this.heartbeatTimer?.refresh();
-    for (const decoded of lines) this.queue.push({ decoded, receivedNs });
-    void this.pump();
+    try {
+      const receivedNs = this.runtime.now() * 1e6;
+      const lines = this.decoder.push(chunk);
+      if (lines.length === 0) return;
+      this.heardFromPeer();
+      this.heartbeatTimer?.refresh();
+      for (const decoded of lines) this.queue.push({ decoded, receivedNs });
+      this.pump().catch(this.onInternalError);
+    } catch (err) {
+      this.onInternalError(err);
+    }
+  };
+
+  /**
+   * Something thrown while handling this connection that no handler turned into an
+   * error response: the connection's state can no longer be trusted, so it ends, with
+   * PL_ERR_INTERNAL told to the peer and logged (rate-limited); other connections and
+   * the process go on.
+   */
+  private readonly onInternalError = (err: unknown): void => {
+    const detail = err instanceof Error ? err.message : String(err);
+    this.log.limited('internal', `${this.peerLabel} ${this.remote} (#${this.id}): ${ErrorCode.INTERNAL}: ${detail.slice(0, 200)}; closing the connection`);
+    try {
+      this.endAfterFlush = true;
+      this.closeByDevice(ErrorCode.INTERNAL, 'internal error while handling this connection; it was closed (see the device log)');
+    } catch {
+      this.socket.destroy();
+    }
   };
 
   private readonly socketOnEnd = (): void => {
@@ -322,6 +368,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       this.output.queue(encodeFrame(errorResponse(frame, err)));
       return undefined;
     }
+    this.served = true;
     this.deferred = [];
     let result: object | Promise<object>;
     try {
@@ -361,6 +408,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (typeof id !== 'string') return;
     const request = this.ownRequests.get(id);
     if (!request) return;
+    this.served = true;
     this.ownRequests.delete(id);
     clearTimeout(request.timer);
     request.resolve(frame);
