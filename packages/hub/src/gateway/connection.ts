@@ -8,6 +8,8 @@
  *   socket is paused (TCP pushes back on the device), counted as throttling;
  * - reading pauses while the device does not read what the hub writes, and a device whose
  *   unread output passes `maxOutputBytes` is dropped.
+ * - an exception escaping the handling of its bytes (a bug, a failing hook) ends this
+ *   connection with PL_ERR_INTERNAL, counted and logged (rate-limited), never the process.
  * Timing (hello timeout, heartbeats, half-open detection) is driven by the gateway's one
  * sweep timer, so an idle connection costs no timer of its own.
  */
@@ -140,6 +142,7 @@ export class GatewayConnection implements LinkConnection {
    */
   close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state === 'hello') this.ctx.helloSettled(this);
     this.closeReason = reason;
     if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
     this.state = 'closing';
@@ -157,6 +160,17 @@ export class GatewayConnection implements LinkConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Closes a connection that has not said hello, to make room for a newer one: it is
+   * told why (PL_ERR_TOO_MANY_CLIENTS) and let go as soon as that is written, without
+   * waiting for its side of the close.
+   */
+  evict(reason: string): void {
+    if (this.state !== 'hello') return;
+    this.close(reason, ErrorCode.TOO_MANY_CLIENTS, true);
+    this.socket.destroySoon();
+  }
+
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
@@ -165,8 +179,29 @@ export class GatewayConnection implements LinkConnection {
   private readonly socketOnData = (chunk: Buffer): void => {
     if (this.state !== 'hello' && this.state !== 'serving') return;
     this.lastHeard = Date.now();
-    this.handleLines(this.decoder.push(chunk), 0);
+    try {
+      this.handleLines(this.decoder.push(chunk), 0);
+    } catch (err) {
+      this.internalError(err);
+    }
   };
+
+  /**
+   * Something thrown while handling this connection that no handler turned into an
+   * error response: this connection's state can no longer be trusted, so it ends with
+   * PL_ERR_INTERNAL; other connections and the process go on.
+   */
+  internalError(err: unknown): void {
+    const { counters, log } = this.ctx;
+    counters.internalErrors += 1;
+    const detail = err instanceof Error ? err.message : String(err);
+    log.limited('internal', `gateway: ${this.describe()}: ${ErrorCode.INTERNAL}: ${detail.slice(0, 200)}; closing the connection`);
+    try {
+      this.close('internal error in the hub while handling this connection (see the hub log)', ErrorCode.INTERNAL, true);
+    } catch {
+      this.socket.destroy();
+    }
+  }
 
   private handleLines(lines: DecodedLine[], start: number): void {
     const now = Date.now();
@@ -196,8 +231,12 @@ export class GatewayConnection implements LinkConnection {
     const lines = this.backlog;
     if (!lines) return;
     this.backlog = undefined;
-    this.handleLines(lines, this.backlogIndex);
-    this.updateReading();
+    try {
+      this.handleLines(lines, this.backlogIndex);
+      this.updateReading();
+    } catch (err) {
+      this.internalError(err);
+    }
   };
 
   private handleLine(decoded: DecodedLine): void {
@@ -236,6 +275,7 @@ export class GatewayConnection implements LinkConnection {
       return;
     }
     const { ctx } = this;
+    ctx.helloSettled(this);
     ctx.counters.welcomed += 1;
     const config = device?.config ?? {};
     this.writeFrame(encodeFrame(welcomeResponse(frame, { server_time: Date.now(), heartbeat_ms: ctx.heartbeatMs, config }, Date.now() * 1e6)));
