@@ -15,7 +15,11 @@
  * - While the device is offline, requests get PL_ERR_DEVICE_OFFLINE error responses and
  *   the link stays open; `{"event":"status","online":...}` tells the SDK when it changes.
  *
- * Responses are sent in the order the requests arrived, as a device does.
+ * Responses are sent in the order the requests arrived, as a device does. Frames from the
+ * SDK are parsed with the protocol's shape limits (PL_ERR_JSON_TOO_COMPLEX), and an
+ * exception escaping the handling of one link, at once or while its answer is built,
+ * closes that link (WebSocket close 1011, PL_ERR_INTERNAL logged, rate-limited), never
+ * the hub.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -72,8 +76,9 @@ class DeviceLinkSession {
   /** Resolves when the previous response has been sent, so responses keep request order. */
   private sendChain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly onEvent = (event: HubEventRecord): void => this.busOnEvent(event);
-  private readonly onStatus = (change: DeviceStatusChange): void => this.busOnStatus(change);
+  // A failure in this link's bus listeners ends this link, not the device's connection that raised the event.
+  private readonly onEvent = (event: HubEventRecord): void => this.isolated(() => this.busOnEvent(event));
+  private readonly onStatus = (change: DeviceStatusChange): void => this.isolated(() => this.busOnStatus(change));
 
   constructor(
     private readonly ws: WebSocket,
@@ -93,10 +98,40 @@ class DeviceLinkSession {
   }
 
   private wsOnMessage(data: RawData): void {
-    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      this.lineOnReceive(line);
+    try {
+      const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+      for (const line of text.split('\n')) {
+        if (this.closed) return;
+        if (line.trim() === '') continue;
+        this.lineOnReceive(line);
+      }
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
+  /**
+   * Something thrown while handling this link that no handler turned into an error
+   * response: the link ends (close code 1011 with PL_ERR_INTERNAL as the reason); other
+   * links and the hub go on.
+   */
+  private isolated(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
+  private internalError(err: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    const detail = err instanceof Error ? err.message : String(err);
+    this.ctx.logLimited('link-internal', `http: hub:// link to "${this.deviceId}" (${this.actor}): ${ErrorCode.INTERNAL}: ${detail.slice(0, 200)}; closing the link`);
+    try {
+      this.ws.close(1011, `${ErrorCode.INTERNAL}: internal error in the hub; see its log`);
+    } catch {
+      this.ws.terminate();
     }
   }
 
@@ -126,7 +161,8 @@ class DeviceLinkSession {
       .then((frame) => {
         this.inFlight -= 1;
         this.send(frame);
-      });
+      })
+      .catch((err: unknown) => this.internalError(err));
   }
 
   private send(frame: Record<string, unknown>): void {
