@@ -19,6 +19,7 @@ import { RateLimitedLog, silentLog } from '@picolink/protocol';
 import type { LogSink } from '@picolink/protocol';
 
 export const DEFAULT_MAX_CLIENTS = 8;
+export const DEFAULT_MAX_HELD_EVICTED = 10_000;
 /** On shutdown, how long connections get to close before they are destroyed, in ms. */
 const SHUTDOWN_GRACE_MS = 500;
 
@@ -38,6 +39,12 @@ export interface ServeDeviceOptions extends Omit<SessionOptions, 'log'> {
    * PL_ERR_TOO_MANY_CLIENTS and closed. Default 8.
    */
   maxClients?: number;
+  /**
+   * Evicted connections are held, unread and without a slot, until their hello timeout
+   * (so a peer that re-opens what closes has nothing to re-open); past this many, the
+   * oldest held one is closed. Each holds a file descriptor. Default 10000.
+   */
+  maxHeldEvicted?: number;
   /** Receives log lines: connects, disconnects, errors (rate-limited). Default: none. */
   log?: LogSink;
 }
@@ -51,7 +58,10 @@ export async function serveDevice(options: ServeDeviceOptions): Promise<void> {
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
   const log = new RateLimitedLog(options.log ?? silentLog);
   const sessionOptions: SessionOptions = { ...options, log };
+  const maxHeldEvicted = options.maxHeldEvicted ?? DEFAULT_MAX_HELD_EVICTED;
   const sessions = new Set<DeviceSession>();
+  /** Evicted sessions still holding their socket, oldest first. */
+  const held = new Set<DeviceSession>();
   const connectionEvent = listener instanceof TlsServer ? 'secureConnection' : 'connection';
 
   function listenerOnConnection(socket: Socket): void {
@@ -88,6 +98,15 @@ export async function serveDevice(options: ServeDeviceOptions): Promise<void> {
       if (!session.evictable) continue;
       log.limited('evicted', `client ${session.remote} (#${session.id}) evicted: the device is full and it has sent no request`);
       session.evict(`the device is full (${maxClients} clients) and this connection had sent no request yet; it was closed to make room (send a request right after connecting)`);
+      held.add(session);
+      void session.closed.then(() => held.delete(session));
+      if (held.size > maxHeldEvicted) {
+        for (const oldest of held) {
+          held.delete(oldest);
+          oldest.destroy();
+          break;
+        }
+      }
       return true;
     }
     return false;

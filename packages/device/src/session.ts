@@ -94,6 +94,10 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   /** Set by the first valid request (or answer to the device's own request); until then the server may evict this connection when it is full. */
   private served = false;
   private peerEnded = false;
+  /** Evicted: held without a slot until its hello timeout ends. */
+  private evicted = false;
+  /** performance.now() at connect. */
+  private readonly connectedAt: number;
   private endAfterFlush = false;
   private silenceTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -115,6 +119,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     options: SessionOptions = {},
   ) {
     this.id = runtime.nextConnectionId();
+    this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
@@ -172,14 +177,26 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   }
 
   /**
-   * Closes a connection that has sent no valid frame, to make room for a new one: the
-   * peer gets a `closing` event coded PL_ERR_TOO_MANY_CLIENTS, and the slot is free at
-   * once rather than after the close grace.
+   * Takes the slot of a connection that has sent no valid request, for a new one: the
+   * peer gets a `closing` event coded PL_ERR_TOO_MANY_CLIENTS and is served no more, and
+   * the slot is free at once. The socket itself is held, unread, until the hello timeout
+   * counted from its connect (or until the peer closes it, or {@link destroy}): a peer
+   * that re-opens whatever closes finds nothing to re-open, so squatting costs it one
+   * socket per connection instead of turning into a flood of connects.
    */
   evict(message: string): void {
     if (this.state !== 'open') return;
-    this.closeByDevice(ErrorCode.TOO_MANY_CLIENTS, message);
+    this.output.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
+    this.output.flush();
+    this.state = 'closing';
+    this.evicted = true;
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.heartbeatTimer);
+    this.queue.length = 0;
     this.runtime.detach(this);
+    const heldMs = this.helloTimeoutMs > 0 ? Math.max(0, this.helloTimeoutMs - (performance.now() - this.connectedAt)) : this.closeGraceMs;
+    this.graceTimer = setTimeout(() => this.socket.destroy(), heldMs);
+    this.graceTimer.unref();
   }
 
   /**
@@ -252,6 +269,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   };
 
   private readonly socketOnEnd = (): void => {
+    // An evicted peer that gives up: let go of its socket now.
+    if (this.evicted) return void this.socket.destroy();
     // The peer will send nothing more; answer what it already sent, then close.
     this.peerEnded = true;
     if (!this.pumping) this.beginClose();

@@ -28,8 +28,8 @@ async function controllerAnswerMs(port: number, limitMs: number): Promise<number
   }
 }
 
-test('a full device evicts its oldest connection that sent no request; the squatter is told why', async (t) => {
-  const device = await startTestDevice(t, { maxClients: 2 });
+test('a full device evicts its oldest connection that sent no request; the squatter is told why, and its socket held until its hello timeout', async (t) => {
+  const device = await startTestDevice(t, { maxClients: 2, helloTimeoutMs: 600 });
   const idleOld = await device.connect();
   await delay(20);
   const idleNew = await device.connect();
@@ -39,7 +39,10 @@ test('a full device evicts its oldest connection that sent no request; the squat
   const closing = await idleOld.event('closing');
   assert.equal(closing.code, 'PL_ERR_TOO_MANY_CLIENTS');
   assert.match(closing.error as string, /sent no request yet; it was closed to make room/);
+  const evictedAt = performance.now();
+  assert.equal((await idleOld.request({ action: 'ping' }, 200).catch(() => 'no answer')), 'no answer', 'an evicted connection is not served');
   assert.equal(await idleOld.closesWithin(3000), true, 'the oldest idle connection is closed');
+  assert.ok(performance.now() - evictedAt > 300, 'held until its hello timeout, not closed at once (a re-opening squatter would churn)');
   assert.equal(idleNew.socket.destroyed, false, 'the newer idle one is left alone');
   assert.ok(device.logs.some((line) => /evicted: the device is full/.test(line)));
 });
@@ -73,6 +76,7 @@ test('a controller gets an answer within 1 s while 500 idle sockets are held ope
   const after = await squatters.stats();
   t.diagnostic(`controller answered in ${ms.toFixed(0)} ms; squatters opened ${after.opened - before.opened} connections meanwhile, ${after.open} open`);
   assert.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms`);
-  assert.ok(after.opened > 500, 'the device evicted squatters (they re-opened)');
+  assert.ok(after.open >= 490, 'the idle sockets are held open by the device, not closed and re-opened');
+  assert.ok(device.logs.some((line) => /evicted: the device is full/.test(line)), 'squatters were evicted from their slots');
   assert.ok(device.runtime.connectionCount <= 8);
 });

@@ -3,7 +3,7 @@
  * event loop) and talks to it over IPC. Used by the slot tests of the device and the hub
  * gateway, and by `npm run bench -- slots` (`@picolink/device/test/squatter-process`).
  */
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,10 @@ export class SquatterProcess {
    */
   static async start(port: number, count: number, timeoutMs = 20_000): Promise<SquatterProcess> {
     const script = fileURLToPath(new URL('./squatters.js', import.meta.url));
-    const child = fork(script, [String(port), String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Its open-file limit raised to the hard limit first (`ulimit -n` is a shell builtin), for thousands of sockets.
+    const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bash', process.execPath, script, String(port), String(count)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const squatters = new SquatterProcess(child);
     try {
       await squatters.message('holding', timeoutMs);
