@@ -66,8 +66,8 @@ test('past maxConnections, the oldest connection without a hello is evicted: a d
   assert.ok(hub.gateway.stats().connections <= 100);
 });
 
-test('past maxPendingHellos, the oldest connection without a hello is evicted and told why; welcomed devices are never evicted', async (t) => {
-  const hub = await GatewayHub.start(t, { config: DEVICES, limits: { maxPendingHellos: 3 } });
+test('past maxPendingHellos, the oldest connection without a hello is evicted, told why and held until its hello timeout; welcomed devices are never evicted', async (t) => {
+  const hub = await GatewayHub.start(t, { config: DEVICES, limits: { maxPendingHellos: 3, helloTimeoutMs: 800 } });
   await deviceServed(t, hub, 'pico-2');
   const idle = [];
   for (let i = 0; i < 3; i++) idle.push(await RawDevice.connect(t, hub.port));
@@ -77,8 +77,12 @@ test('past maxPendingHellos, the oldest connection without a hello is evicted an
   const closing = await (idle[0] as RawDevice).next((m) => m.event === 'closing');
   assert.equal(closing.code, 'PL_ERR_TOO_MANY_CLIENTS');
   assert.match(closing.error as string, /not said hello, and this one is the oldest/);
-  assert.equal(await (idle[0] as RawDevice).closesWithin(2000), true);
-  assert.equal(await (idle[1] as RawDevice).closesWithin(100), false, 'only the oldest went');
+  const evictedAt = performance.now();
+  (idle[0] as RawDevice).send({ id: 9, action: 'hello', device: 'pico-1', protocol: 1, firmware: 'x', capabilities: [], boot: 1, token: 's3cret' });
+  assert.equal(await (idle[0] as RawDevice).closesWithin(3000), true, 'closed at its hello timeout');
+  assert.ok(performance.now() - evictedAt > 200, 'held, not closed at once (a re-opening squatter would churn)');
+  assert.equal((idle[0] as RawDevice).inbox.some((m) => m.id === 9), false, 'a hello after the eviction is not read');
+  assert.equal(hub.directory.get('pico-1'), undefined);
   assert.equal((await hub.directory.get('pico-2')?.send({ action: 'ping' }))?.ok, true, 'the welcomed device is untouched');
 });
 

@@ -41,7 +41,7 @@ import { pinChangeRecord } from './device-events.js';
 const HEARTBEAT_ID = 'hb';
 const HEARTBEAT_PING = encodeFrame({ id: HEARTBEAT_ID, action: 'ping' });
 
-type ConnectionState = 'hello' | 'serving' | 'closing' | 'closed';
+type ConnectionState = 'hello' | 'serving' | 'evicted' | 'closing' | 'closed';
 
 export class GatewayConnection implements LinkConnection {
   readonly remote: string;
@@ -89,6 +89,10 @@ export class GatewayConnection implements LinkConnection {
   /** The gateway's periodic check: hello timeout, heartbeat ping, half-open detection. */
   sweep(now: number): void {
     const { options, heartbeatMs, counters, log } = this.ctx;
+    if (this.state === 'evicted') {
+      if (now - this.acceptedAt >= options.helloTimeoutMs) this.socket.destroy();
+      return;
+    }
     if (this.state === 'hello') {
       if (now - this.acceptedAt < options.helloTimeoutMs) return;
       counters.helloTimeouts += 1;
@@ -142,6 +146,7 @@ export class GatewayConnection implements LinkConnection {
    */
   close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state === 'evicted') return void this.socket.destroy();
     if (this.state === 'hello') this.ctx.helloSettled(this);
     this.closeReason = reason;
     if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
@@ -161,14 +166,18 @@ export class GatewayConnection implements LinkConnection {
   }
 
   /**
-   * Closes a connection that has not said hello, to make room for a newer one: it is
-   * told why (PL_ERR_TOO_MANY_CLIENTS) and let go as soon as that is written, without
-   * waiting for its side of the close.
+   * Takes a connection that has not said hello out of the ones waiting for a hello, to
+   * make room for a newer one: it is told why (`closing` event, PL_ERR_TOO_MANY_CLIENTS),
+   * nothing more it sends is read, and its socket is closed when its hello timeout ends.
    */
   evict(reason: string): void {
     if (this.state !== 'hello') return;
-    this.close(reason, ErrorCode.TOO_MANY_CLIENTS, true);
-    this.socket.destroySoon();
+    this.ctx.helloSettled(this);
+    this.closeReason = reason;
+    this.writeFrame(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: reason }));
+    // Held, unread, until its hello timeout (see the sweep): a peer that re-opens whatever
+    // closes finds nothing to re-open. Its FIN or reset ends it sooner.
+    this.state = 'evicted';
   }
 
   private readonly uncork = (): void => {
@@ -336,6 +345,7 @@ export class GatewayConnection implements LinkConnection {
   }
 
   private readonly socketOnEnd = (): void => {
+    if (this.state === 'evicted') return void this.socket.destroy();
     // The device will send nothing more (an allowHalfOpen listener leaves our side open).
     if (this.state === 'hello' || this.state === 'serving') this.close(this.deviceReason ?? 'the device closed the connection', ErrorCode.CONNECTION_CLOSED, false);
   };

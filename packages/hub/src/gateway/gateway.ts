@@ -6,8 +6,10 @@
  * half-open check, so ten thousand idle devices cost no timers of their own.
  *
  * Connections that have not completed their hello are kept in arrival order; past
- * `maxPendingHellos` of them (or at `maxConnections` in all) the oldest is evicted for
- * the newcomer, so sockets held open without a hello cannot keep devices out.
+ * `maxPendingHellos` of them the oldest is evicted for the newcomer: told why, served no
+ * more, and held until its hello timeout (so a peer that re-opens whatever closes finds
+ * nothing to re-open). At `maxConnections` an evicted one still held is closed, else the
+ * oldest without a hello. Sockets held open without a hello cannot keep devices out.
  */
 import type { Server, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
@@ -61,6 +63,8 @@ export function startGateway(options: GatewayOptions): Gateway {
   const connections = new Set<GatewayConnection>();
   /** Connections still waiting for their hello, oldest first (a Set iterates in insertion order). */
   const awaitingHello = new Set<GatewayConnection>();
+  /** Evicted connections held until their hello timeout, oldest first. */
+  const held = new Set<GatewayConnection>();
   const counters = emptyCounters();
   let closing: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
@@ -76,6 +80,7 @@ export function startGateway(options: GatewayOptions): Gateway {
     connectionClosed(connection: GatewayConnection) {
       connections.delete(connection);
       awaitingHello.delete(connection);
+      held.delete(connection);
       if (connections.size === 0) allClosed?.();
     },
     helloSettled(connection: GatewayConnection) {
@@ -88,7 +93,7 @@ export function startGateway(options: GatewayOptions): Gateway {
   function listenerOnConnection(socket: Socket): void {
     counters.accepted += 1;
     if (awaitingHello.size >= limits.maxPendingHellos) evictOldestWithoutHello();
-    if (connections.size >= limits.maxConnections && !evictOldestWithoutHello()) {
+    if (connections.size >= limits.maxConnections && !makeRoom()) {
       counters.overCapacity += 1;
       log.limited('over-capacity', `gateway: ${limits.maxConnections} connections open; refusing ${socket.remoteAddress ?? '?'}`);
       socket.on('error', () => {});
@@ -110,15 +115,26 @@ export function startGateway(options: GatewayOptions): Gateway {
     awaitingHello.add(connection);
   }
 
-  /** Evicts the oldest connection still without a hello; false if there is none. */
+  /** Takes the oldest connection still without a hello out of those waiting (it is held until its hello timeout); false if there is none. */
   function evictOldestWithoutHello(): boolean {
     for (const oldest of awaitingHello) {
       awaitingHello.delete(oldest);
       counters.evictedBeforeHello += 1;
       log.limited('evicted', `gateway: ${oldest.remote} evicted: ${awaitingHello.size + 1} connections without a hello, and it is the oldest`);
-      oldest.evict(`the hub is full of connections that have not said hello, and this one is the oldest; it was closed to make room (send hello right after connecting)`);
-      // Destroyed now (not after the close grace), so maxConnections counts it no more.
+      oldest.evict(`the hub has too many connections that have not said hello, and this one is the oldest; it is served no more (send hello right after connecting)`);
+      held.add(oldest);
+      return true;
+    }
+    return false;
+  }
+
+  /** At maxConnections: closes an evicted connection still held, else evicts and closes the oldest without a hello; false if every connection is a device's. */
+  function makeRoom(): boolean {
+    if (held.size === 0 && !evictOldestWithoutHello()) return false;
+    for (const oldest of held) {
+      held.delete(oldest);
       connections.delete(oldest);
+      oldest.destroy();
       return true;
     }
     return false;
