@@ -55,21 +55,26 @@ export class SquatterProcess {
 
   private message(type: string, timeoutMs: number): Promise<SquatterStats> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = (): void => {
+        clearTimeout(timer);
         this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new Error(`the squatter process sent no "${type}" within ${timeoutMs} ms`));
       }, timeoutMs);
       const onMessage = (message: SquatterStats & { type: string }): void => {
         if (message.type !== type) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
+        done();
         resolve({ open: message.open, opened: message.opened, failed: message.failed });
       };
-      this.child.on('message', onMessage);
-      this.child.once('exit', (code) => {
-        clearTimeout(timer);
+      const onExit = (code: number | null): void => {
+        done();
         reject(new Error(`the squatter process exited (${code ?? 'signal'})`));
-      });
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
     });
   }
 }
