@@ -5,11 +5,13 @@
 import { benchCommands } from './commands.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
+import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
   ingest: benchIngest,
   sessions: benchSessions,
+  slots: benchSlots,
 };
 
 const names = process.argv.slice(2);
