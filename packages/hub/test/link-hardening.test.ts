@@ -95,7 +95,7 @@ describe('hub:// links against hostile input', () => {
       assert.match(String(reason), /PL_ERR_INTERNAL/);
       const logged = logs.filter((line) => line.includes('PL_ERR_INTERNAL'));
       assert.equal(logged.length, 1);
-      assert.match(logged[0] ?? '', /hub:\/\/ link to "pico-1".*BigInt/);
+      assert.match(logged[0] ?? '', /device link to "pico-1" closed after an internal error \(PL_ERR_INTERNAL\).*BigInt/);
     } finally {
       store.getDevice = getDevice;
     }
