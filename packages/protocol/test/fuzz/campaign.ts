@@ -31,6 +31,9 @@ export interface FuzzProblem {
   sample?: string;
 }
 
+/** Thrown by a session the target would not let in (a refused hello, a refused upgrade): its inputs were not sent. */
+export class SessionRefusedError extends Error {}
+
 /** One connection (or a series of them) that carries inputs to the target. */
 export interface FuzzSession {
   /** Sends the inputs and checks the replies; rejects when the connection broke. */
@@ -135,6 +138,8 @@ class ProbeLoop {
         await withTimeout(this.client.ask(), this.options.timeoutMs, 'the well-behaved client');
         this.recorder.add(performance.now() - started);
       } catch (err) {
+        // A dying target fails the request a moment before its exit is seen: that is the death, not a failure.
+        if (!(err instanceof TimeoutError)) await Promise.race([this.target.exited, delay(200)]);
         if (this.stopped || !this.target.alive) break;
         this.recorder.failures += 1;
         this.lastFailure = (err as Error).message;
@@ -187,7 +192,9 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
   }
 
   const started = performance.now();
-  const deadline = started + options.timeLimitMs;
+  // Isolating a death's killer moves the deadline on by the time it took.
+  let deadline = started + options.timeLimitMs;
+  let isolationMs = 0;
   for (let restarts = 0; ; restarts++) {
     const sessions = new Set<FuzzSession>();
     const inFlight = new Map<number, readonly number[]>();
@@ -217,17 +224,22 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
             sessions.add(session);
           }
           for (const problem of await withTimeout(session.send(indices), sendTimeoutMs, `${target.name} session`)) record(problem);
+          sent += indices.length;
         } catch (err) {
           if (died) break;
-          if (err instanceof TimeoutError) record({ kind: 'no-answer', detail: err.message, inputs: [...indices] });
-          else connectionsClosed += 1;
+          if (err instanceof SessionRefusedError) {
+            record({ kind: 'session refused', detail: err.message, inputs: [] });
+          } else {
+            sent += indices.length;
+            if (err instanceof TimeoutError) record({ kind: 'no-answer', detail: err.message, inputs: [...indices] });
+            else connectionsClosed += 1;
+          }
           if (session) {
             session.close();
             sessions.delete(session);
           }
           session = undefined;
         }
-        sent += indices.length;
         inFlight.delete(id);
         previous.set(id, indices);
       }
@@ -248,8 +260,11 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
     const suspects = [...new Set([...inFlight.values(), ...previous.values()].flat())].sort((a, b) => a - b);
     const death: FuzzDeath = { death: running.death ?? 'died', suspects, described: [] };
     if (options.isolate ?? true) {
+      const isolating = performance.now();
       const killers = await isolate(target, suspects, batch, sendTimeoutMs);
       if (killers) death.killers = killers;
+      isolationMs += performance.now() - isolating;
+      deadline += performance.now() - isolating;
     }
     death.described = (death.killers ?? suspects).slice(0, 5).map((i) => `#${i}: ${target.describe(i)}`);
     deaths.push(death);
@@ -257,7 +272,7 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
     running = await target.start();
   }
   await running.stop();
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = performance.now() - started - isolationMs;
   const report: FuzzReport = {
     target: target.name,
     seed: options.seed,

@@ -33,6 +33,17 @@ export interface FuzzHttpRequest {
   foreignHost: boolean;
   /** True when the request asks for a WebSocket upgrade. */
   upgrade: boolean;
+  /** The Host header ('' when absent) and Origin header ('' when absent). */
+  host: string;
+  origin: string;
+  /**
+   * False when no answer is owed: the body is shorter than its length or chunk size says
+   * (the server may wait for the rest, then close), or the method is CONNECT (which Node's
+   * HTTP server hands to no route and closes).
+   */
+  complete: boolean;
+  /** The method, as sent. */
+  method: string;
 }
 
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'CONNECT', 'get', 'G ET', 'PROPFIND', 'X'.repeat(40)];
@@ -93,7 +104,8 @@ export function fuzzHttpRequest(seed: number, index: number, ctx: HttpFuzzContex
   const origin = fill(rng.pick(ORIGINS), ctx);
   const upgrade = rng.chance(route.includes('link') || route.includes('stream') ? 0.7 : 0.15);
   const headers: string[] = [];
-  if (host !== '' || rng.chance(0.5)) headers.push(`Host: ${host}`);
+  const sendHost = host !== '' || rng.chance(0.5);
+  if (sendHost) headers.push(`Host: ${host}`);
   if (origin !== '') headers.push(`Origin: ${origin}`);
   const auth = rng.below(10);
   if (ctx.token !== null && auth < 7) headers.push(`Authorization: Bearer ${ctx.token}`);
@@ -108,6 +120,7 @@ export function fuzzHttpRequest(seed: number, index: number, ctx: HttpFuzzContex
   }
   const parts = [`${method} ${route.split('{')[0]}`];
   let payload: Buffer = Buffer.alloc(0);
+  let complete = true;
   if (method !== 'GET' || rng.chance(0.1)) {
     const [kind, bytes] = body(rng, seed, index, ctx);
     parts.push(`body:${kind}`);
@@ -118,17 +131,23 @@ export function fuzzHttpRequest(seed: number, index: number, ctx: HttpFuzzContex
       case 0: {
         // Chunked, sometimes with a chunk size that lies or is not hex.
         const size = rng.pick([payload.length.toString(16), payload.length.toString(16), 'zz', '-1', 'ffffffffffffffff', (payload.length + 10).toString(16)]);
+        complete = size === payload.length.toString(16);
         headers.push('Transfer-Encoding: chunked');
         payload = Buffer.concat([Buffer.from(`${size}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')]);
         parts.push('chunked');
         break;
       }
       case 1:
-        headers.push(`Content-Length: ${rng.pick([0, payload.length + 5, Math.max(0, payload.length - 1)])}`);
+        {
+          const length = rng.pick([0, payload.length + 5, Math.max(0, payload.length - 1)]);
+          headers.push(`Content-Length: ${length}`);
+          complete = length <= payload.length;
+        }
         parts.push('length-mismatch');
         break;
       case 2:
         headers.push(`Content-Length: ${rng.pick(['-1', 'abc', '1e3', '99999999999999999999', `${payload.length}, ${payload.length}`])}`);
+        complete = false;
         parts.push('bad-length');
         break;
       default:
@@ -136,11 +155,11 @@ export function fuzzHttpRequest(seed: number, index: number, ctx: HttpFuzzContex
     }
   }
   if (rng.chance(0.05)) headers.push(rng.pick(['X-Forwarded-Host: rebind.example', 'Expect: 100-continue', `X-Long: ${'h'.repeat(20000)}`, 'Bad Header: x', 'Content-Encoding: gzip', 'Accept-Encoding: *']));
-  const foreignHost = !/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
+  const foreignHost = sendHost && host !== '' && !/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
   if (foreignHost) parts.push(`host:${host.slice(0, 30)}`);
   if (origin !== '') parts.push(`origin:${origin.slice(0, 30)}`);
   if (upgrade) parts.push('upgrade');
   const version = rng.chance(0.97) ? 'HTTP/1.1' : rng.pick(['HTTP/1.0', 'HTTP/2.0', 'HTTP/9', 'http/1.1']);
   const head = `${method} ${path} ${version}\r\n${headers.join('\r\n')}\r\n\r\n`;
-  return { index, mutation: `${parts.join(' ')} path:${path.slice(0, 80)}`, bytes: Buffer.concat([Buffer.from(head, 'latin1'), payload]), foreignHost, upgrade };
+  return { index, mutation: `${parts.join(' ')} path:${path.slice(0, 80)}`, bytes: Buffer.concat([Buffer.from(head, 'latin1'), payload]), foreignHost, upgrade, host: sendHost ? host : '', origin, complete: complete && method !== 'CONNECT', method };
 }

@@ -12,6 +12,7 @@
  * - campaign.ts      sessions, the well-behaved client, deaths and their isolation
  * - line-session.ts  sessions over TCP line protocols
  * - target-process.ts the target in a child process
+ * - verdict.ts       the test suite's assertions on a report
  */
 export * from './random.js';
 export * from './json-text.js';
@@ -24,6 +25,7 @@ export * from './latency.js';
 export * from './campaign.js';
 export * from './line-session.js';
 export * from './target-process.js';
+export * from './verdict.js';
 
 import type { FuzzFrame } from './frames.js';
 import { excerpt } from './oracle.js';

@@ -12,6 +12,7 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { SessionRefusedError } from './campaign.js';
 import type { FuzzProblem, FuzzSession } from './campaign.js';
 import type { FuzzFrame } from './frames.js';
 import { excerpt, replyLineProblem } from './oracle.js';
@@ -138,11 +139,11 @@ export class LineSession implements FuzzSession {
     const greeting = this.options.greeting;
     if (greeting) {
       connection.socket.write(greeting.line);
-      const { found } = await connection.until((line) => {
+      const { before, found } = await connection.until((line) => {
         const message = parseObject(line);
         return message !== undefined && greeting.accepted(message);
       });
-      if (!found) throw new Error('the greeting was refused');
+      if (!found) throw new SessionRefusedError(`the greeting was refused: ${excerpt(before.join('\n'))}`);
     }
     return connection;
   }
