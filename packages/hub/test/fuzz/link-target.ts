@@ -62,13 +62,15 @@ class LinkSession implements FuzzSession {
     });
   }
 
-  async send(indices: readonly number[]): Promise<FuzzProblem[]> {
+  async send(indices: readonly number[], options: { plain?: boolean } = {}): Promise<FuzzProblem[]> {
+    const plain = options.plain === true;
     const rng = new FuzzRandom(this.seed ^ 0x11c, indices[0] ?? 0);
-    const writes = frameWrites(rng, indices.map((i) => this.frame(i)));
+    const writes = frameWrites(rng, indices.map((i) => this.frame(i)), plain);
     for (const chunk of writes.chunks) {
       if (this.closed) break;
-      // Text when it is UTF-8 (as the SDK sends), else binary or, sometimes, text anyway.
-      this.ws.send(chunk, { binary: !isUtf8(chunk) && rng.chance(0.7) });
+      // Text when it is UTF-8 (as the SDK sends), else binary or, sometimes, text anyway
+      // (which the WebSocket layer refuses, closing the link).
+      this.ws.send(chunk, { binary: !isUtf8(chunk) && (plain || rng.chance(0.7)) });
     }
     const id = `fuzz-sentinel-${++sentinels}`;
     if (!this.closed) this.ws.send(`{"id":"${id}","action":"ping"}`);

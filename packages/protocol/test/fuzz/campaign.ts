@@ -5,7 +5,7 @@
  * oracle: the process never dies, every reply is acceptable (see oracle.ts), and the
  * well-behaved client keeps getting answers.
  *
- * When the process dies, the inputs in flight (and each session's previous batch) are the
+ * When the process dies, the inputs in flight (and each session's last few batches) are the
  * suspects; with `isolate`, they are replayed on fresh processes, halving the set each
  * time, to name the input that kills. The campaign then restarts the target and goes on,
  * up to `maxRestarts` times, so one run can find several distinct crashes.
@@ -20,6 +20,11 @@ import type { TargetProcess } from './target-process.js';
 const MAX_ISOLATION_RUNS = 16;
 /** How long a replayed input has to kill a fresh process before it is declared harmless. */
 const ISOLATION_SETTLE_MS = 300;
+/** Batches per session that stay suspects after they were answered. */
+const SUSPECT_BATCHES = 3;
+/** Tries per batch of suspects, and the pause between them, in ms. */
+const ISOLATION_ATTEMPTS = 3;
+const ISOLATION_RETRY_MS = 200;
 
 /** Something wrong in a reply (not a death). */
 export interface FuzzProblem {
@@ -36,8 +41,12 @@ export class SessionRefusedError extends Error {}
 
 /** One connection (or a series of them) that carries inputs to the target. */
 export interface FuzzSession {
-  /** Sends the inputs and checks the replies; rejects when the connection broke. */
-  send(indices: readonly number[]): Promise<FuzzProblem[]>;
+  /**
+   * Sends the inputs and checks the replies; rejects when the connection broke. `plain`
+   * (used to isolate a killer) sends each input whole, one write or message each, so an
+   * input does the same harm whatever batch it is in.
+   */
+  send(indices: readonly number[], options?: { plain?: boolean }): Promise<FuzzProblem[]>;
   close(): void;
 }
 
@@ -198,7 +207,7 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
   for (let restarts = 0; ; restarts++) {
     const sessions = new Set<FuzzSession>();
     const inFlight = new Map<number, readonly number[]>();
-    const previous = new Map<number, readonly number[]>();
+    const previous = new Map<number, number[]>();
     let died = false;
     void running.exited.then(() => {
       if (running.death === undefined) return;
@@ -241,7 +250,8 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
           session = undefined;
         }
         inFlight.delete(id);
-        previous.set(id, indices);
+        // The last few batches stay suspects: a request can fail later (a lease ending, a reply from the device).
+        previous.set(id, [...(previous.get(id) ?? []), ...indices].slice(-SUSPECT_BATCHES * batch));
       }
       if (session) {
         session.close();
@@ -294,12 +304,18 @@ async function killsFreshProcess(target: FuzzTarget, indices: readonly number[],
   try {
     let session: FuzzSession | undefined;
     for (let i = 0; i < indices.length && running.alive; i += batch) {
-      try {
-        session ??= await target.open(running);
-        await withTimeout(session.send(indices.slice(i, i + batch)), sendTimeoutMs, 'isolation');
-      } catch {
-        session?.close();
-        session = undefined;
+      // A batch that could not be delivered (the target was restarting after a valid
+      // `update`, or refused a greeting) is tried again, so that every suspect is sent.
+      for (let attempt = 0; attempt < ISOLATION_ATTEMPTS && running.alive; attempt++) {
+        try {
+          session ??= await target.open(running);
+          await withTimeout(session.send(indices.slice(i, i + batch), { plain: true }), sendTimeoutMs, 'isolation');
+          break;
+        } catch {
+          session?.close();
+          session = undefined;
+          await delay(ISOLATION_RETRY_MS);
+        }
       }
     }
     session?.close();

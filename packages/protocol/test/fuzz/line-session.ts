@@ -114,8 +114,8 @@ export class LineSession implements FuzzSession {
 
   constructor(private readonly options: LineSessionOptions) {}
 
-  async send(indices: readonly number[]): Promise<FuzzProblem[]> {
-    return this.options.oneShot ? this.sendOneShot(indices) : this.sendBatch(indices);
+  async send(indices: readonly number[], options: { plain?: boolean } = {}): Promise<FuzzProblem[]> {
+    return this.options.oneShot ? this.sendOneShot(indices, options.plain === true) : this.sendBatch(indices, options.plain === true);
   }
 
   close(): void {
@@ -148,11 +148,11 @@ export class LineSession implements FuzzSession {
     return connection;
   }
 
-  private async sendBatch(indices: readonly number[]): Promise<FuzzProblem[]> {
+  private async sendBatch(indices: readonly number[], plain: boolean): Promise<FuzzProblem[]> {
     const connection = await this.connection_();
     const frames = indices.map((i) => this.options.frame(i));
     const rng = new FuzzRandom(this.options.seed ^ 0x5eed, indices[0] ?? 0);
-    const writes = frameWrites(rng, frames);
+    const writes = frameWrites(rng, frames, plain);
     const id = `fuzz-sentinel-${++sentinelCount}`;
     const sentinel = Buffer.from(`{"id":"${id}","action":"ping"}\n`);
     await connection.write([...writes.chunks, sentinel]);
@@ -167,14 +167,14 @@ export class LineSession implements FuzzSession {
     return problems;
   }
 
-  private async sendOneShot(indices: readonly number[]): Promise<FuzzProblem[]> {
+  private async sendOneShot(indices: readonly number[], plain: boolean): Promise<FuzzProblem[]> {
     const problems: FuzzProblem[] = [];
     for (const index of indices) {
       const connection = await LineConnection.open(this.options.port);
       try {
         const frame = this.options.frame(index);
         const rng = new FuzzRandom(this.options.seed ^ 0x5eed, index);
-        const writes = frameWrites(rng, [frame]);
+        const writes = frameWrites(rng, [frame], plain);
         await connection.write([...writes.chunks, Buffer.from('{"action":"not-a-hello"}\n')]);
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([connection.closedPromise, new Promise((resolve) => (timer = setTimeout(resolve, ONE_SHOT_WAIT_MS)))]);

@@ -16,8 +16,12 @@ export interface FuzzWrites {
   cut: 'whole' | 'per-frame' | 'random' | 'bytes';
 }
 
-/** Frames with line endings, cut into writes. Always ends with a newline, so what follows starts a fresh line. */
-export function frameWrites(rng: FuzzRandom, frames: readonly FuzzFrame[]): FuzzWrites {
+/**
+ * Frames with line endings, cut into writes. Always ends with a newline, so what follows
+ * starts a fresh line. `plain`: one write per frame, each ending in a newline.
+ */
+export function frameWrites(rng: FuzzRandom, frames: readonly FuzzFrame[], plain = false): FuzzWrites {
+  if (plain) return { chunks: frames.map((f) => Buffer.concat([f.bytes, Buffer.from('\n')])), cut: 'per-frame' };
   const lines = frames.map((f) => Buffer.concat([f.bytes, Buffer.from(rng.pick(ENDINGS))]));
   const all = Buffer.concat(lines);
   switch (rng.below(4)) {
