@@ -1,10 +1,11 @@
 // The fuzzer's frames through the agent's codec (docs/fuzzing.md): a deterministic corpus
 // of FRAMES frames (MICROPYTHON_FRAMES inside MicroPython) mutated from the request and
-// hello vectors (deep nesting, huge numbers, invalid UTF-8, NUL bytes, prototype keys, duplicate keys, truncation, lines
-// past the 64 KiB limit, cut into chunks) is written to a temp file and run through
-// agent/picolink/proto.py by test/python/fuzz_codec.py, under CPython and inside
-// MicroPython. Every frame must get a reply the codec reads back, with a known code when
-// it is an error, or a PicolinkError with a known code; never another exception.
+// hello vectors (deep nesting, huge numbers, invalid UTF-8, NUL bytes, prototype keys,
+// duplicate keys, truncation, lines past the 64 KiB limit, cut into chunks) is written to
+// a temp file and run through agent/picolink/proto.py by test/python/fuzz_codec.py, under
+// CPython and inside MicroPython. Every frame must get a reply the codec reads back, with
+// a known code when it is an error, or a PicolinkError with a known code; never another
+// exception.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
