@@ -91,7 +91,10 @@ function parseOneResponse(raw: Buffer): (RawResponse & { rest: Buffer }) | undef
   const length = Number(headers.get('content-length'));
   if (Number.isInteger(length) && length >= 0) body = rest.subarray(0, length);
   else if (headers.get('transfer-encoding')?.toLowerCase() === 'chunked') body = dechunk(rest);
-  return { status: Number(match[1]), headers, body, rest: Number.isInteger(length) && length >= 0 ? rest.subarray(length) : Buffer.alloc(0) };
+  const status = Number(match[1]);
+  // An interim answer (1xx) has no body: all that follows is the next answer.
+  if (status < 200) return { status, headers, body: Buffer.alloc(0), rest };
+  return { status, headers, body, rest: Buffer.alloc(0) };
 }
 
 function hostOf(origin: string): string | undefined {
