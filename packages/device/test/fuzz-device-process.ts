@@ -6,7 +6,15 @@
  */
 import { startDevice } from '../src/start.js';
 
-const device = await startDevice({ host: '127.0.0.1', port: 0, deviceId: 'fuzz-target' });
+const device = await startDevice({
+  host: '127.0.0.1',
+  port: 0,
+  deviceId: 'fuzz-target',
+  // Internal errors go to stderr, where the fuzzer reports them; the rest would bury them.
+  log: (line) => {
+    if (/internal error|PL_ERR_INTERNAL/i.test(line)) process.stderr.write(`device log: ${line.slice(0, 2000)}\n`);
+  },
+});
 process.send?.({ port: device.port });
 process.once('SIGTERM', () => {
   void device.close().then(() => process.exit(0));

@@ -8,7 +8,7 @@
  */
 import { connect } from 'node:net';
 import { errorShapeProblem, excerpt, fuzzHttpRequest } from '@picolink/protocol/test/fuzz';
-import type { FuzzHttpRequest, FuzzProblem, FuzzSession, FuzzTarget, HttpFuzzContext } from '@picolink/protocol/test/fuzz';
+import type { FuzzHttpRequest, FuzzProblem, FuzzSession, FuzzTarget, HttpFuzzContext, TargetProcess } from '@picolink/protocol/test/fuzz';
 import { PROBE_DEVICE } from './hub-process.js';
 import { hubProbe, hubRequestSeeds } from './hub-probe.js';
 import { startHubTarget } from './hub-start.js';
@@ -145,7 +145,7 @@ class HttpSession implements FuzzSession {
   private closed = false;
 
   constructor(
-    private readonly port: number,
+    private readonly target: TargetProcess,
     private readonly request: (index: number) => FuzzHttpRequest,
   ) {}
 
@@ -154,7 +154,12 @@ class HttpSession implements FuzzSession {
     for (const index of indices) {
       if (this.closed) throw new Error('session closed');
       const request = this.request(index);
-      const { received, timedOut } = await exchange(this.port, request.bytes);
+      const { received, timedOut } = await exchange(this.target.port('httpPort'), request.bytes);
+      if (received.length === 0 && !timedOut) {
+        // A hub that is dying drops its connections a moment before its exit is seen: that is the death, not a missing answer.
+        await Promise.race([this.target.exited, new Promise((resolve) => setTimeout(resolve, 200))]);
+        if (!this.target.alive) throw new Error('the hub is gone');
+      }
       const problem = httpAnswerProblem(request, received, timedOut);
       if (problem) problems.push({ ...problem, inputs: [index] });
     }
@@ -177,7 +182,7 @@ export function httpFuzzTarget(seed: number): FuzzTarget {
       context = { port: target.port('httpPort'), token: String(target.info.token), deviceId: PROBE_DEVICE, requests };
       return target;
     },
-    open: async (target) => new HttpSession(target.port('httpPort'), request),
+    open: async (target) => new HttpSession(target, request),
     probe: hubProbe,
     describe: (index) => request(index).mutation,
   };

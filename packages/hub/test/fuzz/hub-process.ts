@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     config,
     // Crashes show on stderr (the fuzzer keeps its end); the hub's own log lines would bury them.
     log: (line) => {
-      if (line.includes('PL_ERR_INTERNAL') || /\bError\b/.test(line)) process.stderr.write(`hub log: ${line.slice(0, 2000)}\n`);
+      if (/internal error|PL_ERR_INTERNAL/i.test(line) || /\bError\b/.test(line)) process.stderr.write(`hub log: ${line.slice(0, 2000)}\n`);
     },
     gatewayLimits: { maxFramesPerSecond: 1_000_000 },
   });

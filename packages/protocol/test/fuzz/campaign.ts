@@ -260,6 +260,8 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
     };
     await Promise.all(Array.from({ length: concurrency }, (_, id) => worker(id)));
     await probe.stop();
+    // Addresses, ports and counters differ from line to line; the rest names the fault.
+    for (const line of running.internalErrors) record({ kind: 'internal error logged', detail: line.replace(/\d+(\.\d+)*(:\d+)?/g, 'N').slice(0, 300), inputs: [] });
     if (probe.lastFailure !== undefined && !died) record({ kind: 'well-behaved client', detail: probe.lastFailure, inputs: [] });
     if (!died) {
       // Give a death caused by the last inputs a moment to show.
