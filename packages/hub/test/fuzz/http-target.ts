@@ -1,7 +1,7 @@
 /**
  * The hub's HTTP API as a fuzz target (docs/fuzzing.md): raw requests from
  * http-requests.ts, one per TCP connection (each asks the server to close after
- * answering; the fuzzer half-closes after writing). The oracle: an answer comes (unless
+ * answering). The oracle: an answer comes (unless
  * the request's body was cut short, when closing without one is fair), no 500, JSON error
  * bodies carry a known code, and no request naming a foreign Host — or upgrading with an
  * Origin on another host — is served (DNS rebinding, docs/hub.md#auth).
@@ -16,6 +16,8 @@ import { startHubTarget } from './hub-start.js';
 /** How long one exchange may take before it counts as unanswered, in ms. */
 const EXCHANGE_TIMEOUT_MS = 5000;
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** How long an accepted WebSocket is kept, for its first message, in ms. */
+const UPGRADED_WAIT_MS = 50;
 
 interface RawResponse {
   status: number;
@@ -23,21 +25,33 @@ interface RawResponse {
   body: Buffer;
 }
 
-/** Sends the bytes on a new connection; resolves with everything received until the server closed it. */
-function exchange(port: number, bytes: Buffer): Promise<{ received: Buffer; timedOut: boolean }> {
+/**
+ * Sends the request on a new connection; resolves with everything received until the
+ * server closed it. A complete request is left to the server to close (`Connection:
+ * close`): half-closing first would let Node's HTTP server end the connection before a
+ * slow answer (a command to the device) is written. An incomplete one is half-closed, so
+ * the server does not wait for the rest. An accepted upgrade is closed by us, a moment
+ * after its 101, since a WebSocket stays open.
+ */
+function exchange(port: number, request: FuzzHttpRequest): Promise<{ received: Buffer; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let timedOut = false;
+    let upgraded = false;
     const socket = connect({ port, host: '127.0.0.1' });
     const timer = setTimeout(() => {
       timedOut = true;
       socket.destroy();
     }, EXCHANGE_TIMEOUT_MS);
-    socket.once('connect', () => socket.end(bytes));
+    socket.once('connect', () => (request.complete ? socket.write(request.bytes) : socket.end(request.bytes)));
     socket.on('data', (chunk: Buffer) => {
       if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
       size += chunk.length;
+      if (!upgraded && chunks[0]?.subarray(0, 12).toString('latin1') === 'HTTP/1.1 101') {
+        upgraded = true;
+        setTimeout(() => socket.destroy(), UPGRADED_WAIT_MS);
+      }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // Refused means the hub is gone: the campaign sees the death. A reset after an answer is fine.
@@ -154,7 +168,7 @@ class HttpSession implements FuzzSession {
     for (const index of indices) {
       if (this.closed) throw new Error('session closed');
       const request = this.request(index);
-      const { received, timedOut } = await exchange(this.target.port('httpPort'), request.bytes);
+      const { received, timedOut } = await exchange(this.target.port('httpPort'), request);
       if (received.length === 0 && !timedOut) {
         // A hub that is dying drops its connections a moment before its exit is seen: that is the death, not a missing answer.
         await Promise.race([this.target.exited, new Promise((resolve) => setTimeout(resolve, 200))]);

@@ -235,7 +235,10 @@ export async function runCampaign(target: FuzzTarget, options: CampaignOptions):
           for (const problem of await withTimeout(session.send(indices), sendTimeoutMs, `${target.name} session`)) record(problem);
           sent += indices.length;
         } catch (err) {
-          if (died) break;
+          if (died) {
+            sent += indices.length;
+            break;
+          }
           if (err instanceof SessionRefusedError) {
             record({ kind: 'session refused', detail: err.message, inputs: [] });
           } else {
