@@ -19,7 +19,7 @@ import { excerpt, replyLineProblem } from './oracle.js';
 import { FuzzRandom } from './random.js';
 import { frameWrites } from './stream.js';
 
-const ONE_SHOT_WAIT_MS = 1000;
+const ONE_SHOT_WAIT_MS = 3000;
 /** Reply lines kept per connection while waiting for a sentinel. */
 const MAX_PENDING_LINES = 100_000;
 
@@ -132,7 +132,7 @@ export class LineSession implements FuzzSession {
     return problems;
   }
 
-  private async connection_(): Promise<LineConnection> {
+  private async openConnection(): Promise<LineConnection> {
     if (this.connection && !this.connection.closed) return this.connection;
     const connection = await LineConnection.open(this.options.port);
     this.connection = connection;
@@ -149,7 +149,7 @@ export class LineSession implements FuzzSession {
   }
 
   private async sendBatch(indices: readonly number[], plain: boolean): Promise<FuzzProblem[]> {
-    const connection = await this.connection_();
+    const connection = await this.openConnection();
     const frames = indices.map((i) => this.options.frame(i));
     const rng = new FuzzRandom(this.options.seed ^ 0x5eed, indices[0] ?? 0);
     const writes = frameWrites(rng, frames, plain);
