@@ -42,12 +42,16 @@ function writeCorpus(path: string, seed: number, frames: number): void {
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
-function withCorpus<T>(frames: number, body: (path: string, seed: number) => Promise<T> | T): Promise<T> {
+async function withCorpus<T>(frames: number, body: (path: string, seed: number) => Promise<T> | T): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'picolink-fuzz-corpus-'));
-  const seed = corpusSeed();
-  const path = join(dir, 'corpus.txt');
-  writeCorpus(path, seed, frames);
-  return Promise.resolve(body(path, seed)).finally(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const seed = corpusSeed();
+    const path = join(dir, 'corpus.txt');
+    writeCorpus(path, seed, frames);
+    return await body(path, seed);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('fuzz: the agent codec under CPython answers every fuzzed frame with a coded reply or error', async (t) => {
