@@ -36,8 +36,8 @@ export interface LineSessionOptions {
 
 let sentinelCount = 0;
 
-/** A TCP connection carrying lines both ways. */
-class LineConnection {
+/** A TCP connection carrying lines both ways (exported for the fuzzer's own test). */
+export class LineConnection {
   readonly lines: string[] = [];
   private buffer = '';
   private waiter: (() => void) | undefined;
