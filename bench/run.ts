@@ -3,12 +3,14 @@
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
 import { benchCommands } from './commands.js';
+import { benchFuzz } from './fuzz.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
 import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
+  fuzz: benchFuzz,
   ingest: benchIngest,
   sessions: benchSessions,
   slots: benchSlots,
