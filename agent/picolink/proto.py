@@ -398,15 +398,23 @@ def num(n):
     return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
 
 
+# A lone surrogate (from a "\ud800" escape) cannot be sent as UTF-8: it is written back as
+# an escape, as JSON.stringify does, so a reply echoing it stays valid UTF-8.
+_SURROGATE_LO = chr(0xD800)
+_SURROGATE_HI = chr(0xDFFF)
+
+
 def quote(s):
-    """A str as JSON.stringify writes it: non-ASCII kept, control characters escaped."""
+    """A str as JSON.stringify writes it: non-ASCII kept, control characters and lone surrogates escaped."""
     out = None
     for i, c in enumerate(s):
-        if c < ' ' or c == '"' or c == '\\':
+        if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
             if out is None:
                 out = ['"', s[:i]]
             if c == '"' or c == '\\':
                 out.append('\\' + c)
+            elif c >= _SURROGATE_LO:
+                out.append('\\u%04x' % ord(c))
             else:
                 x = '\b\t\n\f\r'.find(c)
                 out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))
