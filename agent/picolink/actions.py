@@ -48,7 +48,8 @@ def run(dev, action, f, conn):
     if action == 'setup_pin':
         # An input has no level of its own to set; piconetcontrol clients may still send one.
         value = f.get('value') if f['mode'] == 'output' else None
-        return [('value', pins.setup(f['pin'], f['mode'], f['pull'], value, f.get('safe'), conn.id))]
+        return [('value', pins.setup(f['pin'], f['mode'], f['pull'], value, f.get('safe'), conn.id,
+                                       f.get('safe_after_ms') or 0))]
     if action == 'write_pin':
         t = f['timeout']
         # A positive timeout is a lease even when it is below a millisecond.

@@ -11,7 +11,7 @@ from picolink.proto import PicolinkError, describe
 DEFAULTS = {
     'ssid': '', 'pwd': '', 'device_id': '', 'host': '0.0.0.0', 'port': 12345,
     'tls_cert': '', 'tls_key': '', 'token': '', 'telemetry': None,
-    'max_clients': 8, 'idle_timeout_ms': 60000, 'hello_timeout_ms': 10000,
+    'max_clients': 8, 'idle_timeout_ms': 60000, 'hello_timeout_ms': 10000, 'controller_timeout_ms': 8000,
     'max_frame_bytes': 16384, 'max_output_bytes': 16384, 'action_delay_ms': 1000,
     'watchdog_ms': 0, 'status_led': True, 'ntp': True, 'wifi_timeout_ms': 20000,
     'wifi_backoff_ms': 1000, 'crash_restart_ms': 10000,

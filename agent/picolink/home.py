@@ -19,7 +19,7 @@ CODES = ('FRAME_TOO_LARGE BAD_UTF8 BAD_JSON NOT_OBJECT JSON_TOO_COMPLEX UNKNOWN_
          'OUT_OF_RANGE FIELD_CONFLICT NO_SUCH_PIN PIN_NOT_SETUP PIN_MODE UPDATE_HASH UPDATE_FILE BUSY INTERNAL '
          'IDLE_TIMEOUT SLOW_CONSUMER TOO_MANY_CLIENTS TIMEOUT CONNECTION_CLOSED CONNECT_FAILED BAD_URL '
          'BAD_RESPONSE NOT_SUPPORTED TLS_FINGERPRINT_MISMATCH TLS_HANDSHAKE TELEMETRY_MALFORMED TELEMETRY_BAD_MAC '
-         'UNAUTHORIZED UNKNOWN_DEVICE DEVICE_OFFLINE TELEMETRY_REPLAY RATE_LIMITED CONFIG NOT_FOUND LISTEN_FAILED '
+         'UNAUTHORIZED HOST_NOT_ALLOWED UNKNOWN_DEVICE DEVICE_OFFLINE TELEMETRY_REPLAY RATE_LIMITED CONFIG NOT_FOUND LISTEN_FAILED '
          'MESSAGE_TOO_LARGE USAGE').split()
 
 
@@ -122,6 +122,7 @@ async def _link(dev, net, host, port, ctx, fingerprint):
     dev.log('hub %s:%d: welcome (heartbeat %d ms)' % (host, port, hb))
     s.heartbeat = hb
     s.limits = (0, 3 * hb)
+    s.served = True  # welcomed: never evicted to make room for a client
     dev.sessions.append(s)
     await s.run(items)
     dev.log('hub %s:%d: link closed; dialing again' % (host, port))

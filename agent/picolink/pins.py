@@ -16,9 +16,16 @@ class _Slot:
         self.level = 0
         self.owner = None
         self.safe = None
+        self.safe_after = 0  # ms the level is kept after the owner is lost (setup_pin safe_after_ms)
+        self.grace = None  # the task that applies the safe value when that grace ends
         self.lease = None  # the task that reverts the pin when the lease ends
         self.reverts_to = 0
         self.watches = {}
+
+
+def _failsafe(s):
+    # An output (or a PWM pin set up as one) with a safe value.
+    return s.safe is not None and s.mode in ('output', 'pwm')
 
 
 def _cancel(task):
@@ -84,7 +91,7 @@ class Pins:
     def level_of(self, s):
         return self.hw.read(s.pin) if s.mode == 'input' else s.level
 
-    def setup(self, pin, mode, pull, value, safe, owner):
+    def setup(self, pin, mode, pull, value, safe, owner, safe_after=0):
         """Configures a pin; returns its level afterwards."""
         s = self._slot(pin)
         if mode == 'input':
@@ -93,8 +100,9 @@ class Pins:
             if safe is not None:
                 raise PicolinkError('PL_ERR_FIELD_CONFLICT', '"safe" applies to outputs only; pin %s is being set up as an input' % pin)
         self._end_lease(s)
-        s.owner = owner
+        self._own(s, owner)
         s.safe = safe
+        s.safe_after = safe_after if safe is not None and mode == 'output' else 0
         if mode == 'input':
             self.hw.configure_input(pin, pull)
             level = self.hw.read(pin)
@@ -121,7 +129,7 @@ class Pins:
             s.lease = asyncio.create_task(self._lease(s, lease_ms))
         else:
             self._end_lease(s)
-        s.owner = owner
+        self._own(s, owner)
         self._drive(s, value, 'write')
         return previous, s.reverts_to if lease_ms > 0 else None
 
@@ -159,21 +167,49 @@ class Pins:
 
     def release_owner(self, owner):
         """The owner's connection is gone: its outputs with a safe value go to it at once
-        (a pending lease is dropped, a PWM pin stops), and nobody owns its pins any more."""
+        (a pending lease is dropped, a PWM pin stops), and nobody owns its pins any more.
+        A pin set up with safe_after_ms keeps its level that long first; a setup or write
+        by a new owner meanwhile cancels its failsafe."""
         for s in self._slots.values():
             if s.owner != owner:
                 continue
             s.owner = None
-            if s.safe is None or s.mode not in ('output', 'pwm'):
+            if not _failsafe(s):
                 continue
-            self._end_lease(s)
-            if s.mode == 'pwm':
-                self.hw.configure_output(s.pin, s.safe)
-                s.mode = 'output'
-                s.level = s.safe
-                self._notify(s, s.safe, 'failsafe')
+            if s.safe_after:
+                _cancel(s.grace)
+                s.grace = asyncio.create_task(self._grace(s))
             else:
-                self._drive(s, s.safe, 'failsafe')
+                self._apply_safe(s)
+
+    def owns_failsafe(self, owner):
+        """True when `owner` controls an output that goes to a safe value when it is lost."""
+        for s in self._slots.values():
+            if s.owner == owner and _failsafe(s):
+                return True
+        return False
+
+    def _own(self, s, owner):
+        # A setup or write: the pin has an owner again, so a failsafe waiting for its grace is off.
+        _cancel(s.grace)
+        s.grace = None
+        s.owner = owner
+
+    async def _grace(self, s):
+        await sleep_ms(s.safe_after)
+        s.grace = None
+        if s.owner is None and _failsafe(s):
+            self._apply_safe(s)
+
+    def _apply_safe(self, s):
+        self._end_lease(s)
+        if s.mode == 'pwm':
+            self.hw.configure_output(s.pin, s.safe)
+            s.mode = 'output'
+            s.level = s.safe
+            self._notify(s, s.safe, 'failsafe')
+        else:
+            self._drive(s, s.safe, 'failsafe')
 
     def unwatch_all(self, conn):
         for s in self._slots.values():

@@ -31,11 +31,18 @@ class Session:
         # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
         # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
         self.greeted = False
+        # Set by the first valid request: until then the device may evict this connection
+        # when it is full (docs/protocol.md#connections).
+        self.served = False
         self.heard = time.ticks_ms()
         self.limits = (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
         self.heartbeat = 0
         self._pinged = self.heard
         self._own = 1
+        # Pinged by the controller check only once it has shown it answers requests (it
+        # sent a request with an id, or answered one); piconetcontrol's client does not.
+        self.answers_pings = False
+        self.controller_timeout = cfg['controller_timeout_ms']
         try:
             self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
         except Exception:
@@ -103,17 +110,33 @@ class Session:
 
     # ---- input
 
+    def _ping(self, now):
+        self._own += 1
+        self._pinged = now
+        self._queue(proto.event([('id', 'd%d' % self._own), ('action', 'ping')]))
+        asyncio.create_task(self._send())
+
     def check_idle(self, now):
         """Closes the connection when no frame came for the idle timeout, or no first frame
         within the hello timeout of connecting (0: never). A hub link pings the hub after a
-        heartbeat of silence."""
+        heartbeat of silence. A controller of outputs with safe values is pinged after half
+        the controller timeout of silence and taken as gone after all of it
+        (docs/protocol.md#silent-controllers)."""
         quiet = time.ticks_diff(now, self.heard)
         hb = self.heartbeat
         if hb and quiet >= hb and time.ticks_diff(now, self._pinged) >= hb:
-            self._own += 1
-            self._pinged = now
-            self._queue(proto.event([('id', 'd%d' % self._own), ('action', 'ping')]))
-            asyncio.create_task(self._send())
+            self._ping(now)
+        ct = self.controller_timeout
+        if ct and quiet >= ct // 2 and self.dev.pins.owns_failsafe(self.id):
+            if quiet >= ct:
+                msg = 'no frame for %d ms while controlling outputs with safe values; safe values applied, closing the connection' % quiet
+                self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, msg))
+                # The failsafe now, not when the socket has finally closed.
+                self.dev.pins.release_owner(self.id)
+                self.close_by_device('PL_ERR_IDLE_TIMEOUT', msg)
+                return
+            if self.answers_pings and time.ticks_diff(self._pinged, self.heard) <= 0:
+                self._ping(now)
         limit = self.limits[1] if self.greeted or hb else self.limits[0]
         if not limit or quiet < limit:
             return
@@ -193,13 +216,18 @@ class Session:
             self._queue(proto.failure(None, None, e))
             return
         kind = proto.message_kind(frame)
+        if kind == 'response':
+            self.answers_pings = True
         if kind == 'response' or kind == 'event':
-            return  # answers to pings the device did not send, and events, need no reply
+            return  # answers to the device's pings, and events, need no reply
         try:
             action, fields = proto.validate(frame)
         except proto.PicolinkError as e:
             self._queue(proto.failure(item, frame, e))
             return
+        if frame.get('id') is not None:
+            self.answers_pings = True
+        self.served = True
         self._deferred = []
         try:
             results = self.dev.run_action(action, fields, self)

@@ -19,6 +19,7 @@ import type { BoardOptions, Runtime } from './harness/board.js';
 import { HubStandIn } from './harness/hub-stand-in.js';
 import { connectWhenUp, delay, LineClient } from './harness/line-client.js';
 import { PiconetcontrolClient } from './harness/piconetcontrol-client.js';
+import { endProcess, startControllerProcess } from '@picolink/client/test/controller-process';
 
 interface TestContext {
   after(fn: () => unknown): void;
@@ -212,6 +213,70 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.equal((await watcher.request({ action: 'read_pin', pin: 18 })).value, 0, 'the PWM pin is an output again');
   });
 
+  test(`${runtime}: a controller stopped with SIGSTOP loses its outputs to their safe values within 10 s; a quiet live one keeps them`, async (t) => {
+    const board = await boardFor(t);
+    const live = await startControllerProcess(board.url, [2]);
+    t.after(() => endProcess(live));
+    const stopped = await startControllerProcess(board.url, [3]);
+    t.after(() => endProcess(stopped));
+    assert.deepEqual([await board.level(2), await board.level(3)], [1, 1]);
+    assert.ok(stopped.kill('SIGSTOP'));
+    const stoppedAt = performance.now();
+    await delay(1000);
+    assert.equal(await board.level(3), 1, 'still on shortly after the controller stopped');
+    await board.waitForHw(() => board.lastWrite(3) === 0, 11_000, 'the failsafe on pin 3');
+    const safeAfterMs = performance.now() - stoppedAt;
+    assert.ok(safeAfterMs <= 12_000, `safe after ${Math.round(safeAfterMs)} ms`);
+    t.diagnostic(`stopped controller's output went safe ${Math.round(safeAfterMs)} ms after SIGSTOP (bound 10000 ms)`);
+    await delay(1000);
+    assert.deepEqual(board.pinEvents(2).filter((e) => e.op === 'write').map((e) => e.level), [0, 1], 'the live controller answered the pings');
+  });
+
+  test(`${runtime}: a silent controller is pinged only if it sent ids; with safe values at stake, silence ends it`, async (t) => {
+    const board = await boardFor(t, { config: { controller_timeout_ms: 1000 } });
+    const picolink = await lineClient(t, board);
+    const legacy = await lineClient(t, board);
+    const plain = await lineClient(t, board);
+    await picolink.request({ id: 1, action: 'setup_pin', pin: 2, mode: 'output', value: 1, safe: 0 });
+    await legacy.request({ action: 'setup_pin', pin: '3', mode: 'output', value: '1', safe: '0', time_sent: Date.now() * 1e6 });
+    await plain.request({ action: 'setup_pin', pin: 4, mode: 'output', value: 1 });
+    const silentFrom = performance.now();
+    const ping = await picolink.next((m) => m.action === 'ping', 3000);
+    assert.match(String(ping.id), /^d\d+$/);
+    const closing = await picolink.event('closing', 3000);
+    assert.equal(closing.code, 'PL_ERR_IDLE_TIMEOUT');
+    assert.match(String(closing.error), /safe values applied/);
+    assert.equal((await legacy.event('closing', 3000)).code, 'PL_ERR_IDLE_TIMEOUT');
+    const elapsed = performance.now() - silentFrom;
+    assert.ok(elapsed < 2500, `closed after ${Math.round(elapsed)} ms`);
+    assert.equal(legacy.inbox.filter((m) => m.action === 'ping').length, 0, 'a client without ids is never pinged');
+    assert.deepEqual([await board.level(2), await board.level(3), await board.level(4)], [0, 0, 1]);
+    assert.equal(plain.inbox.filter((m) => m.action === 'ping').length, 0);
+    assert.equal(await plain.closesWithin(0), false, 'nothing at stake: the idle timeout applies as before');
+  });
+
+  test(`${runtime}: safe_after_ms keeps an output through a reconnect; a link gone longer goes safe at about safe_after_ms`, async (t) => {
+    const board = await boardFor(t);
+    const first = await lineClient(t, board);
+    const watcher = await lineClient(t, board);
+    await first.request({ id: 1, action: 'setup_pin', pin: 5, mode: 'output', value: 1, safe: 0, safe_after_ms: 1500 });
+    await first.request({ id: 2, action: 'setup_pin', pin: 6, mode: 'output', value: 1, safe: 0, safe_after_ms: 800 });
+    await watcher.request({ id: 1, action: 'watch_pin', pin: 6, debounce_ms: 0 });
+    first.socket.resetAndDestroy();
+    const lostAt = performance.now();
+    await delay(400);
+    const second = await lineClient(t, board);
+    assert.equal((await second.request({ id: 1, action: 'setup_pin', pin: 5, mode: 'output', safe: 0, safe_after_ms: 1500 })).value, 1);
+    await second.request({ id: 2, action: 'write_pin', pin: 5, value: 1 });
+    const event = await watcher.event('pin_change', 3000);
+    const after = performance.now() - lostAt;
+    assert.equal(change(event), '6=0 failsafe');
+    assert.ok(after >= 700 && after < 1800, `pin 6 safe after ${Math.round(after)} ms`);
+    await delay(1500 - (performance.now() - lostAt) + 300);
+    assert.equal(await board.level(5), 1);
+    assert.ok(!board.pinEvents(5).some((e) => e.op === 'write' && e.level === 0), 'pin 5 never went to its safe value');
+  });
+
   test(`${runtime}: a piconetcontrol-style client (--no-ssl) drives the agent`, async (t) => {
     const board = await boardFor(t);
     await piconetcontrolSession(board, false);
@@ -375,6 +440,37 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     half.socket.end('{"id":1,"action":"ping"}\n{"id":2,"action":"get_version"}\n\n');
     assert.equal((await half.response()).id, 1);
     assert.equal((await half.response()).id, 2);
+  });
+
+  test(`${runtime}: a ping nested 4,200 deep gets PL_ERR_JSON_TOO_COMPLEX; the connection and another client go on`, async (t) => {
+    const board = await boardFor(t);
+    const bystander = await lineClient(t, board);
+    const attacker = await lineClient(t, board);
+    attacker.send(`{"action":"ping","x":${'['.repeat(4200)}${']'.repeat(4200)}}\n`);
+    const reply = await attacker.response();
+    assert.equal(reply.code, 'PL_ERR_JSON_TOO_COMPLEX');
+    assert.deepEqual(Object.keys(reply).sort(), ['code', 'error', 'exception', 'ok'], 'nothing of the request is echoed');
+    assert.equal((await attacker.request({ id: 'after', action: 'ping' })).id, 'after');
+    assert.equal((await bystander.request({ action: 'ping' })).ok, true);
+  });
+
+  test(`${runtime}: when full, the oldest connection that sent no request is evicted for a newcomer; served ones never are`, async (t) => {
+    const board = await boardFor(t, { config: { max_clients: 2 } });
+    const idleOld = await lineClient(t, board);
+    await delay(50);
+    const idleNew = await lineClient(t, board);
+    await delay(50);
+    const controller = await lineClient(t, board);
+    assert.equal((await controller.request({ action: 'ping' })).ok, true, 'the newcomer is served');
+    const evicted = await idleOld.event('closing');
+    assert.equal(evicted.code, 'PL_ERR_TOO_MANY_CLIENTS');
+    assert.match(evicted.error as string, /sent no request yet; it was closed to make room/);
+    assert.equal(await idleOld.closesWithin(2000), true);
+    assert.equal(idleNew.socket.destroyed, false, 'the newer idle one is left alone');
+    assert.equal((await idleNew.request({ action: 'ping' })).ok, true);
+    const refused = await lineClient(t, board);
+    assert.equal((await refused.event('closing')).code, 'PL_ERR_TOO_MANY_CLIENTS', 'with every slot served, the newcomer is refused');
+    assert.equal((await controller.request({ action: 'ping' })).ok, true);
   });
 
   test(`${runtime}: telemetry datagrams are signed, numbered and resent until acknowledged`, async (t) => {

@@ -28,6 +28,13 @@ export interface PinSetupOptions {
    * Default: none. Not available on piconetcontrol devices.
    */
   safe?: Level | boolean;
+  /**
+   * Outputs with `safe`: after this connection is lost, the device keeps the level this
+   * long, then applies `safe` unless a new connection has set up or written the pin
+   * (so a brief hub restart does not switch a relay), in ms, 0 to 3,600,000. Default 0
+   * (at once). Not available on piconetcontrol devices.
+   */
+  safeAfterMs?: number;
 }
 
 export interface PinWriteOptions {
@@ -68,11 +75,12 @@ export class Pin {
     const fields: RequestInput<'setup_pin'> = { pin: this.id, mode };
     if (options.value !== undefined) fields.value = level(options.value);
     if (this.device.protocol === null) {
-      if (options.safe !== undefined) throw this.legacyRefusal('a failsafe value (safe)');
+      if (options.safe !== undefined || options.safeAfterMs !== undefined) throw this.legacyRefusal('a failsafe value (safe)');
       if (options.pull !== undefined && options.pull !== 'none') throw this.legacyRefusal('pull resistors');
     } else {
       if (options.pull !== undefined) fields.pull = options.pull;
       if (options.safe !== undefined) fields.safe = level(options.safe);
+      if (options.safeAfterMs !== undefined) fields.safe_after_ms = options.safeAfterMs;
     }
     await this.device.request('setup_pin', fields);
   }

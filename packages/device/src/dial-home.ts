@@ -81,6 +81,12 @@ export interface DialHomeOptions {
    * socket is destroyed, in ms. Short, because a silent hub is presumed gone. Default 250.
    */
   closeGraceMs?: number;
+  /**
+   * The hub, while it controls outputs with safe values, is pinged after half this much
+   * silence and taken as gone after all of it: the safe values apply and the link is
+   * redialled (docs/protocol.md#silent-controllers), in ms; 0 never. Default 8000.
+   */
+  controllerTimeoutMs?: number;
   /** Receives log lines (rate-limited): welcomes, refusals, disconnects. Default: none. */
   log?: LogSink;
   /** Aborting it ends the link for good, as close() does. */
@@ -205,6 +211,7 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
       peerLabel: 'hub',
       ...(this.options.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.options.maxFrameBytes }),
       ...(this.options.maxOutputBytes === undefined ? {} : { maxOutputBytes: this.options.maxOutputBytes }),
+      ...(this.options.controllerTimeoutMs === undefined ? {} : { controllerTimeoutMs: this.options.controllerTimeoutMs }),
       log: this.log,
     });
     this.session = session;

@@ -7,6 +7,8 @@ export type { DialHomeEvents, DialHomeOptions, DialHomeState, HubAddress, HubTls
 export type { ServeDeviceOptions } from './server.js';
 export { DeviceSession, DEFAULT_CLOSE_GRACE_MS, DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './session.js';
 export type { SessionOptions } from './session.js';
+export { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
+export type { ControllerWatchdogHooks } from './controller-watchdog.js';
 export { DeviceRuntime, DEFAULT_ACTION_DELAY_MS, DEVICE_FIRMWARE_VERSION } from './runtime.js';
 export type { DeviceRuntimeOptions, RuntimeConnection, RuntimeState } from './runtime.js';
 export { adcU16ToVolts, celsiusToSensorVolts, sensorVoltsToCelsius, voltsToAdcU16 } from './gpio/backend.js';

@@ -3,12 +3,15 @@
  * defaults below, one coded error (PL_ERR_CONFIG) naming the bad key.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_GATEWAY_PORT = 12400;
 export const DEFAULT_TELEMETRY_PORT = 12401;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** A host name in `http.allowedHosts` (ASCII, as browsers send it; a leading dot for subdomains too). */
+const HOST_NAME_PATTERN = /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i;
 
 export interface ConfiguredDevice {
   /** Device id, as the device says in its hello and telemetry. */
@@ -35,6 +38,14 @@ export interface HubConfig {
     port: number;
     /** Require a bearer token. Default true; false is refused unless `host` is a loopback address. */
     auth: boolean;
+    /**
+     * Host names (and addresses) requests may name in their `Host` header, besides those
+     * always allowed: loopback names and addresses, the address the API is bound to, and
+     * (bound to 0.0.0.0 or ::) this machine's own addresses and host name. A name with a
+     * leading dot (".home.example") also allows its subdomains; "*" turns the check off.
+     * Default [] (docs/hub.md#host-check).
+     */
+    allowedHosts: string[];
   };
   gateway: {
     /** Default "0.0.0.0". */
@@ -64,7 +75,7 @@ export interface HubConfig {
 export function defaultConfig(): HubConfig {
   return {
     dataDir: './picolink-data',
-    http: { host: '127.0.0.1', port: DEFAULT_HTTP_PORT, auth: true },
+    http: { host: '127.0.0.1', port: DEFAULT_HTTP_PORT, auth: true, allowedHosts: [] },
     gateway: { host: '0.0.0.0', port: DEFAULT_GATEWAY_PORT, heartbeatMs: DEFAULT_HEARTBEAT_MS, acceptUnknownDevices: false },
     telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000 },
     retentionDays: 30,
@@ -114,7 +125,7 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices'],
-  'http.': ['host', 'port', 'auth'],
+  'http.': ['host', 'port', 'auth', 'allowedHosts'],
   'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
   'telemetry.': ['host', 'port', 'maxPerDevicePerSecond'],
   'devices[].': ['id', 'token', 'telemetryKey', 'address', 'fingerprint', 'config'],
@@ -152,6 +163,18 @@ function parseDevice(value: unknown, index: number): ConfiguredDevice {
   return device;
 }
 
+/** `http.allowedHosts`: "*" or names as a browser sends them (no port, no scheme). */
+function allowedHosts(value: unknown): string[] {
+  if (value === undefined) return [];
+  const expected = 'a list of host names such as ["pico-hub.local", "192.168.1.20"], or ["*"]';
+  if (!Array.isArray(value)) fail('http.allowedHosts', expected);
+  return value.map((entry: unknown, index) => {
+    const valid = typeof entry === 'string' && (entry === '*' || HOST_NAME_PATTERN.test(entry) || isIP(entry.replace(/^\[(.*)\]$/, '$1')) !== 0);
+    if (!valid) fail(`http.allowedHosts[${index}]`, `${expected}, without scheme or port (got ${typeof entry === 'string' ? JSON.stringify(entry) : typeof entry})`);
+    return entry.toLowerCase();
+  });
+}
+
 /** Validates a parsed configuration object, filling in defaults. */
 export function parseConfig(raw: unknown): HubConfig {
   const defaults = defaultConfig();
@@ -170,6 +193,7 @@ export function parseConfig(raw: unknown): HubConfig {
       host: str(http, 'host', 'http.', defaults.http.host),
       port: int(http, 'port', 'http.', defaults.http.port, 0, 65535),
       auth: bool(http, 'auth', 'http.', defaults.http.auth),
+      allowedHosts: allowedHosts(http.allowedHosts),
     },
     gateway: {
       host: str(gateway, 'host', 'gateway.', defaults.gateway.host),

@@ -66,6 +66,40 @@ test('after the hub restarts, the outputs it set come back: safe value first, th
   assert.equal(audit.filter((record) => record.actor === 'hub').length, 6, 'every re-applied command is in the audit log as the hub');
 });
 
+test('with safe_after_ms, a hub restart within the grace leaves an output on with no transition; a longer outage ends in its safe value', async (t) => {
+  const hub = await GatewayHub.start(t, { config: DEVICES });
+  const relay = await dialingDevice(t, hub, 'relay-box');
+  await relay.welcomed();
+  await until(() => hub.directory.isOnline('relay-box'), 'online');
+  const send = (request: Record<string, unknown>) => hub.commands.send('relay-box', request, 'api:test');
+  await send({ action: 'setup_pin', pin: 2, mode: 'output', value: 0, safe: 0, safe_after_ms: 3000 });
+  await send({ action: 'write_pin', pin: 2, value: 1 });
+  await send({ action: 'setup_pin', pin: 3, mode: 'output', value: 1, safe: 0 });
+  const changes: string[] = [];
+  relay.backend.onWrite((write) => {
+    if (write.kind === 'level') changes.push(`${String(write.pin)}=${write.level}`);
+  });
+
+  await hub.restart(100);
+  await until(() => hub.events.find((e) => e.type === 'state_reapplied'), 'state re-applied');
+  assert.deepEqual(steps(hub.events.find((e) => e.type === 'state_reapplied') as { data: Record<string, unknown> }).slice(0, 2), [
+    '2 setup_pin mode=output pull=none value=1 safe=0 safe_after_ms=3000 ok',
+    '2 write_pin value=1 ok',
+  ]);
+  assert.equal(relay.backend.pinState(2).driven, 1);
+  assert.ok(!changes.includes('2=0'), `pin 2 never went to its safe value: ${changes.join(' ')}`);
+  assert.ok(changes.includes('3=0'), 'without a grace, pin 3 went safe as before');
+  const snapshot = relay.runtime.pins.snapshot(2);
+  assert.deepEqual([snapshot.safeAfterMs, snapshot.failsafePending], [3000, undefined], 'the hub owns the pin again, grace included');
+
+  // The hub gone for longer than the grace: the relay goes off about safe_after_ms after the link dropped.
+  await hub.stop();
+  const dropped = performance.now();
+  await until(() => relay.backend.pinState(2).driven === 0, 'pin 2 safe', 6000);
+  const after = performance.now() - dropped;
+  assert.ok(after >= 2900 && after < 4500, `pin 2 went safe ${Math.round(after)} ms after the hub stopped`);
+});
+
 test('after the device restarts, the hub sets its outputs again; an expired lease is not re-applied', async (t) => {
   const hub = await GatewayHub.start(t, { config: DEVICES });
   const device = await dialingDevice(t, hub, 'relay-box');

@@ -23,6 +23,8 @@ export interface ActionSpec {
 const pin: FieldSpec = { type: { kind: 'pin' }, required: true, doc: 'GPIO number (0-63, the board decides which exist) or "LED"' };
 const MAX_LEASE_S = 7 * 24 * 3600;
 const MAX_SLEEP_MS = 2 ** 31 - 1;
+/** Longest failsafe grace a setup_pin may ask for: one hour, in ms. */
+export const MAX_SAFE_AFTER_MS = 3_600_000;
 
 export const ACTIONS = {
   ping: { summary: 'Answer at once; used for round trips and heartbeats.', fields: {}, results: {} },
@@ -46,6 +48,11 @@ export const ACTIONS = {
       pull: { type: { kind: 'enum', values: ['up', 'down', 'none'] }, required: false, default: 'none', doc: 'pull resistor; default "none"' },
       value: { type: { kind: 'bit' }, required: false, doc: 'outputs: initial level 0/1 (default: leave as is, 0 on a fresh pin)' },
       safe: { type: { kind: 'bit' }, required: false, doc: 'outputs: level to apply when the connection that controls the pin is lost' },
+      safe_after_ms: {
+        type: { kind: 'int', min: 0, max: MAX_SAFE_AFTER_MS, unit: 'ms' },
+        required: false,
+        doc: 'outputs with "safe": keep the level this long after the controlling connection is lost, then apply "safe" unless a new owner took the pin; absent or 0 applies it at once',
+      },
     },
     results: { value: 'level of the pin after setup' },
   },
@@ -130,7 +137,7 @@ export interface RequestFields {
   get_info: Record<string, never>;
   get_resource_info: Record<string, never>;
   list_actions: Record<string, never>;
-  setup_pin: { pin: PinId; mode: 'input' | 'output'; pull: 'up' | 'down' | 'none'; value?: 0 | 1; safe?: 0 | 1 };
+  setup_pin: { pin: PinId; mode: 'input' | 'output'; pull: 'up' | 'down' | 'none'; value?: 0 | 1; safe?: 0 | 1; safe_after_ms?: number };
   write_pin: { pin: PinId; value: 0 | 1; timeout: number };
   read_pin: { pin: PinId };
   set_pwm: { pin: PinId; freq: number; duty: number };

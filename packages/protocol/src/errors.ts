@@ -45,6 +45,7 @@ export const ErrorCode = {
   TELEMETRY_BAD_MAC: 'PL_ERR_TELEMETRY_BAD_MAC',
   // Hub (docs/protocol.md#dial-home)
   UNAUTHORIZED: 'PL_ERR_UNAUTHORIZED',
+  HOST_NOT_ALLOWED: 'PL_ERR_HOST_NOT_ALLOWED',
   UNKNOWN_DEVICE: 'PL_ERR_UNKNOWN_DEVICE',
   DEVICE_OFFLINE: 'PL_ERR_DEVICE_OFFLINE',
   TELEMETRY_REPLAY: 'PL_ERR_TELEMETRY_REPLAY',
@@ -80,6 +81,7 @@ const EXCEPTION_NAMES: Partial<Record<ErrorCodeValue, string>> = {
   PL_ERR_UPDATE_FILE: 'OSError',
   PL_ERR_TIMEOUT: 'TimeoutError',
   PL_ERR_UNAUTHORIZED: 'PermissionError',
+  PL_ERR_HOST_NOT_ALLOWED: 'PermissionError',
 };
 
 /** The Python exception class name reported for a code (`RuntimeError` by default). */

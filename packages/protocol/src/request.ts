@@ -72,6 +72,14 @@ function checkFieldCombinations(request: ValidRequest): void {
   if (request.action === 'setup_pin' && request.fields.mode === 'input' && request.fields.safe !== undefined) {
     throw new PicolinkError(ErrorCode.FIELD_CONFLICT, 'field "safe" applies only to outputs; remove it or use mode "output"');
   }
+  if (request.action === 'setup_pin' && request.fields.safe_after_ms !== undefined) {
+    if (request.fields.mode === 'input') {
+      throw new PicolinkError(ErrorCode.FIELD_CONFLICT, 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"');
+    }
+    if (request.fields.safe === undefined) {
+      throw new PicolinkError(ErrorCode.FIELD_CONFLICT, 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it');
+    }
+  }
   if (request.action === 'update' && request.fields.sha256 !== undefined) {
     const hashes = request.fields.sha256;
     const missing = Object.keys(request.fields.files).filter((name) => !Object.prototype.hasOwnProperty.call(hashes, name));

@@ -1,6 +1,6 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_HUB_PORT, startDevice, SimulatedBackend } from '@picolink/device';
+import { DEFAULT_CONTROLLER_TIMEOUT_MS, DEFAULT_HUB_PORT, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
@@ -29,6 +29,8 @@ Options:
   --id ID                   device id (default sim-<port>; with --hub and no --port, sim-<process id>)
   --files-dir DIR           keep firmware files (for the update action) in DIR instead of memory
   --idle-timeout MS         close connections silent for this long (default 60000)
+  --controller-timeout MS   a controller of outputs with safe values silent this long is gone:
+                            safe values apply (pinged at half; default 8000; 0 never)
   --telemetry HOST:PORT     send UDP telemetry datagrams to HOST:PORT
   --telemetry-interval MS   telemetry period (default 5000)
   --telemetry-key KEY       sign telemetry with HMAC-SHA256 using KEY
@@ -111,12 +113,14 @@ export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<D
   const listensForHub = hub !== undefined && stringOption(args, 'port') === undefined;
   const port = listensForHub ? 0 : intOption(args, 'port', DEFAULT_DEVICE_PORT, 0, 65535);
   const deviceId = stringOption(args, 'id') ?? (listensForHub ? `sim-${process.pid}` : `sim-${port}`);
+  const controllerTimeoutMs = intOption(args, 'controller-timeout', DEFAULT_CONTROLLER_TIMEOUT_MS, 0, 86_400_000);
   const options: DeviceOptions = {
     host: stringOption(args, 'host') ?? (listensForHub ? '127.0.0.1' : '0.0.0.0'),
     port,
     deviceId,
     backend: new SimulatedBackend(),
     idleTimeoutMs: intOption(args, 'idle-timeout', 60_000, 100, 86_400_000),
+    controllerTimeoutMs,
     log: (line: string) => io.err(`${new Date().toISOString()} ${line}\n`),
   };
   const tls = await tlsOption(args);
@@ -125,7 +129,7 @@ export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<D
   if (filesDir !== undefined) options.filesDir = filesDir;
   const telemetry = telemetryOption(args, deviceId);
   if (telemetry) options.telemetry = telemetry;
-  if (hub) options.hub = hub;
+  if (hub) options.hub = { ...hub, controllerTimeoutMs };
   return options;
 }
 
@@ -138,6 +142,7 @@ export const DEVICE_OPTION_SPECS = {
   id: { type: 'string' },
   'files-dir': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  'controller-timeout': { type: 'string' },
   telemetry: { type: 'string' },
   'telemetry-interval': { type: 'string' },
   'telemetry-key': { type: 'string' },

@@ -24,6 +24,11 @@ export interface PinSetup {
   value?: Level;
   /** Outputs: level applied when the owner's connection closes. */
   safe?: Level;
+  /**
+   * Outputs with `safe`: after the owner's connection closes, keep the level this long
+   * before applying `safe`, unless a new owner takes the pin meanwhile, in ms. Default 0 (at once).
+   */
+  safeAfterMs?: number;
 }
 
 export interface WriteOutcome {
@@ -41,6 +46,10 @@ export interface PinSnapshot {
   level: Level;
   owner?: OwnerId;
   safe?: Level;
+  /** Set when the pin has a failsafe grace (setup_pin safe_after_ms), in ms. */
+  safeAfterMs?: number;
+  /** True while the owner is gone and the safe value waits for its grace to end. */
+  failsafePending?: boolean;
   lease?: { revertsTo: Level; remainingMs: number };
   watchers: number;
 }
@@ -52,6 +61,9 @@ interface PinSlot {
   level: Level;
   owner?: OwnerId;
   safe?: Level;
+  safeAfterMs?: number;
+  /** The owner is gone and the grace (safeAfterMs) runs: applies the safe value when it fires. */
+  failsafeTimer?: NodeJS.Timeout;
   lease?: PinLease;
   watches: Map<PinWatcher, PinWatch>;
 }
@@ -87,11 +99,12 @@ export class PinRegistry {
       }
     }
     this.endLease(slot);
-    slot.owner = owner;
+    this.takeOwnership(slot, owner);
     if (setup.mode === 'input') {
       this.backend.configureInput(pin, setup.pull);
       slot.mode = 'input';
       delete slot.safe;
+      delete slot.safeAfterMs;
       const level = this.backend.read(pin);
       this.notify(slot, level, 'setup');
       return level;
@@ -102,6 +115,8 @@ export class PinRegistry {
     slot.level = level;
     if (setup.safe === undefined) delete slot.safe;
     else slot.safe = setup.safe;
+    if (setup.safe === undefined || !setup.safeAfterMs) delete slot.safeAfterMs;
+    else slot.safeAfterMs = setup.safeAfterMs;
     this.notify(slot, level, 'setup');
     return level;
   }
@@ -127,7 +142,7 @@ export class PinRegistry {
     } else {
       this.endLease(slot);
     }
-    slot.owner = owner;
+    this.takeOwnership(slot, owner);
     this.drive(slot, value, 'write');
     return outcome;
   }
@@ -181,23 +196,28 @@ export class PinRegistry {
   /**
    * The owner's connection is gone: every output it controls that has a safe value goes
    * to that value at once (a pending lease is dropped), and nobody owns its pins any more.
-   * PWM pins set up with a safe value count as outputs: a motor must stop too.
+   * PWM pins set up with a safe value count as outputs: a motor must stop too. A pin set
+   * up with `safeAfterMs` keeps its level that long first; a setup or write by a new
+   * owner meanwhile cancels its failsafe.
    */
   releaseOwner(owner: OwnerId): void {
     for (const slot of this.slots.values()) {
       if (slot.owner !== owner) continue;
       delete slot.owner;
-      if (slot.safe === undefined || (slot.mode !== 'output' && slot.mode !== 'pwm')) continue;
-      this.endLease(slot);
-      if (slot.mode === 'pwm') {
-        this.backend.configureOutput(slot.pin, slot.safe);
-        slot.mode = 'output';
-        slot.level = slot.safe;
-        this.notify(slot, slot.safe, 'failsafe');
+      if (!hasFailsafe(slot)) continue;
+      if (slot.safeAfterMs) {
+        clearTimeout(slot.failsafeTimer);
+        slot.failsafeTimer = setTimeout(() => this.failsafeGraceEnded(slot), slot.safeAfterMs);
       } else {
-        this.drive(slot, slot.safe, 'failsafe');
+        this.applySafe(slot);
       }
     }
+  }
+
+  /** True when `owner` controls an output that goes to a safe value when it is lost. */
+  ownsFailsafeOutputs(owner: OwnerId): boolean {
+    for (const slot of this.slots.values()) if (slot.owner === owner && hasFailsafe(slot)) return true;
+    return false;
   }
 
   /** Level of a pin for telemetry, or undefined when it is not set up as GPIO. */
@@ -213,6 +233,8 @@ export class PinRegistry {
     const view: PinSnapshot = { pin, mode: slot.mode, level: slot.level, watchers: slot.watches.size };
     if (slot.owner !== undefined) view.owner = slot.owner;
     if (slot.safe !== undefined) view.safe = slot.safe;
+    if (slot.safeAfterMs !== undefined) view.safeAfterMs = slot.safeAfterMs;
+    if (slot.failsafeTimer !== undefined) view.failsafePending = true;
     if (slot.lease) view.lease = { revertsTo: slot.lease.revertsTo, remainingMs: slot.lease.remainingMs };
     return view;
   }
@@ -264,6 +286,32 @@ export class PinRegistry {
     this.notify(slot, level, cause);
   }
 
+  /** A setup or write: the pin has an owner again, so a failsafe waiting for its grace is off. */
+  private takeOwnership(slot: PinSlot, owner: OwnerId): void {
+    clearTimeout(slot.failsafeTimer);
+    delete slot.failsafeTimer;
+    slot.owner = owner;
+  }
+
+  private failsafeGraceEnded(slot: PinSlot): void {
+    delete slot.failsafeTimer;
+    if (slot.owner === undefined && hasFailsafe(slot)) this.applySafe(slot);
+  }
+
+  private applySafe(slot: PinSlot): void {
+    const safe = slot.safe;
+    if (safe === undefined) return;
+    this.endLease(slot);
+    if (slot.mode === 'pwm') {
+      this.backend.configureOutput(slot.pin, safe);
+      slot.mode = 'output';
+      slot.level = safe;
+      this.notify(slot, safe, 'failsafe');
+    } else {
+      this.drive(slot, safe, 'failsafe');
+    }
+  }
+
   private leaseEnded(slot: PinSlot, lease: PinLease): void {
     if (slot.lease !== lease) return;
     delete slot.lease;
@@ -288,10 +336,17 @@ export class PinRegistry {
   private stopTimers(): void {
     for (const slot of this.slots.values()) {
       this.endLease(slot);
+      clearTimeout(slot.failsafeTimer);
+      delete slot.failsafeTimer;
       for (const watch of slot.watches.values()) watch.cancel();
       slot.watches.clear();
     }
   }
+}
+
+/** An output (or a PWM pin set up as one) with a safe value. */
+function hasFailsafe(slot: PinSlot): boolean {
+  return slot.safe !== undefined && (slot.mode === 'output' || slot.mode === 'pwm');
 }
 
 function freshSlot(pin: PinId): PinSlot {

@@ -2,6 +2,11 @@
  * The hub's HTTP API: fastify with one file per route group, bearer-token auth, coded
  * errors, and the two WebSocket routes (live stream, device link). `startHttpApi` takes an
  * already listening server (tests, socket activation) or binds `config.http`.
+ *
+ * Every request and upgrade passes the Host check (host-check.ts) before anything else;
+ * bodies are read by the bounded JSON parser (json-body.ts); whatever a client sends is
+ * answered with a coded 4xx, and a failure of the hub's own code with 500 PL_ERR_INTERNAL
+ * for that request only.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -19,7 +24,9 @@ import { registerCsvRoutes } from './csv.js';
 import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js';
 import { DeviceLinks } from './device-link.js';
 import { registerDeviceRoutes } from './devices.js';
-import { apiOnNotFound, makeErrorHandler, sendError } from './errors.js';
+import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendError, sendRawError } from './errors.js';
+import { HostCheck } from './host-check.js';
+import { registerJsonBodies } from './json-body.js';
 import { registerHealthRoutes } from './health.js';
 import { registerHistoryRoutes } from './history.js';
 import { registerOpenApiRoutes } from './openapi.js';
@@ -98,15 +105,28 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
   const server = given ?? createServer();
   if (given) checkAuthPolicy(ctx.token !== null, boundAddress(given).address);
+  const hosts = new HostCheck({ allowed: ctx.config.http.allowedHosts });
+  // The configured host may be a name ("pi.lan"); the address it resolved to is added once bound.
+  hosts.allowBound(given ? boundAddress(given).address : ctx.config.http.host);
 
   const app: FastifyInstance = Fastify({
     logger: false,
     bodyLimit: ctx.limits.bodyLimitBytes,
     forceCloseConnections: true,
-    serverFactory: (handler) => server.on('request', handler),
+    frameworkErrors: apiOnFrameworkError,
+    clientErrorHandler: httpOnClientError,
+    serverFactory: (handler) =>
+      server.on('request', function serverOnRequest(request, response) {
+        try {
+          hosts.check(request.headers.host);
+        } catch (err) {
+          sendRawError(response, err as PicolinkError);
+          return;
+        }
+        handler(request, response);
+      }),
   });
-  // Bodies are JSON only; a text body is refused as such rather than read as a string.
-  app.removeContentTypeParser('text/plain');
+  registerJsonBodies(app);
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
@@ -136,7 +156,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
   const links = new DeviceLinks(ctx, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], tokens, (line) => ctx.logLimited('http-upgrade', line));
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], { hosts, tokens }, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {
@@ -151,6 +171,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
   }
   const address = boundAddress(server);
+  hosts.allowBound(address.address);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {

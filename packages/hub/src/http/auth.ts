@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { parseRequestTarget } from './request-url.js';
 
 /** Routes anyone may call: liveness checks by process supervisors and load balancers. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/api/health']);
@@ -47,7 +48,7 @@ export class TokenCheck {
       if (!match) throw unauthorized('the Authorization header must be "Bearer TOKEN"');
       candidate = match[1];
     } else if (allowQuery) {
-      candidate = new URL(request.url ?? '/', 'http://hub').searchParams.get('token') ?? undefined;
+      candidate = parseRequestTarget(request.url).query.get('token') ?? undefined;
     }
     if (candidate === undefined) {
       const how = allowQuery ? 'send "Authorization: Bearer TOKEN" or add ?token=TOKEN' : 'send "Authorization: Bearer TOKEN"';

@@ -61,7 +61,13 @@ async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string
     const { id: _linkId, ...rest } = response;
     return { response: callerId === undefined ? rest : { id: callerId, ...rest } };
   } catch (err) {
-    return { response: errorResponse(request, err), failure: toPicolinkError(err) };
+    let failure = toPicolinkError(err);
+    if (failure.code === ErrorCode.INTERNAL) {
+      // The hub's own failure: the details go to its log, not to the client.
+      ctx.logLimited('http-internal', `http: command to "${deviceId}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      failure = new PicolinkError(ErrorCode.INTERNAL, 'the hub failed to send this command; see the hub log');
+    }
+    return { response: errorResponse(request, failure), failure };
   }
 }
 

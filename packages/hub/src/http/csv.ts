@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode } from '@picolink/protocol';
 import type { HubStore, TelemetryRow } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { requireKnownDevice } from './device-view.js';
@@ -101,6 +102,19 @@ async function withFirstReading(store: HubStore, deviceId: string, query: RawQue
   return first === undefined ? { ...query, from: '0', to: '1' } : { ...query, from: String(first.time) };
 }
 
+/**
+ * A failure after the header was sent cannot become an error answer: the transfer is cut
+ * off (the client sees it incomplete) and the cause goes to the hub log, once per kind.
+ */
+async function* loggingFailures(body: AsyncGenerator<string>, ctx: ApiContext, deviceId: string): AsyncGenerator<string> {
+  try {
+    yield* body;
+  } catch (err) {
+    ctx.logLimited('http-internal', `http: CSV export of "${deviceId}" failed midway (${ErrorCode.INTERNAL}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    throw err;
+  }
+}
+
 export function registerCsvRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/devices/:id/telemetry.csv', async function getTelemetryCsv(request: CsvRequest, reply: FastifyReply) {
     const deviceId = request.params.id;
@@ -112,6 +126,6 @@ export function registerCsvRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${name}"`)
-      .send(Readable.from(body, { objectMode: false }));
+      .send(Readable.from(loggingFailures(body, ctx, deviceId), { objectMode: false }));
   });
 }

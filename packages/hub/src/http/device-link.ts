@@ -15,7 +15,11 @@
  * - While the device is offline, requests get PL_ERR_DEVICE_OFFLINE error responses and
  *   the link stays open; `{"event":"status","online":...}` tells the SDK when it changes.
  *
- * Responses are sent in the order the requests arrived, as a device does.
+ * Responses are sent in the order the requests arrived, as a device does. Frames from the
+ * SDK are parsed with the protocol's shape limits (PL_ERR_JSON_TOO_COMPLEX), and an
+ * exception escaping the handling of one link, at once or while its answer is built,
+ * closes that link (WebSocket close 1011, PL_ERR_INTERNAL logged, rate-limited), never
+ * the hub.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -34,11 +38,12 @@ import {
 } from '@picolink/protocol';
 import type { RequestId, ValidRequest } from '@picolink/protocol';
 import { WebSocketServer } from 'ws';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { requireKnownDevice } from './device-view.js';
+import { failSocket, guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 
 type Edge = 'rising' | 'falling' | 'both';
@@ -72,8 +77,9 @@ class DeviceLinkSession {
   /** Resolves when the previous response has been sent, so responses keep request order. */
   private sendChain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly onEvent = (event: HubEventRecord): void => this.busOnEvent(event);
-  private readonly onStatus = (change: DeviceStatusChange): void => this.busOnStatus(change);
+  private readonly onEvent = (event: HubEventRecord): void => this.guarded(() => this.busOnEvent(event));
+  private readonly onStatus = (change: DeviceStatusChange): void => this.guarded(() => this.busOnStatus(change));
+  private readonly log = (line: string): void => this.ctx.logLimited('link-internal', line);
 
   constructor(
     private readonly ws: WebSocket,
@@ -83,7 +89,7 @@ class DeviceLinkSession {
   ) {
     ctx.bus.on('event', this.onEvent);
     ctx.bus.on('status', this.onStatus);
-    ws.on('message', (data) => this.wsOnMessage(data));
+    guardMessages(ws, `device link to "${deviceId}"`, this.log, (text) => this.wsOnMessage(text));
     ws.on('close', () => this.wsOnClose());
     ws.on('error', () => ws.terminate());
   }
@@ -92,9 +98,18 @@ class DeviceLinkSession {
     this.ws.close(code, reason);
   }
 
-  private wsOnMessage(data: RawData): void {
-    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+  /** Runs a bus listener: a failure ends this link, never the emitter (the gateway, a link). */
+  private guarded(listener: () => void): void {
+    try {
+      listener();
+    } catch (err) {
+      failSocket(this.ws, `device link to "${this.deviceId}"`, this.log, err);
+    }
+  }
+
+  private wsOnMessage(text: string): void {
     for (const line of text.split('\n')) {
+      if (this.closed) return;
       if (line.trim() === '') continue;
       this.lineOnReceive(line);
     }
@@ -126,7 +141,9 @@ class DeviceLinkSession {
       .then((frame) => {
         this.inFlight -= 1;
         this.send(frame);
-      });
+      })
+      // A response that cannot be sent is the hub's failure: it ends this link, not the hub.
+      .catch((err: unknown) => failSocket(this.ws, `device link to "${this.deviceId}"`, this.log, err));
   }
 
   private send(frame: Record<string, unknown>): void {

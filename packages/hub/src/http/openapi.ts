@@ -8,10 +8,14 @@ import type { ApiContext } from './context.js';
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object): object => ({ 'application/json': { schema } });
 
+/** Error answers of a route; every route may answer 403 (the Host check, docs/hub.md#host-check). */
 const errorResponses = (...statuses: number[]): Record<string, object> => {
   const text: Record<number, string> = {
-    400: 'A parameter or the body is invalid (PL_ERR_BAD_TYPE, PL_ERR_OUT_OF_RANGE, PL_ERR_MISSING_FIELD, ...)',
+    400:
+      'A parameter, the path or the body is invalid (PL_ERR_BAD_TYPE, PL_ERR_OUT_OF_RANGE, PL_ERR_MISSING_FIELD, ...; ' +
+      'PL_ERR_BAD_URL for a path that is not valid percent-encoding; PL_ERR_BAD_JSON, PL_ERR_BAD_UTF8, PL_ERR_JSON_TOO_COMPLEX for a body that cannot be read)',
     401: 'Missing or wrong API token (PL_ERR_UNAUTHORIZED)',
+    403: 'The Host header names a host the hub does not answer to (PL_ERR_HOST_NOT_ALLOWED); add it to http.allowedHosts',
     404: 'Unknown device (PL_ERR_UNKNOWN_DEVICE)',
     413: 'Body too large (PL_ERR_FRAME_TOO_LARGE)',
     426: 'A plain GET on a WebSocket route (PL_ERR_NOT_SUPPORTED)',
@@ -19,7 +23,7 @@ const errorResponses = (...statuses: number[]): Record<string, object> => {
     503: 'The device is not connected (PL_ERR_DEVICE_OFFLINE), or too many clients (PL_ERR_TOO_MANY_CLIENTS)',
     504: 'The device did not answer in time (PL_ERR_TIMEOUT)',
   };
-  return Object.fromEntries(statuses.map((status) => [String(status), { description: text[status] ?? 'Error', content: json(ref('Error')) }]));
+  return Object.fromEntries([...statuses, 403].sort((a, b) => a - b).map((status) => [String(status), { description: text[status] ?? 'Error', content: json(ref('Error')) }]));
 };
 
 const idParam = { name: 'id', in: 'path', required: true, description: 'Device id', schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } };
@@ -178,7 +182,10 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           operationId: 'getHealth',
           summary: 'Liveness (no token needed)',
           security: [],
-          responses: { '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, uptimeMs: { type: 'integer' } } }) } },
+          responses: {
+            '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, uptimeMs: { type: 'integer' } } }) },
+            ...errorResponses(),
+          },
         },
       },
       '/api/openapi.json': {
@@ -204,7 +211,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
                 properties: { device: ref('Device'), metrics: { type: 'array', items: { type: 'string' } }, sessions: { type: 'array', items: ref('Session') } },
               }),
             },
-            ...errorResponses(401, 404),
+            ...errorResponses(400, 401, 404),
           },
         },
       },
@@ -294,7 +301,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           description:
             'Upgrade to a WebSocket. Messages (JSON text): {"type":"subscribed","devices","types"} first, then ' +
             '{"type":"telemetry","device","rows":[{metric,time,value}]}, {"type":"event","device","event":{type,time,deviceTime,data}}, ' +
-            '{"type":"status","device","online","time"}. A client that does not read is dropped (close code 1013).',
+            '{"type":"status","device","online","time"}. A client that does not read is dropped (close code 1013); one that sends a binary message is closed (1003).',
           parameters: [
             { name: 'device', in: 'query', required: false, description: 'Comma-separated device ids (all when absent)', schema: { type: 'string' } },
             { name: 'types', in: 'query', required: false, description: 'Comma-separated kinds: telemetry, event, status (all when absent)', schema: { type: 'string' } },
@@ -310,9 +317,10 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           description:
             'Upgrade to a WebSocket carrying protocol frames (docs/protocol.md), one JSON line per text message. get_version and ping are answered ' +
             'by the hub; other requests go to the device through the audit log. pin_change events arrive for pins this link watches; ' +
-            '{"event":"status","online"} when the device goes offline or comes back.',
+            '{"event":"status","online"} when the device goes offline or comes back. A binary message closes the link (close code 1003), ' +
+            'text that is not UTF-8 1007, a message over 64 KiB 1009.',
           parameters: [idParam, tokenParam],
-          responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(401, 404, 426, 503) },
+          responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(400, 401, 404, 426, 503) },
         },
       },
     },

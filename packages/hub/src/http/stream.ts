@@ -18,6 +18,8 @@ import type { HubEventRecord, TelemetryRow } from '../store/store.js';
 import type { ApiContext } from './context.js';
 import { parseDeviceList } from './query.js';
 import type { RawQuery } from './query.js';
+import { parseRequestTarget } from './request-url.js';
+import { guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 
 export const STREAM_TYPES = ['telemetry', 'event', 'status'] as const;
@@ -55,7 +57,7 @@ function parseTypes(query: RawQuery): Set<StreamType> {
 
 function queryOf(request: IncomingMessage): RawQuery {
   const query: RawQuery = {};
-  for (const [key, value] of new URL(request.url ?? '/', 'http://hub').searchParams) {
+  for (const [key, value] of parseRequestTarget(request.url).query) {
     const previous = query[key];
     query[key] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
   }
@@ -66,9 +68,9 @@ export class LiveStream {
   private readonly clients = new Set<StreamClient>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   private dropped = 0;
-  private readonly onTelemetry = (rows: readonly TelemetryRow[]): void => this.busOnTelemetry(rows);
-  private readonly onEvent = (event: HubEventRecord): void => this.busOnEvent(event);
-  private readonly onStatus = (change: DeviceStatusChange): void => this.busOnStatus(change);
+  private readonly onTelemetry = (rows: readonly TelemetryRow[]): void => this.guarded(() => this.busOnTelemetry(rows));
+  private readonly onEvent = (event: HubEventRecord): void => this.guarded(() => this.busOnEvent(event));
+  private readonly onStatus = (change: DeviceStatusChange): void => this.guarded(() => this.busOnStatus(change));
 
   constructor(
     private readonly ctx: ApiContext,
@@ -110,10 +112,24 @@ export class LiveStream {
       this.clients.add(client);
       this.keepAlive.track(ws);
       ws.on('close', () => this.clients.delete(client));
-      // Clients only listen; anything they send is ignored, errors end only their socket.
+      // Clients only listen: text they send is ignored, binary closes their socket (1003),
+      // and errors end only their socket.
+      guardMessages(ws, `live stream client ${client.remote}`, (line) => this.ctx.logLimited('stream-internal', line), () => {});
       ws.on('error', () => ws.terminate());
       this.deliver(client, JSON.stringify({ type: 'subscribed', devices: devices ?? null, types: [...types] }));
     });
+  }
+
+  /**
+   * Runs a bus listener: a failure to deliver is logged (PL_ERR_INTERNAL) and never
+   * thrown into the emitter (the telemetry ingest, the gateway).
+   */
+  private guarded(listener: () => void): void {
+    try {
+      listener();
+    } catch (err) {
+      this.ctx.logLimited('stream-internal', `http: live stream delivery failed (${ErrorCode.INTERNAL}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   }
 
   private busOnTelemetry(rows: readonly TelemetryRow[]): void {

@@ -63,3 +63,16 @@ test('the plan: setup at the safe value, the lasting value, then a lease only wi
     ],
   );
 });
+
+test('a setup with a failsafe grace is recorded with safe_after_ms and re-applied at its lasting value, not its safe value', () => {
+  const state = saved(change({ action: 'setup_pin', pin: 4, mode: 'output', value: 1, safe: 0, safe_after_ms: '5000' }, { value: 1 }));
+  assert.deepEqual(state.setup, { pin: 4, mode: 'output', pull: 'none', value: 1, safe: 0, safe_after_ms: 5000 });
+  const plan = reapplyPlan([{ ...state, value: 1 }], NOW, false);
+  assert.deepEqual(
+    plan.steps.map((step) => step.request),
+    [
+      { action: 'setup_pin', pin: 4, mode: 'output', pull: 'none', value: 1, safe: 0, safe_after_ms: 5000 },
+      { action: 'write_pin', pin: 4, value: 1 },
+    ],
+  );
+});

@@ -27,10 +27,11 @@ export function outputChange(
 ): OutputChange {
   switch (request.action) {
     case 'setup_pin': {
-      const { pin, mode, pull, value, safe } = request.fields;
+      const { pin, mode, pull, value, safe, safe_after_ms: safeAfterMs } = request.fields;
       const setup: Record<string, unknown> = { pin, mode, pull };
       if (value !== undefined && mode === 'output') setup.value = value;
       if (safe !== undefined) setup.safe = safe;
+      if (safeAfterMs !== undefined) setup.safe_after_ms = safeAfterMs;
       const level = mode === 'output' ? (bit(response.value) ?? value ?? previous?.value ?? 0) : null;
       // setup_pin ends a pending lease on the device, so the record drops it too.
       return { kind: 'save', state: { deviceId, pin, setup, value: level, leaseUntil: null, leaseValue: null, leaseWrite: null, updatedAt: now } };
@@ -66,8 +67,9 @@ export interface ReapplyPlan {
 
 /**
  * The requests that restore recorded outputs on a device that came back: for each pin,
- * setup_pin (an output starting at its safe value when it has one), then the lasting
- * value, then — only if it has not ended yet — the lease for the time it has left.
+ * setup_pin (an output starting at its safe value when it has one, or at its lasting value
+ * when it has a failsafe grace), then the lasting value, then — only if it has not ended
+ * yet — the lease for the time it has left.
  * For a legacy device (no lasting writes) the lasting value goes into setup_pin.
  */
 export function reapplyPlan(states: readonly OutputState[], now: number, legacy: boolean): ReapplyPlan {
@@ -84,7 +86,11 @@ export function reapplyPlan(states: readonly OutputState[], now: number, legacy:
       } else {
         const request: Record<string, unknown> = { action: 'setup_pin', ...setup };
         if (output) {
-          const start = bit(setup.safe) ?? value ?? bit(setup.value);
+          // With a failsafe grace (safe_after_ms) the device may still hold the level from
+          // before the link dropped: starting at the safe value would be the very click
+          // the grace is there to avoid.
+          const grace = typeof setup.safe_after_ms === 'number' && setup.safe_after_ms > 0;
+          const start = grace ? (value ?? bit(setup.value) ?? bit(setup.safe)) : (bit(setup.safe) ?? value ?? bit(setup.value));
           if (start !== null) request.value = start;
         }
         steps.push({ pin, request });
