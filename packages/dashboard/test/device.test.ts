@@ -189,6 +189,15 @@ describe('dashboard device page', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  test('longer ranges are bucketed and drawn with a min-max band', async () => {
+    await page.getByLabel('Range').selectOption({ label: '1 h' });
+    const status = page.locator('[data-points]');
+    await until(async () => /6 s buckets/.test(await status.innerText()) && Number(await status.getAttribute('data-points')) > 0, '6 s buckets drawn');
+    // Per metric: mean, min and max series in the legend.
+    await page.locator('.u-legend', { hasText: 'temp_c min' }).first().waitFor();
+    await page.getByLabel('Range').selectOption({ label: '5 min' });
+  });
+
   test('a device gone offline: the page says so, and a command sent anyway shows PL_ERR_DEVICE_OFFLINE where it was sent', async () => {
     await t.devices.get('pico-1')?.device.close();
     await page.locator('.bar .badge.off', { hasText: 'offline' }).waitFor({ timeout: 10_000 });

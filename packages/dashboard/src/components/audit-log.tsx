@@ -6,6 +6,8 @@ import { clock } from '../format.js';
 import type { AuditRecord } from '../types.js';
 import { ErrorNote } from './error-note.js';
 
+const REFRESH_MS = 15_000;
+
 function brief(request: Record<string, unknown>): string {
   return Object.entries(request).filter(([k]) => k !== 'action' && k !== 'id' && k !== 'files').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
 }
@@ -19,6 +21,8 @@ export function AuditLog(props: { id: string }) {
       api<{ audit: AuditRecord[] }>('GET', `/api/audit?device=${encodeURIComponent(props.id)}&limit=50`).then((r) => (setRecords(r.audit), setError(null)), (err: unknown) => setError(errorText(err)));
     };
     load();
+    // Commands from other clients (the SDK, curl) are not on the stream: look again now and then.
+    const poll = setInterval(load, REFRESH_MS);
     const off = onCommandSent((device) => {
       if (device !== props.id) return;
       clearTimeout(timer);
@@ -26,6 +30,7 @@ export function AuditLog(props: { id: string }) {
     });
     return () => {
       off();
+      clearInterval(poll);
       clearTimeout(timer);
     };
   }, [props.id]);

@@ -18,7 +18,11 @@ export function EventsLog(props: { id: string }) {
   const [events, setEvents] = useState<HubEvent[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ events: HubEvent[] }>('GET', devicePath(props.id, '/events?limit=100')).then((r) => setEvents((live) => [...live, ...r.events].slice(0, MAX_SHOWN)), (err: unknown) => setError(errorText(err)));
+    api<{ events: HubEvent[] }>('GET', devicePath(props.id, '/events?limit=100')).then(
+      // Events that came live while the list loaded stay on top; stored ones already shown live are not repeated.
+      (r) => setEvents((live) => [...live, ...r.events.filter((e) => !live.some((l) => l.type === e.type && l.time === e.time))].slice(0, MAX_SHOWN)),
+      (err: unknown) => setError(errorText(err)),
+    );
     return liveStream.subscribe((message) => {
       if (message.type === 'event' && message.device === props.id) setEvents((list) => [message.event, ...list].slice(0, MAX_SHOWN));
       if (message.type === 'status' && message.device === props.id) {
