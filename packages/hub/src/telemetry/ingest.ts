@@ -19,10 +19,10 @@ import { encodeTelemetryAck, ErrorCode, MAX_DATAGRAM_BYTES, parseTelemetry, Pico
 import type { ErrorCodeValue, MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
+import { DeviceCredentials } from '../credentials.js';
 import type { HubStore, TelemetryRow } from '../store/store.js';
 import { DeviceTrack } from './device-track.js';
 import type { TelemetryStats } from './device-track.js';
-import { hmacSigner, telemetryKeyBytes } from './keys.js';
 import { RejectionReporter } from './rejections.js';
 import { DEFAULT_REPLAY_WINDOW } from './sequence.js';
 import { TelemetryWriter } from './writer.js';
@@ -35,6 +35,8 @@ export interface TelemetryIngestOptions {
   bus: HubBus;
   /** Uses `devices` (ids, telemetryKey), `telemetry.maxPerDevicePerSecond` and `gateway.acceptUnknownDevices`. */
   config: Pick<HubConfig, 'devices' | 'telemetry' | 'gateway'>;
+  /** Known devices and their keys, read at each datagram: default, `config.devices` alone (startHub adds managed devices). */
+  credentials?: DeviceCredentials;
   /** Receives log lines (rejections, rate-limited; store failures). Default: none. */
   log?: (line: string) => void;
   /** Socket receive buffer to ask the kernel for, in bytes (Linux caps it at net.core.rmem_max). Default 4 MiB. */
@@ -81,15 +83,10 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
   const policy = { windowSize: options.replayWindow ?? DEFAULT_REPLAY_WINDOW, maxNewBootAgeMs: options.maxNewBootAgeMs ?? 600_000 };
   const deviceUpdateMs = options.deviceUpdateMs ?? 1000;
   const maxDevices = options.maxDevices ?? 10_000;
-  // Unknown ids are refused only when devices are listed and unknown ones are not accepted.
-  const requireKnown = config.devices.length > 0 && !config.gateway.acceptUnknownDevices;
-
-  const signers = new Map<string, TextSigner>();
-  const configured = new Set<string>();
-  for (const device of config.devices) {
-    configured.add(device.id);
-    if (device.telemetryKey !== undefined) signers.set(device.id, hmacSigner(telemetryKeyBytes(device.telemetryKey)));
-  }
+  const credentials = options.credentials ?? DeviceCredentials.fromConfig(config.devices);
+  // Unknown ids are refused only when devices are known and unknown ones are not accepted.
+  const requireKnown = (): boolean => credentials.size > 0 && !config.gateway.acceptUnknownDevices;
+  const signers = { get: (id: string): TextSigner | undefined => credentials.signer(id) };
   // parseTelemetry asks for the MAC only after the datagram validated; the device it asks
   // about is the one to blame for a bad MAC.
   let macDevice: string | undefined;
@@ -124,9 +121,9 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
   function trackFor(deviceId: string, now: number): DeviceTrack | string {
     let track = tracks.get(deviceId);
     if (track) return track;
-    const isConfigured = configured.has(deviceId);
+    const isConfigured = credentials.has(deviceId);
     if (!isConfigured) {
-      if (requireKnown) return `device "${deviceId}" is not in the hub's configuration; add it to "devices" or set gateway.acceptUnknownDevices`;
+      if (requireKnown()) return `device "${deviceId}" is not in the hub's configuration; add it to "devices" or set gateway.acceptUnknownDevices`;
       if (unconfiguredTracks >= maxDevices) return `the hub already tracks ${maxDevices} unconfigured devices`;
       unconfiguredTracks += 1;
     }
