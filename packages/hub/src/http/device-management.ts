@@ -60,8 +60,8 @@ function parseAddBody(body: unknown): AddBody {
 
 /** No body, or an empty object: rotation and removal take nothing. */
 function requireNoFields(body: unknown, what: string): void {
-  if (body === undefined || body === null) return;
-  if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return;
+  if (body === undefined) return;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0) return;
   throw new PicolinkError(ErrorCode.UNKNOWN_FIELD, `${what} takes no body`);
 }
 

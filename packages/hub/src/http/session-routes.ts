@@ -89,6 +89,7 @@ export function registerSessionRoutes(app: FastifyInstance, options: SessionRout
       try {
         auth.check(request.raw, false);
       } catch (err) {
+        if ((err as PicolinkError).code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer realm="picolink"');
         return sendError(reply, err as PicolinkError);
       }
     }
