@@ -3,11 +3,13 @@
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
 import { benchCommands } from './commands.js';
+import { benchDemoFleet } from './demo-fleet.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
+  'demo-fleet': benchDemoFleet,
   ingest: benchIngest,
   sessions: benchSessions,
 };

@@ -25,6 +25,7 @@ test('picolink hub prints its URL and token, answers the API, and keeps the toke
     try {
       const [, url = '', printed = ''] = await hub.waitFor(/API +(http:\/\/127\.0\.0\.1:\d+)\n +token +(\S+) +\(new; kept in (?:.*)\)\n/);
       token = printed;
+      assert.match(hub.stdout(), new RegExp(`^  dashboard +${url}/#token=${token} +\\(open it in a browser to sign in\\)$`, 'm'), 'the sign-in link');
       assert.match(hub.stdout(), /gateway +0\.0\.0\.0:\d+/);
       assert.match(hub.stdout(), /telemetry +0\.0\.0\.0:\d+ \(UDP\)/);
       assert.match(hub.stdout(), new RegExp(`curl -H "Authorization: Bearer ${token}" ${url}/api/devices`));
@@ -43,8 +44,9 @@ test('picolink hub prints its URL and token, answers the API, and keeps the toke
     const again = startPicolink(['hub', '--data-dir', dir, ...FREE_PORTS, '--json']);
     try {
       const [line = ''] = await again.waitFor(/^\{.*\}\n/);
-      const info = JSON.parse(line) as { url: string; token: string; gatewayPort: number; telemetryPort: number; dataDir: string };
+      const info = JSON.parse(line) as { url: string; dashboard: string; token: string; gatewayPort: number; telemetryPort: number; dataDir: string };
       assert.equal(info.token, token, 'the token is reused');
+      assert.equal(info.dashboard, `${info.url}/#token=${token}`);
       assert.ok(info.gatewayPort > 0 && info.telemetryPort > 0);
       assert.equal(info.dataDir, dir);
       const health = await fetch(`${info.url}/api/health`);
