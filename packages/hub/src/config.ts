@@ -131,6 +131,7 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices'],
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
+  'http.tls.': ['cert', 'key'],
   'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
   'telemetry.': ['host', 'port', 'maxPerDevicePerSecond'],
   'devices[].': ['id', 'token', 'telemetryKey', 'address', 'fingerprint', 'config'],
@@ -215,7 +216,8 @@ export function parseConfig(raw: unknown): HubConfig {
     devices: [],
   };
   if (http.tls !== undefined) {
-    if (!isObject(http.tls)) fail('http.tls', 'an object with "cert" and "key" file names');
+    if (!isObject(http.tls) || http.tls.cert === undefined || http.tls.key === undefined) fail('http.tls', 'an object with "cert" and "key" file names (PEM)');
+    rejectUnknown(http.tls, 'http.tls.');
     config.http.tls = { cert: str(http.tls, 'cert', 'http.tls.', ''), key: str(http.tls, 'key', 'http.tls.', '') };
   }
   if (gateway.tls !== undefined) {

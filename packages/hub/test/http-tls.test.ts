@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { writeCertificateFiles } from '@picolink/client';
 import { ErrorCode } from '@picolink/protocol';
 import { WebSocket } from 'ws';
+import { parseConfig } from '../src/config.js';
 import { startHub } from '../src/hub.js';
 import { startTestHub, tempDir, testConfig, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
@@ -88,6 +89,13 @@ describe('HTTPS', () => {
     await until(() => messages.length > 0, 'subscribed over wss');
     assert.equal((JSON.parse(messages[0] ?? '{}') as { type: string }).type, 'subscribed');
     ws.close();
+  });
+
+  test('http.tls must name both files: anything else is PL_ERR_CONFIG naming the key', () => {
+    for (const tls of ['cert.pem', { cert: 'cert.pem' }, { key: 'key.pem' }, { cert: 'c.pem', key: 'k.pem', ca: 'x.pem' }, { cert: '', key: 'k.pem' }]) {
+      assert.throws(() => parseConfig({ http: { tls } }), (err: Error & { code?: string }) => err.code === ErrorCode.CONFIG && /http\.tls/.test(err.message), JSON.stringify(tls));
+    }
+    assert.deepEqual(parseConfig({ http: { tls: { cert: 'c.pem', key: 'k.pem' } } }).http.tls, { cert: 'c.pem', key: 'k.pem' });
   });
 
   test('a certificate file that cannot be read stops the start with PL_ERR_CONFIG naming the key', async () => {
