@@ -110,7 +110,7 @@ describe('managing devices through the API', () => {
     assert.deepEqual(await codeOf(await t.post('/api/devices/pico-none/token', {})), { status: 404, code: ErrorCode.UNKNOWN_DEVICE });
   });
 
-  test('removing a device closes its link and refuses it, keeps its telemetry; unknown 404, configured 400', async () => {
+  test('removing a device closes its link, refuses it and takes it off the list, keeping its telemetry; unknown 404, configured 400', async () => {
     const added = await add('pico-gone');
     const device = await startDialHomeDevice(t.hub, 'pico-gone', added.token);
     await sendTelemetry(t.hub.telemetryPort, [reading('pico-gone', 1)], sign(added.telemetryKey));
@@ -122,9 +122,14 @@ describe('managing devices through the API', () => {
     await until(() => t.hub.gateway.stats().unknownDevices > unknownBefore, 'the removed device refused on reconnect');
     assert.equal(t.hub.directory.isOnline('pico-gone'), false);
     await device.device.close();
+    assert.equal((await t.json<{ devices: Array<{ id: string }> }>('/api/devices')).devices.find((d) => d.id === 'pico-gone'), undefined, 'no longer listed');
+    assert.equal((await t.api('/api/devices/pico-gone')).status, 404);
+    assert.equal((await t.hub.store.queryTelemetry({ deviceId: 'pico-gone', from: 0, to: Date.now() + 1000 })).length, 1, 'its stored telemetry stays');
+    // Added again under the same id, its history is there again.
+    await add('pico-gone');
     const rows = await t.json<{ rows: unknown[] }>('/api/devices/pico-gone/telemetry?from=-1h');
-    assert.equal(rows.rows.length, 1, 'its stored telemetry stays');
-    assert.equal((await t.json<{ devices: Array<{ id: string }> }>('/api/devices')).devices.find((d) => d.id === 'pico-gone')?.id, 'pico-gone', 'still listed from its history');
+    assert.equal(rows.rows.length, 1);
+    assert.equal((await t.api('/api/devices/pico-gone', { method: 'DELETE' })).status, 204);
 
     assert.deepEqual(await codeOf(await t.api('/api/devices/pico-gone', { method: 'DELETE' })), { status: 404, code: ErrorCode.UNKNOWN_DEVICE });
     assert.deepEqual(await codeOf(await t.api('/api/devices/pico-file', { method: 'DELETE' })), { status: 400, code: ErrorCode.NOT_SUPPORTED });

@@ -339,13 +339,27 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         assert.deepEqual(await store.listManagedDevices(), [managed('pico-b')]);
       });
 
-      it('removing a device\'s credentials keeps its record and telemetry', async () => {
-        await store.addManagedDevice(managed('pico-1'));
-        await store.upsertDevice({ id: 'pico-1', mode: 'dial-home', seenAt: T0 });
-        await store.insertTelemetry(rows('pico-1', 'temp_c', [T0]));
+      it('forgetting a device drops its record and outputs, keeps its telemetry, events, audit and sessions, and no other device\'s', async () => {
+        for (const id of ['pico-1', 'pico-2']) {
+          await store.addManagedDevice(managed(id));
+          await store.upsertDevice({ id, mode: 'dial-home', seenAt: T0 });
+          await store.insertTelemetry(rows(id, 'temp_c', [T0]));
+          await store.saveOutputState(output(id, 2));
+          await store.insertEvents([{ deviceId: id, type: 'online', time: T0, data: {} }]);
+          await store.insertAudit({ time: T0, actor: 'hub', deviceId: id, action: 'ping', request: {}, result: 'ok', response: null });
+          await store.openSession({ deviceId: id, mode: 'dial-home', address: null, openedAt: T0 });
+        }
         await store.removeManagedDevice('pico-1');
-        assert.equal((await store.getDevice('pico-1'))?.id, 'pico-1');
+        await store.forgetDevice('pico-1');
+        assert.equal(await store.getDevice('pico-1'), undefined);
+        assert.deepEqual((await store.listDevices()).map((d) => d.id), ['pico-2']);
+        assert.deepEqual(await store.loadOutputStates('pico-1'), []);
         assert.equal((await store.queryTelemetry({ deviceId: 'pico-1', from: T0, to: T0 + 1 })).length, 1);
+        assert.equal((await store.listEvents({ deviceId: 'pico-1' })).length, 1);
+        assert.equal((await store.listAudit({ deviceId: 'pico-1' })).length, 1);
+        assert.equal((await store.listSessions('pico-1')).length, 1);
+        assert.equal((await store.loadOutputStates('pico-2')).length, 1);
+        await store.forgetDevice('pico-unknown');
       });
     });
 

@@ -4,8 +4,8 @@
  *   POST   /api/devices            {"id", "ssid"?, "password"?} → 201 credentials and config.json
  *   POST   /api/devices/:id/token  → 200 new credentials; the old token stops working and a
  *                                    connected device is disconnected
- *   DELETE /api/devices/:id        → 204; its link is closed, its credentials forgotten (its
- *                                    telemetry and history stay)
+ *   DELETE /api/devices/:id        → 204; its link is closed, its credentials and record
+ *                                    forgotten (no longer listed); its telemetry and history stay
  *
  * The token and telemetry key are shown only in these answers. `config` is the agent's
  * config.json from the same builder as `picolink agent bundle`, pointed at this hub.
@@ -24,6 +24,8 @@ const MAX_SSID_CHARS = 32;
 const MAX_PASSWORD_CHARS = 63;
 
 const WILDCARDS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
+/** Longest a removal waits for the device's link to close, in ms. */
+const REMOVE_CLOSE_WAIT_MS = 2000;
 
 type DeviceParams = FastifyRequest<{ Params: { id: string } }>;
 
@@ -131,7 +133,12 @@ export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiCon
     requireNoFields(request.body, 'removing a device');
     const { id } = request.params;
     await ctx.credentials.remove(id);
+    // Closed first, so that its going offline is recorded before its record is dropped;
+    // from now on its hellos are refused, so nothing records it again.
     ctx.directory.get(id)?.close('it was removed from the hub');
+    const deadline = Date.now() + REMOVE_CLOSE_WAIT_MS;
+    while (ctx.directory.isOnline(id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await ctx.store.forgetDevice(id);
     ctx.log(`http: device "${id}" removed`);
     return reply.code(204).send();
   });

@@ -292,7 +292,9 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
         },
         delete: {
           operationId: 'removeDevice',
-          summary: 'Remove a device added through the API: its link is closed and its credentials forgotten (its telemetry and history stay). Devices of the configuration file are changed there (400 PL_ERR_NOT_SUPPORTED)',
+          summary:
+            'Remove a device added through the API: its link is closed, its credentials and record forgotten, so it is no longer listed (its telemetry and history stay in the store). ' +
+            'Devices of the configuration file are changed there (400 PL_ERR_NOT_SUPPORTED)',
           parameters: [idParam],
           responses: { '204': { description: 'Removed' }, ...errorResponses(400, 401, 404) },
         },

@@ -264,6 +264,13 @@ export class SqliteStore implements HubStore {
     return this.sql('DELETE FROM managed_devices WHERE id = ?').run(id).changes > 0;
   }
 
+  async forgetDevice(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.sql('DELETE FROM devices WHERE id = ?').run(id);
+      this.sql('DELETE FROM output_states WHERE device_id = ?').run(id);
+    })();
+  }
+
   async applyRetention(before: number): Promise<RetentionResult> {
     const result: RetentionResult = { telemetry: 0, events: 0, audit: 0, sessions: 0 };
     result.telemetry = await this.telemetry.deleteBefore(before, this.retentionChunk, () => this.closed);

@@ -163,6 +163,11 @@ export interface HubStore {
   updateManagedDevice(device: ManagedDeviceRecord): Promise<boolean>;
   /** Forgets a managed device's credentials (not its telemetry or history); false when not stored. */
   removeManagedDevice(id: string): Promise<boolean>;
+  /**
+   * Forgets a device the hub no longer serves: its record (so it is no longer listed) and
+   * the outputs kept for it. Its telemetry, events, audit records and sessions stay.
+   */
+  forgetDevice(id: string): Promise<void>;
 
   /** Deletes telemetry, events, audit records and closed sessions older than `before` (Unix ms). */
   applyRetention(before: number): Promise<RetentionResult>;
