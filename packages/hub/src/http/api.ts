@@ -113,7 +113,9 @@ async function createApiServer(tls: { cert: string; key: string } | undefined): 
       throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "http.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   };
-  const [cert, key] = await Promise.all([read(tls.cert, 'cert'), read(tls.key, 'key')]);
+  // One after the other, so a person missing both files hears about the certificate first, every time.
+  const cert = await read(tls.cert, 'cert');
+  const key = await read(tls.key, 'key');
   try {
     return createHttpsServer({ cert, key });
   } catch (err) {
