@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeCertificateFiles } from '@picolink/client';
 import { startPicolink } from './background-process.js';
 import { runPicolink } from './cli-process.js';
 
@@ -89,6 +90,22 @@ test('picolink hub --config reads devices and ports from the file; flags overrid
         body.devices.map((d) => [d.id, d.online, d.configured]),
         [['pico-1', false, true]],
       );
+    } finally {
+      assert.equal(await hub.stop(), 0, hub.stderr());
+    }
+  });
+});
+
+test('picolink hub with http.tls prints https links, the sign-in link included', async () => {
+  await withDataDir(async (dir) => {
+    const files = await writeCertificateFiles(join(dir, 'cert'), { commonName: 'picolink-hub', hosts: ['127.0.0.1'] });
+    const config = join(dir, 'picolink.json');
+    await writeFile(config, JSON.stringify({ dataDir: join(dir, 'data'), http: { port: 0, tls: { cert: files.paths.certPem, key: files.paths.keyPem } }, gateway: { port: 0 }, telemetry: { port: 0 } }));
+    const hub = startPicolink(['hub', '--config', config]);
+    try {
+      const [, link = '', url = ''] = await hub.waitFor(/dashboard +(\S+) .*\n +API +(\S+)\n/);
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(link.startsWith(`${url}/#token=`), link);
     } finally {
       assert.equal(await hub.stop(), 0, hub.stderr());
     }

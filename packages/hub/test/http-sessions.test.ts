@@ -98,6 +98,9 @@ describe('dashboard sessions', () => {
         const answer = await codeOf(await withCookie(t, session, path, { ...init, csrf }));
         assert.deepEqual(answer, { status: 403, code: ErrorCode.CSRF }, `${route.method} ${route.url} with CSRF ${String(csrf).slice(0, 8)}`);
       }
+      const bearer = await t.api(path, init);
+      assert.notEqual(bearer.status, 403, `${route.method} ${route.url} with the bearer token and no CSRF header: ${await bearer.text()}`);
+      assert.notEqual(bearer.status, 401);
     }
     assert.equal((await withCookie(t, session, '/api/devices')).status, 200, 'the refusals did not end the session');
     // With the header, the cookie works on a state-changing route; the bearer token needs no header.
