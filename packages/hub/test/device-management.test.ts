@@ -131,6 +131,13 @@ describe('managing devices through the API', () => {
     assert.equal(rows.rows.length, 1);
     assert.equal((await t.api('/api/devices/pico-gone', { method: 'DELETE' })).status, 204);
 
+    const { audit } = await t.json<{ audit: Array<{ action: string; request: Record<string, unknown>; result: string }> }>('/api/audit?device=pico-gone');
+    assert.deepEqual(
+      audit.map((r) => r.action),
+      ['remove_device', 'add_device', 'remove_device', 'add_device'],
+      'each change is in the audit log, newest first',
+    );
+    assert.ok(!JSON.stringify(audit).includes(added.token), 'no secret in the audit log');
     assert.deepEqual(await codeOf(await t.api('/api/devices/pico-gone', { method: 'DELETE' })), { status: 404, code: ErrorCode.UNKNOWN_DEVICE });
     assert.deepEqual(await codeOf(await t.api('/api/devices/pico-file', { method: 'DELETE' })), { status: 400, code: ErrorCode.NOT_SUPPORTED });
   });

@@ -8,7 +8,8 @@
  *                                    forgotten (no longer listed); its telemetry and history stay
  *
  * The token and telemetry key are shown only in these answers. `config` is the agent's
- * config.json from the same builder as `picolink agent bundle`, pointed at this hub.
+ * config.json from the same builder as `picolink agent bundle`, pointed at this hub. Each
+ * change is in the audit log (without secrets: no token, key or WiFi password).
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
@@ -17,6 +18,7 @@ import { agentConfig } from '@picolink/agent';
 import type { AgentConfig } from '@picolink/agent';
 import { DEFAULT_DEVICE_PORT, ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { IssuedCredentials } from '../credentials.js';
+import { apiActor } from './commands.js';
 import type { ApiContext } from './context.js';
 
 /** Longest WiFi name and password accepted, in characters (WPA2: 32 and 63 bytes). */
@@ -80,6 +82,15 @@ function hostFor(bound: string, request: FastifyRequest): string {
 
 export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { config } = ctx;
+
+  /** Records a change in the audit log; a failure to write it is logged, not answered. */
+  async function audit(request: FastifyRequest, deviceId: string, action: string, fields: Record<string, unknown>): Promise<void> {
+    try {
+      await ctx.store.insertAudit({ time: Date.now(), actor: apiActor(request), deviceId, action, request: { action, ...fields }, result: 'ok', response: null });
+    } catch (err) {
+      ctx.log(`http: cannot record ${action} of "${deviceId}" in the audit log: ${(err as Error).message}`);
+    }
+  }
   let gatewayFingerprint: Promise<string | undefined> | undefined;
 
   /** SHA-256 fingerprint of the gateway's certificate, which the agent pins; undefined without TLS. */
@@ -116,6 +127,7 @@ export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiCon
     const body = parseAddBody(request.body);
     const issued = await ctx.credentials.add(body.id);
     ctx.log(`http: device "${issued.id}" added`);
+    await audit(request, issued.id, 'add_device', body.ssid === '' ? {} : { ssid: body.ssid });
     reply.header('cache-control', 'no-store');
     return reply.code(201).send(await answer(issued, request, body));
   });
@@ -125,6 +137,7 @@ export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiCon
     const issued = await ctx.credentials.rotate(request.params.id);
     ctx.directory.get(issued.id)?.close('its token was rotated');
     ctx.log(`http: device "${issued.id}" has a new token`);
+    await audit(request, issued.id, 'rotate_token', {});
     reply.header('cache-control', 'no-store');
     return answer(issued, request, { ssid: '', password: '' });
   });
@@ -140,6 +153,7 @@ export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiCon
     while (ctx.directory.isOnline(id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await ctx.store.forgetDevice(id);
     ctx.log(`http: device "${id}" removed`);
+    await audit(request, id, 'remove_device', {});
     return reply.code(204).send();
   });
 }
