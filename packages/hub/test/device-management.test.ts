@@ -105,7 +105,11 @@ describe('managing devices through the API', () => {
     assert.equal(t.hub.directory.isOnline('pico-rot'), false);
     await device.device.close();
     running.push(await startDialHomeDevice(t.hub, 'pico-rot', second.token));
+    await until(() => t.hub.directory.isOnline('pico-rot'), 'online with the new token');
 
+    const bodiless = await t.api('/api/devices/pico-rot/token', { method: 'POST' });
+    assert.equal(bodiless.status, 200, 'a rotation with no body at all, as the dashboard sends it');
+    assert.deepEqual(await codeOf(await t.post('/api/devices/pico-rot/token', { id: 'x' })), { status: 400, code: ErrorCode.UNKNOWN_FIELD });
     assert.deepEqual(await codeOf(await t.post('/api/devices/pico-file/token', {})), { status: 400, code: ErrorCode.NOT_SUPPORTED });
     assert.deepEqual(await codeOf(await t.post('/api/devices/pico-none/token', {})), { status: 404, code: ErrorCode.UNKNOWN_DEVICE });
   });
