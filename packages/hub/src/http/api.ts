@@ -1,7 +1,8 @@
 /**
- * The hub's HTTP API: fastify with one file per route group, bearer-token auth, coded
- * errors, and the two WebSocket routes (live stream, device link). `startHttpApi` takes an
- * already listening server (tests, socket activation) or binds `config.http`.
+ * The hub's HTTP API: fastify with one file per route group, bearer-token or session-cookie
+ * auth (auth.ts), coded errors, and the two WebSocket routes (live stream, device link).
+ * `startHttpApi` takes an already listening server (tests, socket activation) or binds
+ * `config.http`.
  *
  * Every request and upgrade passes the Host check (host-check.ts) before anything else;
  * bodies are read by the bounded JSON parser (json-body.ts); whatever a client sends is
