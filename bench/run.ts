@@ -4,14 +4,18 @@
  */
 import { benchCommands } from './commands.js';
 import { benchDemoFleet } from './demo-fleet.js';
+import { benchFuzz } from './fuzz.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
+import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   commands: benchCommands,
   'demo-fleet': benchDemoFleet,
+  fuzz: benchFuzz,
   ingest: benchIngest,
   sessions: benchSessions,
+  slots: benchSlots,
 };
 
 const names = process.argv.slice(2);

@@ -74,6 +74,8 @@ class Device:
 
     async def on_client(self, reader, writer, secure):
         n = self.cfg['max_clients']
+        if self.state == 'running' and len(self.sessions) >= n:
+            self._evict_one(n)
         if self.state == 'running' and len(self.sessions) < n:
             self.last_id += 1
             s = Session(self, reader, writer, self.last_id, secure)
@@ -92,6 +94,17 @@ class Device:
             await writer.wait_closed()
         except Exception:
             pass
+
+    def _evict_one(self, n):
+        # Full: the oldest connection that has sent no valid request yet makes room, so
+        # idle sockets cannot lock controllers out. Sessions are kept oldest first.
+        for s in self.sessions:
+            if not s.served:
+                self.log('client %s (#%d) evicted: the device is full and it has sent no request' % (s.peer, s.id))
+                s.close_by_device('PL_ERR_TOO_MANY_CLIENTS', 'the device is full (%d clients) and this connection had sent no request yet; '
+                                  'it was closed to make room (send a request right after connecting)' % n)
+                self.sessions.remove(s)
+                return
 
     def detach(self, s):
         """A connection ended: the failsafe applies to the pins it owned, its watches end."""

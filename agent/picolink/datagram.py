@@ -7,7 +7,7 @@ import hashlib
 
 from micropython import const
 
-from picolink.proto import _is_num, loads, num, quote
+from picolink.proto import _is_num, loads_peer, num, quote
 
 _SUFFIX = const(74)  # len(',"mac":"') + 64 + len('"}')
 _SAFE_INT = 9007199254740991
@@ -79,7 +79,7 @@ def take_ack(b, device, boot, key):
     """The sequence number an ack (bytes) acknowledges, or None when it is not a valid ack
     for this device and boot (signed with `key`, when there is one)."""
     try:
-        o = loads(b) if len(b) <= 4096 else None
+        o = loads_peer(b) if len(b) <= 4096 else None
     except Exception:
         return None
     if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (_is_num(o.get('v')) and o['v'] == 1):

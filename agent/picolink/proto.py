@@ -15,7 +15,10 @@ try:
 except ImportError:
     Obj = dict
 
-_MAX_DEPTH = const(20)
+# Shape limits on JSON from a peer (docs/protocol.md#framing), as json-limits.ts: nesting
+# depth and number of values, checked on the bytes before anything is parsed.
+_MAX_DEPTH = const(32)
+_MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
@@ -231,8 +234,9 @@ def _num(b, i):
     return float(b[i:j]), j
 
 
-def _value(b, i, obj, depth):
-    if depth > _MAX_DEPTH:
+def _value(b, i, obj, room):
+    # `room`: levels of nesting still allowed; the recursion never goes deeper.
+    if room < 0:
         raise _bad('nested too deeply', i)
     c = b[i]
     if c == 0x22:
@@ -251,10 +255,10 @@ def _value(b, i, obj, depth):
                 i = _ws(b, i)
                 if b[i] != 0x3A:
                     raise _bad('expected ":"', i)
-                v, i = _value(b, _ws(b, i + 1), obj, depth + 1)
+                v, i = _value(b, _ws(b, i + 1), obj, room - 1)
                 out[k] = v
             else:
-                v, i = _value(b, i, obj, depth + 1)
+                v, i = _value(b, i, obj, room - 1)
                 out.append(v)
             i = _ws(b, i)
             if b[i] == close:
@@ -270,13 +274,75 @@ def _value(b, i, obj, depth):
     raise _bad('unexpected %r' % chr(c), i)
 
 
-def loads(b, obj=Obj):
-    """Strict JSON from UTF-8 bytes. Objects keep the sender's key order (OrderedDict
-    where the port has it), for echoes and for which unknown field is named first."""
+def _complex(detail):
+    return PicolinkError('PL_ERR_JSON_TOO_COMPLEX', 'the JSON %s; send flat requests (docs/protocol.md#framing)' % detail)
+
+
+def _skip_str(b, i):
+    # i is just past an opening quote; returns the index of the closing one (len(b) if
+    # none): the first quote not escaped, i.e. not after an odd run of backslashes.
+    while True:
+        j = b.find(b'"', i)
+        if j < 0:
+            return len(b)
+        k = j
+        while k > i and b[k - 1] == 0x5C:
+            k -= 1
+        if not (j - k) & 1:
+            return j
+        i = j + 1
+
+
+def check_shape(b):
+    """PL_ERR_JSON_TOO_COMPLEX when the JSON bytes `b` nest deeper than 32 levels or hold
+    more than 4096 values, counted as packages/protocol/src/json-limits.ts counts them:
+    outside strings (escapes honoured), the top-level value, each opened object or list
+    and each comma. It does not check that `b` is JSON; loads() does that afterwards. A
+    recursive parser, and an echo written back, can then never go deeper than that."""
+    opens = b.count(b'[') + b.count(b'{')
+    if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
+        return  # counted with strings included, so within the limits outside them too
+    depth = 0
+    values = 1
+    n = len(b)
+    i = 0
+    while i < n:
+        c = b[i]
+        if c == 0x22:
+            i = _skip_str(b, i + 1)
+        elif c == 0x5B or c == 0x7B:
+            depth += 1
+            values += 1
+            if depth > _MAX_DEPTH:
+                raise _complex('nests deeper than %d levels' % _MAX_DEPTH)
+            if values > _MAX_VALUES:
+                raise _complex('holds more than %d values' % _MAX_VALUES)
+        elif c == 0x5D or c == 0x7D:
+            depth -= 1
+        elif c == 0x2C:
+            values += 1
+            if values > _MAX_VALUES:
+                raise _complex('holds more than %d values' % _MAX_VALUES)
+        i += 1
+
+
+def loads_peer(b):
+    """loads() for JSON from a peer: check_shape() first, so PL_ERR_JSON_TOO_COMPLEX
+    comes before any parsing (and before PL_ERR_BAD_JSON)."""
+    if isinstance(b, str):
+        b = b.encode()
+    check_shape(b)
+    return loads(b)
+
+
+def loads(b, obj=Obj, max_depth=_MAX_DEPTH):
+    """Strict JSON from UTF-8 bytes, at most `max_depth` levels deep. Objects keep the
+    sender's key order (OrderedDict where the port has it), for echoes and for which
+    unknown field is named first. For a peer's bytes use loads_peer()."""
     if isinstance(b, str):
         b = b.encode()
     try:
-        v, i = _value(b, _ws(b, 0), obj, 0)
+        v, i = _value(b, _ws(b, 0), obj, max_depth)
     except PicolinkError:
         raise
     except Exception:
@@ -288,8 +354,9 @@ def loads(b, obj=Obj):
 
 
 def parse_frame(line):
-    """One line (bytes) -> a JSON object, or PL_ERR_BAD_JSON / PL_ERR_NOT_OBJECT."""
-    v = loads(line)
+    """One line (bytes) -> a JSON object, or PL_ERR_JSON_TOO_COMPLEX / PL_ERR_BAD_JSON /
+    PL_ERR_NOT_OBJECT."""
+    v = loads_peer(line)
     if not isinstance(v, dict):
         raise PicolinkError('PL_ERR_NOT_OBJECT', 'a frame must be one JSON object, like {"action": "ping"}')
     return v
@@ -332,15 +399,23 @@ def num(n):
     return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
 
 
+# A lone surrogate (from a "\ud800" escape) cannot be sent as UTF-8: it is written back as
+# an escape, as JSON.stringify does, so a reply echoing it stays valid UTF-8.
+_SURROGATE_LO = chr(0xD800)
+_SURROGATE_HI = chr(0xDFFF)
+
+
 def quote(s):
-    """A str as JSON.stringify writes it: non-ASCII kept, control characters escaped."""
+    """A str as JSON.stringify writes it: non-ASCII kept, control characters and lone surrogates escaped."""
     out = None
     for i, c in enumerate(s):
-        if c < ' ' or c == '"' or c == '\\':
+        if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
             if out is None:
                 out = ['"', s[:i]]
             if c == '"' or c == '\\':
                 out.append('\\' + c)
+            elif c >= _SURROGATE_LO:
+                out.append('\\u%04x' % ord(c))
             else:
                 x = '\b\t\n\f\r'.find(c)
                 out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))

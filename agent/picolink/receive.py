@@ -3,7 +3,7 @@
 # acks (datagram.take_ack); this is for receivers written in Python, and the shared test
 # vectors check it.
 from picolink.datagram import mac_ok
-from picolink.proto import PicolinkError, _is_num, loads, quote
+from picolink.proto import PicolinkError, _is_num, loads_peer, quote
 
 _SAFE_INT = 9007199254740991
 
@@ -26,7 +26,7 @@ def _parse(b, macs, datagram):
     # `macs`: device id -> MacKey, the keys this receiver holds. Returns (message without
     # mac, authenticated); no key for the device means accepted unauthenticated.
     try:
-        o = loads(b) if len(b) <= 4096 else None
+        o = loads_peer(b) if len(b) <= 4096 else None
     except PicolinkError:
         o = None
     bad = None

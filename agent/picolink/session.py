@@ -31,6 +31,9 @@ class Session:
         # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
         # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
         self.greeted = False
+        # Set by the first valid request: until then the device may evict this connection
+        # when it is full (docs/protocol.md#connections).
+        self.served = False
         self.heard = time.ticks_ms()
         self.limits = (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
         self.heartbeat = 0
@@ -224,6 +227,7 @@ class Session:
             return
         if frame.get('id') is not None:
             self.answers_pings = True
+        self.served = True
         self._deferred = []
         try:
             results = self.dev.run_action(action, fields, self)

@@ -442,6 +442,37 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.equal((await half.response()).id, 2);
   });
 
+  test(`${runtime}: a ping nested 4,200 deep gets PL_ERR_JSON_TOO_COMPLEX; the connection and another client go on`, async (t) => {
+    const board = await boardFor(t);
+    const bystander = await lineClient(t, board);
+    const attacker = await lineClient(t, board);
+    attacker.send(`{"action":"ping","x":${'['.repeat(4200)}${']'.repeat(4200)}}\n`);
+    const reply = await attacker.response();
+    assert.equal(reply.code, 'PL_ERR_JSON_TOO_COMPLEX');
+    assert.deepEqual(Object.keys(reply).sort(), ['code', 'error', 'exception', 'ok'], 'nothing of the request is echoed');
+    assert.equal((await attacker.request({ id: 'after', action: 'ping' })).id, 'after');
+    assert.equal((await bystander.request({ action: 'ping' })).ok, true);
+  });
+
+  test(`${runtime}: when full, the oldest connection that sent no request is evicted for a newcomer; served ones never are`, async (t) => {
+    const board = await boardFor(t, { config: { max_clients: 2 } });
+    const idleOld = await lineClient(t, board);
+    await delay(50);
+    const idleNew = await lineClient(t, board);
+    await delay(50);
+    const controller = await lineClient(t, board);
+    assert.equal((await controller.request({ action: 'ping' })).ok, true, 'the newcomer is served');
+    const evicted = await idleOld.event('closing');
+    assert.equal(evicted.code, 'PL_ERR_TOO_MANY_CLIENTS');
+    assert.match(evicted.error as string, /sent no request yet; it was closed to make room/);
+    assert.equal(await idleOld.closesWithin(2000), true);
+    assert.equal(idleNew.socket.destroyed, false, 'the newer idle one is left alone');
+    assert.equal((await idleNew.request({ action: 'ping' })).ok, true);
+    const refused = await lineClient(t, board);
+    assert.equal((await refused.event('closing')).code, 'PL_ERR_TOO_MANY_CLIENTS', 'with every slot served, the newcomer is refused');
+    assert.equal((await controller.request({ action: 'ping' })).ok, true);
+  });
+
   test(`${runtime}: telemetry datagrams are signed, numbered and resent until acknowledged`, async (t) => {
     const receiver = createSocket('udp4');
     t.after(() => receiver.close());

@@ -38,7 +38,7 @@ export function responseError(response: Record<string, unknown>): ResponseError 
   const message = response.error;
   if (isErrorCode(response.code)) return new ResponseError(response.code, message, response);
   if (response.code !== undefined) {
-    return new ResponseError(ErrorCode.BAD_RESPONSE, `the device reported an error with an unknown code ${JSON.stringify(response.code)}: ${message}`, response);
+    return new ResponseError(ErrorCode.BAD_RESPONSE, `the device reported an error with an unknown code ${(JSON.stringify(response.code) ?? String(response.code)).slice(0, 64)}: ${message.slice(0, 1000)}`, response);
   }
   for (const known of LEGACY_MESSAGES) {
     if (known.pattern.test(message)) return new ResponseError(known.code, known.hint ? `${message}; ${known.hint}` : message, response);

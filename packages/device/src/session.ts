@@ -7,6 +7,9 @@
  * UTF-8 ends the connection after an error response; reading pauses while the peer is
  * not reading its responses (backpressure); a peer whose unread output passes
  * `maxOutputBytes` is dropped; a silent peer is closed after the hello or idle timeout.
+ * An exception escaping the handling of one frame (a bug, or a result that cannot be
+ * written as JSON) ends this connection with a `closing` event coded PL_ERR_INTERNAL and
+ * one rate-limited log line; it never reaches the process.
  *
  * The device may also ask the peer something (docs/protocol.md#messages): `request()`
  * sends a request with an id of the device's own ("d1", "d2", ...) and resolves with the
@@ -96,7 +99,13 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private deferred: string[] | undefined;
   private pumping = false;
   private greeted = false;
+  /** Set by the first valid request (or answer to the device's own request); until then the server may evict this connection when it is full. */
+  private served = false;
   private peerEnded = false;
+  /** Evicted: held without a slot until its hello timeout ends. */
+  private evicted = false;
+  /** performance.now() at connect. */
+  private readonly connectedAt: number;
   private endAfterFlush = false;
   private silenceTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
@@ -119,6 +128,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     options: SessionOptions = {},
   ) {
     this.id = runtime.nextConnectionId();
+    this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
@@ -173,6 +183,38 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   }
 
   /**
+   * True until the peer has sent a valid request (or a valid answer to one of the
+   * device's): a connection that only holds a slot, which the server evicts first when
+   * it is full (docs/protocol.md#connections).
+   */
+  get evictable(): boolean {
+    return !this.served && this.state === 'open';
+  }
+
+  /**
+   * Takes the slot of a connection that has sent no valid request, for a new one: the
+   * peer gets a `closing` event coded PL_ERR_TOO_MANY_CLIENTS and is served no more, and
+   * the slot is free at once. The socket itself is held, unread, until the hello timeout
+   * counted from its connect (or until the peer closes it, or {@link destroy}): a peer
+   * that re-opens whatever closes finds nothing to re-open, so squatting costs it one
+   * socket per connection instead of turning into a flood of connects.
+   */
+  evict(message: string): void {
+    if (this.state !== 'open') return;
+    this.output.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
+    this.output.flush();
+    this.state = 'closing';
+    this.evicted = true;
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.heartbeatTimer);
+    this.queue.length = 0;
+    this.runtime.detach(this);
+    const heldMs = this.helloTimeoutMs > 0 ? Math.max(0, this.helloTimeoutMs - (performance.now() - this.connectedAt)) : this.closeGraceMs;
+    this.graceTimer = setTimeout(() => this.socket.destroy(), heldMs);
+    this.graceTimer.unref();
+  }
+
+  /**
    * Sends a request to the peer (its `id` is set here) and resolves with the peer's
    * response, error responses included. Rejects with PL_ERR_TIMEOUT after `timeoutMs`,
    * or PL_ERR_CONNECTION_CLOSED when the connection ends first.
@@ -211,17 +253,40 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   private readonly socketOnData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
-    const receivedNs = this.runtime.now() * 1e6;
-    const lines = this.decoder.push(chunk);
-    if (lines.length === 0) return;
-    this.heardFromPeer();
-    this.watchdog.heard();
-    this.heartbeatTimer?.refresh();
-    for (const decoded of lines) this.queue.push({ decoded, receivedNs });
-    void this.pump();
+    try {
+      const receivedNs = this.runtime.now() * 1e6;
+      const lines = this.decoder.push(chunk);
+      if (lines.length === 0) return;
+      this.heardFromPeer();
+      this.watchdog.heard();
+      this.heartbeatTimer?.refresh();
+      for (const decoded of lines) this.queue.push({ decoded, receivedNs });
+      this.pump().catch(this.onInternalError);
+    } catch (err) {
+      this.onInternalError(err);
+    }
+  };
+
+  /**
+   * Something thrown while handling this connection that no handler turned into an
+   * error response: the connection's state can no longer be trusted, so it ends, with
+   * PL_ERR_INTERNAL told to the peer and logged (rate-limited); other connections and
+   * the process go on.
+   */
+  private readonly onInternalError = (err: unknown): void => {
+    const detail = err instanceof Error ? err.message : String(err);
+    this.log.limited('internal', `${this.peerLabel} ${this.remote} (#${this.id}): ${ErrorCode.INTERNAL}: ${detail.slice(0, 200)}; closing the connection`);
+    try {
+      this.endAfterFlush = true;
+      this.closeByDevice(ErrorCode.INTERNAL, 'internal error while handling this connection; it was closed (see the device log)');
+    } catch {
+      this.socket.destroy();
+    }
   };
 
   private readonly socketOnEnd = (): void => {
+    // An evicted peer that gives up: let go of its socket now.
+    if (this.evicted) return void this.socket.destroy();
     // The peer will send nothing more; answer what it already sent, then close.
     this.peerEnded = true;
     if (!this.pumping) this.beginClose();
@@ -349,6 +414,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       return undefined;
     }
     if (request.id !== undefined) this.watchdog.peerAnswersPings();
+    this.served = true;
     this.deferred = [];
     let result: object | Promise<object>;
     try {
@@ -388,6 +454,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (typeof id !== 'string') return;
     const request = this.ownRequests.get(id);
     if (!request) return;
+    this.served = true;
     this.ownRequests.delete(id);
     clearTimeout(request.timer);
     request.resolve(frame);

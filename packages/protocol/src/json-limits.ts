@@ -74,6 +74,46 @@ export function parseBoundedJson(text: string, limits?: JsonLimits): unknown {
   }
 }
 
+/**
+ * True when an already-built value stays within the same limits, and its strings hold
+ * at most `maxChars` characters in all. Walks with its own stack (no recursion) and stops
+ * at the first excess, so it costs at most `maxValues` steps whatever it is given: the
+ * check before something not parsed by {@link parseBoundedJson} is echoed or serialised.
+ */
+export function isWithinJsonLimits(value: unknown, limits: JsonLimits & { maxChars?: number } = {}): boolean {
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const maxValues = limits.maxValues ?? DEFAULT_MAX_JSON_VALUES;
+  let chars = limits.maxChars ?? Number.POSITIVE_INFINITY;
+  let values = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    values += 1;
+    if (values > maxValues) return false;
+    const current = item.value;
+    if (typeof current === 'string') {
+      chars -= current.length;
+      if (chars < 0) return false;
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    const depth = item.depth + 1;
+    if (depth > maxDepth) return false;
+    if (Array.isArray(current)) {
+      if (values + current.length > maxValues) return false;
+      for (const element of current) stack.push({ value: element, depth });
+      continue;
+    }
+    const keys = Object.keys(current);
+    if (values + keys.length > maxValues) return false;
+    for (const key of keys) {
+      chars -= key.length;
+      if (chars < 0) return false;
+      stack.push({ value: (current as Record<string, unknown>)[key], depth });
+    }
+  }
+  return true;
+}
+
 function tooComplex(detail: string): PicolinkError {
   return new PicolinkError(ErrorCode.JSON_TOO_COMPLEX, `the JSON ${detail}; send flat requests (docs/protocol.md#framing)`);
 }

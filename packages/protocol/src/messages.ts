@@ -5,6 +5,8 @@
 import { ErrorCode, exceptionNameFor, PicolinkError } from './errors.js';
 import type { ErrorCodeValue } from './errors.js';
 import type { PinId } from './coerce.js';
+import { isWithinJsonLimits } from './json-limits.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './version.js';
 
 export type MessageKind = 'request' | 'response' | 'event' | 'unknown';
 
@@ -71,11 +73,27 @@ export function echoedFields(request: Record<string, unknown>): Record<string, u
   return { ...request, files: Object.keys(files).sort() };
 }
 
-/** An error response: the request's fields (if it could be parsed) plus the error fields. */
+/**
+ * An error response: the request's fields (if it could be parsed) plus the error fields.
+ * The echo is bounded: a request past the JSON shape limits or larger than a frame (one
+ * that did not come through parseFrame) is echoed as its `id` and `action` only, so an
+ * error never re-serialises an unbounded structure.
+ */
 export function errorResponse(request: Record<string, unknown> | null, err: unknown): Record<string, unknown> {
   const coded = toPicolinkError(err);
   const fields: ErrorFields = { ok: false, error: coded.message, code: coded.code, exception: exceptionNameFor(coded.code) };
-  return request === null ? { ...fields } : { ...echoedFields(request), ...fields };
+  return request === null ? { ...fields } : { ...boundedEcho(request), ...fields };
+}
+
+function boundedEcho(request: Record<string, unknown>): Record<string, unknown> {
+  const echo = echoedFields(request);
+  if (isWithinJsonLimits(echo, { maxChars: DEFAULT_MAX_FRAME_BYTES })) return echo;
+  const short: Record<string, unknown> = {};
+  for (const key of ['id', 'action']) {
+    const value = request[key];
+    if (typeof value === 'number' || (typeof value === 'string' && value.length <= 256)) short[key] = value;
+  }
+  return short;
 }
 
 /** Wraps anything thrown into a coded error; unexpected errors become PL_ERR_INTERNAL. */

@@ -139,6 +139,24 @@ export class Connection {
   }
 
   private socketOnData(chunk: Buffer): void {
+    try {
+      this.handleChunk(chunk);
+    } catch (err) {
+      // A failure while handling what the device sent (including in an event handler
+      // called from here) ends this connection, not the process: it is reported once,
+      // and pending requests are rejected with it as the cause.
+      const detail = err instanceof Error ? err.message : String(err);
+      const reason = new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a frame from ${this.peerName}: ${detail.slice(0, 200)}; the connection was closed`, { cause: err });
+      this.shutdown(reason);
+      try {
+        this.handlers.onError(reason);
+      } catch {
+        // The error handler itself failed; the connection is already closed.
+      }
+    }
+  }
+
+  private handleChunk(chunk: Buffer): void {
     this.heartbeat.touch();
     for (const item of this.decoder.push(chunk)) {
       if (this.shutDown) return;

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { DEFAULT_MAX_FRAME_BYTES, ErrorCode, isErrorCode, PicolinkError } from '@picolink/protocol';
+import { DEFAULT_MAX_FRAME_BYTES, ErrorCode, isErrorCode, parseBoundedJson, PicolinkError } from '@picolink/protocol';
 import { WebSocket } from 'ws';
 import type { DeviceUrl } from '../url.js';
 import { connectFailed, connectTimedOut } from './connect-error.js';
@@ -108,7 +108,8 @@ function readRefusal(response: IncomingMessage, timeoutMs: number): Promise<stri
 function refusalError(where: string, deviceId: string, status: number, body: string | undefined): PicolinkError {
   let parsed: unknown;
   try {
-    parsed = body === undefined ? undefined : JSON.parse(body);
+    // Whatever answers on that port is not trusted yet: the same shape limits as a frame.
+    parsed = body === undefined ? undefined : parseBoundedJson(body);
   } catch {
     parsed = undefined;
   }

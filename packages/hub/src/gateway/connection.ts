@@ -8,6 +8,8 @@
  *   socket is paused (TCP pushes back on the device), counted as throttling;
  * - reading pauses while the device does not read what the hub writes, and a device whose
  *   unread output passes `maxOutputBytes` is dropped.
+ * - an exception escaping the handling of its bytes (a bug, a failing hook) ends this
+ *   connection with PL_ERR_INTERNAL, counted and logged (rate-limited), never the process.
  * Timing (hello timeout, heartbeats, half-open detection) is driven by the gateway's one
  * sweep timer, so an idle connection costs no timer of its own.
  */
@@ -39,7 +41,7 @@ import { pinChangeRecord } from './device-events.js';
 const HEARTBEAT_ID = 'hb';
 const HEARTBEAT_PING = encodeFrame({ id: HEARTBEAT_ID, action: 'ping' });
 
-type ConnectionState = 'hello' | 'serving' | 'closing' | 'closed';
+type ConnectionState = 'hello' | 'serving' | 'evicted' | 'closing' | 'closed';
 
 export class GatewayConnection implements LinkConnection {
   readonly remote: string;
@@ -87,6 +89,10 @@ export class GatewayConnection implements LinkConnection {
   /** The gateway's periodic check: hello timeout, heartbeat ping, half-open detection. */
   sweep(now: number): void {
     const { options, heartbeatMs, counters, log } = this.ctx;
+    if (this.state === 'evicted') {
+      if (now - this.acceptedAt >= options.helloTimeoutMs) this.socket.destroy();
+      return;
+    }
     if (this.state === 'hello') {
       if (now - this.acceptedAt < options.helloTimeoutMs) return;
       counters.helloTimeouts += 1;
@@ -140,6 +146,8 @@ export class GatewayConnection implements LinkConnection {
    */
   close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.state === 'evicted') return void this.socket.destroy();
+    if (this.state === 'hello') this.ctx.helloSettled(this);
     this.closeReason = reason;
     if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
     this.state = 'closing';
@@ -157,6 +165,21 @@ export class GatewayConnection implements LinkConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Takes a connection that has not said hello out of the ones waiting for a hello, to
+   * make room for a newer one: it is told why (`closing` event, PL_ERR_TOO_MANY_CLIENTS),
+   * nothing more it sends is read, and its socket is closed when its hello timeout ends.
+   */
+  evict(reason: string): void {
+    if (this.state !== 'hello') return;
+    this.ctx.helloSettled(this);
+    this.closeReason = reason;
+    this.writeFrame(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: reason }));
+    // Held, unread, until its hello timeout (see the sweep): a peer that re-opens whatever
+    // closes finds nothing to re-open. Its FIN or reset ends it sooner.
+    this.state = 'evicted';
+  }
+
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
@@ -165,8 +188,29 @@ export class GatewayConnection implements LinkConnection {
   private readonly socketOnData = (chunk: Buffer): void => {
     if (this.state !== 'hello' && this.state !== 'serving') return;
     this.lastHeard = Date.now();
-    this.handleLines(this.decoder.push(chunk), 0);
+    try {
+      this.handleLines(this.decoder.push(chunk), 0);
+    } catch (err) {
+      this.internalError(err);
+    }
   };
+
+  /**
+   * Something thrown while handling this connection that no handler turned into an
+   * error response: this connection's state can no longer be trusted, so it ends with
+   * PL_ERR_INTERNAL; other connections and the process go on.
+   */
+  internalError(err: unknown): void {
+    const { counters, log } = this.ctx;
+    counters.internalErrors += 1;
+    const detail = err instanceof Error ? err.message : String(err);
+    log.limited('internal', `gateway: ${this.describe()}: ${ErrorCode.INTERNAL}: ${detail.slice(0, 200)}; closing the connection`);
+    try {
+      this.close('internal error in the hub while handling this connection (see the hub log)', ErrorCode.INTERNAL, true);
+    } catch {
+      this.socket.destroy();
+    }
+  }
 
   private handleLines(lines: DecodedLine[], start: number): void {
     const now = Date.now();
@@ -196,8 +240,12 @@ export class GatewayConnection implements LinkConnection {
     const lines = this.backlog;
     if (!lines) return;
     this.backlog = undefined;
-    this.handleLines(lines, this.backlogIndex);
-    this.updateReading();
+    try {
+      this.handleLines(lines, this.backlogIndex);
+      this.updateReading();
+    } catch (err) {
+      this.internalError(err);
+    }
   };
 
   private handleLine(decoded: DecodedLine): void {
@@ -236,6 +284,7 @@ export class GatewayConnection implements LinkConnection {
       return;
     }
     const { ctx } = this;
+    ctx.helloSettled(this);
     ctx.counters.welcomed += 1;
     const config = device?.config ?? {};
     this.writeFrame(encodeFrame(welcomeResponse(frame, { server_time: Date.now(), heartbeat_ms: ctx.heartbeatMs, config }, Date.now() * 1e6)));
@@ -296,6 +345,7 @@ export class GatewayConnection implements LinkConnection {
   }
 
   private readonly socketOnEnd = (): void => {
+    if (this.state === 'evicted') return void this.socket.destroy();
     // The device will send nothing more (an allowHalfOpen listener leaves our side open).
     if (this.state === 'hello' || this.state === 'serving') this.close(this.deviceReason ?? 'the device closed the connection', ErrorCode.CONNECTION_CLOSED, false);
   };

@@ -20,8 +20,14 @@ export interface GatewayLimits {
   maxFramesPerSecond: number;
   /** After the hub ends a connection, time before the socket is destroyed, ms. Default 1000. */
   closeGraceMs: number;
-  /** Most connections at once; more are closed at once. Default 50000. */
+  /** Most connections at once; when full, the oldest one still without a hello is evicted for a newcomer, else the newcomer is closed. Default 50000. */
   maxConnections: number;
+  /**
+   * Most connections that have not completed their hello at once; past it the oldest of
+   * them is evicted (closing event PL_ERR_TOO_MANY_CLIENTS), so idle sockets cannot keep
+   * devices out. Default 1024.
+   */
+  maxPendingHellos: number;
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -33,6 +39,7 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   maxFramesPerSecond: 1000,
   closeGraceMs: 1000,
   maxConnections: 50_000,
+  maxPendingHellos: 1024,
 };
 
 /** Totals since the gateway started. */
@@ -56,6 +63,10 @@ export interface GatewayCounters {
   unmatchedResponses: number;
   /** Connections closed because maxConnections were open. */
   overCapacity: number;
+  /** Connections without a hello evicted to make room for newer ones. */
+  evictedBeforeHello: number;
+  /** Connections closed because handling them threw (PL_ERR_INTERNAL). */
+  internalErrors: number;
 }
 
 export function emptyCounters(): GatewayCounters {
@@ -73,6 +84,8 @@ export function emptyCounters(): GatewayCounters {
     slowConsumers: 0,
     unmatchedResponses: 0,
     overCapacity: 0,
+    evictedBeforeHello: 0,
+    internalErrors: 0,
   };
 }
 
@@ -86,4 +99,6 @@ export interface GatewayContext {
   readonly counters: GatewayCounters;
   /** A connection's socket closed. */
   connectionClosed(connection: GatewayConnection): void;
+  /** A connection no longer waits for its hello: welcomed, refused or closing. */
+  helloSettled(connection: GatewayConnection): void;
 }

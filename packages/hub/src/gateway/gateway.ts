@@ -4,6 +4,12 @@
  * against the configuration and welcomed, and are then driven through the directory like
  * any other link. One sweep timer does every connection's hello timeout, heartbeat and
  * half-open check, so ten thousand idle devices cost no timers of their own.
+ *
+ * Connections that have not completed their hello are kept in arrival order; past
+ * `maxPendingHellos` of them the oldest is evicted for the newcomer: told why, served no
+ * more, and held until its hello timeout (so a peer that re-opens whatever closes finds
+ * nothing to re-open). At `maxConnections` an evicted one still held is closed, else the
+ * oldest without a hello. Sockets held open without a hello cannot keep devices out.
  */
 import type { Server, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
@@ -58,6 +64,10 @@ export function startGateway(options: GatewayOptions): Gateway {
   const events = new EventRecorder(store, bus, log);
   const presence = new DevicePresence({ store, bus, directory, events, log });
   const connections = new Set<GatewayConnection>();
+  /** Connections still waiting for their hello, oldest first (a Set iterates in insertion order). */
+  const awaitingHello = new Set<GatewayConnection>();
+  /** Evicted connections held until their hello timeout, oldest first. */
+  const held = new Set<GatewayConnection>();
   const counters = emptyCounters();
   let closing: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
@@ -72,7 +82,12 @@ export function startGateway(options: GatewayOptions): Gateway {
     counters,
     connectionClosed(connection: GatewayConnection) {
       connections.delete(connection);
+      awaitingHello.delete(connection);
+      held.delete(connection);
       if (connections.size === 0) allClosed?.();
+    },
+    helloSettled(connection: GatewayConnection) {
+      awaitingHello.delete(connection);
     },
   };
 
@@ -80,14 +95,52 @@ export function startGateway(options: GatewayOptions): Gateway {
 
   function listenerOnConnection(socket: Socket): void {
     counters.accepted += 1;
-    if (connections.size >= limits.maxConnections) {
+    if (awaitingHello.size >= limits.maxPendingHellos) evictOldestWithoutHello();
+    if (connections.size >= limits.maxConnections && !makeRoom()) {
       counters.overCapacity += 1;
       log.limited('over-capacity', `gateway: ${limits.maxConnections} connections open; refusing ${socket.remoteAddress ?? '?'}`);
       socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    connections.add(new GatewayConnection(socket, context));
+    let connection: GatewayConnection;
+    try {
+      connection = new GatewayConnection(socket, context);
+    } catch (err) {
+      // A failure setting up one connection ends that connection only.
+      counters.internalErrors += 1;
+      log.limited('internal', `gateway: ${socket.remoteAddress ?? '?'}: ${ErrorCode.INTERNAL}: ${err instanceof Error ? err.message : String(err)}; closing`);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    connections.add(connection);
+    awaitingHello.add(connection);
+  }
+
+  /** Takes the oldest connection still without a hello out of those waiting (it is held until its hello timeout); false if there is none. */
+  function evictOldestWithoutHello(): boolean {
+    for (const oldest of awaitingHello) {
+      awaitingHello.delete(oldest);
+      counters.evictedBeforeHello += 1;
+      log.limited('evicted', `gateway: ${oldest.remote} evicted: ${awaitingHello.size + 1} connections without a hello, and it is the oldest`);
+      oldest.evict(`the hub has too many connections that have not said hello, and this one is the oldest; it is served no more (send hello right after connecting)`);
+      held.add(oldest);
+      return true;
+    }
+    return false;
+  }
+
+  /** At maxConnections: closes an evicted connection still held, else evicts and closes the oldest without a hello; false if every connection is a device's. */
+  function makeRoom(): boolean {
+    if (held.size === 0 && !evictOldestWithoutHello()) return false;
+    for (const oldest of held) {
+      held.delete(oldest);
+      connections.delete(oldest);
+      oldest.destroy();
+      return true;
+    }
+    return false;
   }
 
   function listenerOnTlsClientError(err: Error, socket: Socket): void {
@@ -101,7 +154,13 @@ export function startGateway(options: GatewayOptions): Gateway {
 
   function sweep(): void {
     const now = Date.now();
-    for (const connection of connections) connection.sweep(now);
+    for (const connection of connections) {
+      try {
+        connection.sweep(now);
+      } catch (err) {
+        connection.internalError(err);
+      }
+    }
   }
 
   const sweepMs = Math.max(10, Math.floor(Math.min(config.gateway.heartbeatMs, limits.helloTimeoutMs) / 4));

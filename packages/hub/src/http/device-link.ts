@@ -15,7 +15,11 @@
  * - While the device is offline, requests get PL_ERR_DEVICE_OFFLINE error responses and
  *   the link stays open; `{"event":"status","online":...}` tells the SDK when it changes.
  *
- * Responses are sent in the order the requests arrived, as a device does.
+ * Responses are sent in the order the requests arrived, as a device does. Frames from the
+ * SDK are parsed with the protocol's shape limits (PL_ERR_JSON_TOO_COMPLEX), and an
+ * exception escaping the handling of one link, at once or while its answer is built,
+ * closes that link (WebSocket close 1011, PL_ERR_INTERNAL logged, rate-limited), never
+ * the hub.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -105,6 +109,7 @@ class DeviceLinkSession {
 
   private wsOnMessage(text: string): void {
     for (const line of text.split('\n')) {
+      if (this.closed) return;
       if (line.trim() === '') continue;
       this.lineOnReceive(line);
     }

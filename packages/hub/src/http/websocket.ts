@@ -183,7 +183,8 @@ export function guardMessages(ws: WebSocket, what: string, log: HubLog, onText: 
 
 /** Closes one socket after a failure of the hub's own code (1011), logged as PL_ERR_INTERNAL. */
 export function failSocket(ws: WebSocket, what: string, log: HubLog, err: unknown): void {
-  log(`http: ${what} closed after an internal error (${ErrorCode.INTERNAL}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // One line, bounded: the log is read by people, and the message may quote peer input.
+  log(`http: ${what} closed after an internal error (${ErrorCode.INTERNAL}): ${(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 300)}`);
   if (ws.readyState === ws.OPEN) ws.close(CLOSE_INTERNAL_ERROR, ErrorCode.INTERNAL);
   else ws.terminate();
 }

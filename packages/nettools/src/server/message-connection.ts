@@ -2,7 +2,8 @@
  * One client of a {@link MessageTcpServer}: its messages, split by the delimiter with a
  * bound; replies with backpressure (reading pauses while the client does not read what
  * it was sent) and an output bound; an optional idle timeout. Whatever this client does,
- * only this connection is closed.
+ * only this connection is closed; so is an exception thrown by the message handler (the
+ * close is reported with PL_ERR_INTERNAL), which never reaches the process.
  */
 import type { Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
@@ -132,7 +133,13 @@ export class MessageConnection {
         return;
       }
       this.messagesIn += 1;
-      this.handlers.onMessage(this, result.message);
+      try {
+        this.handlers.onMessage(this, result.message);
+      } catch (err) {
+        const detail = err instanceof Error ? err.message : String(err);
+        this.fail(new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a message: ${detail.slice(0, 200)}; the connection was closed`, { cause: err }), false);
+        return;
+      }
       if (!this.open) return;
     }
     if (this.socket.writableNeedDrain && !this.paused) {
@@ -169,6 +176,8 @@ export class MessageConnection {
     info.droppedBytes += this.framer.reset();
     try {
       this.handlers.onClose(this, info);
+    } catch {
+      // A failing close handler has nothing left to close; the other connections go on.
     } finally {
       this.markClosed();
     }

@@ -108,7 +108,13 @@ export class MessageTcpServer {
       },
     });
     this.clients.add(connection);
-    this.handlers.onConnect?.(connection);
+    try {
+      this.handlers.onConnect?.(connection);
+    } catch (err) {
+      // A failing connect handler ends this connection only, reported as PL_ERR_INTERNAL.
+      const detail = err instanceof Error ? err.message : String(err);
+      connection.close(new PicolinkError(ErrorCode.INTERNAL, `internal error while accepting the client: ${detail.slice(0, 200)}`, { cause: err }), true);
+    }
   }
 
   private refusal(): PicolinkError | undefined {
