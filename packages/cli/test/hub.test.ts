@@ -106,6 +106,7 @@ test('picolink hub with http.tls prints https links, the sign-in link included',
       const [, link = '', url = ''] = await hub.waitFor(/dashboard +(\S+) .*\n +API +(\S+)\n/);
       assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(link.startsWith(`${url}/#token=`), link);
+      assert.match(hub.stdout(), new RegExp(`curl --cacert ${files.paths.certPem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} -H "Authorization: Bearer \\S+" ${url}/api/devices`));
     } finally {
       assert.equal(await hub.stop(), 0, hub.stderr());
     }

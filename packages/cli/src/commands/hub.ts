@@ -103,7 +103,8 @@ export async function runHub(argv: readonly string[], io: Output, signal?: Abort
         ...describeHub(hub, config),
         '',
         'Try:',
-        `  curl${auth} ${hub.httpUrl}/api/devices`,
+        // A self-signed certificate (picolink certs) is trusted by naming it.
+        `  curl${config.http.tls ? ` --cacert ${config.http.tls.cert}` : ''}${auth} ${hub.httpUrl}/api/devices`,
         `  npx picolink device --sim --hub 127.0.0.1:${hub.gatewayPort} --id pico-1    (a simulated Pico W dialling home)`,
         ...(config.gateway.acceptUnknownDevices ? [] : ['  (the hub admits devices listed in the configuration; --accept-unknown-devices admits any id)']),
         '',
