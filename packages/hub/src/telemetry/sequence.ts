@@ -4,6 +4,10 @@
  * accepted. A number seen again is a duplicate; one older than the window is too old to
  * judge and is treated as a replay. Loss is counted as soon as a gap opens and taken back
  * when a late datagram fills it while the gap is still inside the window.
+ *
+ * `judge` only looks, so a datagram can be refused for another reason (its rate) without
+ * being marked as seen; `observe` records; `forget` takes a number back when the datagram
+ * holding it could not be stored, so its resend is accepted again.
  */
 
 /** What the window says about a sequence number. */
@@ -24,6 +28,20 @@ export class SequenceWindow {
     if (!Number.isSafeInteger(size) || size < 1) throw new RangeError('the replay window must hold at least one sequence number');
     this.size = size;
     this.seen = new Uint8Array(size);
+  }
+
+  /** Judges `seq` without recording it. */
+  judge(seq: number): SequenceVerdict {
+    if (this.highest < 0 || seq > this.highest) return 'new';
+    if (this.highest - seq >= this.size) return 'too_old';
+    return this.seen[seq % this.size] === 1 ? 'duplicate' : 'new';
+  }
+
+  /** Takes back a recorded `seq` (its datagram was not stored): judged new again, counted as lost until then. */
+  forget(seq: number): void {
+    if (this.judge(seq) !== 'duplicate') return;
+    this.seen[seq % this.size] = 0;
+    if (seq > this.first) this.lost += 1;
   }
 
   /** Judges `seq` and, when it is new, records it. */
