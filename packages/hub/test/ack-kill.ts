@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AckSenderOptions, AckSenderReport } from './ack-sender.js';
+export type { AckSenderReport } from './ack-sender.js';
 import type { HubProcessReady, HubProcessRequest } from './hub-process.js';
 
 /** Longest wait for a child's message, in ms. */
@@ -124,5 +125,20 @@ export async function runAckKillTrial(options: AckKillOptions): Promise<AckKillR
     return { sent: report.sent, acked: report.acked.length, found: report.acked.length - lost.length, lost, latenciesMs: report.latenciesMs };
   } finally {
     await stopHubProcess(restarted.child);
+  }
+}
+
+/**
+ * Runs the sender against a receiver already listening on 127.0.0.1:`port` for
+ * `durationMs` (no kill) and reports what it saw: for a reference receiver's ack latency.
+ */
+export async function runAckSender(port: number, device: string, ratePerSecond: number, durationMs: number): Promise<AckSenderReport> {
+  const senderOptions: AckSenderOptions = { port, device, boot: 1, ratePerSecond, count: Math.ceil((ratePerSecond * durationMs) / 1000), timeLimitMs: durationMs + 2000 };
+  const sender = forkScript('./ack-sender.js', JSON.stringify(senderOptions));
+  try {
+    await nextMessage(sender, 'sender start');
+    return await nextMessage<AckSenderReport>(sender, 'sender report');
+  } finally {
+    sender.kill('SIGKILL');
   }
 }
