@@ -42,8 +42,8 @@ function rcvbufErrors(): number {
   return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
 }
 
-async function startHub(): Promise<{ hub: Child; port: number }> {
-  const options: HubChildOptions = { keys: { [DEVICE]: KEY }, receiveBufferBytes: 4 * 1024 * 1024, maxPerDevicePerSecond: DEVICE_LIMIT };
+async function startHub(bare = false): Promise<{ hub: Child; port: number }> {
+  const options: HubChildOptions = { keys: { [DEVICE]: KEY }, receiveBufferBytes: 4 * 1024 * 1024, maxPerDevicePerSecond: DEVICE_LIMIT, bare, quiet: true };
   const { child, hello } = await forkChild<{ port: number }>('./ingest-hub.js', options);
   return { hub: child, port: hello.port };
 }
@@ -60,20 +60,31 @@ function floodOptions(kind: FloodKind, port: number, rate: number, count: number
   return { kind, port, ratePerSecond: rate, count, timeLimitMs: (count / rate) * 1000 + 2000, device: DEVICE, key: KEY, boot, time };
 }
 
+async function measureCpu(rows: string[], hub: Child, name: string, run: () => Promise<unknown>): Promise<void> {
+  const before = await hubStats(hub);
+  await run();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = await hubStats(hub);
+  const received = after.received - before.received;
+  const micros = (after.cpuMicros - before.cpuMicros) / Math.max(1, received);
+  rows.push(`  ${name.padEnd(34)} ${micros.toFixed(1).padStart(6)} µs   (${received} received at ${CPU_RATE}/s)`);
+}
+
 /** Hub CPU µs per datagram for accepted readings and each kind of garbage. */
 async function cpuPerDatagram(): Promise<void> {
+  const rows: string[] = [];
+  const bare = await startHub(true);
+  try {
+    await measureCpu(rows, bare.hub, 'any datagram, socket only (floor)', async () => {
+      const { child } = await forkChild<{ ready: true }>('./flood-load.js', floodOptions('malformed', bare.port, CPU_RATE, CPU_COUNT, 99, Date.now()));
+      await go(child);
+    });
+  } finally {
+    await bare.hub.stop();
+  }
   const { hub, port } = await startHub();
   try {
-    const rows: string[] = [];
-    const measure = async (name: string, run: () => Promise<unknown>): Promise<void> => {
-      const before = await hubStats(hub);
-      await run();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const after = await hubStats(hub);
-      const received = after.received - before.received;
-      const micros = (after.cpuMicros - before.cpuMicros) / Math.max(1, received);
-      rows.push(`  ${name.padEnd(30)} ${micros.toFixed(1).padStart(6)} µs   (${received} received at ${CPU_RATE}/s)`);
-    };
+    const measure = (name: string, run: () => Promise<unknown>): Promise<void> => measureCpu(rows, hub, name, run);
     await measure('accepted (signed, reference)', async () => {
       const load: LoadOptions = { mode: 'udp', port, count: CPU_COUNT, ratePerSecond: CPU_RATE, devices: 100, key: KEY };
       const { child } = await forkChild<{ ready: true }>('./ingest-load.js', load);

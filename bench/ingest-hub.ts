@@ -17,6 +17,10 @@ export interface HubChildOptions {
   receiveBufferBytes: number;
   /** telemetry.maxPerDevicePerSecond. Default: no practical limit (10,000,000). */
   maxPerDevicePerSecond?: number;
+  /** Only count datagrams, ingest detached: what receiving alone costs in Node. Default false. */
+  bare?: boolean;
+  /** Keep the hub's log lines (rejection reports) off stderr. Default false. */
+  quiet?: boolean;
 }
 
 export interface HubChildStats {
@@ -57,15 +61,22 @@ const ingest = startTelemetryIngest({
   bus: new HubBus(),
   config,
   receiveBufferBytes: options.receiveBufferBytes,
-  log: (line) => console.error(`hub: ${line}`),
+  log: (line) => {
+    if (!options.quiet) console.error(`hub: ${line}`);
+  },
 });
+let bareReceived = 0;
+if (options.bare) {
+  socket.removeAllListeners('message');
+  socket.on('message', () => (bareReceived += 1));
+}
 
 function stats(): HubChildStats {
   const total = ingest.stats();
   const writer = ingest.writer;
   const cpu = process.cpuUsage();
   return {
-    received: total.received,
+    received: options.bare ? bareReceived : total.received,
     accepted: total.accepted,
     lost: total.lost,
     rejected: total.rejected,
