@@ -3,8 +3,9 @@
  * TelemetrySender (acks on, its resend buffer) sending one signed reading per ms. The
  * device clock advances 1 ms per reading (`time` = start + seq), so the hub's stored row
  * times name the sequence numbers stored. Waits for {cmd:"go"}; sends for `durationMs`,
- * then goes on `drainMs` more so resends can fill what was lost, and reports
- * {measured, counters, unacked}: `measured` readings were sent during the flood.
+ * then goes on (so resends can fill what was lost) until {cmd:"stop"} or `drainLimitMs`,
+ * and reports {measured, counters, unacked}: `measured` readings were sent in the first
+ * `durationMs`.
  */
 import { SimulatedBackend, TelemetrySender } from '@picolink/device';
 import type { TelemetryCounters, TelemetryDevice } from '@picolink/device';
@@ -18,7 +19,8 @@ export interface FloodDeviceOptions {
   time: number;
   ratePerSecond: number;
   durationMs: number;
-  drainMs: number;
+  /** Longest time to go on after durationMs without a stop, in ms. */
+  drainLimitMs: number;
   /** The sender's resend buffer (maxUnacked); undefined: its default. */
   maxUnacked?: number;
   /** Resend after this long without an ack, in ms; undefined: the sender's default. */
@@ -56,23 +58,26 @@ const sender = new TelemetrySender(device, {
 });
 
 /** One tick per reading due, caught up each ms, as a device with a steady clock would. */
+let stopped = false;
 async function run(ms: number, from: number, startedAt: number): Promise<void> {
   let ticks = from;
-  while (performance.now() - startedAt < ms) {
+  while (performance.now() - startedAt < ms && !stopped) {
     const due = from + Math.floor(((performance.now() - startedAt) * options.ratePerSecond) / 1000);
     for (; ticks < due; ticks++) sender.tick();
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
-process.once('message', (message: { cmd: string }) => {
+process.on('message', (message: { cmd: string }) => {
+  if (message.cmd === 'stop') stopped = true;
   if (message.cmd !== 'go') return;
   const startedAt = Date.now();
   void (async () => {
     const t0 = performance.now();
     await run(options.durationMs, 0, t0);
     const measured = seq;
-    await run(options.drainMs, measured, performance.now());
+    process.send?.({ measured });
+    await run(options.drainLimitMs, measured, performance.now());
     const result: FloodDeviceResult = { measured, counters: sender.counters, unacked: sender.unackedCount, startedAt };
     await sender.close();
     process.send?.(result, () => process.disconnect());

@@ -7,9 +7,9 @@
  * 2. The target: a legitimate device (the device runtime's TelemetrySender, signed, acks
  *    on, its resend buffer) sending 1,000 readings/s for 5 s while 50,000 garbage
  *    datagrams/s of each kind hit the port — each kind alone, then all three at once —
- *    beside the same device with no flood. Then 3 s more without flood so resends can
- *    fill gaps; the figure is the share of the readings sent during the flood that are
- *    in the store. Also: readings stored at the first try, the sender's counters, the
+ *    beside the same device with no flood. Once the floods have ended, the device goes on
+ *    3 s more so resends can fill gaps; the figure is the share of the readings sent in
+ *    the first 5 s that are in the store. Also: readings stored at the first try, the sender's counters, the
  *    kernel's UDP receive-buffer drops (/proc/net/snmp RcvbufErrors, whole host) and the
  *    receive buffer granted.
  * Hub, device and floods are separate processes on 127.0.0.1. Every loop is bounded in
@@ -118,19 +118,26 @@ async function targetRun(name: string, kinds: FloodKind[], maxUnacked: number | 
   try {
     const boot = Math.floor(Math.random() * 0xffffffff);
     const time = Date.now();
-    const deviceOptions: FloodDeviceOptions = { port, device: DEVICE, key: KEY, boot, time, ratePerSecond: DEVICE_RATE, durationMs: FLOOD_MS, drainMs: DRAIN_MS, maxUnacked };
+    const deviceOptions: FloodDeviceOptions = { port, device: DEVICE, key: KEY, boot, time, ratePerSecond: DEVICE_RATE, durationMs: FLOOD_MS, drainLimitMs: 30_000, maxUnacked };
     const { child: device } = await forkChild<{ ready: true }>('./flood-device.js', deviceOptions);
     const floods: Child[] = [];
     for (const kind of kinds) {
       floods.push((await forkChild<{ ready: true }>('./flood-load.js', floodOptions(kind, port, FLOOD_RATE, (FLOOD_RATE * FLOOD_MS) / 1000, boot, time))).child);
     }
     const dropsBefore = rcvbufErrors();
-    const [deviceResult, ...floodResults] = await Promise.all([go<FloodDeviceResult>(device), ...floods.map((flood) => go<FloodResult>(flood))]);
+    // The device sends its measured readings while the floods run; once the floods have
+    // ended (a starved flood process may take longer than planned), it goes on DRAIN_MS
+    // more so its resends can fill the gaps, then stops.
+    const measuredDone = device.request<{ measured: number }>({ cmd: 'go' });
+    const floodResults = await Promise.all(floods.map((flood) => go<FloodResult>(flood)));
+    await measuredDone;
     const kernelDrops = rcvbufErrors() - dropsBefore;
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
+    const deviceResult = await device.request<FloodDeviceResult>({ cmd: 'stop' });
+    await device.stop();
     const times = (await hub.request<{ times: number[] }>({ cmd: 'times', deviceId: DEVICE })).times;
-    const result = deviceResult as FloodDeviceResult;
-    const stored = new Set(times.filter((t) => t - time < result.measured)).size;
-    return { name, device: result, stored, floodSent: floodResults.reduce((sum, r) => sum + (r as FloodResult).sent, 0), hub: await hubStats(hub), kernelDrops };
+    const stored = new Set(times.filter((t) => t - time < deviceResult.measured)).size;
+    return { name, device: deviceResult, stored, floodSent: floodResults.reduce((sum, r) => sum + r.sent, 0), hub: await hubStats(hub), kernelDrops };
   } finally {
     await hub.stop();
   }

@@ -183,6 +183,45 @@ function ackProblem(obj: Record<string, unknown>): string | undefined {
   return isUint(obj.ack) ? undefined : '"ack" must be a sequence number';
 }
 
+/** Where a datagram sits in its device's stream, as read by {@link peekTelemetry}. */
+export interface TelemetryPosition {
+  device: string;
+  boot: number;
+  seq: number;
+}
+
+/** The plain unsigned integer written after the first `"name":`, or undefined. */
+function scanUint(text: string, key: string): number | undefined {
+  const at = text.indexOf(key);
+  if (at < 0) return undefined;
+  let end = at + key.length;
+  const start = end;
+  while (end < text.length && end - start <= 16) {
+    const c = text.charCodeAt(end);
+    if (c < 0x30 || c > 0x39) break;
+    end++;
+  }
+  if (end === start || end - start > 16) return undefined;
+  const value = Number(text.slice(start, end));
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/**
+ * The device, boot and sequence number of a datagram, read straight from its bytes (the
+ * first `"device":"`, `"boot":` and `"seq":`, plain values only) without parsing or
+ * checking anything. Nothing read here is trusted: a receiver uses it only to refuse, before
+ * it pays for the MAC and the parse, a datagram it would refuse anyway (a sequence number
+ * older than every one it still remembers). Undefined when the three cannot be read.
+ */
+export function peekTelemetry(text: string): TelemetryPosition | undefined {
+  const device = scanDeviceId(text);
+  if (device === undefined) return undefined;
+  const boot = scanUint(text, '"boot":');
+  const seq = scanUint(text, '"seq":');
+  if (boot === undefined || seq === undefined) return undefined;
+  return { device, boot, seq };
+}
+
 /**
  * The checks, cheapest first, with no exception on the way: size; braces around the
  * text; the MAC, when the device id can be read from the bytes and the receiver has its

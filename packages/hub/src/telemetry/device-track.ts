@@ -87,6 +87,11 @@ export class DeviceTrack {
     this.rejected[code] = (this.rejected[code] ?? 0) + 1;
   }
 
+  /** True when `seq` of a boot this track knows is older than its window remembers: a replay whatever else the datagram holds. */
+  isTooOld(boot: number, seq: number): boolean {
+    return this.boots.get(boot)?.window.judge(seq) === 'too_old';
+  }
+
   /** Judges which boot a datagram belongs to; changes nothing (see {@link openBoot}). */
   judgeBoot(datagram: TelemetryDatagram, authenticated: boolean, now: number, policy: BootPolicy): BootVerdict {
     const known = this.boots.get(datagram.boot);

@@ -4,7 +4,10 @@
  * first failing check rejects it with a code that is counted, logged (rate-limited) and
  * published as a `telemetry_rejected` event:
  *
- *   size ≤ 4096 bytes, `{…}` around the text  PL_ERR_TELEMETRY_MALFORMED
+ *   size ≤ 4096 bytes                         PL_ERR_TELEMETRY_MALFORMED
+ *   seq older than the device's window        PL_ERR_TELEMETRY_REPLAY
+ *     (device, boot and seq read from the raw bytes, before anything is checked)
+ *   `{…}` around the text                     PL_ERR_TELEMETRY_MALFORMED
  *   MAC, when the device has a key            PL_ERR_TELEMETRY_BAD_MAC
  *     (checked on the raw bytes before JSON.parse when the id can be read from them)
  *   valid datagram                            PL_ERR_TELEMETRY_MALFORMED
@@ -26,7 +29,7 @@
  * resend is stored. Rejections cost counters only: no Error objects, no per-datagram log.
  */
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
-import { encodeTelemetryAck, ErrorCode, inspectTelemetry, MAX_DATAGRAM_BYTES } from '@picolink/protocol';
+import { encodeTelemetryAck, ErrorCode, inspectTelemetry, MAX_DATAGRAM_BYTES, peekTelemetry } from '@picolink/protocol';
 import type { ErrorCodeValue, MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
@@ -222,7 +225,17 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
       return;
     }
     const now = Date.now();
-    const inspection = inspectTelemetry(message.toString('utf8'), macFor);
+    const text = message.toString('utf8');
+    // A sequence number older than the device's window is refused whatever the rest of the
+    // datagram holds: before the MAC and the parse, so a replay flood costs little.
+    const position = tracks.size > 0 ? peekTelemetry(text) : undefined;
+    const stale = position === undefined ? undefined : tracks.get(position.device);
+    if (position !== undefined && stale?.isTooOld(position.boot, position.seq)) {
+      stale.received += 1;
+      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${position.seq} is older than the last ${policy.windowSize} sequence numbers`, from, stale);
+      return;
+    }
+    const inspection = inspectTelemetry(text, macFor);
     if (!inspection.ok) {
       // Only configured devices have keys, so a bad MAC always names a device to track.
       const blamed = inspection.device === undefined ? undefined : trackFor(inspection.device, now);
