@@ -113,7 +113,7 @@ interface TargetResult {
   kernelDrops: number;
 }
 
-async function targetRun(name: string, kinds: FloodKind[], maxUnacked: number | undefined): Promise<TargetResult> {
+export async function targetRun(name: string, kinds: FloodKind[], maxUnacked: number | undefined): Promise<TargetResult> {
   const { hub, port } = await startHub();
   try {
     const boot = Math.floor(Math.random() * 0xffffffff);
@@ -143,13 +143,13 @@ async function targetRun(name: string, kinds: FloodKind[], maxUnacked: number | 
   }
 }
 
-function printTarget(r: TargetResult): void {
+export function printTarget(r: TargetResult): void {
   const pct = (n: number): string => `${((100 * n) / Math.max(1, r.device.measured)).toFixed(2)} %`;
   const c = r.device.counters;
   console.log(
     `  ${r.name.padEnd(22)} stored ${pct(r.stored).padStart(8)} (${r.stored}/${r.device.measured})  ` +
       `flood sent ${String(r.floodSent).padStart(7)}  hub received ${String(r.hub.received).padStart(7)}  kernel drops ${String(r.kernelDrops).padStart(7)}  ` +
-      `device sent ${c.sent} resent ${c.resent} acked ${c.acked} dropped ${c.dropped} unacked ${r.device.unacked}`,
+      `device sent ${c.sent} resent ${c.resent} acked ${c.acked} dropped ${c.dropped} unacked ${r.device.unacked}  hub rejected ${JSON.stringify(r.hub.rejected)}`,
   );
 }
 

@@ -58,7 +58,7 @@ export interface TelemetryIngestOptions {
   flushMs?: number;
   /** Rows that trigger a write at once. Default 5000. */
   batchRows?: number;
-  /** Sequence numbers remembered per (device, boot) for duplicate and replay checks. Default 1024. */
+  /** Sequence numbers remembered per (device, boot) for duplicate and replay checks. Default 8192. */
   replayWindow?: number;
   /** A signed datagram that opens a boot the hub has not heard of must be younger than this (its `time`), in ms. Default 600000. */
   maxNewBootAgeMs?: number;
