@@ -24,6 +24,8 @@ export interface FloodOptions {
   key: string;
   boot: number;
   time: number;
+  /** replayed: first send the device's datagram 100,000 (signed), so the replayed one is older than the hub's window. */
+  stale?: boolean;
 }
 
 export interface FloodResult {
@@ -39,6 +41,11 @@ function datagram(seq: number): string {
   return `{"v":1,"device":"${options.device}","boot":${options.boot},"seq":${seq},"t":${seq},"time":${options.time + seq},"readings":{"temp_c":21.5},"ack":true}`;
 }
 
+function signed(text: string): Buffer {
+  const mac = createHmac('sha256', Buffer.from(options.key, 'hex')).update(text).digest('hex');
+  return Buffer.from(`${text.slice(0, -1)},"mac":"${mac}"}`);
+}
+
 function build(i: number): Buffer {
   if (options.kind === 'malformed') {
     if (i % 3 === 0) return randomBytes(40 + (i % 100));
@@ -50,9 +57,7 @@ function build(i: number): Buffer {
     return Buffer.from(`${text.slice(0, -1)},"mac":"${randomBytes(32).toString('hex')}"}`);
   }
   // A datagram the device sent (its first of the boot), captured and sent again.
-  const text = datagram(0);
-  const mac = createHmac('sha256', Buffer.from(options.key, 'hex')).update(text).digest('hex');
-  return Buffer.from(`${text.slice(0, -1)},"mac":"${mac}"}`);
+  return signed(datagram(0));
 }
 
 const payloads = Array.from({ length: VARIANTS }, (_, i) => build(i));
@@ -62,6 +67,10 @@ await new Promise<void>((resolve) => socket.connect(options.port, '127.0.0.1', r
 socket.on('error', () => {});
 
 async function flood(): Promise<number> {
+  if (options.stale) {
+    socket.send(signed(datagram(100_000)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const started = performance.now();
   let sent = 0;
   while (sent < options.count && performance.now() - started < options.timeLimitMs) {

@@ -67,7 +67,7 @@ async function measureCpu(rows: string[], hub: Child, name: string, run: () => P
   const after = await hubStats(hub);
   const received = after.received - before.received;
   const micros = (after.cpuMicros - before.cpuMicros) / Math.max(1, received);
-  rows.push(`  ${name.padEnd(34)} ${micros.toFixed(1).padStart(6)} µs   (${received} received at ${CPU_RATE}/s)`);
+  rows.push(`  ${name.padEnd(36)} ${micros.toFixed(1).padStart(6)} µs   (${received} received at ${CPU_RATE}/s)`);
 }
 
 /** Hub CPU µs per datagram for accepted readings and each kind of garbage. */
@@ -91,9 +91,15 @@ async function cpuPerDatagram(): Promise<void> {
       await go(child);
     });
     const time = Date.now();
-    for (const kind of KINDS) {
-      await measure(`rejected: ${kind}`, async () => {
-        const { child } = await forkChild<{ ready: true }>('./flood-load.js', floodOptions(kind, port, CPU_RATE, CPU_COUNT, 99, time));
+    const cases: [string, FloodKind, boolean][] = [
+      ['rejected: malformed', 'malformed', false],
+      ['rejected: forged', 'forged', false],
+      ['replayed, in the window (duplicate)', 'replayed', false],
+      ['replayed, older than the window', 'replayed', true],
+    ];
+    for (const [name, kind, stale] of cases) {
+      await measure(name, async () => {
+        const { child } = await forkChild<{ ready: true }>('./flood-load.js', { ...floodOptions(kind, port, CPU_RATE, CPU_COUNT, stale ? 98 : 99, time), stale });
         await go(child);
       });
     }
