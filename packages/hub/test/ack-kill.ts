@@ -24,8 +24,10 @@ export interface AckKillOptions {
   device: string;
   boot: number;
   ratePerSecond: number;
-  /** The hub is killed this long after the sender started, in ms. */
+  /** The hub is killed this long after the sender started, in ms, */
   killAfterMs: number;
+  /** and once the sender has seen this many acks (waiting at most 10 s more). Default 0. */
+  minAckedBeforeKill?: number;
 }
 
 export interface AckKillResult {
@@ -39,10 +41,14 @@ export interface AckKillResult {
   latenciesMs: number[];
 }
 
+/** The child's next message (progress reports aside). */
 function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => finish(new Error(`${what}: no answer within ${CHILD_TIMEOUT_MS} ms`)), CHILD_TIMEOUT_MS);
-    const onMessage = (message: unknown): void => finish(undefined, message as T);
+    const onMessage = (message: unknown): void => {
+      if (typeof message === 'object' && message !== null && 'progress' in message) return;
+      finish(undefined, message as T);
+    };
     const onExit = (code: number | null): void => finish(new Error(`${what}: the process exited (${String(code)})`));
     function finish(err: Error | undefined, message?: T): void {
       clearTimeout(timer);
@@ -103,7 +109,15 @@ export async function runAckKillTrial(options: AckKillOptions): Promise<AckKillR
   let report: AckSenderReport;
   try {
     await nextMessage(sender, 'sender start');
+    let ackedSoFar = 0;
+    const onProgress = (message: { progress?: number }): void => {
+      if (message.progress !== undefined) ackedSoFar = message.progress;
+    };
+    sender.on('message', onProgress);
     await new Promise((resolve) => setTimeout(resolve, options.killAfterMs));
+    const minAcked = options.minAckedBeforeKill ?? 0;
+    for (const deadline = Date.now() + 10_000; ackedSoFar < minAcked && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    sender.off('message', onProgress);
     const killed = new Promise((resolve) => hub.child.once('exit', resolve));
     hub.child.kill('SIGKILL');
     await killed;

@@ -4,7 +4,8 @@
  * 127.0.0.1:port at `ratePerSecond`, each holding its own sequence number as the reading
  * `seq`, and records every ack it receives and how long after the send it came. It sends
  * until `count` datagrams or `timeLimitMs`, or until the parent sends `{ cmd: "stop" }`,
- * then reports `{ sent, acked, latenciesMs }` and exits. It never resends: the trial asks
+ * then reports `{ sent, acked, latenciesMs }` and exits. Meanwhile it reports
+ * `{ progress: acks so far }` every 50 ms. It never resends: the trial asks
  * only whether what was acked is stored.
  */
 import { createSocket } from 'node:dgram';
@@ -51,6 +52,7 @@ socket.on('message', function senderOnAck(data) {
 let sent = 0;
 let stopped = false;
 process.send?.({ started: true });
+const progress = setInterval(() => process.send?.({ progress: acked.length }), 50);
 process.on('message', (message: { cmd: string }) => {
   if (message.cmd === 'stop') stopped = true;
 });
@@ -67,6 +69,7 @@ while (!stopped && sent < options.count && performance.now() - started < options
 }
 // Acks for the last datagrams may still be on their way.
 await new Promise((resolve) => setTimeout(resolve, 200));
+clearInterval(progress);
 const report: AckSenderReport = { sent, acked, latenciesMs };
 process.send?.(report, () => {
   socket.close();

@@ -14,6 +14,7 @@
  */
 import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
+import type { SequenceVerdict } from './sequence.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Boots remembered per device (their windows and loss). */
@@ -87,9 +88,9 @@ export class DeviceTrack {
     this.rejected[code] = (this.rejected[code] ?? 0) + 1;
   }
 
-  /** True when `seq` of a boot this track knows is older than its window remembers: a replay whatever else the datagram holds. */
-  isTooOld(boot: number, seq: number): boolean {
-    return this.boots.get(boot)?.window.judge(seq) === 'too_old';
+  /** Judges a (boot, seq) in the window of a boot this track knows; undefined for a boot it does not know. */
+  judgeSeq(boot: number, seq: number): SequenceVerdict | undefined {
+    return this.boots.get(boot)?.window.judge(seq);
   }
 
   /** Judges which boot a datagram belongs to; changes nothing (see {@link openBoot}). */

@@ -6,7 +6,9 @@
  *
  *   size ≤ 4096 bytes                         PL_ERR_TELEMETRY_MALFORMED
  *   seq older than the device's window        PL_ERR_TELEMETRY_REPLAY
- *     (device, boot and seq read from the raw bytes, before anything is checked)
+ *     (device, boot and seq read from the raw bytes, before anything is checked;
+ *     a seq already accepted, while acks to duplicates are spent, is counted as a
+ *     duplicate here too: it would be neither stored nor acked)
  *   `{…}` around the text                     PL_ERR_TELEMETRY_MALFORMED
  *   MAC, when the device has a key            PL_ERR_TELEMETRY_BAD_MAC
  *     (checked on the raw bytes before JSON.parse when the id can be read from them)
@@ -226,14 +228,24 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
     }
     const now = Date.now();
     const text = message.toString('utf8');
-    // A sequence number older than the device's window is refused whatever the rest of the
-    // datagram holds: before the MAC and the parse, so a replay flood costs little.
+    // Before the MAC and the parse, so that a replay flood costs little: a sequence number
+    // older than the device's window is refused whatever the rest of the datagram holds,
+    // and one already accepted, while acks to duplicates are spent for now, would be
+    // neither stored nor acked, so it is counted as a duplicate at once.
     const position = tracks.size > 0 ? peekTelemetry(text) : undefined;
-    const stale = position === undefined ? undefined : tracks.get(position.device);
-    if (position !== undefined && stale?.isTooOld(position.boot, position.seq)) {
-      stale.received += 1;
-      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${position.seq} is older than the last ${policy.windowSize} sequence numbers`, from, stale);
-      return;
+    const known = position === undefined ? undefined : tracks.get(position.device);
+    if (position !== undefined && known !== undefined) {
+      const seen = known.judgeSeq(position.boot, position.seq);
+      if (seen === 'too_old') {
+        known.received += 1;
+        reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${position.seq} is older than the last ${policy.windowSize} sequence numbers`, from, known);
+        return;
+      }
+      if (seen === 'duplicate' && !known.resendAcks.has(now)) {
+        known.received += 1;
+        known.duplicates += 1;
+        return;
+      }
     }
     const inspection = inspectTelemetry(text, macFor);
     if (!inspection.ok) {
