@@ -2,17 +2,21 @@
  * `npm run bench -- NAME`: runs one benchmark (or all with no name). Benchmarks are never
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
+import { benchAckKill } from './ackkill.js';
 import { benchCommands } from './commands.js';
 import { benchDemoFleet } from './demo-fleet.js';
 import { benchFuzz } from './fuzz.js';
+import { benchFlood } from './flood.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
 import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
+  ackkill: benchAckKill,
   commands: benchCommands,
   'demo-fleet': benchDemoFleet,
   fuzz: benchFuzz,
+  flood: benchFlood,
   ingest: benchIngest,
   sessions: benchSessions,
   slots: benchSlots,
