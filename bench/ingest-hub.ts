@@ -1,7 +1,8 @@
 /**
  * Child process for bench/ingest.ts: the hub's real telemetry path — a UDP socket on
  * 127.0.0.1:0, startTelemetryIngest and the SQLite store in a temp directory. Answers
- * `stats` over IPC and reports when the store last finished a write (wall clock, ms).
+ * `stats` over IPC and reports when the store last finished a write (wall clock, ms);
+ * answers `{ cmd: "times", deviceId }` with the times of that device's stored rows.
  */
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +15,12 @@ export interface HubChildOptions {
   /** Telemetry keys per device id, or none for unsigned telemetry. */
   keys: Record<string, string>;
   receiveBufferBytes: number;
+  /** telemetry.maxPerDevicePerSecond. Default: no practical limit (10,000,000). */
+  maxPerDevicePerSecond?: number;
+  /** Only count datagrams, ingest detached: what receiving alone costs in Node. Default false. */
+  bare?: boolean;
+  /** Keep the hub's log lines (rejection reports) off stderr. Default false. */
+  quiet?: boolean;
 }
 
 export interface HubChildStats {
@@ -44,7 +51,7 @@ store.insertTelemetry = async (rows: readonly TelemetryRow[]) => {
 const socket = createSocket('udp4');
 await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
 const config = parseConfig({
-  telemetry: { maxPerDevicePerSecond: 10_000_000 },
+  telemetry: { maxPerDevicePerSecond: options.maxPerDevicePerSecond ?? 10_000_000 },
   devices: Object.entries(options.keys).map(([id, telemetryKey]) => ({ id, telemetryKey })),
   gateway: { acceptUnknownDevices: true },
 });
@@ -54,15 +61,22 @@ const ingest = startTelemetryIngest({
   bus: new HubBus(),
   config,
   receiveBufferBytes: options.receiveBufferBytes,
-  log: (line) => console.error(`hub: ${line}`),
+  log: (line) => {
+    if (!options.quiet) console.error(`hub: ${line}`);
+  },
 });
+let bareReceived = 0;
+if (options.bare) {
+  socket.removeAllListeners('message');
+  socket.on('message', () => (bareReceived += 1));
+}
 
 function stats(): HubChildStats {
   const total = ingest.stats();
   const writer = ingest.writer;
   const cpu = process.cpuUsage();
   return {
-    received: total.received,
+    received: options.bare ? bareReceived : total.received,
     accepted: total.accepted,
     lost: total.lost,
     rejected: total.rejected,
@@ -75,8 +89,15 @@ function stats(): HubChildStats {
   };
 }
 
-process.on('message', function hubOnMessage(message: { cmd: string }) {
+process.on('message', function hubOnMessage(message: { cmd: string; deviceId?: string }) {
   if (message.cmd === 'stats') process.send?.({ stats: stats() });
+  if (message.cmd === 'times') {
+    void (async () => {
+      await ingest.flush();
+      const rows = await store.queryTelemetry({ deviceId: message.deviceId ?? '', from: 0, to: Number.MAX_SAFE_INTEGER, limit: 1_000_000 });
+      process.send?.({ times: rows.map((row) => row.time) });
+    })();
+  }
   if (message.cmd === 'stop') {
     void (async () => {
       await ingest.close();

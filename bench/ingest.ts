@@ -34,7 +34,7 @@ const SETTLE_LIMIT_MS = 30_000;
 /** Unpaced UDP runs and Mosquitto runs, alternating; medians are reported. */
 const REPEATS = 3;
 
-interface Child {
+export interface Child {
   process: ChildProcess;
   next<T>(): Promise<T>;
   request<T>(message: object): Promise<T>;
@@ -42,7 +42,7 @@ interface Child {
 }
 
 /** Forks a bench child and waits for its first message. */
-async function forkChild<T>(script: string, options: object): Promise<{ child: Child; hello: T }> {
+export async function forkChild<T>(script: string, options: object): Promise<{ child: Child; hello: T }> {
   const path = fileURLToPath(new URL(script, import.meta.url));
   const proc = fork(path, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // A child that already disconnected makes a late send fail with EPIPE; stop() copes.

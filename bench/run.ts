@@ -2,16 +2,22 @@
  * `npm run bench -- NAME`: runs one benchmark (or all with no name). Benchmarks are never
  * part of `npm test`; each prints its figures beside a reference measured in the same run.
  */
+import { benchAckKill } from './ackkill.js';
 import { benchCommands } from './commands.js';
 import { benchDashboard } from './dashboard.js';
+import { benchDemoFleet } from './demo-fleet.js';
+import { benchFlood } from './flood.js';
 import { benchFuzz } from './fuzz.js';
 import { benchIngest } from './ingest.js';
 import { benchSessions } from './sessions.js';
 import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
+  ackkill: benchAckKill,
   commands: benchCommands,
   dashboard: benchDashboard,
+  'demo-fleet': benchDemoFleet,
+  flood: benchFlood,
   fuzz: benchFuzz,
   ingest: benchIngest,
   sessions: benchSessions,

@@ -29,6 +29,7 @@ _EXCEPTIONS = {
     'PL_ERR_UNKNOWN_FIELD': 'KeyError', 'PL_ERR_NOT_OBJECT': 'TypeError', 'PL_ERR_BAD_TYPE': 'TypeError',
     'PL_ERR_BAD_UTF8': 'UnicodeError', 'PL_ERR_FRAME_TOO_LARGE': 'MemoryError', 'PL_ERR_UPDATE_FILE': 'OSError',
     'PL_ERR_TIMEOUT': 'TimeoutError', 'PL_ERR_UNAUTHORIZED': 'PermissionError', 'PL_ERR_HOST_NOT_ALLOWED': 'PermissionError',
+    'PL_ERR_CSRF': 'PermissionError',
 }
 
 

@@ -31,3 +31,6 @@ export function agentFiles(): string[] {
 export function agentFilePath(relative: string): string {
   return join(AGENT_DIR, ...relative.split('/'));
 }
+
+export { agentConfig, AGENT_TELEMETRY_INTERVAL_MS, AGENT_TELEMETRY_SENSORS } from './config.js';
+export type { AgentConfig, AgentConfigOptions } from './config.js';

@@ -205,6 +205,7 @@ test('demo (npm start) starts a hub with three simulated devices and data flowin
       child.stdout.on('data', check);
     });
     for (const device of ['pico-kitchen', 'pico-garage', 'sensor-garden']) assert.match(stdout, new RegExp(`^  ${device} `, 'm'));
+    assert.match(stdout, new RegExp(`^  dashboard +${url}/#token=${token} `, 'm'), 'the sign-in link');
     assert.match(stdout, new RegExp(`curl -H "Authorization: Bearer ${token}" ${url}/api/devices`));
     assert.match(stdout, /hub:\/\/127\.0\.0\.1:\d+\/devices\/pico-kitchen/);
     const get = async <T>(path: string): Promise<T> => (await (await fetch(url + path, { headers: { authorization: `Bearer ${token}` } })).json()) as T;

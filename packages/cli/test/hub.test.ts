@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeCertificateFiles } from '@picolink/client';
 import { startPicolink } from './background-process.js';
 import { runPicolink } from './cli-process.js';
 
@@ -25,6 +26,7 @@ test('picolink hub prints its URL and token, answers the API, and keeps the toke
     try {
       const [, url = '', printed = ''] = await hub.waitFor(/API +(http:\/\/127\.0\.0\.1:\d+)\n +token +(\S+) +\(new; kept in (?:.*)\)\n/);
       token = printed;
+      assert.match(hub.stdout(), new RegExp(`^  dashboard +${url}/#token=${token} +\\(open it in a browser to sign in\\)$`, 'm'), 'the sign-in link');
       assert.match(hub.stdout(), /gateway +0\.0\.0\.0:\d+/);
       assert.match(hub.stdout(), /telemetry +0\.0\.0\.0:\d+ \(UDP\)/);
       assert.match(hub.stdout(), new RegExp(`curl -H "Authorization: Bearer ${token}" ${url}/api/devices`));
@@ -43,8 +45,9 @@ test('picolink hub prints its URL and token, answers the API, and keeps the toke
     const again = startPicolink(['hub', '--data-dir', dir, ...FREE_PORTS, '--json']);
     try {
       const [line = ''] = await again.waitFor(/^\{.*\}\n/);
-      const info = JSON.parse(line) as { url: string; token: string; gatewayPort: number; telemetryPort: number; dataDir: string };
+      const info = JSON.parse(line) as { url: string; dashboard: string; token: string; gatewayPort: number; telemetryPort: number; dataDir: string };
       assert.equal(info.token, token, 'the token is reused');
+      assert.equal(info.dashboard, `${info.url}/#token=${token}`);
       assert.ok(info.gatewayPort > 0 && info.telemetryPort > 0);
       assert.equal(info.dataDir, dir);
       const health = await fetch(`${info.url}/api/health`);
@@ -87,6 +90,23 @@ test('picolink hub --config reads devices and ports from the file; flags overrid
         body.devices.map((d) => [d.id, d.online, d.configured]),
         [['pico-1', false, true]],
       );
+    } finally {
+      assert.equal(await hub.stop(), 0, hub.stderr());
+    }
+  });
+});
+
+test('picolink hub with http.tls prints https links, the sign-in link included', async () => {
+  await withDataDir(async (dir) => {
+    const files = await writeCertificateFiles(join(dir, 'cert'), { commonName: 'picolink-hub', hosts: ['127.0.0.1'] });
+    const config = join(dir, 'picolink.json');
+    await writeFile(config, JSON.stringify({ dataDir: join(dir, 'data'), http: { port: 0, tls: { cert: files.paths.certPem, key: files.paths.keyPem } }, gateway: { port: 0 }, telemetry: { port: 0 } }));
+    const hub = startPicolink(['hub', '--config', config]);
+    try {
+      const [, link = '', url = ''] = await hub.waitFor(/dashboard +(\S+) .*\n +API +(\S+)\n/);
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(link.startsWith(`${url}/#token=`), link);
+      assert.match(hub.stdout(), new RegExp(`curl --cacert ${files.paths.certPem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} -H "Authorization: Bearer \\S+" ${url}/api/devices`));
     } finally {
       assert.equal(await hub.stop(), 0, hub.stderr());
     }

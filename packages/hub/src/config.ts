@@ -46,6 +46,11 @@ export interface HubConfig {
      * Default [] (docs/hub.md#host-check).
      */
     allowedHosts: string[];
+    /**
+     * PEM files (as `picolink certs` writes them): when set, the API, the dashboard and the
+     * WebSockets are served over HTTPS (and wss:) only. Default: plain HTTP.
+     */
+    tls?: { cert: string; key: string };
   };
   gateway: {
     /** Default "0.0.0.0". */
@@ -125,7 +130,8 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices'],
-  'http.': ['host', 'port', 'auth', 'allowedHosts'],
+  'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
+  'http.tls.': ['cert', 'key'],
   'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
   'telemetry.': ['host', 'port', 'maxPerDevicePerSecond'],
   'devices[].': ['id', 'token', 'telemetryKey', 'address', 'fingerprint', 'config'],
@@ -209,6 +215,11 @@ export function parseConfig(raw: unknown): HubConfig {
     retentionDays: int(raw, 'retentionDays', '', defaults.retentionDays, 0, 36_500),
     devices: [],
   };
+  if (http.tls !== undefined) {
+    if (!isObject(http.tls) || http.tls.cert === undefined || http.tls.key === undefined) fail('http.tls', 'an object with "cert" and "key" file names (PEM)');
+    rejectUnknown(http.tls, 'http.tls.');
+    config.http.tls = { cert: str(http.tls, 'cert', 'http.tls.', ''), key: str(http.tls, 'key', 'http.tls.', '') };
+  }
   if (gateway.tls !== undefined) {
     if (!isObject(gateway.tls)) fail('gateway.tls', 'an object with "cert" and "key" file names');
     config.gateway.tls = { cert: str(gateway.tls, 'cert', 'gateway.tls.', ''), key: str(gateway.tls, 'key', 'gateway.tls.', '') };

@@ -18,6 +18,7 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { loadOrCreateApiToken } from './api-token.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
+import { DeviceCredentials } from './credentials.js';
 import { DeviceDirectory } from './directory.js';
 import { startGateway } from './gateway/gateway.js';
 import type { Gateway } from './gateway/gateway.js';
@@ -71,8 +72,10 @@ export interface StartHubOptions {
 }
 
 export interface RunningHub {
-  /** "http://HOST:PORT" of the API. */
+  /** "http://HOST:PORT" of the API ("https://" with `http.tls`). */
   httpUrl: string;
+  /** The dashboard's sign-in link: httpUrl + "/#token=TOKEN" (the fragment never reaches a server), or httpUrl + "/" with auth off. */
+  signInLink: string;
   httpPort: number;
   /** TCP port of the dial-home gateway. */
   gatewayPort: number;
@@ -86,6 +89,8 @@ export interface RunningHub {
   tokenCreated: boolean;
   store: HubStore;
   directory: DeviceDirectory;
+  /** Devices of the configuration and those added through the API, with their secrets. */
+  credentials: DeviceCredentials;
   bus: HubBus;
   http: HttpApi;
   telemetry: TelemetryIngest;
@@ -157,6 +162,11 @@ async function runAll(steps: ReadonlyArray<() => Promise<void> | void>): Promise
   if (first !== undefined) throw first;
 }
 
+/** The dashboard's sign-in link: the token in the fragment, which browsers never send. */
+export function signInLink(httpUrl: string, token: string | null): string {
+  return token === null ? `${httpUrl}/` : `${httpUrl}/#token=${encodeURIComponent(token)}`;
+}
+
 export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const { config } = options;
   // Before anything listens: a hub that may not start must not open ports first.
@@ -176,6 +186,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     if (!options.store) stops.push(() => store.close());
     const bus = new HubBus();
     const directory = new DeviceDirectory();
+    const credentials = await DeviceCredentials.load(config.devices, store);
 
     // Before any link can come up, so that state is re-applied for every device that does.
     const commands = new DeviceCommands({ store, bus, directory, log });
@@ -183,11 +194,11 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 
     const telemetrySocket = options.listeners?.telemetry ?? (await bindUdp(config.telemetry.host, config.telemetry.port));
     if (!options.listeners?.telemetry) stops.push(() => new Promise<void>((resolve) => telemetrySocket.close(() => resolve())));
-    const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, log });
+    const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, credentials, log });
     stops.push(() => telemetry.close());
 
     const gatewayListener = options.listeners?.gateway ?? (await bindGateway(config));
-    const gateway = startGateway({ listener: gatewayListener, store, bus, directory, config, log, ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}) });
+    const gateway = startGateway({ listener: gatewayListener, store, bus, directory, config, credentials, log, ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}) });
     stops.push(() => gateway.close());
 
     const serverLinks = startServerLinks({
@@ -209,8 +220,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       config,
       store,
       directory,
+      credentials,
       bus,
       token,
+      ports: { gateway: (gatewayListener.address() as AddressInfo).port, telemetry: (telemetrySocket.address() as AddressInfo).port },
       sendCommand: commands.send,
       telemetryStats: (deviceId) => telemetry.stats(deviceId),
       log,
@@ -228,6 +241,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     if (options.signal?.aborted) closeOnAbort();
     return {
       httpUrl: http.url,
+      signInLink: signInLink(http.url, token),
       httpPort: http.port,
       gatewayPort: (gatewayListener.address() as AddressInfo).port,
       telemetryPort: (telemetrySocket.address() as AddressInfo).port,
@@ -236,6 +250,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       tokenCreated,
       store,
       directory,
+      credentials,
       bus,
       http,
       telemetry,

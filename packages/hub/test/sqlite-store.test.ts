@@ -71,6 +71,22 @@ describe('SQLite store file', () => {
     }
   });
 
+  it('upgrades a file of schema 1 (before managed devices) in place, keeping its data', async () => {
+    const path = freshFile();
+    const first = await openSqliteStore({ path });
+    await first.upsertDevice({ id: 'pico-1', mode: 'dial-home', seenAt: 1000 });
+    await first.close();
+    const db = new Database(path);
+    db.exec('DROP TABLE managed_devices');
+    db.pragma('user_version = 1');
+    db.close();
+    const second = await openSqliteStore({ path });
+    assert.equal((await second.getDevice('pico-1'))?.id, 'pico-1');
+    await second.addManagedDevice({ id: 'pico-2', tokenHash: '00'.repeat(32), telemetryKey: '11'.repeat(32), createdAt: 2000 });
+    assert.deepEqual((await second.listManagedDevices()).map((d) => d.id), ['pico-2']);
+    await second.close();
+  });
+
   it('refuses a file written by a newer schema with PL_ERR_CONFIG', async () => {
     const path = freshFile();
     await (await openSqliteStore({ path })).close();

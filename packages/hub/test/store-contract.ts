@@ -320,6 +320,49 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('managed devices', () => {
+      const managed = (id: string, tokenHash = 'aa'.repeat(32), telemetryKey = 'bb'.repeat(32), createdAt = T0) => ({ id, tokenHash, telemetryKey, createdAt });
+
+      it('adds, lists by id, replaces credentials and removes, refusing a second add of the same id', async () => {
+        assert.deepEqual(await store.listManagedDevices(), []);
+        await store.addManagedDevice(managed('pico-b'));
+        await store.addManagedDevice(managed('pico-a', 'cc'.repeat(32)));
+        await assert.rejects(store.addManagedDevice(managed('pico-a', 'dd'.repeat(32))), { code: ErrorCode.DEVICE_EXISTS });
+        assert.deepEqual(await store.listManagedDevices(), [managed('pico-a', 'cc'.repeat(32)), managed('pico-b')]);
+
+        assert.equal(await store.updateManagedDevice(managed('pico-a', 'ee'.repeat(32), 'ff'.repeat(32), T0 + 5)), true);
+        assert.equal(await store.updateManagedDevice(managed('pico-z')), false, 'an unknown id is not created by an update');
+        assert.deepEqual((await store.listManagedDevices())[0], managed('pico-a', 'ee'.repeat(32), 'ff'.repeat(32), T0 + 5));
+
+        assert.equal(await store.removeManagedDevice('pico-a'), true);
+        assert.equal(await store.removeManagedDevice('pico-a'), false);
+        assert.deepEqual(await store.listManagedDevices(), [managed('pico-b')]);
+      });
+
+      it('forgetting a device drops its record and outputs, keeps its telemetry, events, audit and sessions, and no other device\'s', async () => {
+        for (const id of ['pico-1', 'pico-2']) {
+          await store.addManagedDevice(managed(id));
+          await store.upsertDevice({ id, mode: 'dial-home', seenAt: T0 });
+          await store.insertTelemetry(rows(id, 'temp_c', [T0]));
+          await store.saveOutputState(output(id, 2));
+          await store.insertEvents([{ deviceId: id, type: 'online', time: T0, data: {} }]);
+          await store.insertAudit({ time: T0, actor: 'hub', deviceId: id, action: 'ping', request: {}, result: 'ok', response: null });
+          await store.openSession({ deviceId: id, mode: 'dial-home', address: null, openedAt: T0 });
+        }
+        await store.removeManagedDevice('pico-1');
+        await store.forgetDevice('pico-1');
+        assert.equal(await store.getDevice('pico-1'), undefined);
+        assert.deepEqual((await store.listDevices()).map((d) => d.id), ['pico-2']);
+        assert.deepEqual(await store.loadOutputStates('pico-1'), []);
+        assert.equal((await store.queryTelemetry({ deviceId: 'pico-1', from: T0, to: T0 + 1 })).length, 1);
+        assert.equal((await store.listEvents({ deviceId: 'pico-1' })).length, 1);
+        assert.equal((await store.listAudit({ deviceId: 'pico-1' })).length, 1);
+        assert.equal((await store.listSessions('pico-1')).length, 1);
+        assert.equal((await store.loadOutputStates('pico-2')).length, 1);
+        await store.forgetDevice('pico-unknown');
+      });
+    });
+
     describe('retention', () => {
       it('deletes what is older than the cut-off and reports how much, keeping open sessions, devices and outputs', async () => {
         const cut = T0 + 1000;

@@ -46,12 +46,14 @@ export const ErrorCode = {
   // Hub (docs/protocol.md#dial-home)
   UNAUTHORIZED: 'PL_ERR_UNAUTHORIZED',
   HOST_NOT_ALLOWED: 'PL_ERR_HOST_NOT_ALLOWED',
+  CSRF: 'PL_ERR_CSRF',
   UNKNOWN_DEVICE: 'PL_ERR_UNKNOWN_DEVICE',
   DEVICE_OFFLINE: 'PL_ERR_DEVICE_OFFLINE',
   TELEMETRY_REPLAY: 'PL_ERR_TELEMETRY_REPLAY',
   RATE_LIMITED: 'PL_ERR_RATE_LIMITED',
   CONFIG: 'PL_ERR_CONFIG',
   NOT_FOUND: 'PL_ERR_NOT_FOUND',
+  DEVICE_EXISTS: 'PL_ERR_DEVICE_EXISTS',
   // Plain-text network tools: serve, term, tcpcom API (docs/errors.md#network-tools)
   LISTEN_FAILED: 'PL_ERR_LISTEN_FAILED',
   MESSAGE_TOO_LARGE: 'PL_ERR_MESSAGE_TOO_LARGE',
@@ -82,6 +84,7 @@ const EXCEPTION_NAMES: Partial<Record<ErrorCodeValue, string>> = {
   PL_ERR_TIMEOUT: 'TimeoutError',
   PL_ERR_UNAUTHORIZED: 'PermissionError',
   PL_ERR_HOST_NOT_ALLOWED: 'PermissionError',
+  PL_ERR_CSRF: 'PermissionError',
 };
 
 /** The Python exception class name reported for a code (`RuntimeError` by default). */

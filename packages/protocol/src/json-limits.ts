@@ -34,6 +34,16 @@ const COMMA = 0x2c;
  * its cost is linear in the text and never more than one pass.
  */
 export function checkJsonLimits(text: string, limits: JsonLimits = {}): void {
+  const excess = jsonLimitExcess(text, limits);
+  if (excess !== undefined) throw tooComplex(excess);
+}
+
+/**
+ * The check of {@link checkJsonLimits} without throwing, for receivers that reject a flood
+ * of bad input and should not pay for an Error each time: what is exceeded ("nests deeper
+ * than 32 levels"), or undefined when the text is within the limits.
+ */
+export function jsonLimitExcess(text: string, limits: JsonLimits = {}): string | undefined {
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const maxValues = limits.maxValues ?? DEFAULT_MAX_JSON_VALUES;
   let depth = 0;
@@ -52,15 +62,16 @@ export function checkJsonLimits(text: string, limits: JsonLimits = {}): void {
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       depth += 1;
       values += 1;
-      if (depth > maxDepth) throw tooComplex(`nests deeper than ${maxDepth} levels`);
-      if (values > maxValues) throw tooComplex(`holds more than ${maxValues} values`);
+      if (depth > maxDepth) return `nests deeper than ${maxDepth} levels`;
+      if (values > maxValues) return `holds more than ${maxValues} values`;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth -= 1;
     } else if (c === COMMA) {
       values += 1;
-      if (values > maxValues) throw tooComplex(`holds more than ${maxValues} values`);
+      if (values > maxValues) return `holds more than ${maxValues} values`;
     }
   }
+  return undefined;
 }
 
 /** JSON.parse after {@link checkJsonLimits}: `PL_ERR_JSON_TOO_COMPLEX` or `PL_ERR_BAD_JSON` instead of a SyntaxError. */

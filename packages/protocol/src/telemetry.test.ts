@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHmac, randomBytes } from 'node:crypto';
-import { DEVICE_ID_PATTERN, encodeTelemetry, encodeTelemetryAck, parseTelemetry, parseTelemetryAck } from './telemetry.js';
+import { DEVICE_ID_PATTERN, encodeTelemetry, encodeTelemetryAck, inspectTelemetry, parseTelemetry, parseTelemetryAck, peekTelemetry } from './telemetry.js';
 import type { MacLookup, TelemetryAck, TelemetryDatagram } from './telemetry.js';
 import { ErrorCode, PicolinkError } from './errors.js';
 import { MAX_DATAGRAM_BYTES } from './version.js';
@@ -102,4 +102,37 @@ test('malformed datagrams say what is wrong', () => {
 test('device ids: 1-64 letters, digits, "_", "-", "."', () => {
   for (const ok of ['pico-1', 'a', 'lab.pico_2', 'x'.repeat(64)]) assert.ok(DEVICE_ID_PATTERN.test(ok), ok);
   for (const bad of ['', 'pico 1', 'pico/1', 'x'.repeat(65), 'pï']) assert.ok(!DEVICE_ID_PATTERN.test(bad), bad);
+});
+
+test('the MAC is checked before the JSON: a forgery is refused as such even when its body is not valid', () => {
+  const forged = `${encodeTelemetry(DATAGRAM).slice(0, -1).replace('21.5', '"x"')},"mac":"${'0'.repeat(64)}"}`;
+  const inspection = inspectTelemetry(forged, keyFor);
+  assert.equal(inspection.ok, false);
+  assert.equal(inspection.ok ? undefined : inspection.code, ErrorCode.TELEMETRY_BAD_MAC);
+  assert.equal(inspection.ok ? undefined : inspection.device, 'pico-1', 'names the device whose key did not match');
+  assert.equal(code(() => parseTelemetry(forged)), ErrorCode.TELEMETRY_MALFORMED, 'without the key, the body is judged');
+});
+
+test('one device key cannot sign for another id given in a second "device" member', () => {
+  const text = encodeTelemetry(DATAGRAM).replace('"boot"', '"device":"pico-2","boot"');
+  const signed = `${text.slice(0, -1)},"mac":"${sign(text)}"}`;
+  assert.equal(code(() => parseTelemetry(signed, keyFor)), ErrorCode.TELEMETRY_MALFORMED);
+});
+
+test('inspectTelemetry returns what parseTelemetry throws, without an exception', () => {
+  for (const text of ['', 'temp=21.5', '[1]', '{"v":1', ' {"v":2} ', encodeTelemetry({ ...DATAGRAM, seq: -1 })]) {
+    const inspection = inspectTelemetry(text, keyFor);
+    assert.equal(inspection.ok, false, text);
+    assert.equal(inspection.ok ? undefined : inspection.code, code(() => parseTelemetry(text, keyFor)), text);
+  }
+  const good = encodeTelemetry(DATAGRAM, sign);
+  assert.deepEqual(inspectTelemetry(` ${good}\n`, keyFor).ok, false, 'bytes around a signed datagram break its MAC');
+  assert.deepEqual(inspectTelemetry(` ${encodeTelemetry(DATAGRAM)}\n`).ok, true, 'JSON whitespace around an unsigned one is fine');
+});
+
+test('peekTelemetry reads device, boot and seq from the bytes, or nothing', () => {
+  assert.deepEqual(peekTelemetry(encodeTelemetry(DATAGRAM)), { device: 'pico-1', boot: 99, seq: 5 });
+  assert.equal(peekTelemetry('{"v":1,"device":"pico-1","boot":99}'), undefined);
+  assert.equal(peekTelemetry('{"device":"pic\\u006f-1","boot":1,"seq":2}'), undefined, 'an escaped id is not read');
+  assert.equal(peekTelemetry('{"device":"pico-1","boot":1,"seq":99999999999999999999}'), undefined, 'nor a number beyond the safe integers');
 });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { agentFilePath, agentFiles } from '@picolink/agent';
+import { agentConfig, agentFilePath, agentFiles } from '@picolink/agent';
 import { generateCertificate, isFingerprint } from '@picolink/client';
 import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
@@ -111,17 +111,16 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     await copyFile(agentFilePath(file), join(outDir, file));
   }
   const telemetryKey = target === undefined ? undefined : randomBytes(32).toString('hex');
-  const config = {
+  const config = agentConfig({
     ssid,
-    pwd: password,
-    device_id: deviceId,
+    password,
+    deviceId,
     port,
-    tls_cert: tls ? CERT_FILE : '',
-    tls_key: tls ? KEY_FILE : '',
     token,
-    telemetry: target === undefined ? null : { target, interval_ms: 5000, sensors: ['temp_c'], key: telemetryKey, ack: false },
-    ...(hub === undefined ? {} : { hub, hub_tls: hubFingerprint !== undefined, hub_fingerprint: hubFingerprint ?? '' }),
-  };
+    ...(tls ? { tls: { cert: CERT_FILE, key: KEY_FILE } } : {}),
+    ...(target === undefined || telemetryKey === undefined ? {} : { telemetry: { target, key: telemetryKey } }),
+    ...(hub === undefined ? {} : { hub: { address: hub, ...(hubFingerprint === undefined ? {} : { fingerprint: hubFingerprint }) } }),
+  });
   await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   // An overwritten file keeps its mode; the config holds the WiFi password.
   await chmod(join(outDir, 'config.json'), 0o600);

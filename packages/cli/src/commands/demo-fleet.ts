@@ -30,6 +30,8 @@ const DAY_MS = 180_000;
 export interface DemoFleetOptions {
   /** Log sink for the devices (connection problems). */
   log: (line: string) => void;
+  /** The first this many of kitchen, garage, garden (1-3). Default 3. */
+  count?: number;
 }
 
 export interface DemoFleet {
@@ -55,7 +57,8 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     { id: KITCHEN, address: kitchen.url },
     { id: GARAGE, token: garageToken, config: { door_pin: DOOR_PIN } },
     { id: GARDEN, telemetryKey: gardenKey },
-  ];
+  ].slice(0, Math.min(3, Math.max(1, options.count ?? 3)));
+  const has = (id: string): boolean => devices.some((device) => device.id === id);
   const running: RunningDevice<SimulatedBackend>[] = [kitchen];
   let kitchenTelemetry: TelemetrySender | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -101,16 +104,20 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     // telemetry starts now that the hub's UDP port is known.
     kitchenTelemetry = new TelemetrySender(kitchen.runtime, { ...telemetry(KITCHEN, ['temp_c', 'adc0']), log: options.log });
     kitchenTelemetry.start();
-    running.push(
-      await startDevice({
-        ...common,
-        deviceId: GARAGE,
-        backend: garageBackend,
-        hub: { hub: { host: '127.0.0.1', port: hub.gatewayPort }, token: garageToken, backoff: { baseMs: 250, maxMs: 5000 } },
-        telemetry: telemetry(GARAGE, ['temp_c', `pin${DOOR_PIN}`]),
-      }),
-    );
-    running.push(await startDevice({ ...common, deviceId: GARDEN, backend: gardenBackend, telemetry: telemetry(GARDEN, ['temp_c', 'adc0', 'adc3'], gardenKey) }));
+    if (has(GARAGE)) {
+      running.push(
+        await startDevice({
+          ...common,
+          deviceId: GARAGE,
+          backend: garageBackend,
+          hub: { hub: { host: '127.0.0.1', port: hub.gatewayPort }, token: garageToken, backoff: { baseMs: 250, maxMs: 5000 } },
+          telemetry: telemetry(GARAGE, ['temp_c', `pin${DOOR_PIN}`]),
+        }),
+      );
+    }
+    if (has(GARDEN)) {
+      running.push(await startDevice({ ...common, deviceId: GARDEN, backend: gardenBackend, telemetry: telemetry(GARDEN, ['temp_c', 'adc0', 'adc3'], gardenKey) }));
+    }
   }
 
   return {

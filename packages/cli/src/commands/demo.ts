@@ -1,22 +1,27 @@
 /**
  * `picolink demo` (what `npm start` runs): a hub on this machine with three simulated
  * Pico Ws — one in server mode, one dialling home, one sending UDP telemetry — with data
- * flowing, and what to try against it.
+ * flowing, and what to try against it; with `--devices N` (N > 3), a fleet of N devices
+ * dialling home (start-demo.ts).
  */
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TELEMETRY_PORT, defaultConfig, startHub } from '@picolink/hub';
-import type { HubConfig, RunningHub } from '@picolink/hub';
+import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TELEMETRY_PORT } from '@picolink/hub';
+import type { RunningHub } from '@picolink/hub';
 import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { waitForStop } from '../stop-signal.js';
-import { DOOR_PIN, GARAGE, GARDEN, KITCHEN, startDemoFleet } from './demo-fleet.js';
+import { MAX_DEMO_DEVICES } from './demo-crowd.js';
+import { DOOR_PIN, GARAGE, GARDEN, KITCHEN } from './demo-fleet.js';
 import { describeHub, hubJson } from './hub.js';
+import { DEFAULT_DEMO_DEVICES, startDemo } from './start-demo.js';
+import type { RunningDemo } from './start-demo.js';
 
-export const DEMO_HELP = `Usage: picolink demo [--port PORT] [--host ADDRESS] [--data-dir DIR] [--json]
+export const DEMO_HELP = `Usage: picolink demo [--port PORT] [--host ADDRESS] [--data-dir DIR] [--devices N] [--json]
 
-Start a hub with three simulated Pico Ws and print the API's address, its token and
-what to try. This is what "npm start" runs. Stop it with Ctrl-C.
+Start a hub with three simulated Pico Ws and print the dashboard's sign-in link, the
+API's address, its token and what to try. This is what "npm start" runs. Stop it with
+Ctrl-C.
 
   pico-kitchen   in server mode: the hub connects to it (light sensor on ADC0, LED)
   pico-garage    dials home to the hub (door switch on GPIO ${DOOR_PIN}, watched by the hub)
@@ -29,109 +34,91 @@ Options:
   --host ADDRESS     address of the HTTP API (default 127.0.0.1)
   --data-dir DIR     SQLite database and API token (default ./picolink-data; the token
                      is kept and reused across runs)
-  --json             print the addresses and the token as one JSON line
+  --devices N        simulated devices, 1 to ${MAX_DEMO_DEVICES} (default ${DEFAULT_DEMO_DEVICES}); more than 3 are
+                     pico-001, pico-002, ... dialling home with signed telemetry every 5 s
+  --json             print the addresses, the sign-in link and the token as one JSON line
 `;
 
 const DEMO_SPECS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'data-dir': { type: 'string' },
+  devices: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
-function demoConfig(port: number, host: string, dataDir: string): HubConfig {
-  const config = defaultConfig();
-  config.dataDir = dataDir;
-  config.http = { ...config.http, host, port };
-  // Everything else stays on this machine.
-  config.gateway = { ...config.gateway, host: '127.0.0.1', port: port === 0 ? 0 : DEFAULT_GATEWAY_PORT };
-  config.telemetry = { ...config.telemetry, host: '127.0.0.1', port: port === 0 ? 0 : DEFAULT_TELEMETRY_PORT };
-  return config;
-}
-
-/** The hub sets things up on the devices, as a person would through the API. */
-async function prepareDevices(hub: RunningHub, log: (line: string) => void): Promise<void> {
-  const steps: Array<[string, Record<string, unknown>]> = [
-    [KITCHEN, { action: 'setup_pin', pin: 'LED', mode: 'output', value: 1, safe: 0 }],
-    [GARAGE, { action: 'setup_pin', pin: DOOR_PIN, mode: 'input', pull: 'up' }],
-    [GARAGE, { action: 'watch_pin', pin: DOOR_PIN, edge: 'both', debounce_ms: 50 }],
-  ];
-  for (const [deviceId, request] of steps) {
-    try {
-      await hub.commands.send(deviceId, request, 'demo');
-    } catch (err) {
-      log(`demo: ${String(request.action)} on ${deviceId} failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-async function waitOnline(hub: RunningHub, ids: readonly string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ids.every((id) => hub.directory.isOnline(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-function tryLines(hub: RunningHub): string[] {
+/** What to try, against the devices the demo runs (`telemetry`, `output`, `events`: device ids). */
+function tryLines(hub: RunningHub, telemetry: string, output: string, events: string): string[] {
   const auth = hub.token === null ? '' : ` -H "Authorization: Bearer ${hub.token}"`;
   const url = hub.httpUrl;
   return [
     'Try:',
     `  curl${auth} ${url}/api/devices`,
-    `  curl${auth} "${url}/api/devices/${GARDEN}/telemetry?metric=adc0&from=-5m&bucket=10s"`,
-    `  curl${auth} -H "Content-Type: application/json" -d '{"action":"write_pin","pin":"LED","value":0,"timeout":5}' ${url}/api/devices/${KITCHEN}/commands`,
-    `  curl${auth} ${url}/api/devices/${GARAGE}/events`,
-    `  curl${auth} -o garden.csv ${url}/api/devices/${GARDEN}/telemetry.csv`,
+    `  curl${auth} "${url}/api/devices/${telemetry}/telemetry?metric=adc0&from=-5m&bucket=10s"`,
+    `  curl${auth} -H "Content-Type: application/json" -d '{"action":"write_pin","pin":"LED","value":0,"timeout":5}' ${url}/api/devices/${output}/commands`,
+    `  curl${auth} ${url}/api/devices/${events}/events`,
+    `  curl${auth} -o ${telemetry === GARDEN ? 'garden' : telemetry}.csv ${url}/api/devices/${telemetry}/telemetry.csv`,
     `  curl${auth} ${url}/api/audit`,
     '',
-    `From TypeScript: connect('hub://${url.replace(/^http:\/\//, '')}/devices/${KITCHEN}', { token }) gives the same Device API as a direct connection.`,
+    `From TypeScript: connect('hub://${url.replace(/^https?:\/\//, '')}/devices/${output}', { token }) gives the same Device API as a direct connection.`,
     `Live stream (WebSocket): ${url.replace(/^http/, 'ws')}/api/stream${hub.token === null ? '' : `?token=${hub.token}`}`,
     `Every route: ${url}/api/openapi.json (docs/hub.md).`,
+  ];
+}
+
+function classicLines(demo: RunningDemo): string[] {
+  const has = (id: string): boolean => demo.deviceIds.includes(id);
+  return [
+    `picolink demo: a hub with ${demo.deviceIds.length === 3 ? 'three' : demo.deviceIds.length} simulated Pico W${demo.deviceIds.length === 1 ? '' : 's'}`,
+    ...describeHub(demo.hub, demo.config),
+    '',
+    'Devices:',
+    ...(has(KITCHEN) ? [`  ${KITCHEN}   server mode: the hub connects to ${demo.fleet?.kitchen.url ?? '?'}; light sensor on ADC0, LED on (safe value 0)`] : []),
+    ...(has(GARAGE) ? [`  ${GARAGE}    dials home to the gateway; door switch on GPIO ${DOOR_PIN}, watched (pin_change events)`] : []),
+    ...(has(GARDEN) ? [`  ${GARDEN}  signed UDP telemetry every second: soil moisture (adc0), battery (adc3), temperature`] : []),
+    '',
+    ...tryLines(demo.hub, has(GARDEN) ? GARDEN : KITCHEN, KITCHEN, has(GARAGE) ? GARAGE : KITCHEN),
+  ];
+}
+
+function crowdLines(demo: RunningDemo): string[] {
+  const first = demo.deviceIds[0] ?? '';
+  const last = demo.deviceIds[demo.deviceIds.length - 1] ?? '';
+  const online = demo.deviceIds.filter((id) => demo.hub.directory.isOnline(id)).length;
+  return [
+    `picolink demo: a hub with ${demo.deviceIds.length} simulated Pico Ws`,
+    ...describeHub(demo.hub, demo.config),
+    '',
+    'Devices:',
+    `  ${first} … ${last}   dial home to the gateway (${online} online now); signed UDP telemetry every 5 s: temperature, light (adc0)`,
+    '',
+    ...tryLines(demo.hub, first, first, first),
   ];
 }
 
 export async function runDemo(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
   const args = parseArgs(argv, DEMO_SPECS);
   if (args.positionals.length > 0) throw usageError(`unexpected "${args.positionals[0]}"`);
-  const port = intOption(args, 'port', DEFAULT_HTTP_PORT, 0, 65535);
-  const config = demoConfig(port, stringOption(args, 'host') ?? '127.0.0.1', stringOption(args, 'data-dir') ?? './picolink-data');
   const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
-
-  const fleet = await startDemoFleet({ log });
-  let hub: RunningHub;
+  const demo = await startDemo({
+    port: intOption(args, 'port', DEFAULT_HTTP_PORT, 0, 65535),
+    host: stringOption(args, 'host') ?? '127.0.0.1',
+    dataDir: stringOption(args, 'data-dir') ?? './picolink-data',
+    devices: intOption(args, 'devices', DEFAULT_DEMO_DEVICES, 1, MAX_DEMO_DEVICES),
+    log,
+    ...(signal ? { signal } : {}),
+  });
   try {
-    config.devices = fleet.devices;
-    hub = await startHub({ config, log });
-  } catch (err) {
-    await fleet.close();
-    throw err;
-  }
-  try {
-    await fleet.start(hub);
-    await waitOnline(hub, [KITCHEN, GARAGE], 5000);
-    await prepareDevices(hub, log);
     if (booleanOption(args, 'json') === true) {
-      io.out(hubJson(hub, config) + '\n');
+      const line = JSON.parse(hubJson(demo.hub, demo.config)) as Record<string, unknown>;
+      io.out(JSON.stringify({ ...line, devices: demo.deviceIds.length }) + '\n');
     } else {
-      io.out(
-        [
-          'picolink demo: a hub with three simulated Pico Ws',
-          ...describeHub(hub, config),
-          '',
-          'Devices:',
-          `  ${KITCHEN}   server mode: the hub connects to ${fleet.kitchen.url}; light sensor on ADC0, LED on (safe value 0)`,
-          `  ${GARAGE}    dials home to the gateway; door switch on GPIO ${DOOR_PIN}, watched (pin_change events)`,
-          `  ${GARDEN}  signed UDP telemetry every second: soil moisture (adc0), battery (adc3), temperature`,
-          '',
-          ...tryLines(hub),
-          '',
-          'Ctrl-C stops the hub and the devices.',
-          '',
-        ].join('\n'),
-      );
+      const lines = demo.fleet ? classicLines(demo) : crowdLines(demo);
+      io.out([...lines, '', 'Ctrl-C stops the hub and the devices.', ''].join('\n'));
     }
     await waitForStop(signal);
   } finally {
-    await hub.close();
-    await fleet.close();
+    await demo.close();
   }
   return ExitCode.OK;
 }

@@ -12,9 +12,10 @@ import { waitForStop } from '../stop-signal.js';
 export const HUB_HELP = `Usage: picolink hub [--config picolink.json] [options]
 
 Run the hub: the device gateway devices dial home to, links to devices in server mode,
-UDP telemetry into SQLite, and the HTTP/WebSocket API. On first start it draws an API
-token, keeps it in the data directory (api-token, readable by you only) and prints it;
-every API call needs it as "Authorization: Bearer TOKEN". Stop it with Ctrl-C.
+UDP telemetry into SQLite, and the HTTP/WebSocket API and dashboard. On first start it
+draws an API token, keeps it in the data directory (api-token, readable by you only) and
+prints it, with the dashboard's sign-in link (URL/#token=TOKEN); every API call needs it
+as "Authorization: Bearer TOKEN". Stop it with Ctrl-C.
 
 Options (each overrides the configuration file):
   --config FILE             hub configuration (JSON; see docs/hub.md#configuration)
@@ -25,7 +26,7 @@ Options (each overrides the configuration file):
   --telemetry-port N        UDP telemetry port (default 12401; 0 picks a free one)
   --no-auth                 no API token (refused unless the HTTP address is loopback)
   --accept-unknown-devices  let devices not listed in the configuration dial home
-  --json                    print the addresses and the token as one JSON line
+  --json                    print the addresses, the sign-in link and the token as one JSON line
 
 Example:
   picolink hub --data-dir ./picolink-data
@@ -64,6 +65,7 @@ export async function hubConfigFrom(args: ParsedArgs): Promise<HubConfig> {
 export function describeHub(hub: RunningHub, config: HubConfig): string[] {
   const token = hub.token === null ? 'none (auth is off)' : `${hub.token}${hub.tokenCreated ? '   (new; ' : '   ('}kept in ${hub.tokenPath})`;
   return [
+    `  dashboard  ${hub.signInLink}   (open it in a browser to sign in)`,
     `  API        ${hub.httpUrl}`,
     `  token      ${token}`,
     `  gateway    ${config.gateway.host}:${hub.gatewayPort} (TCP${config.gateway.tls ? ' with TLS' : ''}; devices dial home here)`,
@@ -76,6 +78,7 @@ export function describeHub(hub: RunningHub, config: HubConfig): string[] {
 export function hubJson(hub: RunningHub, config: HubConfig): string {
   return JSON.stringify({
     url: hub.httpUrl,
+    dashboard: hub.signInLink,
     httpPort: hub.httpPort,
     gatewayPort: hub.gatewayPort,
     telemetryPort: hub.telemetryPort,
@@ -100,7 +103,8 @@ export async function runHub(argv: readonly string[], io: Output, signal?: Abort
         ...describeHub(hub, config),
         '',
         'Try:',
-        `  curl${auth} ${hub.httpUrl}/api/devices`,
+        // A self-signed certificate (picolink certs) is trusted by naming it.
+        `  curl${config.http.tls ? ` --cacert ${config.http.tls.cert}` : ''}${auth} ${hub.httpUrl}/api/devices`,
         `  npx picolink device --sim --hub 127.0.0.1:${hub.gatewayPort} --id pico-1    (a simulated Pico W dialling home)`,
         ...(config.gateway.acceptUnknownDevices ? [] : ['  (the hub admits devices listed in the configuration; --accept-unknown-devices admits any id)']),
         '',

@@ -5,6 +5,12 @@
  * until the receiver acknowledges it and resent (same sequence number, same bytes) until
  * then; the buffer is bounded and the oldest datagram is dropped when it is full.
  *
+ * Bounds: by default the buffer holds 5 s of readings (at least 64), so a fast device
+ * rides out a hub restart or a flood that drops a share of its datagrams; a datagram is
+ * resent after one interval, but never sooner than 500 ms, because a hub acks only once
+ * the reading is stored (about 50 ms after it arrives), and resending sooner only doubles
+ * the traffic.
+ *
  * Sending never waits on the network, so a slow or absent receiver cannot hold up the
  * control connections.
  */
@@ -37,9 +43,9 @@ export interface TelemetryOptions {
   key?: string | Uint8Array;
   /** Ask the receiver to acknowledge each datagram, and resend until it does. Default false. */
   ack?: boolean;
-  /** Most unacknowledged datagrams kept for resending; beyond it the oldest is dropped. Default 64. */
+  /** Most unacknowledged datagrams kept for resending; beyond it the oldest is dropped. Default: 5 s of readings (5000 / intervalMs), at least 64. */
   maxUnacked?: number;
-  /** Resend an unacknowledged datagram once it has waited this long, in ms. Default: intervalMs. */
+  /** Resend an unacknowledged datagram once it has waited this long, in ms. Default: intervalMs, at least 500. */
   resendAfterMs?: number;
   /** Receives log lines (send errors, rejected acks), rate-limited. Default: none. */
   log?: LogSink;
@@ -66,6 +72,12 @@ export interface TelemetryCounters {
   /** Unacknowledged datagrams given up because the buffer was full. */
   dropped: number;
 }
+
+/** The default buffer holds this long of readings, in ms. */
+const DEFAULT_BUFFER_MS = 5000;
+const MIN_DEFAULT_UNACKED = 64;
+/** Shortest default wait for an ack before resending, in ms. */
+const MIN_DEFAULT_RESEND_MS = 500;
 
 interface Unacked {
   text: string;
@@ -117,8 +129,8 @@ export class TelemetrySender {
     this.sensors = parseSensors(options.sensors ?? ['temp_c'], device.backend);
     this.sign = options.key === undefined ? undefined : hmacSigner(options.key);
     this.wantAck = options.ack ?? false;
-    this.maxUnacked = options.maxUnacked ?? 64;
-    this.resendAfterMs = options.resendAfterMs ?? this.intervalMs;
+    this.maxUnacked = options.maxUnacked ?? Math.max(MIN_DEFAULT_UNACKED, Math.ceil(DEFAULT_BUFFER_MS / this.intervalMs));
+    this.resendAfterMs = options.resendAfterMs ?? Math.max(MIN_DEFAULT_RESEND_MS, this.intervalMs);
     this.log = new RateLimitedLog(options.log ?? silentLog);
     this.boot = device.bootId;
     this.socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');

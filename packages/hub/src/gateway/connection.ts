@@ -29,7 +29,7 @@ import {
   welcomeResponse,
 } from '@picolink/protocol';
 import type { DecodedLine, ErrorCodeValue, Hello } from '@picolink/protocol';
-import type { ConfiguredDevice } from '../config.js';
+import type { KnownDevice } from '../credentials.js';
 import { TokenBucket } from '../telemetry/token-bucket.js';
 import type { OnlineSession } from '../state/presence.js';
 import type { GatewayContext } from './context.js';
@@ -275,7 +275,7 @@ export class GatewayConnection implements LinkConnection {
 
   private greet(frame: Record<string, unknown>): void {
     let hello: Hello | undefined;
-    let device: ConfiguredDevice | undefined;
+    let device: KnownDevice | undefined;
     try {
       hello = validateHello(frame);
       device = this.ctx.admission.admit(hello);

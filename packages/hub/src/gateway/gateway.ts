@@ -16,6 +16,7 @@ import { Server as TlsServer } from 'node:tls';
 import { ErrorCode } from '@picolink/protocol';
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
+import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
 import { DevicePresence } from '../state/presence.js';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   log?: LogSink;
   /** Limits and timeouts (tests use small ones); see GatewayLimits for the defaults. */
   limits?: Partial<GatewayLimits>;
+  /** Who may dial home, with which token: default, `config.devices` alone (startHub adds managed devices). */
+  credentials?: DeviceCredentials;
 }
 
 export interface GatewayStats extends GatewayCounters {
@@ -72,7 +75,7 @@ export function startGateway(options: GatewayOptions): Gateway {
   const context: GatewayContext = {
     heartbeatMs: config.gateway.heartbeatMs,
     options: limits,
-    admission: new HelloAdmission(config),
+    admission: new HelloAdmission(config, options.credentials),
     presence,
     events,
     log,

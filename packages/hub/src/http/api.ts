@@ -1,14 +1,21 @@
 /**
- * The hub's HTTP API: fastify with one file per route group, bearer-token auth, coded
- * errors, and the two WebSocket routes (live stream, device link). `startHttpApi` takes an
- * already listening server (tests, socket activation) or binds `config.http`.
+ * The hub's HTTP API: fastify with one file per route group, bearer-token or session-cookie
+ * auth (auth.ts), coded errors, and the two WebSocket routes (live stream, device link).
+ * `startHttpApi` takes an already listening server (tests, socket activation) or binds
+ * `config.http`.
  *
  * Every request and upgrade passes the Host check (host-check.ts) before anything else;
  * bodies are read by the bounded JSON parser (json-body.ts); whatever a client sends is
  * answered with a coded 4xx, and a failure of the hub's own code with 500 PL_ERR_INTERNAL
  * for that request only.
+ *
+ * Served over HTTPS when `http.tls` names a certificate and key (the WebSockets too), so
+ * that the token and the session cookie can cross a LAN.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { Server as TlsServer } from 'node:tls';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
@@ -16,7 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
 import { RateLimitedLog } from '@picolink/protocol';
-import { PUBLIC_PATHS, TokenCheck } from './auth.js';
+import { ApiAuth, PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
 import type { ApiContext, ApiLimits } from './context.js';
@@ -24,19 +31,26 @@ import { registerCsvRoutes } from './csv.js';
 import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js';
 import { DeviceLinks } from './device-link.js';
 import { registerDeviceRoutes } from './devices.js';
+import { registerDeviceManagementRoutes } from './device-management.js';
 import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendError, sendRawError } from './errors.js';
 import { HostCheck } from './host-check.js';
 import { registerJsonBodies } from './json-body.js';
 import { registerHealthRoutes } from './health.js';
 import { registerHistoryRoutes } from './history.js';
 import { registerOpenApiRoutes } from './openapi.js';
+import { registerSessionRoutes } from './session-routes.js';
+import { Sessions } from './sessions.js';
+import { SignInLimit } from './sign-in-limit.js';
 import { LiveStream } from './stream.js';
 import { registerTelemetryRoutes } from './telemetry.js';
 import { attachUpgradeRoutes, WebSocketKeepAlive } from './websocket.js';
 
 export interface HttpApiOptions extends Omit<ApiContext, 'limits' | 'logLimited'> {
   limits?: Partial<ApiLimits>;
-  /** A server already listening; default: a new one bound to config.http.host and port. */
+  /**
+   * A server already listening (an https.Server to serve HTTPS); default: a new one bound
+   * to config.http.host and port, HTTPS when config.http.tls is set.
+   */
   server?: Server;
 }
 
@@ -47,13 +61,15 @@ export interface RegisteredRoute {
 }
 
 export interface HttpApi {
-  /** "http://HOST:PORT", IPv6 in brackets. */
+  /** "http://HOST:PORT" ("https://" when served over TLS), IPv6 in brackets. */
   url: string;
   port: number;
   /** Every route registered (HEAD routes fastify adds for GETs left out). */
   readonly routes: readonly RegisteredRoute[];
   readonly stream: LiveStream;
   readonly links: DeviceLinks;
+  /** Dashboard sessions (signed in with POST /api/session). */
+  readonly sessions: Sessions;
   /** Closes WebSockets and connections, and the server unless it was given. */
   close(): Promise<void>;
 }
@@ -89,6 +105,26 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** The API's server from `config.http`: HTTPS when `http.tls` names a certificate and key. */
+async function createApiServer(tls: { cert: string; key: string } | undefined): Promise<Server> {
+  if (tls === undefined) return createServer();
+  const read = async (file: string, key: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "http.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  // One after the other, so a person missing both files hears about the certificate first, every time.
+  const cert = await read(tls.cert, 'cert');
+  const key = await read(tls.key, 'key');
+  try {
+    return createHttpsServer({ cert, key });
+  } catch (err) {
+    throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: "http.tls" ${tls.cert} and ${tls.key} are not a PEM certificate and its key: ${(err as Error).message}`);
+  }
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
@@ -103,7 +139,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const limitedLog = new RateLimitedLog(rest.log);
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
-  const server = given ?? createServer();
+  const server = given ?? (await createApiServer(ctx.config.http.tls));
+  const secure = server instanceof TlsServer;
   if (given) checkAuthPolicy(ctx.token !== null, boundAddress(given).address);
   const hosts = new HostCheck({ allowed: ctx.config.http.allowedHosts });
   // The configured host may be a name ("pi.lan"); the address it resolved to is added once bound.
@@ -132,14 +169,15 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
 
-  const tokens = new TokenCheck(ctx.token);
+  const sessions = new Sessions({ idleMs: ctx.limits.sessionIdleMs });
+  const auth = new ApiAuth(new TokenCheck(ctx.token), sessions);
   app.addHook('onRequest', async function checkToken(request, reply) {
     const path = request.url.split('?')[0] ?? '';
     if (PUBLIC_PATHS.has(path) || isDashboardPath(path)) return;
     try {
-      tokens.check(request.raw, false);
+      auth.check(request.raw, false);
     } catch (err) {
-      reply.header('www-authenticate', 'Bearer realm="picolink"');
+      if ((err as PicolinkError).code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer realm="picolink"');
       return sendError(reply, err as PicolinkError);
     }
   });
@@ -147,7 +185,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   registerDashboardAssets(app, apiOnNotFound);
 
   registerHealthRoutes(app, ctx);
+  registerSessionRoutes(app, {
+    auth,
+    limit: new SignInLimit({ burst: ctx.limits.signInBurst, refillMs: ctx.limits.signInRefillMs, delayMs: ctx.limits.signInDelayMs }),
+    secure,
+  });
   registerDeviceRoutes(app, ctx);
+  registerDeviceManagementRoutes(app, ctx);
   registerCommandRoutes(app, ctx);
   registerTelemetryRoutes(app, ctx);
   registerCsvRoutes(app, ctx);
@@ -156,7 +200,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
   const links = new DeviceLinks(ctx, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], { hosts, tokens }, (line) => ctx.logLimited('http-upgrade', line));
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {
@@ -175,11 +219,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${secure ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     routes,
     stream,
     links,
+    sessions,
     close: () =>
       (closing ??= (async () => {
         detachUpgrades();

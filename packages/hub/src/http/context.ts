@@ -4,6 +4,7 @@
  */
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
+import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
 
@@ -53,6 +54,14 @@ export interface ApiLimits {
   maxLinkInFlight: number;
   /** Ping interval for WebSocket clients; one missed pong closes the socket. 0 disables. Default 30000. */
   webSocketPingMs: number;
+  /** Dashboard sessions end after this long without a request, in ms. Default 12 h. */
+  sessionIdleMs: number;
+  /** Wrong tokens one address may send to POST /api/session in a row before 429. Default 5. */
+  signInBurst: number;
+  /** One more sign-in attempt per this many ms. Default 2000. */
+  signInRefillMs: number;
+  /** A wrong sign-in token is answered after this many ms. Default 250. */
+  signInDelayMs: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -63,12 +72,18 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   maxDeviceLinks: 200,
   maxLinkInFlight: 256,
   webSocketPingMs: 30_000,
+  sessionIdleMs: 12 * 60 * 60 * 1000,
+  signInBurst: 5,
+  signInRefillMs: 2000,
+  signInDelayMs: 250,
 };
 
 export interface ApiContext {
   readonly config: HubConfig;
   readonly store: HubStore;
   readonly directory: DeviceDirectory;
+  /** Devices of the configuration and those added through the API, with their secrets. */
+  readonly credentials: DeviceCredentials;
   readonly bus: HubBus;
   /** The bearer token every request must carry, or null when auth is off. */
   readonly token: string | null;
@@ -78,6 +93,8 @@ export interface ApiContext {
   readonly log: HubLog;
   /** Log lines clients can trigger at will, through a per-kind budget so they cannot flood the log. */
   readonly logLimited: (kind: string, line: string) => void;
+  /** Ports of the dial-home gateway and the telemetry socket, for the agent configurations the API hands out. */
+  readonly ports: { gateway: number; telemetry: number };
   /** Hub version reported by the health route. */
   readonly version: string;
   /** Unix ms at which the hub started. */

@@ -32,6 +32,8 @@ export interface DeviceView {
   telemetry: (DeviceTelemetryStats & { loss: number }) | null;
   /** Listed in the hub's configuration. */
   configured: boolean;
+  /** Added through the API (POST /api/devices): its token can be rotated and it can be removed there. */
+  managed: boolean;
 }
 
 function numberOrNull(value: unknown): number | null {
@@ -67,6 +69,7 @@ export function deviceView(
   link: DeviceLink | undefined,
   configured: ConfiguredDevice | undefined,
   stats: DeviceTelemetryStats | undefined,
+  managed = false,
 ): DeviceView {
   const info = record?.info ?? null;
   const memFree = numberOrNull(info?.mem_free);
@@ -89,23 +92,28 @@ export function deviceView(
     uptimeMs: uptimeOf(info, link),
     telemetry: telemetryView(stats),
     configured: configured !== undefined,
+    managed,
   };
 }
 
-/** Every device the hub knows: stored, configured or connected; sorted by id. */
+function isManaged(ctx: ApiContext, id: string): boolean {
+  return ctx.credentials.get(id)?.managed === true;
+}
+
+/** Every device the hub knows: stored, configured, added through the API or connected; sorted by id. */
 export async function listDeviceViews(ctx: ApiContext): Promise<DeviceView[]> {
   const records = new Map((await ctx.store.listDevices()).map((record) => [record.id, record]));
   const configured = new Map(ctx.config.devices.map((device) => [device.id, device]));
-  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.directory.list().map((link) => link.deviceId)]);
+  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.credentials.list().map((device) => device.id), ...ctx.directory.list().map((link) => link.deviceId)]);
   return [...ids]
     .sort()
-    .map((id) => deviceView(id, records.get(id), ctx.directory.get(id), configured.get(id), ctx.telemetryStats(id)));
+    .map((id) => deviceView(id, records.get(id), ctx.directory.get(id), configured.get(id), ctx.telemetryStats(id), isManaged(ctx, id)));
 }
 
 /** One device's view; PL_ERR_UNKNOWN_DEVICE when the hub has never heard of it. */
 export async function requireDeviceView(ctx: ApiContext, id: string): Promise<DeviceView> {
   const record = await requireKnownDevice(ctx, id);
-  return deviceView(id, record, ctx.directory.get(id), ctx.config.devices.find((d) => d.id === id), ctx.telemetryStats(id));
+  return deviceView(id, record, ctx.directory.get(id), ctx.config.devices.find((d) => d.id === id), ctx.telemetryStats(id), isManaged(ctx, id));
 }
 
 /**
@@ -117,6 +125,6 @@ export async function requireKnownDevice(ctx: ApiContext, id: string): Promise<D
     throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `"${id}" is not a device id (1-64 of A-Z a-z 0-9 _ . -)`);
   }
   const record = await ctx.store.getDevice(id);
-  if (record || ctx.directory.isOnline(id) || ctx.config.devices.some((d) => d.id === id)) return record;
+  if (record || ctx.directory.isOnline(id) || ctx.credentials.has(id)) return record;
   throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `the hub knows no device "${id}"; GET /api/devices lists the devices it knows`);
 }

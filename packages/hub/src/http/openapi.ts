@@ -14,9 +14,13 @@ const errorResponses = (...statuses: number[]): Record<string, object> => {
     400:
       'A parameter, the path or the body is invalid (PL_ERR_BAD_TYPE, PL_ERR_OUT_OF_RANGE, PL_ERR_MISSING_FIELD, ...; ' +
       'PL_ERR_BAD_URL for a path that is not valid percent-encoding; PL_ERR_BAD_JSON, PL_ERR_BAD_UTF8, PL_ERR_JSON_TOO_COMPLEX for a body that cannot be read)',
-    401: 'Missing or wrong API token (PL_ERR_UNAUTHORIZED)',
-    403: 'The Host header names a host the hub does not answer to (PL_ERR_HOST_NOT_ALLOWED); add it to http.allowedHosts',
+    401: 'Missing or wrong API token, or no live session cookie (PL_ERR_UNAUTHORIZED)',
+    403:
+      'The Host header names a host the hub does not answer to (PL_ERR_HOST_NOT_ALLOWED); add it to http.allowedHosts. ' +
+      'Or a state-changing request signed in by the session cookie lacks X-CSRF-Token (PL_ERR_CSRF)',
     404: 'Unknown device (PL_ERR_UNKNOWN_DEVICE)',
+    409: 'A device with that id exists already (PL_ERR_DEVICE_EXISTS)',
+    429: 'Too many wrong tokens from this address; wait the seconds of Retry-After (PL_ERR_RATE_LIMITED)',
     413: 'Body too large (PL_ERR_FRAME_TOO_LARGE)',
     426: 'A plain GET on a WebSocket route (PL_ERR_NOT_SUPPORTED)',
     502: 'The link to the device failed while waiting (PL_ERR_CONNECTION_CLOSED)',
@@ -96,6 +100,25 @@ const schemas = {
         },
       },
       configured: { type: 'boolean', description: 'Listed in the hub configuration' },
+      managed: { type: 'boolean', description: 'Added through POST /api/devices (can be rotated and removed through the API)' },
+    },
+  },
+  SignIn: {
+    type: 'object',
+    required: ['csrf', 'auth'],
+    properties: {
+      csrf: { type: 'string', description: 'Send as X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the session cookie' },
+      auth: { type: 'boolean', description: 'False when the hub runs with auth off (no cookie is set then)' },
+    },
+  },
+  DeviceCredentials: {
+    type: 'object',
+    required: ['id', 'token', 'telemetryKey', 'config'],
+    properties: {
+      id: { type: 'string' },
+      token: { type: 'string', description: 'The device\'s hello token; shown only in this answer (the hub keeps its SHA-256)' },
+      telemetryKey: { type: 'string', description: 'HMAC key (hex) for its telemetry; shown only in this answer' },
+      config: { type: 'object', description: "The agent's config.json (as picolink agent bundle writes it), pointed at this hub", additionalProperties: true },
     },
   },
   Session: {
@@ -170,12 +193,19 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
       title: 'picolink hub API',
       version,
       description:
-        'Devices, commands, telemetry, events and the audit log of a picolink hub. Every route except /api/health needs ' +
-        '"Authorization: Bearer TOKEN" (WebSocket routes also take ?token=). Errors are {"error", "code"} with codes from docs/errors.md.',
+        'Devices, commands, telemetry, events and the audit log of a picolink hub. Every route except /api/health and sign-in needs ' +
+        '"Authorization: Bearer TOKEN" (WebSocket routes also take ?token=), or the dashboard\'s session cookie from POST /api/session; ' +
+        'with the cookie, POST, PUT, PATCH and DELETE also need "X-CSRF-Token". Errors are {"error", "code"} with codes from docs/errors.md.',
     },
     ...(serverUrl === undefined ? {} : { servers: [{ url: serverUrl }] }),
-    security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas },
+    security: [{ bearer: [] }, { session: [] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'picolink_session', description: 'From POST /api/session; state-changing requests also need X-CSRF-Token' },
+      },
+      schemas,
+    },
     paths: {
       '/api/health': {
         get: {
@@ -188,6 +218,26 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           },
         },
       },
+      '/api/session': {
+        post: {
+          operationId: 'signIn',
+          summary: 'Trade the API token for a session cookie (HttpOnly, SameSite=Strict; Secure over HTTPS) and a CSRF token. No token header needed; wrong tokens are slowed and rate-limited per address',
+          security: [],
+          requestBody: { required: true, content: json({ type: 'object', required: ['token'], properties: { token: { type: 'string' } }, additionalProperties: false }) },
+          responses: { '200': { description: 'Signed in; Set-Cookie: picolink_session=…', content: json(ref('SignIn')) }, ...errorResponses(400, 401, 429) },
+        },
+        get: {
+          operationId: 'getSession',
+          summary: 'The CSRF token of the session in the cookie (a reloaded page recovers it); with auth off, auth: false without a cookie',
+          security: [{ session: [] }],
+          responses: { '200': { description: 'The session', content: json(ref('SignIn')) }, ...errorResponses(401) },
+        },
+        delete: {
+          operationId: 'signOut',
+          summary: 'End the session and clear the cookie (X-CSRF-Token needed with the cookie)',
+          responses: { '204': { description: 'Signed out' }, ...errorResponses(401) },
+        },
+      },
       '/api/openapi.json': {
         get: { operationId: 'getOpenApi', summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) }, ...errorResponses(401) } },
       },
@@ -196,6 +246,32 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           operationId: 'listDevices',
           summary: 'Every device the hub knows: stored, configured or connected',
           responses: { '200': { description: 'Devices sorted by id', content: json({ type: 'object', properties: { devices: { type: 'array', items: ref('Device') } } }) }, ...errorResponses(401) },
+        },
+        post: {
+          operationId: 'addDevice',
+          summary: 'Add a device: the hub draws its token and telemetry key (shown only in this answer), keeps them in its store, and admits it at once',
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              required: ['id'],
+              properties: {
+                id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+                ssid: { type: 'string', maxLength: 32, description: 'WiFi name for the config.json (default "")' },
+                password: { type: 'string', maxLength: 63, description: 'WiFi password for the config.json (default ""); not kept by the hub' },
+              },
+              additionalProperties: false,
+            }),
+          },
+          responses: { '201': { description: 'Added', content: json(ref('DeviceCredentials')) }, ...errorResponses(400, 401, 409) },
+        },
+      },
+      '/api/devices/{id}/token': {
+        post: {
+          operationId: 'rotateDeviceToken',
+          summary: 'Draw a new token and telemetry key for a device added through the API; the old ones stop working and a connected device is disconnected',
+          parameters: [idParam],
+          responses: { '200': { description: 'New credentials', content: json(ref('DeviceCredentials')) }, ...errorResponses(400, 401, 404) },
         },
       },
       '/api/devices/{id}': {
@@ -213,6 +289,14 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
             },
             ...errorResponses(400, 401, 404),
           },
+        },
+        delete: {
+          operationId: 'removeDevice',
+          summary:
+            'Remove a device added through the API: its link is closed, its credentials and record forgotten, so it is no longer listed (its telemetry and history stay in the store). ' +
+            'Devices of the configuration file are changed there (400 PL_ERR_NOT_SUPPORTED)',
+          parameters: [idParam],
+          responses: { '204': { description: 'Removed' }, ...errorResponses(400, 401, 404) },
         },
       },
       '/api/devices/{id}/commands': {

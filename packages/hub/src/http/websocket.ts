@@ -2,7 +2,7 @@
  * WebSocket routes. Node's HTTP server hands upgrade requests to us, not to fastify, so
  * they are routed here: check the Host (host-check.ts) and the origin (browsers: only
  * pages of the hub itself) first, then find the route, then the token (header or
- * `?token=`), and let the route accept or refuse. A refusal is a plain HTTP answer with
+ * `?token=`) or the dashboard's session cookie, and let the route accept or refuse. A refusal is a plain HTTP answer with
  * the API's `{ error, code }` body, so clients learn why (400, 401, 403, 404, 503), and
  * the socket is closed. Plain GETs on these paths get 426 from fastify routes registered
  * for them, which also puts them in the route table.
@@ -17,7 +17,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import type { RawData, WebSocket } from 'ws';
-import type { TokenCheck } from './auth.js';
+import type { ApiAuth } from './auth.js';
 import type { HubLog } from './context.js';
 import { errorBody, statusFor } from './errors.js';
 import type { HostCheck } from './host-check.js';
@@ -98,7 +98,8 @@ function checkOrigin(request: IncomingMessage): void {
 
 export interface UpgradeChecks {
   hosts: HostCheck;
-  tokens: TokenCheck;
+  /** The token or session cookie (a WebSocket upgrade is a GET, so needs no CSRF token). */
+  tokens: Pick<ApiAuth, 'check'>;
 }
 
 /** Routes upgrade requests on `server` to `routes`, after the Host, origin and token checks. */

@@ -88,6 +88,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (device_id, pin)
   ) WITHOUT ROWID;
   `,
+  // 2: devices added through the API (POST /api/devices).
+  `
+  CREATE TABLE managed_devices (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    telemetry_key TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this code writes. */

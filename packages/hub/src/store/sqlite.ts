@@ -24,6 +24,7 @@ import type {
   DeviceUpsert,
   HubEventRecord,
   HubStore,
+  ManagedDeviceRecord,
   OutputState,
   RetentionResult,
   SessionRecord,
@@ -237,6 +238,37 @@ export class SqliteStore implements HubStore {
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {
     this.sql('DELETE FROM output_states WHERE device_id = ? AND pin = ?').run(deviceId, String(pin));
+  }
+
+  async listManagedDevices(): Promise<ManagedDeviceRecord[]> {
+    const rows = this.sql('SELECT id, token_hash, telemetry_key, created_at FROM managed_devices ORDER BY id').all() as Array<{ id: string; token_hash: string; telemetry_key: string; created_at: number }>;
+    return rows.map((row) => ({ id: row.id, tokenHash: row.token_hash, telemetryKey: row.telemetry_key, createdAt: row.created_at }));
+  }
+
+  async addManagedDevice(device: ManagedDeviceRecord): Promise<void> {
+    const result = this.sql('INSERT INTO managed_devices (id, token_hash, telemetry_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
+      device.id,
+      device.tokenHash,
+      device.telemetryKey,
+      device.createdAt,
+    );
+    if (result.changes === 0) throw new PicolinkError(ErrorCode.DEVICE_EXISTS, `the hub already stores a device "${device.id}"`);
+  }
+
+  async updateManagedDevice(device: ManagedDeviceRecord): Promise<boolean> {
+    const result = this.sql('UPDATE managed_devices SET token_hash = ?, telemetry_key = ?, created_at = ? WHERE id = ?').run(device.tokenHash, device.telemetryKey, device.createdAt, device.id);
+    return result.changes > 0;
+  }
+
+  async removeManagedDevice(id: string): Promise<boolean> {
+    return this.sql('DELETE FROM managed_devices WHERE id = ?').run(id).changes > 0;
+  }
+
+  async forgetDevice(id: string): Promise<void> {
+    this.db.transaction(() => {
+      this.sql('DELETE FROM devices WHERE id = ?').run(id);
+      this.sql('DELETE FROM output_states WHERE device_id = ?').run(id);
+    })();
   }
 
   async applyRetention(before: number): Promise<RetentionResult> {

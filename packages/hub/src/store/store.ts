@@ -110,6 +110,17 @@ export interface OutputState {
   updatedAt: number;
 }
 
+/** A device added through the API (POST /api/devices), with what the hub checks it by. */
+export interface ManagedDeviceRecord {
+  id: string;
+  /** SHA-256 of its hello token, lower-case hex (the token itself is never kept). */
+  tokenHash: string;
+  /** Its telemetry HMAC key, as given to the device (the hub signs and checks with it). */
+  telemetryKey: string;
+  /** Unix ms at which these credentials were drawn (added or rotated). */
+  createdAt: number;
+}
+
 export interface RetentionResult {
   telemetry: number;
   events: number;
@@ -143,6 +154,20 @@ export interface HubStore {
   saveOutputState(state: OutputState): Promise<void>;
   loadOutputStates(deviceId: string): Promise<OutputState[]>;
   deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void>;
+
+  /** Devices added through the API, sorted by id. */
+  listManagedDevices(): Promise<ManagedDeviceRecord[]>;
+  /** Stores a new managed device; PL_ERR_DEVICE_EXISTS when the id is stored already. */
+  addManagedDevice(device: ManagedDeviceRecord): Promise<void>;
+  /** Replaces a managed device's credentials; false when the id is not stored. */
+  updateManagedDevice(device: ManagedDeviceRecord): Promise<boolean>;
+  /** Forgets a managed device's credentials (not its telemetry or history); false when not stored. */
+  removeManagedDevice(id: string): Promise<boolean>;
+  /**
+   * Forgets a device the hub no longer serves: its record (so it is no longer listed) and
+   * the outputs kept for it. Its telemetry, events, audit records and sessions stay.
+   */
+  forgetDevice(id: string): Promise<void>;
 
   /** Deletes telemetry, events, audit records and closed sessions older than `before` (Unix ms). */
   applyRetention(before: number): Promise<RetentionResult>;

@@ -14,6 +14,7 @@
  */
 import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
+import type { SequenceVerdict } from './sequence.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Boots remembered per device (their windows and loss). */
@@ -38,7 +39,7 @@ export interface TelemetryStats {
   lastSeen: number | null;
 }
 
-interface BootState {
+export interface BootState {
   window: SequenceWindow;
   /** Largest device `time` accepted in this boot. */
   latestTime: number | undefined;
@@ -49,8 +50,11 @@ export interface BootPolicy {
   maxNewBootAgeMs: number;
 }
 
-/** The window a datagram is judged in, or the reason it is a replay. */
-export type BootVerdict = { window: SequenceWindow; boot: BootState } | { replay: string };
+/**
+ * The boot a datagram belongs to: one the hub knows (`boot`), a new one to open once the
+ * datagram is accepted (`boot` undefined), or the reason it is a replay.
+ */
+export type BootVerdict = { boot: BootState | undefined } | { replay: string };
 
 export class DeviceTrack {
   received = 0;
@@ -62,6 +66,8 @@ export class DeviceTrack {
   recordedAt = Number.NEGATIVE_INFINITY;
   recording = false;
   readonly bucket: TokenBucket;
+  /** Acks for resends (datagrams already accepted) are limited to the same rate, apart from the bucket for new readings. */
+  readonly resendAcks: TokenBucket;
   private readonly boots = new Map<number, BootState>();
   private current: number | undefined;
   private lostInForgottenBoots = 0;
@@ -75,17 +81,23 @@ export class DeviceTrack {
     now: number,
   ) {
     this.bucket = new TokenBucket(maxPerSecond, now);
+    this.resendAcks = new TokenBucket(maxPerSecond, now);
   }
 
   reject(code: ErrorCodeValue): void {
     this.rejected[code] = (this.rejected[code] ?? 0) + 1;
   }
 
-  /** Picks the sequence window for a datagram, opening one for a new boot. */
-  bootFor(datagram: TelemetryDatagram, authenticated: boolean, now: number, policy: BootPolicy): BootVerdict {
+  /** Judges a (boot, seq) in the window of a boot this track knows; undefined for a boot it does not know. */
+  judgeSeq(boot: number, seq: number): SequenceVerdict | undefined {
+    return this.boots.get(boot)?.window.judge(seq);
+  }
+
+  /** Judges which boot a datagram belongs to; changes nothing (see {@link openBoot}). */
+  judgeBoot(datagram: TelemetryDatagram, authenticated: boolean, now: number, policy: BootPolicy): BootVerdict {
     const known = this.boots.get(datagram.boot);
     if (known) {
-      if (datagram.boot === this.current || !authenticated) return { window: known.window, boot: known };
+      if (datagram.boot === this.current || !authenticated) return { boot: known };
       return { replay: `boot ${datagram.boot} has been followed by a newer boot` };
     }
     if (authenticated && datagram.time !== undefined) {
@@ -97,15 +109,20 @@ export class DeviceTrack {
         return { replay: `boot ${datagram.boot} is older than the current boot ${String(this.current)}` };
       }
     }
+    return { boot: undefined };
+  }
+
+  /** Opens a boot judged new, making it the current one. */
+  openBoot(boot: number, policy: BootPolicy): BootState {
     const state: BootState = { window: new SequenceWindow(policy.windowSize), latestTime: undefined };
-    this.boots.set(datagram.boot, state);
-    this.current = datagram.boot;
+    this.boots.set(boot, state);
+    this.current = boot;
     if (this.boots.size > MAX_BOOTS) {
       const [oldest, forgotten] = this.boots.entries().next().value as [number, BootState];
       this.boots.delete(oldest);
       this.lostInForgottenBoots += forgotten.window.lost;
     }
-    return { window: state.window, boot: state };
+    return state;
   }
 
   /** Records an accepted datagram for the rate and last-seen figures. */

@@ -5,6 +5,9 @@
  * count when the interval ends. A source that keeps misbehaving gets one line per
  * interval; one that stops is forgotten. The source is the device id when the datagram
  * named one, else the sender's IP address.
+ *
+ * A rejection within an interval already reported costs two map lookups and a counter:
+ * no string is built for it (a flood of garbage must not cost the hub more than counting).
  */
 import type { HubBus } from '../bus.js';
 import type { HubEventRecord, HubStore } from '../store/store.js';
@@ -20,27 +23,28 @@ export interface RejectionReporterOptions {
   maxSources?: number;
 }
 
-export interface Rejection {
-  code: string;
-  /** The device id the datagram named, when it got that far. */
-  deviceId: string | undefined;
-  /** "ip:port" of the sender. */
+/** Where a datagram came from (node:dgram's RemoteInfo satisfies it). */
+export interface RejectionSender {
   address: string;
-  /** What was wrong, for a person. */
-  message: string;
+  port: number;
 }
 
 interface SourceWindow {
   deviceId: string | undefined;
   code: string;
-  address: string;
-  message: string;
+  /** The sender's IP address and port, of the latest rejection. */
+  ip: string;
+  port: number;
+  /** What was wrong, for a person (the latest rejection's reason). */
+  reason: string;
   /** Rejections since the last line. */
   count: number;
 }
 
 export class RejectionReporter {
-  private readonly windows = new Map<string, SourceWindow>();
+  /** Source (device id or IP address) → code → window. */
+  private readonly windows = new Map<string, Map<string, SourceWindow>>();
+  private sources = 0;
   private readonly intervalMs: number;
   private readonly maxSources: number;
   private readonly timer: NodeJS.Timeout;
@@ -54,22 +58,29 @@ export class RejectionReporter {
     this.timer.unref();
   }
 
-  report(rejection: Rejection): void {
-    const source = rejection.deviceId ?? rejection.address.replace(/:\d+$/, '');
-    const key = `${source}\n${rejection.code}`;
-    const window = this.windows.get(key);
+  report(code: string, deviceId: string | undefined, from: RejectionSender, reason: string): void {
+    const source = deviceId ?? from.address;
+    let codes = this.windows.get(source);
+    const window = codes?.get(code);
     if (window) {
       window.count += 1;
-      window.address = rejection.address;
-      window.message = rejection.message;
+      window.ip = from.address;
+      window.port = from.port;
+      window.reason = reason;
       return;
     }
-    if (this.windows.size >= this.maxSources) {
+    if (this.sources >= this.maxSources) {
       this.overflow += 1;
       return;
     }
-    this.windows.set(key, { deviceId: rejection.deviceId, code: rejection.code, address: rejection.address, message: rejection.message, count: 0 });
-    this.publish(rejection, 1);
+    if (!codes) {
+      codes = new Map();
+      this.windows.set(source, codes);
+    }
+    const opened: SourceWindow = { deviceId, code, ip: from.address, port: from.port, reason, count: 0 };
+    codes.set(code, opened);
+    this.sources += 1;
+    this.publish(opened, 1);
   }
 
   /** Reports what is still counted and stops the interval timer. */
@@ -79,13 +90,17 @@ export class RejectionReporter {
   }
 
   private readonly timerOnInterval = (): void => {
-    for (const [key, window] of this.windows) {
-      if (window.count === 0) {
-        this.windows.delete(key);
-        continue;
+    for (const [source, codes] of this.windows) {
+      for (const [code, window] of codes) {
+        if (window.count === 0) {
+          codes.delete(code);
+          this.sources -= 1;
+          continue;
+        }
+        this.publish(window, window.count);
+        window.count = 0;
       }
-      this.publish(window, window.count);
-      window.count = 0;
+      if (codes.size === 0) this.windows.delete(source);
     }
     if (this.overflow > 0) {
       this.options.log(`telemetry: ${this.overflow} more datagrams rejected from more than ${this.maxSources} sources in ${this.intervalMs / 1000} s`);
@@ -93,15 +108,16 @@ export class RejectionReporter {
     }
   };
 
-  private publish(rejection: Rejection | SourceWindow, count: number): void {
-    const who = rejection.deviceId === undefined ? `from ${rejection.address}` : `from "${rejection.deviceId}" (${rejection.address})`;
+  private publish(window: SourceWindow, count: number): void {
+    const address = `${window.ip}:${window.port}`;
+    const who = window.deviceId === undefined ? `from ${address}` : `from "${window.deviceId}" (${address})`;
     const times = count === 1 ? '' : ` (${count} datagrams in the last ${this.intervalMs / 1000} s)`;
-    this.options.log(`telemetry ${who} rejected: ${rejection.code}: ${rejection.message}${times}`);
+    this.options.log(`telemetry ${who} rejected: ${window.code}: ${window.reason}${times}`);
     const event: HubEventRecord = {
-      deviceId: rejection.deviceId ?? '',
+      deviceId: window.deviceId ?? '',
       type: 'telemetry_rejected',
       time: Date.now(),
-      data: { code: rejection.code, count, address: rejection.address, message: rejection.message },
+      data: { code: window.code, count, address, message: window.reason },
     };
     this.options.bus.emit('event', event);
     this.options.store?.insertEvents([event]).catch((err: Error) => this.options.log(`telemetry: cannot record a rejection event: ${err.message}`));

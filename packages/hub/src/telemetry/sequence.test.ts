@@ -44,3 +44,20 @@ test('a jump larger than the window forgets everything before it', () => {
   assert.equal(window.observe(996), 'too_old');
   assert.equal(window.lost, 996 - 2);
 });
+
+test('judge only looks; forget takes a number back so it is new again', () => {
+  const window = new SequenceWindow(8);
+  assert.equal(window.judge(5), 'new');
+  assert.equal(window.judge(5), 'new', 'judging records nothing');
+  window.observe(5);
+  window.observe(6);
+  window.observe(7);
+  assert.equal(window.judge(6), 'duplicate');
+  window.forget(6);
+  assert.equal(window.lost, 1, 'a number taken back is missing until it comes again');
+  assert.equal(window.judge(6), 'new');
+  assert.equal(window.observe(6), 'new');
+  assert.equal(window.lost, 0);
+  window.forget(100);
+  assert.equal(window.judge(7), 'duplicate', 'forgetting a number never seen changes nothing');
+});

@@ -16,13 +16,18 @@ export class TokenBucket {
 
   /** Takes one token if there is one; `now` in ms. */
   take(now: number): boolean {
+    if (!this.has(now)) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** True when a token is there to take; `now` in ms. */
+  has(now: number): boolean {
     const elapsed = now - this.updatedAt;
     if (elapsed > 0) {
       this.tokens = Math.min(this.ratePerSecond, this.tokens + (elapsed * this.ratePerSecond) / 1000);
       this.updatedAt = now;
     }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.tokens >= 1;
   }
 }

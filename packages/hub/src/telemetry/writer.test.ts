@@ -80,3 +80,60 @@ test('rows beyond maxPendingRows are dropped while the store is busy', async () 
   await writer.close();
   await store.close();
 });
+
+test('afterCommit settles items once the rows queued before them are written, at once when nothing is queued', async () => {
+  const { store, batches } = await recordingStore();
+  const settled: [string, boolean][] = [];
+  const writer = new TelemetryWriter<string>(store, { flushMs: 20, onSettled: (items, stored) => settled.push(...items.map((item): [string, boolean] => [item, stored])) });
+  writer.afterCommit('idle');
+  assert.deepEqual(settled, [['idle', true]], 'nothing queued: settled at once');
+  writer.add(row(1));
+  writer.afterCommit('one');
+  writer.add(row(2));
+  writer.afterCommit('two');
+  assert.equal(settled.length, 1, 'not before the write');
+  await writer.flush();
+  assert.deepEqual(batches, [2]);
+  assert.deepEqual(settled.slice(1), [
+    ['one', true],
+    ['two', true],
+  ]);
+  const insert = store.insertTelemetry;
+  store.insertTelemetry = () => Promise.reject(new Error('disk full'));
+  writer.add(row(3));
+  writer.afterCommit('lost');
+  await writer.flush();
+  store.insertTelemetry = insert;
+  assert.deepEqual(settled.at(-1), ['lost', false]);
+  await writer.close();
+  await store.close();
+});
+
+test('a batch is cut after the last row of a datagram that waits for its commit', async () => {
+  const { store, batches } = await recordingStore();
+  const settled: number[][] = [];
+  const writer = new TelemetryWriter<number>(store, { flushMs: 60_000, maxRows: 10, onSettled: (items) => settled.push(items) });
+  let release: () => void = () => {};
+  const insert = store.insertTelemetry.bind(store);
+  store.insertTelemetry = async (rows) => {
+    await new Promise<void>((resolve) => (release = resolve));
+    return insert(rows);
+  };
+  // The first write holds 10 rows; meanwhile three datagrams of 4 rows each queue up.
+  for (let i = 0; i < 10; i++) writer.add(row(i));
+  for (let d = 0; d < 3; d++) {
+    for (let i = 0; i < 4; i++) writer.add(row(100 + d * 4 + i));
+    writer.afterCommit(d);
+  }
+  const flushed = writer.flush();
+  for (let round = 0; round < 10 && writer.counters.pending + (batches.length < 3 ? 1 : 0) > 0; round++) {
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  release();
+  await flushed;
+  assert.deepEqual(batches, [10, 12], 'the second batch keeps the third datagram whole (12 rows, not 10)');
+  assert.deepEqual(settled, [[0, 1, 2]]);
+  await writer.close();
+  await store.close();
+});

@@ -5,10 +5,17 @@
  * arriving meanwhile wait for the next one. If the store falls behind by more than
  * `maxPendingRows`, new rows are dropped and counted rather than growing memory without
  * bound.
+ *
+ * Commit notices: `afterCommit(item)` attaches an item to the rows queued so far. Once the
+ * write holding the last of them has finished, `onSettled(items, stored)` is called with
+ * `stored` true (committed) or false (the write failed). Writes finish in order, so an item
+ * attached while nothing is queued is settled with the next write finished, or at once
+ * when nothing is queued or being written. This is how the ingest sends an ack only once
+ * its reading is in the store.
  */
 import type { HubStore, TelemetryRow } from '../store/store.js';
 
-export interface TelemetryWriterOptions {
+export interface TelemetryWriterOptions<T> {
   /** Longest time a row waits before it is written, in ms. Default 50. */
   flushMs?: number;
   /** Rows that trigger a write at once. Default 5000. */
@@ -17,7 +24,18 @@ export interface TelemetryWriterOptions {
   maxPendingRows?: number;
   /** Receives a line when a write fails or rows are dropped. Default: none. */
   log?: (line: string) => void;
+  /** Called when the write holding the rows an item was attached to has finished. Default: none. */
+  onSettled?: (items: T[], stored: boolean) => void;
 }
+
+/** An item attached after the `end` first rows of the queue. */
+interface Attached<T> {
+  end: number;
+  item: T;
+}
+
+/** Most rows one datagram holds: a batch is cut after a datagram's last row, not inside it. */
+const MAX_ROWS_PER_DATAGRAM = 64;
 
 export interface TelemetryWriterCounters {
   /** Rows the store accepted. */
@@ -30,12 +48,16 @@ export interface TelemetryWriterCounters {
   pending: number;
 }
 
-export class TelemetryWriter {
+export class TelemetryWriter<T = never> {
   private readonly flushMs: number;
   private readonly maxRows: number;
   private readonly maxPendingRows: number;
   private readonly log: (line: string) => void;
   private pending: TelemetryRow[] = [];
+  private attached: Attached<T>[] = [];
+  /** Items settled by the write in flight. */
+  private writingItems: T[] = [];
+  private readonly onSettled: (items: T[], stored: boolean) => void;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private closed = false;
@@ -43,16 +65,34 @@ export class TelemetryWriter {
 
   constructor(
     private readonly store: HubStore,
-    options: TelemetryWriterOptions = {},
+    options: TelemetryWriterOptions<T> = {},
   ) {
     this.flushMs = options.flushMs ?? 50;
     this.maxRows = options.maxRows ?? 5000;
     this.maxPendingRows = options.maxPendingRows ?? 500_000;
     this.log = options.log ?? (() => {});
+    this.onSettled = options.onSettled ?? (() => {});
   }
 
   get counters(): TelemetryWriterCounters {
     return { ...this.totals, pending: this.pending.length };
+  }
+
+  /** True when `rows` more rows would be queued, not dropped. */
+  hasRoom(rows: number): boolean {
+    return !this.closed && this.pending.length + rows <= this.maxPendingRows;
+  }
+
+  /** Counts rows refused because there was no room (see {@link hasRoom}). */
+  drop(rows: number): void {
+    this.totals.dropped += rows;
+  }
+
+  /** Settles `item` once every row queued so far has been written (or failed). */
+  afterCommit(item: T): void {
+    if (this.pending.length > 0) this.attached.push({ end: this.pending.length, item });
+    else if (this.writing) this.writingItems.push(item);
+    else this.onSettled([item], true);
   }
 
   /** Queues one row; writes soon. */
@@ -95,25 +135,44 @@ export class TelemetryWriter {
     if (this.writing || this.pending.length === 0) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    // One transaction holds at most maxRows rows, so one write never stalls the event
-    // loop (and the UDP socket behind it) for long.
+    // One transaction holds about maxRows rows (cut after the last row of a datagram that
+    // asked for a notice), so one write never stalls the event loop (and the UDP socket
+    // behind it) for long.
+    let cut = this.pending.length;
+    if (cut > this.maxRows) {
+      cut = this.maxRows;
+      for (const { end } of this.attached) {
+        if (end < this.maxRows) continue;
+        if (end - this.maxRows < MAX_ROWS_PER_DATAGRAM) cut = end;
+        break;
+      }
+    }
     let batch = this.pending;
-    if (batch.length > this.maxRows) {
-      this.pending = batch.slice(this.maxRows);
-      batch = batch.slice(0, this.maxRows);
+    if (cut < batch.length) {
+      this.pending = batch.slice(cut);
+      batch = batch.slice(0, cut);
     } else this.pending = [];
+    let settled = 0;
+    while (settled < this.attached.length && (this.attached[settled] as Attached<T>).end <= cut) settled++;
+    this.writingItems = this.attached.slice(0, settled).map((a) => a.item);
+    this.attached = settled === this.attached.length ? [] : this.attached.slice(settled).map((a) => ({ end: a.end - cut, item: a.item }));
     this.writing = this.write(batch);
   }
 
   private async write(batch: TelemetryRow[]): Promise<void> {
+    let stored = false;
     try {
       await this.store.insertTelemetry(batch);
       this.totals.written += batch.length;
+      stored = true;
     } catch (err) {
       this.totals.failed += batch.length;
       this.log(`telemetry: ${batch.length} rows could not be stored: ${(err as Error).message}`);
     } finally {
+      const items = this.writingItems;
+      this.writingItems = [];
       this.writing = undefined;
+      if (items.length > 0) this.onSettled(items, stored);
       // Rows that came in during the write: write them now if they are a full batch,
       // else within flushMs.
       if (this.pending.length >= this.maxRows) this.startWrite();
