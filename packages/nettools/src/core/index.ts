@@ -7,3 +7,5 @@ export * from './message-framer.js';
 export * from './replies.js';
 export * from './display.js';
 export * from './terminal-core.js';
+export * from './framing.js';
+export * from './send-input.js';

@@ -23,6 +23,11 @@ const ENDING_BYTES: Record<LineEnding, Uint8Array> = {
   none: new Uint8Array(0),
 };
 
+/** The bytes a line ending adds (shared: do not change them). */
+export function lineEndingBytes(ending: LineEnding): Uint8Array {
+  return ENDING_BYTES[ending];
+}
+
 /** One line to show: data from the peer, or a status note about the link. */
 export interface DisplayLine {
   kind: 'data' | 'status';
@@ -79,7 +84,7 @@ export class TerminalCore {
   /** The bytes to send for a typed line: its UTF-8 followed by the line ending. */
   encodeLine(text: string): Uint8Array {
     const body = utf8(text);
-    const ending = ENDING_BYTES[this.eol];
+    const ending = lineEndingBytes(this.eol);
     const out = new Uint8Array(body.length + ending.length);
     out.set(body, 0);
     out.set(ending, body.length);
