@@ -75,7 +75,40 @@ export interface HubConfig {
   /** Delete telemetry, events and audit records older than this many days. Default 30; 0 keeps everything. */
   retentionDays: number;
   devices: ConfiguredDevice[];
+  /** Network tools sessions run by the hub for the dashboard (docs/hub.md#network-tools-sessions). */
+  nettools: NettoolsConfig;
 }
+
+/** Limits of the network tools sessions. */
+export interface NettoolsConfig {
+  /** Sessions open at once (all users). Default 16. */
+  maxSessions: number;
+  /** Bytes of log kept per session; the oldest entries go first. Default 1 MiB. */
+  logBytes: number;
+  /** A session without traffic or a request naming it is stopped after this many ms. Default 1,800,000 (30 min); 0 never. */
+  idleTimeoutMs: number;
+  /** Most sends of one repeat. Default 1000. */
+  maxRepeat: number;
+  /** Shortest interval between repeated sends, in ms. Default 10. */
+  minIntervalMs: number;
+  /** Largest single send (message and ending), in bytes. Default 65536. */
+  maxSendBytes: number;
+  /** Bytes a session receives per second before the rest is dropped and counted. Default 1 MiB. */
+  maxReceiveBytesPerSecond: number;
+  /** Saved messages kept in the store. Default 200. */
+  maxSavedMessages: number;
+}
+
+export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
+  maxSessions: 16,
+  logBytes: 1024 * 1024,
+  idleTimeoutMs: 1_800_000,
+  maxRepeat: 1000,
+  minIntervalMs: 10,
+  maxSendBytes: 65_536,
+  maxReceiveBytesPerSecond: 1024 * 1024,
+  maxSavedMessages: 200,
+};
 
 export function defaultConfig(): HubConfig {
   return {
@@ -85,6 +118,7 @@ export function defaultConfig(): HubConfig {
     telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000 },
     retentionDays: 30,
     devices: [],
+    nettools: { ...DEFAULT_NETTOOLS_CONFIG },
   };
 }
 
@@ -129,7 +163,8 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices'],
+  '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
+  'nettools.': Object.keys(DEFAULT_NETTOOLS_CONFIG),
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
   'http.tls.': ['cert', 'key'],
   'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
@@ -193,6 +228,9 @@ export function parseConfig(raw: unknown): HubConfig {
   rejectUnknown(gateway, 'gateway.');
   const telemetry = section(raw, 'telemetry');
   rejectUnknown(telemetry, 'telemetry.');
+  const nettools = section(raw, 'nettools');
+  rejectUnknown(nettools, 'nettools.');
+  const net = (key: keyof NettoolsConfig, min: number, max: number): number => int(nettools, key, 'nettools.', defaults.nettools[key], min, max);
   const config: HubConfig = {
     dataDir: str(raw, 'dataDir', '', defaults.dataDir),
     http: {
@@ -214,6 +252,16 @@ export function parseConfig(raw: unknown): HubConfig {
     },
     retentionDays: int(raw, 'retentionDays', '', defaults.retentionDays, 0, 36_500),
     devices: [],
+    nettools: {
+      maxSessions: net('maxSessions', 0, 1000),
+      logBytes: net('logBytes', 4096, 256 * 1024 * 1024),
+      idleTimeoutMs: net('idleTimeoutMs', 0, 7 * 24 * 3_600_000),
+      maxRepeat: net('maxRepeat', 1, 1_000_000),
+      minIntervalMs: net('minIntervalMs', 1, 3_600_000),
+      maxSendBytes: net('maxSendBytes', 1, 16 * 1024 * 1024),
+      maxReceiveBytesPerSecond: net('maxReceiveBytesPerSecond', 1024, 1024 * 1024 * 1024),
+      maxSavedMessages: net('maxSavedMessages', 0, 100_000),
+    },
   };
   if (http.tls !== undefined) {
     if (!isObject(http.tls) || http.tls.cert === undefined || http.tls.key === undefined) fail('http.tls', 'an object with "cert" and "key" file names (PEM)');

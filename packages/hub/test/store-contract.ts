@@ -320,6 +320,22 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('saved messages', () => {
+      it('adds, lists oldest first with every field, replaces by id and removes', async () => {
+        assert.deepEqual(await store.listSavedMessages(), []);
+        const hello = { id: 'm1', name: 'hello', data: 'test', encoding: 'text' as const, ending: 'lf' as const, createdAt: T0 + 10 };
+        const raw = { id: 'm0', name: 'bytes "é"', data: '74 65 73 74', encoding: 'hex' as const, ending: 'none' as const, createdAt: T0 };
+        await store.addSavedMessage(hello);
+        await store.addSavedMessage(raw);
+        assert.deepEqual(await store.listSavedMessages(), [raw, hello]);
+        await store.addSavedMessage({ ...hello, name: 'hello again', ending: 'crlf' });
+        assert.deepEqual((await store.listSavedMessages()).map((m) => [m.id, m.name, m.ending]), [['m0', 'bytes "é"', 'none'], ['m1', 'hello again', 'crlf']]);
+        assert.equal(await store.removeSavedMessage('m0'), true);
+        assert.equal(await store.removeSavedMessage('m0'), false);
+        assert.deepEqual((await store.listSavedMessages()).map((m) => m.id), ['m1']);
+      });
+    });
+
     describe('managed devices', () => {
       const managed = (id: string, tokenHash = 'aa'.repeat(32), telemetryKey = 'bb'.repeat(32), createdAt = T0) => ({ id, tokenHash, telemetryKey, createdAt });
 

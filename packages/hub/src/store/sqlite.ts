@@ -27,6 +27,7 @@ import type {
   ManagedDeviceRecord,
   OutputState,
   RetentionResult,
+  SavedMessageRecord,
   SessionRecord,
   TelemetryBucket,
   TelemetryQuery,
@@ -262,6 +263,33 @@ export class SqliteStore implements HubStore {
 
   async removeManagedDevice(id: string): Promise<boolean> {
     return this.sql('DELETE FROM managed_devices WHERE id = ?').run(id).changes > 0;
+  }
+
+  async listSavedMessages(): Promise<SavedMessageRecord[]> {
+    const rows = this.sql('SELECT id, name, data, encoding, ending, created_at FROM saved_messages ORDER BY created_at, id').all() as Array<{
+      id: string;
+      name: string;
+      data: string;
+      encoding: SavedMessageRecord['encoding'];
+      ending: SavedMessageRecord['ending'];
+      created_at: number;
+    }>;
+    return rows.map((row) => ({ id: row.id, name: row.name, data: row.data, encoding: row.encoding, ending: row.ending, createdAt: row.created_at }));
+  }
+
+  async addSavedMessage(message: SavedMessageRecord): Promise<void> {
+    this.sql('INSERT OR REPLACE INTO saved_messages (id, name, data, encoding, ending, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      message.id,
+      message.name,
+      message.data,
+      message.encoding,
+      message.ending,
+      message.createdAt,
+    );
+  }
+
+  async removeSavedMessage(id: string): Promise<boolean> {
+    return this.sql('DELETE FROM saved_messages WHERE id = ?').run(id).changes > 0;
   }
 
   async forgetDevice(id: string): Promise<void> {

@@ -121,6 +121,19 @@ export interface ManagedDeviceRecord {
   createdAt: number;
 }
 
+/** A message saved in the network tools page, sent again with one click. */
+export interface SavedMessageRecord {
+  /** Drawn by the hub when saved (letters and digits). */
+  id: string;
+  name: string;
+  /** As typed: text, or hex digits when `encoding` is "hex". */
+  data: string;
+  encoding: 'text' | 'hex';
+  /** Line ending added when sent. */
+  ending: 'none' | 'lf' | 'crlf' | 'nul';
+  createdAt: number;
+}
+
 export interface RetentionResult {
   telemetry: number;
   events: number;
@@ -168,6 +181,13 @@ export interface HubStore {
    * the outputs kept for it. Its telemetry, events, audit records and sessions stay.
    */
   forgetDevice(id: string): Promise<void>;
+
+  /** Saved network tools messages, oldest first (by createdAt, then id). */
+  listSavedMessages(): Promise<SavedMessageRecord[]>;
+  /** Stores a saved message (ids are unique; a second add of an id replaces it). */
+  addSavedMessage(message: SavedMessageRecord): Promise<void>;
+  /** Forgets a saved message; false when the id is not stored. */
+  removeSavedMessage(id: string): Promise<boolean>;
 
   /** Deletes telemetry, events, audit records and closed sessions older than `before` (Unix ms). */
   applyRetention(before: number): Promise<RetentionResult>;
