@@ -29,6 +29,7 @@ import type { HttpApi } from './http/api.js';
 import { startServerLinks } from './links/server-links.js';
 import type { ServerLinks, ServerLinksOptions } from './links/server-links.js';
 import { startRetention } from './retention.js';
+import { NettoolsSessions } from './nettools/registry.js';
 import type { RetentionJob } from './retention.js';
 import { DeviceCommands } from './state/device-commands.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -99,6 +100,8 @@ export interface RunningHub {
   /** Sends commands with audit and state keeping (what the API and hub:// links use). */
   commands: DeviceCommands;
   retention: RetentionJob;
+  /** Network tools sessions run for the dashboard. */
+  nettools: NettoolsSessions;
   /** Stops everything; resolves when every socket is closed and the store is flushed. */
   close(): Promise<void>;
 }
@@ -216,7 +219,11 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     const retention = startRetention({ store, retentionDays: config.retentionDays, log, ...(options.retentionIntervalMs ? { intervalMs: options.retentionIntervalMs } : {}) });
     stops.push(() => retention.close());
 
+    const nettools = new NettoolsSessions(config.nettools, log);
+    stops.push(() => nettools.close());
+
     const http = await startHttpApi({
+      nettools,
       config,
       store,
       directory,
@@ -258,6 +265,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       serverLinks,
       commands,
       retention,
+      nettools,
       close,
     };
   } catch (err) {

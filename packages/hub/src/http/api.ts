@@ -37,6 +37,9 @@ import { HostCheck } from './host-check.js';
 import { registerJsonBodies } from './json-body.js';
 import { registerHealthRoutes } from './health.js';
 import { registerHistoryRoutes } from './history.js';
+import { registerNettoolsRoutes } from './nettools-routes.js';
+import { NettoolsStream } from './nettools-stream.js';
+import type { NettoolsSessions } from '../nettools/registry.js';
 import { registerOpenApiRoutes } from './openapi.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { Sessions } from './sessions.js';
@@ -47,6 +50,8 @@ import { attachUpgradeRoutes, WebSocketKeepAlive } from './websocket.js';
 
 export interface HttpApiOptions extends Omit<ApiContext, 'limits' | 'logLimited'> {
   limits?: Partial<ApiLimits>;
+  /** The hub's network tools sessions (built and closed by startHub). */
+  nettools: NettoolsSessions;
   /**
    * A server already listening (an https.Server to serve HTTPS); default: a new one bound
    * to config.http.host and port, HTTPS when config.http.tls is set.
@@ -135,7 +140,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const { server: given, limits, ...rest } = options;
+  const { server: given, limits, nettools, ...rest } = options;
   const limitedLog = new RateLimitedLog(rest.log);
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
@@ -196,11 +201,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   registerTelemetryRoutes(app, ctx);
   registerCsvRoutes(app, ctx);
   registerHistoryRoutes(app, ctx);
+  registerNettoolsRoutes(app, ctx, nettools);
   registerOpenApiRoutes(app, ctx);
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
   const links = new DeviceLinks(ctx, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
+  const netStream = new NettoolsStream(ctx, nettools, keepAlive);
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route, netStream.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {
@@ -209,6 +216,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     } catch (err) {
       stream.close();
       links.close();
+      netStream.close();
       keepAlive.stop();
       await app.close();
       throw err;
@@ -231,6 +239,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         keepAlive.stop();
         stream.close();
         links.close();
+        netStream.close();
         await app.close();
         // fastify closes only servers it started listening itself; this one is ours unless given.
         if (!given) await closeServer(server);

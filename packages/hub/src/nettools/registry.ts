@@ -47,6 +47,11 @@ export class NettoolsSessions {
     return [...this.sessions.values()].map((session) => session.describe());
   }
 
+  /** The session without touching it (the hub's own bookkeeping), or undefined. */
+  find(id: string): NetSession | undefined {
+    return this.sessions.get(id);
+  }
+
   /** The session, touched (a request named it); PL_ERR_NOT_FOUND when there is none. */
   get(id: string): NetSession {
     const session = this.sessions.get(id);
