@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
+import { nettoolsPaths, nettoolsSchemas } from './openapi-nettools.js';
 
 const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object): object => ({ 'application/json': { schema } });
@@ -204,7 +205,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
         bearer: { type: 'http', scheme: 'bearer' },
         session: { type: 'apiKey', in: 'cookie', name: 'picolink_session', description: 'From POST /api/session; state-changing requests also need X-CSRF-Token' },
       },
-      schemas,
+      schemas: { ...schemas, ...nettoolsSchemas },
     },
     paths: {
       '/api/health': {
@@ -407,6 +408,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(400, 401, 404, 426, 503) },
         },
       },
+      ...nettoolsPaths,
     },
   };
 }
