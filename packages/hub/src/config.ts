@@ -97,6 +97,8 @@ export interface NettoolsConfig {
   maxReceiveBytesPerSecond: number;
   /** Saved messages kept in the store. Default 200. */
   maxSavedMessages: number;
+  /** Address tcp-server and udp sessions listen on. Default "0.0.0.0" (boards on the network reach them). */
+  bindHost: string;
 }
 
 export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
@@ -108,6 +110,7 @@ export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
   maxSendBytes: 65_536,
   maxReceiveBytesPerSecond: 1024 * 1024,
   maxSavedMessages: 200,
+  bindHost: '0.0.0.0',
 };
 
 export function defaultConfig(): HubConfig {
@@ -230,7 +233,7 @@ export function parseConfig(raw: unknown): HubConfig {
   rejectUnknown(telemetry, 'telemetry.');
   const nettools = section(raw, 'nettools');
   rejectUnknown(nettools, 'nettools.');
-  const net = (key: keyof NettoolsConfig, min: number, max: number): number => int(nettools, key, 'nettools.', defaults.nettools[key], min, max);
+  const net = (key: Exclude<keyof NettoolsConfig, 'bindHost'>, min: number, max: number): number => int(nettools, key, 'nettools.', defaults.nettools[key], min, max);
   const config: HubConfig = {
     dataDir: str(raw, 'dataDir', '', defaults.dataDir),
     http: {
@@ -261,6 +264,7 @@ export function parseConfig(raw: unknown): HubConfig {
       maxSendBytes: net('maxSendBytes', 1, 16 * 1024 * 1024),
       maxReceiveBytesPerSecond: net('maxReceiveBytesPerSecond', 1024, 1024 * 1024 * 1024),
       maxSavedMessages: net('maxSavedMessages', 0, 100_000),
+      bindHost: str(nettools, 'bindHost', 'nettools.', defaults.nettools.bindHost),
     },
   };
   if (http.tls !== undefined) {
