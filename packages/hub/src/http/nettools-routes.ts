@@ -1,7 +1,7 @@
 /**
  * The network tools API (docs/hub.md#network-tools-sessions): sessions run by the hub
  * (open, start, stop, close, send, repeat, log) and saved messages kept in the store.
- * Every open/start/stop/close/send is in the audit log (device id "nettools:<session>",
+ * Every open/start/stop/close/send is in the audit log (device id "nettools.<session>",
  * at most a 64-byte preview of what was sent).
  */
 import { randomBytes } from 'node:crypto';
@@ -154,7 +154,7 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
   /** An audit record; a failure to write it is logged, not answered. */
   async function audit(request: FastifyRequest, sessionId: string, action: string, fields: Record<string, unknown>, result: string): Promise<void> {
     try {
-      await ctx.store.insertAudit({ time: Date.now(), actor: apiActor(request), deviceId: `nettools:${sessionId}`, action, request: { action, ...fields }, result, response: null });
+      await ctx.store.insertAudit({ time: Date.now(), actor: apiActor(request), deviceId: `nettools.${sessionId}`, action, request: { action, ...fields }, result, response: null });
     } catch (err) {
       ctx.log(`http: cannot record ${action} of network tools session ${sessionId} in the audit log: ${(err as Error).message}`);
     }
