@@ -366,7 +366,7 @@ describe('HTTP API', () => {
     test('the OpenAPI document describes every registered route', async () => {
       const document = await t.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('/api/openapi.json');
       assert.equal(document.openapi, '3.1.0');
-      const registered = t.hub.http.routes.map((r) => `${r.method} ${r.url.replace(/:([a-z]+)/g, '{$1}')}`).sort();
+      const registered = t.hub.http.routes.map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`).sort();
       const documented = Object.entries(document.paths)
         .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
         .sort();

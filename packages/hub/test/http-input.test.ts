@@ -32,11 +32,15 @@ describe('HTTP input', () => {
   let pico: SimDevice;
   let port: number;
   let auth: Record<string, string>;
+  /** A network tools session and a saved message for the routes that name one. */
+  let netSession: string;
 
   before(async () => {
     pico = await startServerDevice('pico-1');
-    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }] }, { serverLinkBackoff: { baseMs: 50, maxMs: 200 } });
+    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }], nettools: { bindHost: '127.0.0.1' } }, { serverLinkBackoff: { baseMs: 50, maxMs: 200 } });
     await serverDeviceOnline(t.hub, 'pico-1');
+    netSession = (await t.hub.nettools.open({ kind: 'udp', name: 'udp', framing: 'lf', host: '127.0.0.1', port: 9, localPort: 0 })).id;
+    await t.hub.store.addSavedMessage({ id: 'saved-1', name: 'saved', data: 'd', encoding: 'text', ending: 'none', createdAt: 1 });
     port = t.hub.httpPort;
     auth = { authorization: `Bearer ${t.hub.token}` };
   });
@@ -188,8 +192,23 @@ describe('HTTP input', () => {
       'GET /api/openapi.json': { path: '/api/openapi.json' },
       'GET /api/stream': { path: '/api/stream?types=status' },
       'GET /api/devices/:id/link': { path: '/api/devices/pico-1/link' },
+      'GET /api/nettools/addresses': { path: '/api/nettools/addresses' },
+      'GET /api/nettools/sessions': { path: '/api/nettools/sessions' },
+      'POST /api/nettools/sessions': { path: '/api/nettools/sessions', body: '{"kind":"udp","localPort":0}' },
+      'POST /api/nettools/sessions/:id/send': { get path() { return `/api/nettools/sessions/${netSession}/send`; }, body: '{"data":"ping"}' },
+      // No repeat runs: the good answer is a coded 404.
+      'DELETE /api/nettools/sessions/:id/repeat/:repeatId': { get path() { return `/api/nettools/sessions/${netSession}/repeat/none`; }, status: 404 },
+      'GET /api/nettools/sessions/:id/log': { get path() { return `/api/nettools/sessions/${netSession}/log?after=0`; } },
+      'DELETE /api/nettools/sessions/:id/log': { get path() { return `/api/nettools/sessions/${netSession}/log`; } },
+      'POST /api/nettools/sessions/:id/stop': { get path() { return `/api/nettools/sessions/${netSession}/stop`; }, body: '{}' },
+      'POST /api/nettools/sessions/:id/start': { get path() { return `/api/nettools/sessions/${netSession}/start`; }, body: '{}' },
+      'DELETE /api/nettools/sessions/:id': { get path() { return `/api/nettools/sessions/${netSession}`; } },
+      'GET /api/nettools/messages': { path: '/api/nettools/messages' },
+      'POST /api/nettools/messages': { path: '/api/nettools/messages', body: '{"name":"n","data":"d"}' },
+      'DELETE /api/nettools/messages/:id': { path: '/api/nettools/messages/saved-1' },
+      'GET /api/nettools/stream': { path: '/api/nettools/stream' },
     };
-    const WEBSOCKET_ROUTES = new Set(['GET /api/stream', 'GET /api/devices/:id/link']);
+    const WEBSOCKET_ROUTES = new Set(['GET /api/stream', 'GET /api/devices/:id/link', 'GET /api/nettools/stream']);
 
     test('the table covers every registered route', () => {
       assert.deepEqual(t.hub.http.routes.map((r) => `${r.method} ${r.url}`).sort(), Object.keys(GOOD).sort());

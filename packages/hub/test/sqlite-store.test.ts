@@ -77,7 +77,7 @@ describe('SQLite store file', () => {
     await first.upsertDevice({ id: 'pico-1', mode: 'dial-home', seenAt: 1000 });
     await first.close();
     const db = new Database(path);
-    db.exec('DROP TABLE managed_devices');
+    db.exec('DROP TABLE managed_devices; DROP TABLE saved_messages');
     db.pragma('user_version = 1');
     db.close();
     const second = await openSqliteStore({ path });

@@ -28,8 +28,8 @@ type Body = Record<string, unknown>;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 function objectBody(body: unknown, what: string): Body {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new PicolinkError(ErrorCode.NOT_OBJECT, `${what} takes a JSON object`);
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new PicolinkError(ErrorCode.NOT_OBJECT, `${what} takes a JSON object`);
   return body as Body;
 }
 
@@ -141,6 +141,11 @@ function parseMessage(raw: unknown): Omit<SavedMessageRecord, 'id' | 'createdAt'
   return { name, data, encoding, ending };
 }
 
+/** Start and stop take no body (or an empty object). */
+function requireNoFields(body: unknown, what: string): void {
+  onlyFields(objectBody(body, what), [], what);
+}
+
 /** The contract's statuses for these routes: nobody to send to, and a port in use, are 409. */
 function sendCoded(reply: FastifyReply, err: unknown): FastifyReply {
   const coded = err instanceof PicolinkError ? err : undefined;
@@ -195,30 +200,6 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
     }
   });
 
-  app.post('/api/nettools/sessions/:id/start', async function startNettoolsSession(request: IdRequest, reply: FastifyReply) {
-    const { id } = request.params;
-    try {
-      return await audited(request, id, 'net_start', {}, async () => (await nettools.start(id)).describe());
-    } catch (err) {
-      return sendCoded(reply, err);
-    }
-  });
-
-  app.post('/api/nettools/sessions/:id/stop', async function stopNettoolsSession(request: IdRequest) {
-    const { id } = request.params;
-    return audited(request, id, 'net_stop', {}, async () => {
-      const session = nettools.get(id);
-      await session.stop();
-      return session.describe();
-    });
-  });
-
-  app.delete('/api/nettools/sessions/:id', async function closeNettoolsSession(request: IdRequest, reply: FastifyReply) {
-    const { id } = request.params;
-    await audited(request, id, 'net_close', {}, () => nettools.remove(id));
-    return reply.code(204).send();
-  });
-
   app.post('/api/nettools/sessions/:id/send', async function sendNettools(request: IdRequest, reply: FastifyReply) {
     const { id } = request.params;
     const session = nettools.get(id);
@@ -262,6 +243,32 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
 
   app.delete('/api/nettools/sessions/:id/log', async function clearNettoolsLog(request: IdRequest, reply: FastifyReply) {
     nettools.get(request.params.id).log.clear();
+    return reply.code(204).send();
+  });
+
+  app.post('/api/nettools/sessions/:id/stop', async function stopNettoolsSession(request: IdRequest) {
+    const { id } = request.params;
+    requireNoFields(request.body, 'stop');
+    return audited(request, id, 'net_stop', {}, async () => {
+      const session = nettools.get(id);
+      await session.stop();
+      return session.describe();
+    });
+  });
+
+  app.post('/api/nettools/sessions/:id/start', async function startNettoolsSession(request: IdRequest, reply: FastifyReply) {
+    const { id } = request.params;
+    requireNoFields(request.body, 'start');
+    try {
+      return await audited(request, id, 'net_start', {}, async () => (await nettools.start(id)).describe());
+    } catch (err) {
+      return sendCoded(reply, err);
+    }
+  });
+
+  app.delete('/api/nettools/sessions/:id', async function closeNettoolsSession(request: IdRequest, reply: FastifyReply) {
+    const { id } = request.params;
+    await audited(request, id, 'net_close', {}, () => nettools.remove(id));
     return reply.code(204).send();
   });
 
