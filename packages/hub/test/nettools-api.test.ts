@@ -148,6 +148,9 @@ describe('network tools API', () => {
       const pinned = await open(hub, { kind: 'tls-client', host: '127.0.0.1', port, fingerprint: cert.fingerprint.replace(/:/g, '').toLowerCase() });
       await untilEntry(hub, pinned.id, 'in', 'secure hello');
       assert.equal((await session(hub, pinned.id)).fingerprint, cert.fingerprint);
+      const notPin = await call(hub, 'POST', '/api/nettools/sessions', { kind: 'tls-client', host: '127.0.0.1', port, fingerprint: 'AB:CD' });
+      assert.equal(notPin.status, 400);
+      assert.equal(notPin.body.code, 'PL_ERR_BAD_TYPE');
       const other = generateCertificate({ commonName: 'other' });
       const wrong = await open(hub, { kind: 'tls-client', host: '127.0.0.1', port, fingerprint: other.fingerprint });
       const failed = await untilState(hub, wrong.id, 'failed');
@@ -177,6 +180,8 @@ describe('network tools API', () => {
     assert.equal((await call(hub, 'DELETE', `/api/nettools/sessions/${server.id}`)).status, 204);
     assert.equal(await portIsFree(port), true, 'close frees the port');
     assert.equal((await call(hub, 'GET', `/api/nettools/sessions/${server.id}/log`)).status, 404);
+    const { audit } = await hub.json<{ audit: Array<{ action: string; result: string }> }>(`/api/audit?device=nettools.${server.id}`);
+    assert.deepEqual(audit.map((a) => `${a.action}:${a.result}`).sort(), ['net_close:ok', 'net_open:ok', 'net_start:ok', 'net_stop:ok']);
   });
 
   it('limits: ports below 1024, session count, repeat bounds, send size, unknown fields', async () => {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isFingerprint } from '@picolink/client';
 import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import { encodeSendInput, isFraming, isLineEnding, isSendEncoding, previewBytes } from '@picolink/nettools/core';
 import type { Framing, LineEnding, SendEncoding } from '@picolink/nettools/core';
@@ -94,6 +95,7 @@ function parseOpen(raw: unknown): SessionSpec {
   if (kind === 'tcp-server' && localPort === undefined) throw new PicolinkError(ErrorCode.MISSING_FIELD, 'a tcp-server session needs "localPort" (0 for any free port)');
   const fingerprint = text(body, 'fingerprint', 200, false);
   if (fingerprint !== undefined && kind !== 'tls-client') throw new PicolinkError(ErrorCode.FIELD_CONFLICT, '"fingerprint" is for tls-client sessions');
+  if (fingerprint !== undefined && !isFingerprint(fingerprint)) throw new PicolinkError(ErrorCode.BAD_TYPE, '"fingerprint" must be a SHA-256 certificate fingerprint: 64 hex digits, with or without colons');
   const target = host === undefined ? '' : ` ${host.includes(':') ? `[${host}]` : host}:${port}`;
   const name = text(body, 'name', MAX_NAME_CHARS, false) ?? (client || kind === 'udp' ? `${kind}${target}` : kind);
   return { kind, name, framing, host, port, localPort: kind === 'udp' ? (localPort ?? 0) : localPort, fingerprint };

@@ -151,10 +151,8 @@ export class NetSession {
     await this.transport.stop();
     this.resetFramers();
     this.reportDrops();
-    if (wasActive || this.state !== 'stopped') {
-      if (this.state !== 'failed') this.info(reason);
-      if (this.state !== 'failed') this.setState('stopped');
-    }
+    if (wasActive) this.info(reason);
+    if (this.state !== 'stopped') this.setState('stopped');
   }
 
   /** Sends one message; returns the peers it was written to. Throws when nobody can receive it. */

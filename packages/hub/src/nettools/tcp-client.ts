@@ -1,14 +1,13 @@
 /**
- * A TCP client session's socket (and a TLS client's, with the SDK's fingerprint pinning):
+ * A TCP client session's socket (and a TLS client's, through tls-client.ts):
  * connect once, bounded in time; the peer closing the connection stops the session.
  */
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { fingerprintOf, normalizeFingerprint } from '@picolink/client';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { connectFailed, connectTimedOut, hostPort } from '@picolink/nettools';
+import { checkPeerCertificate, connectTlsSocket, readPin } from './tls-client.js';
 import { MAX_QUEUED_SEND_BYTES } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 
@@ -40,10 +39,10 @@ export class TcpClientTransport implements Transport {
     this.stopping = false;
     const { host, port, tls } = this.options;
     const target = this.target;
-    const pinned = tls?.fingerprint === undefined ? undefined : normalizeFingerprint(tls.fingerprint);
+    const pinned = readPin(tls?.fingerprint);
     return new Promise((resolve, reject) => {
       // The certificate is checked by fingerprint (or shown for the person to check), not by a CA.
-      const socket = tls ? connectTls({ host, port, rejectUnauthorized: false, ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }) }) : connectTcp({ host, port });
+      const socket = tls ? connectTlsSocket(host, port) : connectTcp({ host, port });
       this.socket = socket;
       socket.setNoDelay(true);
       const timer = setTimeout(() => fail(connectTimedOut(target, CONNECT_TIMEOUT_MS)), CONNECT_TIMEOUT_MS);
@@ -65,12 +64,10 @@ export class TcpClientTransport implements Transport {
         socket.off('error', socketOnConnectError);
         socket.removeAllListeners('close');
         if (tls) {
-          const raw = (socket as TLSSocket).getPeerCertificate().raw as Buffer | undefined;
-          this.fingerprint = raw ? fingerprintOf(raw) : undefined;
-          if (pinned !== undefined && this.fingerprint !== pinned) {
-            return fail(
-              new PicolinkError(ErrorCode.TLS_FINGERPRINT_MISMATCH, `${target} presented certificate ${this.fingerprint ?? '(none)'}, not the pinned ${pinned}; if the device's certificate was renewed, pin the new fingerprint`),
-            );
+          try {
+            this.fingerprint = checkPeerCertificate(socket as TLSSocket, pinned, target);
+          } catch (err) {
+            return fail(err as PicolinkError);
           }
         }
         this.attach(socket);
