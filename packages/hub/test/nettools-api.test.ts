@@ -302,3 +302,25 @@ describe('network tools idle timeout', () => {
     }
   });
 });
+
+describe('network tools and the hub closing', () => {
+  it('closing the hub closes every session: ports free, peers disconnected', async () => {
+    const hub = await startNetHub();
+    const server = await open(hub, { kind: 'tcp-server', localPort: 0 });
+    const udp = await open(hub, { kind: 'udp' });
+    const pico = await connectLocal(server.localPort ?? 0);
+    const ended = new Promise<void>((resolve) => pico.on('close', () => resolve()));
+    pico.on('error', () => {});
+    await until(async () => ((await session(hub, server.id)).peers ?? []).length === 1, 'peer listed');
+    await hub.close();
+    await ended;
+    assert.equal(await portIsFree(server.localPort ?? 0), true);
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(udp.localPort, '127.0.0.1', () => resolve());
+    });
+    socket.close();
+  });
+});

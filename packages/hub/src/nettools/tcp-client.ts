@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { connectFailed, connectTimedOut, hostPort } from '@picolink/nettools';
 import { checkPeerCertificate, connectTlsSocket, readPin } from './tls-client.js';
-import { MAX_QUEUED_SEND_BYTES } from './transport.js';
+import { MAX_QUEUED_SEND_BYTES, PauseTimers } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 
 /** How long a connect (and TLS handshake) may take, in ms. */
@@ -24,6 +24,7 @@ export interface TcpClientOptions {
 export class TcpClientTransport implements Transport {
   private socket: Socket | undefined;
   private stopping = false;
+  private readonly pauses = new PauseTimers();
   fingerprint: string | undefined;
 
   constructor(
@@ -80,10 +81,7 @@ export class TcpClientTransport implements Transport {
     const peer = hostPort(socket.remoteAddress ?? this.options.host, socket.remotePort ?? this.options.port);
     let error: PicolinkError | undefined;
     socket.on('data', (chunk: Buffer) =>
-      this.events.data(chunk, peer, 'c', (ms) => {
-        socket.pause();
-        setTimeout(() => socket.resume(), ms).unref();
-      }),
+      this.events.data(chunk, peer, 'c', (ms) => this.pauses.pause(socket, ms)),
     );
     socket.on('error', (err) => {
       error = connectFailed(this.target, err);
@@ -108,6 +106,7 @@ export class TcpClientTransport implements Transport {
 
   stop(): Promise<void> {
     this.stopping = true;
+    this.pauses.clear();
     const socket = this.socket;
     this.socket = undefined;
     if (!socket || socket.destroyed) return Promise.resolve();

@@ -6,7 +6,7 @@
 import type { Server, Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { hostPort, listenTcp } from '@picolink/nettools';
-import { MAX_QUEUED_SEND_BYTES } from './transport.js';
+import { MAX_QUEUED_SEND_BYTES, PauseTimers } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 import type { PeerInfo } from './types.js';
 
@@ -23,6 +23,7 @@ export class TcpServerTransport implements Transport {
   private server: Server | undefined;
   private readonly connected = new Map<string, Peer>();
   private nextPeer = 1;
+  private readonly pauses = new PauseTimers();
   localPort: number | undefined;
 
   constructor(
@@ -57,10 +58,7 @@ export class TcpServerTransport implements Transport {
     this.events.info(`peer ${peer.id} connected from ${address}`);
     this.events.peersChanged();
     socket.on('data', (chunk: Buffer) =>
-      this.events.data(chunk, address, peer.id, (ms) => {
-        socket.pause();
-        setTimeout(() => socket.resume(), ms).unref();
-      }),
+      this.events.data(chunk, address, peer.id, (ms) => this.pauses.pause(socket, ms)),
     );
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -89,6 +87,7 @@ export class TcpServerTransport implements Transport {
   }
 
   async stop(): Promise<void> {
+    this.pauses.clear();
     const server = this.server;
     this.server = undefined;
     const peers = [...this.connected.values()];

@@ -41,3 +41,27 @@ export interface Transport {
 
 /** Bytes queued for one peer that is not reading before further sends are refused. */
 export const MAX_QUEUED_SEND_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Pauses sockets that flood for a while and resumes them, keeping the timers so that a
+ * stop clears them all.
+ */
+export class PauseTimers {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** Stops reading `socket` for `ms`. */
+  pause(socket: { pause(): unknown; resume(): unknown; isPaused(): boolean; destroyed: boolean }, ms: number): void {
+    if (socket.isPaused()) return;
+    socket.pause();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!socket.destroyed) socket.resume();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  clear(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
