@@ -279,6 +279,22 @@ describe('network tools API', () => {
     assert.deepEqual((await hub.json<{ sessions: unknown[] }>('/api/nettools/sessions')).sessions, []);
     const refused = await refusedUpgrade(`${hub.hub.httpUrl.replace(/^http/, 'ws')}/api/nettools/stream`);
     assert.equal(refused.status, 401);
+
+    // The dashboard's way in: the session cookie, with X-CSRF-Token on state-changing requests.
+    const signIn = await hub.api('/api/session', { method: 'POST', token: null, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: hub.hub.token }) });
+    const { csrf } = (await signIn.json()) as { csrf: string };
+    const cookie = (signIn.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+    const byCookie = (csrfHeader: Record<string, string>): Promise<Response> =>
+      hub.api('/api/nettools/sessions', { token: null, method: 'POST', headers: { cookie, 'content-type': 'application/json', ...csrfHeader }, body: JSON.stringify({ kind: 'udp' }) });
+    const noCsrf = await byCookie({});
+    assert.equal(noCsrf.status, 403);
+    assert.equal(((await noCsrf.json()) as { code: string }).code, 'PL_ERR_CSRF');
+    const withCsrf = await byCookie({ 'x-csrf-token': csrf });
+    assert.equal(withCsrf.status, 201);
+    const opened = (await withCsrf.json()) as { id: string };
+    const audit = await hub.json<{ audit: Array<{ actor: string; action: string }> }>(`/api/audit?device=nettools.${opened.id}`);
+    assert.equal(audit.audit[0]?.action, 'net_open');
+    await call(hub, 'DELETE', `/api/nettools/sessions/${opened.id}`);
     const addresses = await hub.json<{ hostname: string; addresses: Array<{ address: string; internal: boolean }> }>('/api/nettools/addresses');
     assert.ok(addresses.addresses.some((a) => a.address === '127.0.0.1' && a.internal));
   });

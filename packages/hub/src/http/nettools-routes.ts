@@ -132,11 +132,11 @@ function parseSend(raw: unknown, limits: NettoolsSessions['limits']): SendBody {
   return { bytes, encoding, peer, to: toText === undefined ? undefined : parseHostPort(toText, 'to'), repeat };
 }
 
-function parseMessage(raw: unknown): Omit<SavedMessageRecord, 'id' | 'createdAt'> {
+function parseMessage(raw: unknown, maxDataChars: number): Omit<SavedMessageRecord, 'id' | 'createdAt'> {
   const body = objectBody(raw, 'a saved message');
   onlyFields(body, ['name', 'data', 'encoding', 'ending'], 'a saved message');
   const name = text(body, 'name', MAX_NAME_CHARS, true) ?? '';
-  const data = text(body, 'data', 65_536, false) ?? '';
+  const data = text(body, 'data', maxDataChars, false) ?? '';
   const encoding = choice(body, 'encoding', isSendEncoding, 'text, hex', 'text');
   const ending = choice(body, 'ending', isEnding, 'none, lf, crlf, nul', 'none');
   if (encoding === 'hex') encodeSendInput(data, 'hex', 'none');
@@ -280,7 +280,7 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
   });
 
   app.post('/api/nettools/messages', async function saveMessage(request: FastifyRequest, reply: FastifyReply) {
-    const fields = parseMessage(request.body);
+    const fields = parseMessage(request.body, nettools.limits.maxSendBytes * 3);
     const count = (await ctx.store.listSavedMessages()).length;
     if (count >= nettools.limits.maxSavedMessages) {
       throw new PicolinkError(ErrorCode.RATE_LIMITED, `${count} messages are saved, the limit ("nettools.maxSavedMessages"); delete one first`);
