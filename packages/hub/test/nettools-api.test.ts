@@ -98,6 +98,15 @@ describe('network tools API', () => {
     assert.equal(log.filter((e) => e.dir === 'in' && textOf(e) === 'Hello from server').length, 2, 'the first connection\'s line is still in the log');
     await call(hub, 'DELETE', `/api/nettools/sessions/${client.id}`);
     await pico.close();
+
+    // Nothing listens any more: starting again answers the session, failed, with the reason.
+    const refused = await open(hub, { kind: 'tcp-client', host: '127.0.0.1', port: pico.port });
+    const failed = await untilState(hub, refused.id, 'failed');
+    assert.equal(failed.error?.code, 'PL_ERR_CONNECT_FAILED');
+    const retry = await call(hub, 'POST', `/api/nettools/sessions/${refused.id}/start`);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.state, 'failed');
+    await call(hub, 'DELETE', `/api/nettools/sessions/${refused.id}`);
   });
 
   it('tutorial A: a UDP session sends "test" as text and as hex to the hello server; "hello, test" is logged with its source', async () => {

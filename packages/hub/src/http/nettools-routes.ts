@@ -262,7 +262,17 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
     const { id } = request.params;
     requireNoFields(request.body, 'start');
     try {
-      return await audited(request, id, 'net_start', {}, async () => (await nettools.start(id)).describe());
+      return await audited(request, id, 'net_start', {}, async () => {
+        const session = nettools.get(id);
+        try {
+          await session.start();
+        } catch (err) {
+          // A client that cannot connect is a session in state "failed" with its error, as after opening;
+          // a server whose port is taken is refused (409).
+          if (session.spec.kind === 'tcp-server' || session.spec.kind === 'udp') throw err;
+        }
+        return session.describe();
+      });
     } catch (err) {
       return sendCoded(reply, err);
     }

@@ -90,13 +90,6 @@ export class NettoolsSessions {
     return session;
   }
 
-  /** Starts a stopped session again (clients: answers once connected or failed). */
-  async start(id: string): Promise<NetSession> {
-    const session = this.get(id);
-    await session.start();
-    return session;
-  }
-
   /** Stops and forgets a session. */
   async remove(id: string): Promise<void> {
     const session = this.get(id);
