@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JsonSocket, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
-import { call, localServer, open, session, startNetHub, untilState } from './nettools-fixture.js';
+import { call, connectLocal, entries, localServer, open, session, startNetHub, untilState } from './nettools-fixture.js';
 
 const FLOOD_BYTES = 50 * 1024 * 1024;
 const ALLOWED_EXTRA_MS = 200;
@@ -99,3 +99,32 @@ describe('network tools flood isolation', () => {
     }
   });
 });
+
+describe('network tools stream and a page that stops reading', () => {
+  it('drops log entries for it (counted in droppedEntries), never buffers without bound, and the log still has them', async () => {
+    const hub = await startNetHub({ maxReceiveBytesPerSecond: 64 * 1024 * 1024, logBytes: 64 * 1024 * 1024 });
+    try {
+      const stream = await JsonSocket.open(`${hub.hub.httpUrl.replace(/^http/, 'ws')}/api/nettools/stream?token=${hub.hub.token ?? ''}`);
+      // The page's tab froze: its socket is no longer read.
+      (stream.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const server = await open(hub, { kind: 'tcp-server', localPort: 0, framing: 'none' });
+      const peer = await connectLocal(server.localPort ?? 0);
+      const chunk = Buffer.alloc(32 * 1024, 0x62);
+      for (let i = 0; i < 512; i++) {
+        if (!peer.write(chunk)) await new Promise((resolve) => peer.once('drain', resolve));
+      }
+      const info = await until(async () => {
+        const s = await session(hub, server.id);
+        return s.bytesIn >= 512 * chunk.length && s.droppedEntries > 0 ? s : undefined;
+      }, 'entries dropped for the frozen page', 10_000);
+      assert.equal(info.droppedBytes, 0, 'nothing was over the receive limit');
+      const logged = (await entries(hub, server.id)).filter((e) => e.dir === 'in').reduce((sum, e) => sum + Buffer.from(e.data, 'base64').length, 0);
+      assert.equal(logged, 512 * chunk.length, 'GET …/log still has every byte');
+      peer.destroy();
+      stream.ws.terminate();
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
