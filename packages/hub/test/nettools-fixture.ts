@@ -63,9 +63,9 @@ export async function entries(hub: TestHub, id: string, after = 0): Promise<NetE
   return (await hub.json<{ entries: NetEntry[] }>(`/api/nettools/sessions/${id}/log?after=${after}`)).entries;
 }
 
-/** The entry's bytes as latin1 text (info lines are UTF-8). */
+/** The entry's bytes as latin1 text; an info line's text as it is. */
 export function textOf(entry: NetEntry): string {
-  return Buffer.from(entry.data, 'base64').toString(entry.dir === 'info' ? 'utf8' : 'latin1');
+  return entry.dir === 'info' ? entry.data : Buffer.from(entry.data, 'base64').toString('latin1');
 }
 
 /** Waits for an entry of `dir` whose text is `text`. */

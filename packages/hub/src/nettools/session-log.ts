@@ -24,11 +24,12 @@ export class SessionLog {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** Appends an entry: `data` bytes ("in"/"out") or a text line ("info"). */
+  /** Appends an entry: `data` bytes ("in"/"out", kept as base64) or a text line ("info", kept as text). */
   add(dir: LogEntry['dir'], data: Uint8Array | string, peer?: string, t = Date.now()): LogEntry {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const entry: LogEntry = { seq: this.nextSeq++, t, dir, ...(peer === undefined ? {} : { peer }), data: bytes.toString('base64') };
-    const size = bytes.length + ENTRY_OVERHEAD_BYTES;
+    // Bytes travel as base64; a state line ("info") as its text, as the page shows it.
+    const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    const entry: LogEntry = { seq: this.nextSeq++, t, dir, ...(peer === undefined ? {} : { peer }), data: text };
+    const size = (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength) + ENTRY_OVERHEAD_BYTES;
     this.entries.push({ entry, size });
     this.bytes += size;
     while (this.bytes > this.maxBytes && this.entries.length - this.head > 1) {
