@@ -1,0 +1,41 @@
+/**
+ * A log entry as the page shows it, copies it and downloads it. The bytes are shown with
+ * `@picolink/nettools/core` (the same escapes and hex dump as `picolink term`), so a
+ * peer's control bytes never reach the page as anything but escapes.
+ */
+import { escapeBytes, formatClock, hexDump } from '@picolink/nettools/core';
+import type { LogEntry } from './types.js';
+
+export type View = 'text' | 'hex';
+
+/** The bytes of an entry (base64 in the API). */
+export function entryBytes(entry: LogEntry): Uint8Array {
+  const binary = atob(entry.data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** What an entry shows: an info line as written, bytes escaped or as a hex dump. */
+export function entryText(entry: LogEntry, view: View): string {
+  if (entry.dir === 'info') return entry.data;
+  const bytes = entryBytes(entry);
+  if (view === 'hex') return bytes.length === 0 ? '(empty)' : hexDump(bytes).join('\n');
+  return escapeBytes(bytes);
+}
+
+export const DIR_LABELS: Record<LogEntry['dir'], string> = { in: '←', out: '→', info: '·' };
+const DIR_WORDS: Record<LogEntry['dir'], string> = { in: 'in', out: 'out', info: 'info' };
+
+/** The log as text: one entry per line (hex dumps indented under their line), for copy and download. */
+export function logText(entries: readonly LogEntry[], view: View): string {
+  let out = '';
+  for (const entry of entries) {
+    const head = `${formatClock(entry.t)} ${DIR_WORDS[entry.dir]}${entry.peer === undefined ? '' : ` ${entry.peer}`}`;
+    const body = entryText(entry, view);
+    out += view === 'hex' && entry.dir !== 'info' ? `${head}\n${body.replace(/^/gm, '  ')}\n` : `${head} ${body}\n`;
+  }
+  return out;
+}
+
+export { formatClock };
