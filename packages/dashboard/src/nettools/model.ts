@@ -4,13 +4,16 @@
  * a slow page, or a reconnect) is filled from `GET …/log?after=`. Listeners are told at
  * most every 100 ms, so a flood into a session costs the page one render per 100 ms.
  *
- * Bounds: 5000 entries kept per session in the page (the hub keeps `nettools.logBytes`).
+ * Bounds: 5000 entries and 2 MiB of bytes kept per session in the page (the hub keeps
+ * `nettools.logBytes`, 1 MiB by default); the oldest go first.
  */
 import { api } from '../api.js';
+import { entrySize } from './render.js';
 import { LiveStream } from '../stream.js';
 import type { LogEntry, NetStreamMessage, SessionInfo } from './types.js';
 
 export const MAX_ENTRIES = 5000;
+export const MAX_LOG_BYTES = 2 * 1024 * 1024;
 const PUBLISH_MS = 100;
 
 export interface SessionLog {
@@ -19,6 +22,8 @@ export interface SessionLog {
   lastSeq: number;
   /** Entries the hub's log no longer had when the page asked for them. */
   droppedEntries: number;
+  /** Bytes of the kept entries. */
+  bytes: number;
 }
 
 export function sessionPath(id: string, rest = ''): string {
@@ -66,7 +71,7 @@ export class NetToolsModel {
   log(id: string): SessionLog {
     let log = this.logs.get(id);
     if (!log) {
-      log = { entries: [], lastSeq: 0, droppedEntries: 0 };
+      log = { entries: [], lastSeq: 0, droppedEntries: 0, bytes: 0 };
       this.logs.set(id, log);
     }
     return log;
@@ -99,6 +104,7 @@ export class NetToolsModel {
     const log = this.log(id);
     log.entries = [];
     log.droppedEntries = 0;
+    log.bytes = 0;
     this.changed();
   }
 
@@ -143,9 +149,17 @@ export class NetToolsModel {
 
   private append(log: SessionLog, entries: LogEntry[]): void {
     if (entries.length === 0) return;
-    log.entries.push(...entries);
+    for (const entry of entries) {
+      log.entries.push(entry);
+      log.bytes += entrySize(entry);
+    }
     log.lastSeq = Math.max(log.lastSeq, entries[entries.length - 1]?.seq ?? 0);
-    if (log.entries.length > MAX_ENTRIES) log.entries.splice(0, log.entries.length - MAX_ENTRIES);
+    let drop = 0;
+    while (drop < log.entries.length - 1 && (log.entries.length - drop > MAX_ENTRIES || log.bytes > MAX_LOG_BYTES)) {
+      log.bytes -= entrySize(log.entries[drop] as LogEntry);
+      drop++;
+    }
+    if (drop > 0) log.entries.splice(0, drop);
   }
 
   private changed(): void {

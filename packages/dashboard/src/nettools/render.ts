@@ -16,12 +16,27 @@ export function entryBytes(entry: LogEntry): Uint8Array {
   return bytes;
 }
 
-/** What an entry shows: an info line as written, bytes escaped or as a hex dump. */
-export function entryText(entry: LogEntry, view: View): string {
+/** Bytes of one entry shown on the page; Copy and Download have them all. */
+export const SHOWN_BYTES = 1024;
+
+/** Bytes in an entry, from the length of its base64. */
+export function entrySize(entry: LogEntry): number {
+  if (entry.dir === 'info') return entry.data.length;
+  const pad = entry.data.endsWith('==') ? 2 : entry.data.endsWith('=') ? 1 : 0;
+  return (entry.data.length / 4) * 3 - pad;
+}
+
+/**
+ * What an entry shows: an info line as written, bytes escaped or as a hex dump.
+ * With `limit`, only the first `limit` bytes, and how many more there are.
+ */
+export function entryText(entry: LogEntry, view: View, limit = Infinity): string {
   if (entry.dir === 'info') return entry.data;
-  const bytes = entryBytes(entry);
-  if (view === 'hex') return bytes.length === 0 ? '(empty)' : hexDump(bytes).join('\n');
-  return escapeBytes(bytes);
+  const all = entryBytes(entry);
+  const bytes = all.length > limit ? all.subarray(0, limit) : all;
+  const more = all.length > bytes.length ? `${view === 'hex' ? '\n' : ''}… ${all.length - bytes.length} more bytes` : '';
+  if (view === 'hex') return bytes.length === 0 ? '(empty)' : hexDump(bytes).join('\n') + more;
+  return escapeBytes(bytes) + more;
 }
 
 export const DIR_LABELS: Record<LogEntry['dir'], string> = { in: '←', out: '→', info: '·' };

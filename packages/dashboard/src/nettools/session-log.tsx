@@ -2,18 +2,34 @@
  * A session's receive log: time, direction, peer and the bytes, as escaped text or hex
  * (switched at any time: the page keeps the bytes); clear, copy, download.
  *
- * Bounds: the last 500 entries are in the page's DOM (all kept ones are copied or downloaded).
+ * Bounds: the page's DOM holds the last 500 entries, at most 128 KiB of their bytes, each
+ * entry's first 1 KiB (Copy and Download have every kept byte).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
 import type { NetToolsModel } from './model.js';
 import { sessionPath } from './model.js';
-import { DIR_LABELS, entryText, formatClock, logText } from './render.js';
+import { DIR_LABELS, entrySize, entryText, formatClock, logText, SHOWN_BYTES } from './render.js';
+import type { LogEntry } from './types.js';
 import type { View } from './render.js';
 import type { SessionInfo } from './types.js';
 
 const SHOWN = 500;
+const SHOWN_TOTAL_BYTES = 128 * 1024;
+
+/** The newest entries that fit the page's bounds, oldest first. */
+function newest(entries: readonly LogEntry[]): LogEntry[] {
+  let bytes = 0;
+  let from = entries.length;
+  while (from > 0 && entries.length - from < SHOWN) {
+    const size = Math.min(SHOWN_BYTES, entrySize(entries[from - 1] as LogEntry));
+    if (bytes + size > SHOWN_TOTAL_BYTES && from < entries.length) break;
+    bytes += size;
+    from--;
+  }
+  return entries.slice(from);
+}
 
 export function SessionLogView(props: { model: NetToolsModel; session: SessionInfo }) {
   const [view, setView] = useState<View>('text');
@@ -21,7 +37,7 @@ export function SessionLogView(props: { model: NetToolsModel; session: SessionIn
   const [note, setNote] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
   const log = props.model.log(props.session.id);
-  const shown = log.entries.slice(-SHOWN);
+  const shown = newest(log.entries);
   const last = shown[shown.length - 1]?.seq;
 
   // Follows the newest entry while the person is at the bottom; leaves the scroll alone otherwise.
@@ -85,7 +101,7 @@ export function SessionLogView(props: { model: NetToolsModel; session: SessionIn
                 <td class="t">{formatClock(e.t)}</td>
                 <td title={e.dir}><span aria-hidden="true">{DIR_LABELS[e.dir]}</span><span class="sr-only">{e.dir}</span></td>
                 <td class="peer">{e.peer ?? ''}</td>
-                <td class="data"><pre class={view}>{entryText(e, view)}</pre></td>
+                <td class="data"><pre class={view}>{entryText(e, view, SHOWN_BYTES)}</pre></td>
               </tr>
             ))}
           </tbody>
