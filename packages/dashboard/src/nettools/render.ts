@@ -19,9 +19,24 @@ export function entryBytes(entry: LogEntry): Uint8Array {
 /** Bytes of one entry shown on the page; Copy and Download have them all. */
 export const SHOWN_BYTES = 1024;
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text of an info entry. The hub sends it base64-encoded like the bytes; text that
+ * is not base64 of UTF-8 is shown as it came.
+ */
+export function infoText(entry: LogEntry): string {
+  if (!BASE64.test(entry.data)) return entry.data;
+  try {
+    return strictUtf8.decode(entryBytes(entry));
+  } catch {
+    return entry.data;
+  }
+}
+
 /** Bytes in an entry, from the length of its base64. */
 export function entrySize(entry: LogEntry): number {
-  if (entry.dir === 'info') return entry.data.length;
   const pad = entry.data.endsWith('==') ? 2 : entry.data.endsWith('=') ? 1 : 0;
   return (entry.data.length / 4) * 3 - pad;
 }
@@ -31,7 +46,7 @@ export function entrySize(entry: LogEntry): number {
  * With `limit`, only the first `limit` bytes, and how many more there are.
  */
 export function entryText(entry: LogEntry, view: View, limit = Infinity): string {
-  if (entry.dir === 'info') return entry.data;
+  if (entry.dir === 'info') return infoText(entry);
   const all = entryBytes(entry);
   const bytes = all.length > limit ? all.subarray(0, limit) : all;
   const more = all.length > bytes.length ? `${view === 'hex' ? '\n' : ''}… ${all.length - bytes.length} more bytes` : '';

@@ -34,7 +34,7 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
   const id = s.id;
 
   function request(message: { data: string; encoding: 'text' | 'hex'; ending: Ending }): SendRequest {
-    const body: SendRequest = { ...message };
+    const body: SendRequest = { data: message.data, encoding: message.encoding, ending: message.ending };
     if (props.peer !== undefined) body.peer = props.peer;
     if (s.kind === 'udp' && to.trim() !== '') body.to = to.trim();
     return body;
@@ -121,35 +121,35 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
           <button type="submit" class="primary">Send</button>
         </div>
         <div class="row wrap">
-          <label class="inline">As
-            <select value={encoding} onChange={(e) => setEncoding(e.currentTarget.value as 'text' | 'hex')}>
+          <label class="inline" for={`send-as-${id}`}>As</label>
+            <select id={`send-as-${id}`} value={encoding} onChange={(e) => setEncoding(e.currentTarget.value as 'text' | 'hex')}>
               <option value="text">text</option><option value="hex">hex</option>
             </select>
-          </label>
-          <label class="inline">Line ending
-            <select value={ending} onChange={(e) => setEnding(e.currentTarget.value as Ending)}>
+          <label class="inline" for={`send-ending-${id}`}>Line ending</label>
+            <select id={`send-ending-${id}`} value={ending} onChange={(e) => setEnding(e.currentTarget.value as Ending)}>
               {ENDINGS.map((x) => <option key={x} value={x}>{ENDING_LABELS[x]}</option>)}
             </select>
-          </label>
           {s.kind === 'udp' && (
-            <label class="inline">To host:port
-              <input class="mono" value={to} placeholder={s.host === undefined ? '192.168.1.50:9932' : `${s.host}:${s.port ?? ''}`} onInput={(e) => setTo(e.currentTarget.value)} />
-            </label>
+            <><label class="inline" for={`send-to-${id}`}>To host:port</label>
+              <input id={`send-to-${id}`} class="mono" value={to} placeholder={s.host === undefined ? '192.168.1.50:9932' : `${s.host}:${s.port ?? ''}`} onInput={(e) => setTo(e.currentTarget.value)} /></>
           )}
         </div>
       </form>
       {sent && !errors.send && <p class="muted" role="status">{sent}</p>}
       <ErrorNote error={errors.send ?? null} />
       <form class="row wrap" onSubmit={(e) => void save(e)}>
-        <label class="inline">Save this message as <input value={saveName} required maxLength={64} onInput={(e) => setSaveName(e.currentTarget.value)} /></label>
+        <label class="inline" for={`save-name-${id}`}>Save this message as</label>
+        <input id={`save-name-${id}`} value={saveName} required maxLength={64} onInput={(e) => setSaveName(e.currentTarget.value)} />
         <button type="submit">Save</button>
       </form>
       <ErrorNote error={errors.save ?? null} />
       <details class="saved" open={props.messages.length > 0}>
         <summary>Saved messages ({props.messages.length})</summary>
         <div class="row wrap">
-          <label class="inline">Repeat count <input type="number" min={1} max={1000} value={repeat.count} onInput={(e) => setRepeat({ ...repeat, count: e.currentTarget.value })} /></label>
-          <label class="inline">every (ms) <input type="number" min={10} max={3600000} value={repeat.intervalMs} onInput={(e) => setRepeat({ ...repeat, intervalMs: e.currentTarget.value })} /></label>
+          <label class="inline" for={`repeat-count-${id}`}>Repeat count</label>
+          <input id={`repeat-count-${id}`} type="number" min={1} max={1000} value={repeat.count} onInput={(e) => setRepeat({ ...repeat, count: e.currentTarget.value })} />
+          <label class="inline" for={`repeat-every-${id}`}>every (ms)</label>
+          <input id={`repeat-every-${id}`} type="number" min={10} max={3600000} value={repeat.intervalMs} onInput={(e) => setRepeat({ ...repeat, intervalMs: e.currentTarget.value })} />
         </div>
         <ul class="messages">
           {props.messages.map((m) => (

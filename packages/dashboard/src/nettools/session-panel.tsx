@@ -6,13 +6,19 @@ import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { ErrorNote } from '../components/error-note.js';
-import { kib } from '../format.js';
 import type { NetToolsModel } from './model.js';
 import { sessionPath } from './model.js';
 import { SendBox } from './send-box.js';
 import { SessionLogView } from './session-log.js';
 import type { SavedMessage, SessionInfo } from './types.js';
 import { KIND_LABELS } from './types.js';
+
+/** A byte count: exact up to 10 KiB, then in KiB or MiB. */
+function size(bytes: number): string {
+  if (bytes < 10_240) return `${bytes.toLocaleString('en')} bytes`;
+  if (bytes < 10_485_760) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
 
 function where(s: SessionInfo): string {
   if (s.kind === 'tcp-client' || s.kind === 'tls-client') return `to ${s.host ?? '?'}:${s.port ?? '?'}`;
@@ -58,9 +64,9 @@ export function SessionPanel(props: { model: NetToolsModel; session: SessionInfo
       <ErrorNote error={error} />
       {s.error && <p class="error" data-field="session-error">{s.error.message} ({s.error.code})</p>}
       <dl class="counters">
-        <div><dt>Received</dt><dd data-field="bytesIn">{kib(s.bytesIn)}</dd></div>
-        <div><dt>Sent</dt><dd data-field="bytesOut">{kib(s.bytesOut)}</dd></div>
-        <div><dt>Dropped</dt><dd data-field="dropped" class={s.droppedBytes > 0 ? 'bad' : undefined}>{s.droppedBytes.toLocaleString('en')} bytes</dd></div>
+        <div><dt>Received</dt><dd data-field="bytesIn">{size(s.bytesIn)}</dd></div>
+        <div><dt>Sent</dt><dd data-field="bytesOut">{size(s.bytesOut)}</dd></div>
+        <div><dt>Dropped</dt><dd data-field="dropped" class={s.droppedBytes > 0 ? 'bad' : undefined}>{size(s.droppedBytes)}</dd></div>
         {s.fingerprint !== undefined && <div class="wide"><dt>Certificate SHA-256</dt><dd><code data-field="fingerprint">{s.fingerprint}</code></dd></div>}
       </dl>
       {s.kind === 'tcp-server' && (
