@@ -10,6 +10,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -196,6 +197,10 @@ describe('dashboard network tools', () => {
     await page.getByRole('tabpanel').getByRole('button', { name: 'Hex', exact: true }).click();
     const hex = await logData('in');
     assert.match(hex[0] ?? '', /^0000 {2}68 65 6c 6c 6f 2c 20 74 {2}65 73 74/, 'hello, test in hex');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('tabpanel').getByRole('button', { name: 'Download' }).click()]);
+    assert.equal(download.suggestedFilename(), 'hello-udp.log');
+    const saved = readFileSync((await download.path()) ?? '', 'utf8');
+    assert.match(saved, new RegExp(`in 127\\.0\\.0\\.1:${hello.udpPort ?? 0}\\n {2}0000 {2}68 65 6c 6c 6f 2c`), 'the downloaded log, in hex as shown');
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'network-tools-udp-hex');
     await page.getByRole('tabpanel').getByRole('button', { name: 'Text', exact: true }).click();
