@@ -179,6 +179,19 @@ describe('dashboard network tools', () => {
     await until(() => received.text() === 'typed in the page\n', 'the page\'s message arrives at the server');
     boardSide.write('and back\n');
     await until(async () => (await logData('in')).includes('and back'), 'the reverse direction');
+
+    // Up brings back what was sent; Copy puts the log on the clipboard as text.
+    const box = page.getByRole('tabpanel').getByLabel(/^Message/);
+    await box.fill('');
+    await box.press('ArrowUp');
+    assert.equal(await box.inputValue(), 'typed in the page', 'Up: the last line sent');
+    await box.press('ArrowDown');
+    assert.equal(await box.inputValue(), '', 'Down: back to an empty line');
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+    await page.getByRole('tabpanel').getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('tabpanel').getByText(/^Copied \d+ entries\.$/).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.match(copied, /^\d\d:\d\d:\d\d\.\d{3} out( 127\.0\.0\.1:\d+)? typed in the page\\n$/m, 'the copied log');
   });
 
   test('tutorial A: a UDP session sends `test` as text and as hex; `hello, test` shows with its source address', async () => {
