@@ -2,9 +2,9 @@
  * The network tools page in real Chromium against a real hub: the tutorials' exchanges
  * done from the page with Node sockets standing in for the Pico W (tutorial E both ways,
  * tutorial A over UDP to `startTextServer` in hello mode, tutorial C's NUL framing), a
- * 50 MB flood into one session while another echoes, sessions kept across a reload, a
- * closed session's port free again, errors shown where the person acted; axe-core and
- * screenshots (light, dark, 375 px).
+ * 50 MB flood into one session while another echoes, sessions kept across a reload, TLS
+ * fingerprints seen and pinned, a closed session's port free again, errors shown where the
+ * person acted; axe-core and screenshots (light, dark, 375 px).
  *
  * Bounds: every wait ends within 15 s; the flood is 50 MB once.
  */
@@ -12,7 +12,9 @@ import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { generateCertificate } from '@picolink/client';
 import { after, before, describe, test } from 'node:test';
 import { startTextServer } from '@picolink/nettools';
 import type { RunningTextServer } from '@picolink/nettools';
@@ -72,13 +74,14 @@ describe('dashboard network tools', () => {
   }
 
   /** Fills the create form and opens a session; returns it once the hub lists it. */
-  async function open(kind: string, name: string, fields: { host?: string; port?: number; localPort?: number; framing?: string }): Promise<Session> {
+  async function open(kind: string, name: string, fields: { host?: string; port?: number; localPort?: number; framing?: string; fingerprint?: string }): Promise<Session> {
     await page.getByLabel('Kind').selectOption({ label: kind });
     await page.getByLabel('Name (optional)').fill(name);
     if (fields.host !== undefined) await page.locator('#net-host').fill(fields.host);
     if (fields.port !== undefined) await page.locator('#net-port').fill(String(fields.port));
     if (fields.localPort !== undefined) await page.getByLabel('Local port (0: any free)').fill(String(fields.localPort));
     if (fields.framing !== undefined) await page.getByLabel('Received messages end at').selectOption(fields.framing);
+    if (fields.fingerprint !== undefined) await page.getByLabel(/^Certificate fingerprint/).fill(fields.fingerprint);
     await page.locator('form.create button[type="submit"]').click();
     await page.getByRole('tab', { name: new RegExp(`^${name} `) }).waitFor();
     await until(async () => (await page.getByRole('tab', { selected: true }).innerText()).includes(name), `${name} selected`);
@@ -365,6 +368,33 @@ describe('dashboard network tools', () => {
     await selectTab('sketch-client');
     await send('zz', { as: 'hex', ending: 'none' });
     assert.match(await page.getByRole('tabpanel').locator('section.send').getByRole('alert').first().innerText(), /PL_ERR_BAD_TYPE/);
+  });
+
+  test('TLS client: the certificate seen is shown; a pinned fingerprint that differs fails with its code, the right one connects', async () => {
+    const cert = generateCertificate({ commonName: 'pico-tls', hosts: ['127.0.0.1'] });
+    const other = generateCertificate({ commonName: 'someone-else', hosts: ['127.0.0.1'] });
+    const server = createTlsServer({ key: cert.keyPem, cert: cert.certPem }, (socket) => {
+      socket.on('error', () => undefined);
+      socket.write('secure hello\n');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanup.push(() => void server.close());
+    const port = (server.address() as AddressInfo).port;
+
+    await open('TLS client', 'tls-first', { host: '127.0.0.1', port, framing: 'lf' });
+    await until(async () => (await logData('in')).includes('secure hello'), 'the TLS server\'s greeting');
+    assert.equal(await page.getByRole('tabpanel').locator('[data-field="fingerprint"]').innerText(), cert.fingerprint, 'the fingerprint seen, to pin');
+
+    await open('TLS client', 'tls-wrong-pin', { host: '127.0.0.1', port, framing: 'lf', fingerprint: other.fingerprint });
+    const error = page.getByRole('tabpanel').locator('[data-field="session-error"]');
+    await error.waitFor();
+    assert.match(await error.innerText(), /PL_ERR_TLS_FINGERPRINT_MISMATCH/);
+    assert.equal(await page.getByRole('tabpanel').locator('.state').innerText(), 'failed');
+    assert.deepEqual(await logData('in'), [], 'nothing from a server that failed the pin');
+
+    await open('TLS client', 'tls-pinned', { host: '127.0.0.1', port, framing: 'lf', fingerprint: cert.fingerprint });
+    await until(async () => (await logData('in')).includes('secure hello'), 'connected with the right pin');
   });
 
   test('closing a session frees its port and removes its tab', async () => {
