@@ -88,8 +88,13 @@ export class NetToolsModel {
     await Promise.all(sessions.map((s) => this.fill(s.id)));
   }
 
-  /** Puts a session the page just created or changed in place, before the stream says so. */
+  /**
+   * A session from an HTTP answer (just opened, started or stopped). The stream's copy wins:
+   * it may already carry a later state (a TLS pin that failed right after the answer), so
+   * the answer only fills in a session the stream has not announced yet.
+   */
   put(session: SessionInfo): void {
+    if (this.sessions.has(session.id)) return;
     this.sessions.set(session.id, session);
     this.changed();
   }
