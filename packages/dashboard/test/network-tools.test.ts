@@ -355,6 +355,18 @@ describe('dashboard network tools', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await logData('out')).filter((d) => d.startsWith('saved ping')).length, outBefore + 4, 'the repeat stops after its count');
+    assert.equal(await panel.getByRole('button', { name: 'Cancel repeat' }).count(), 0, 'a finished repeat is not offered for cancelling');
+
+    // A long repeat, cancelled from the page.
+    await panel.getByLabel('Repeat count').fill('1000');
+    await panel.getByLabel('every (ms)').fill('100');
+    await panel.getByRole('button', { name: 'Repeat ping' }).click();
+    await panel.getByText(/^Repeating ping \(\d+ left\)/).waitFor();
+    await panel.getByRole('button', { name: 'Cancel repeat' }).click();
+    await panel.getByRole('button', { name: 'Cancel repeat' }).waitFor({ state: 'detached' });
+    const afterCancel = (await logData('out')).length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await logData('out')).length, afterCancel, 'no more sends after Cancel repeat');
   });
 
   test('errors show where the person acted, with the hub\'s sentence and code', async () => {

@@ -108,7 +108,11 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
     }
   }
 
-  const running = [...repeats, ...(s.repeats ?? []).filter((r) => !repeats.some((m) => m.id === r.id)).map((r) => ({ id: r.id, name: 'repeat' }))];
+  // The hub says which repeats still run (and how many sends are left); the page only
+  // knows the names of those it started.
+  const running: { id: string; name: string; remaining?: number }[] = s.repeats === undefined
+    ? repeats
+    : s.repeats.map((r) => ({ id: r.id, name: repeats.find((m) => m.id === r.id)?.name ?? 'a message', remaining: r.remaining }));
 
   return (
     <section aria-labelledby={`send-${id}`} class="send">
@@ -166,7 +170,7 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
       {running.length > 0 && (
         <ul class="repeats" aria-label="Repeats running">
           {running.map((r) => (
-            <li key={r.id}>Repeating {r.name} <button type="button" class="small" onClick={() => void cancel(r.id)}>Cancel repeat</button></li>
+            <li key={r.id}>Repeating {r.name}{r.remaining === undefined ? '' : ` (${r.remaining} left)`} <button type="button" class="small" onClick={() => void cancel(r.id)}>Cancel repeat</button></li>
           ))}
         </ul>
       )}
