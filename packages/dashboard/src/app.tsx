@@ -1,7 +1,9 @@
 /**
  * The page: signs in (the `#token=` link, or a pasted token), then shows the fleet, a
- * device or the devices management page with a header to move between them.
+ * device, the devices management or the network tools page with a header to move between
+ * them. The network tools page is a separate chunk, fetched when first shown.
  */
+import type { FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { errorText, restoreSession, setSignedOutHandler, signIn, signOut } from './api.js';
 import { ErrorNote } from './components/error-note.js';
@@ -11,6 +13,27 @@ import { ManagePage } from './pages/manage.js';
 import { SignInPage } from './pages/sign-in.js';
 import { onLinkClick, useRoute } from './router.js';
 import { liveStream } from './stream.js';
+
+let networkTools: FunctionComponent | null = null;
+
+/** The network tools page, loaded on first use. */
+function NetworkTools() {
+  const [page, setPage] = useState<FunctionComponent | null>(() => networkTools);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (page) return;
+    import('./pages/network-tools.js').then(
+      (module) => {
+        networkTools = module.NetworkToolsPage;
+        setPage(() => module.NetworkToolsPage);
+      },
+      (err: unknown) => setError(`The network tools page did not load (${errorText(err)}); reload the page.`),
+    );
+  }, []);
+  const Page = page;
+  if (Page) return <Page />;
+  return error === null ? <p class="muted" aria-busy="true">Loading network tools…</p> : <ErrorNote error={error} />;
+}
 
 type AuthState = { state: 'loading' } | { state: 'signed-out'; error: string | null } | { state: 'signed-in'; auth: boolean };
 
@@ -67,6 +90,7 @@ function SignedIn(props: { auth: boolean; streamUp: boolean; onSignOut: () => vo
         <nav aria-label="Pages">
           <a href="/" aria-current={route.page === 'fleet' ? 'page' : undefined}>Fleet</a>
           <a href="/manage" aria-current={route.page === 'manage' ? 'page' : undefined}>Devices</a>
+          <a href="/network" aria-current={route.page === 'network' ? 'page' : undefined}>Network tools</a>
         </nav>
         <span class={props.streamUp ? 'live on' : 'live'} role="status">{props.streamUp ? 'live' : 'reconnecting…'}</span>
         {props.auth && <button type="button" onClick={() => void doSignOut()}>Sign out</button>}
@@ -76,6 +100,7 @@ function SignedIn(props: { auth: boolean; streamUp: boolean; onSignOut: () => vo
         {route.page === 'fleet' && <FleetPage />}
         {route.page === 'device' && <DevicePage key={route.id} id={route.id} />}
         {route.page === 'manage' && <ManagePage />}
+        {route.page === 'network' && <NetworkTools />}
       </main>
     </div>
   );

@@ -1,15 +1,16 @@
 /**
  * Client-side routes (the hub answers index.html for every path outside /api/):
- * `/` fleet, `/devices/ID` one device, `/manage` devices management.
+ * `/` fleet, `/devices/ID` one device, `/manage` devices management, `/network` network tools.
  */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { page: 'fleet' } | { page: 'device'; id: string } | { page: 'manage' };
+export type Route = { page: 'fleet' } | { page: 'device'; id: string } | { page: 'manage' } | { page: 'network' };
 
 export function parseRoute(path: string): Route {
   const device = /^\/devices\/([^/]+)\/?$/.exec(path);
   if (device?.[1] !== undefined) return { page: 'device', id: decodeURIComponent(device[1]) };
   if (path === '/manage' || path === '/manage/') return { page: 'manage' };
+  if (path === '/network' || path === '/network/') return { page: 'network' };
   return { page: 'fleet' };
 }
 

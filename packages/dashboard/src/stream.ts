@@ -1,25 +1,32 @@
 /**
  * One WebSocket to GET /api/stream shared by the whole page (the session cookie
  * authenticates it), reopened with backoff when it drops. Listeners get every message.
+ * The network tools page opens a second one, to /api/nettools/stream, the same way.
  *
  * Bounds: reconnect delay 0.5 s doubling to 10 s.
  */
 import type { StreamMessage } from './types.js';
 
-type Listener = (message: StreamMessage) => void;
+type Listener<M> = (message: M) => void;
 type StateListener = (connected: boolean) => void;
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 
-export class LiveStream {
+export class LiveStream<M = StreamMessage> {
   private socket: WebSocket | null = null;
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<Listener<M>>();
   private readonly stateListeners = new Set<StateListener>();
   private delayMs = MIN_DELAY_MS;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = true;
   connected = false;
+
+  private readonly path: string;
+
+  constructor(path = '/api/stream') {
+    this.path = path;
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -34,7 +41,7 @@ export class LiveStream {
     this.socket = null;
   }
 
-  subscribe(listener: Listener): () => void {
+  subscribe(listener: Listener<M>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -50,7 +57,7 @@ export class LiveStream {
   }
 
   private open(): void {
-    const url = new URL('/api/stream', location.href);
+    const url = new URL(this.path, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url);
     this.socket = socket;
@@ -59,9 +66,9 @@ export class LiveStream {
       this.setConnected(true);
     };
     socket.onmessage = (message: MessageEvent<string>) => {
-      let parsed: StreamMessage;
+      let parsed: M;
       try {
-        parsed = JSON.parse(message.data) as StreamMessage;
+        parsed = JSON.parse(message.data) as M;
       } catch {
         return;
       }

@@ -65,7 +65,10 @@ export async function until<T>(condition: () => T | undefined | false | Promise<
 }
 
 /** A hub whose configuration lists `ids` (token `token-ID`), each started as a simulated device. */
-export async function startBrowserTestHub(ids: readonly string[], options: { telemetryMs?: number; started?: readonly string[] } = {}): Promise<BrowserTestHub> {
+export async function startBrowserTestHub(
+  ids: readonly string[],
+  options: { telemetryMs?: number; started?: readonly string[]; /** The hub's `nettools` limits (docs/hub.md). */ nettools?: Record<string, number> } = {},
+): Promise<BrowserTestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'picolink-dash-'));
   const config = parseConfig({
     dataDir,
@@ -73,6 +76,7 @@ export async function startBrowserTestHub(ids: readonly string[], options: { tel
     gateway: { host: '127.0.0.1', port: 0, heartbeatMs: HEARTBEAT_MS },
     telemetry: { host: '127.0.0.1', port: 0 },
     devices: ids.map((id) => ({ id, token: `token-${id}` })),
+    ...(options.nettools === undefined ? {} : { nettools: options.nettools }),
   });
   const log: string[] = [];
   let hub: RunningHub;
