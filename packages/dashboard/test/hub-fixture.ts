@@ -67,7 +67,7 @@ export async function until<T>(condition: () => T | undefined | false | Promise<
 /** A hub whose configuration lists `ids` (token `token-ID`), each started as a simulated device. */
 export async function startBrowserTestHub(
   ids: readonly string[],
-  options: { telemetryMs?: number; started?: readonly string[]; /** The hub's `nettools` limits (docs/hub.md). */ nettools?: Record<string, number> } = {},
+  options: { telemetryMs?: number; started?: readonly string[]; /** The hub's `nettools` configuration (docs/hub.md). */ nettools?: Record<string, number | string> } = {},
 ): Promise<BrowserTestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'picolink-dash-'));
   const config = parseConfig({

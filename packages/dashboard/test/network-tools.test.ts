@@ -107,7 +107,7 @@ describe('dashboard network tools', () => {
   }
 
   before(async () => {
-    t = await startBrowserTestHub([], { started: [], nettools: { maxReceiveBytesPerSecond: 1024 * 1024 } });
+    t = await startBrowserTestHub([], { started: [], nettools: { maxReceiveBytesPerSecond: 1024 * 1024, bindHost: '127.0.0.1' } });
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(t.signInLink());
@@ -417,7 +417,7 @@ describe('dashboard network tools', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await page.getByRole('tab', { name: /^sketch-server / }).waitFor({ state: 'detached' });
     const again = createServer();
-    again.listen(port, '0.0.0.0');
+    again.listen(port, '127.0.0.1');
     await once(again, 'listening');
     await new Promise((resolve) => again.close(resolve));
     assert.equal((await t.api(`/api/nettools/sessions/${session.id}`, { method: 'DELETE' })).status, 404, 'the hub forgot it');
