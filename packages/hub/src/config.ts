@@ -91,6 +91,10 @@ export interface NettoolsConfig {
   maxRepeat: number;
   /** Shortest interval between repeated sends, in ms. Default 10. */
   minIntervalMs: number;
+  /** Repeats running at once in one session. Default 8. */
+  maxRunningRepeats: number;
+  /** Sends (POST …/send) a session takes per second, bursts included. Default 50. */
+  maxSendsPerSecond: number;
   /** Largest single send (message and ending), in bytes. Default 65536. */
   maxSendBytes: number;
   /** Bytes a session receives per second before the rest is dropped and counted. Default 1 MiB. */
@@ -107,6 +111,8 @@ export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
   idleTimeoutMs: 1_800_000,
   maxRepeat: 1000,
   minIntervalMs: 10,
+  maxRunningRepeats: 8,
+  maxSendsPerSecond: 50,
   maxSendBytes: 65_536,
   maxReceiveBytesPerSecond: 1024 * 1024,
   maxSavedMessages: 200,
@@ -261,6 +267,8 @@ export function parseConfig(raw: unknown): HubConfig {
       idleTimeoutMs: net('idleTimeoutMs', 0, 7 * 24 * 3_600_000),
       maxRepeat: net('maxRepeat', 1, 1_000_000),
       minIntervalMs: net('minIntervalMs', 1, 3_600_000),
+      maxRunningRepeats: net('maxRunningRepeats', 1, 1000),
+      maxSendsPerSecond: net('maxSendsPerSecond', 1, 100_000),
       maxSendBytes: net('maxSendBytes', 1, 16 * 1024 * 1024),
       maxReceiveBytesPerSecond: net('maxReceiveBytesPerSecond', 1024, 1024 * 1024 * 1024),
       maxSavedMessages: net('maxSavedMessages', 0, 100_000),

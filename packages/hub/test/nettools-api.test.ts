@@ -309,6 +309,51 @@ describe('network tools API', () => {
   });
 });
 
+describe('network tools send rate and running repeats', () => {
+  let hub: TestHub;
+  before(async () => {
+    hub = await startNetHub({ maxSendsPerSecond: 5, maxRunningRepeats: 2, maxRepeat: 1000, minIntervalMs: 10 });
+  });
+  after(async () => {
+    await hub.close();
+  });
+
+  it('sends past maxSendsPerSecond get 429 and the budget refills; a third running repeat is refused until one is cancelled', async () => {
+    const udp = await open(hub, { kind: 'udp', host: '127.0.0.1', port: 9 });
+    const send = (body: Record<string, unknown>) => call(hub, 'POST', `/api/nettools/sessions/${udp.id}/send`, body);
+    // Sent back to back: the burst of five goes out, then a refusal comes before the bucket
+    // (five a second) could have refilled the forty asked for.
+    let accepted = 0;
+    let limited: Awaited<ReturnType<typeof send>> | undefined;
+    for (let i = 0; i < 40 && limited === undefined; i++) {
+      const answer = await send({ data: 'x' });
+      if (answer.status === 200) accepted += 1;
+      else limited = answer;
+    }
+    assert.ok(limited !== undefined, 'a send past the budget is refused');
+    assert.ok(accepted >= 5, `the burst of five goes out (${accepted})`);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, 'PL_ERR_RATE_LIMITED');
+    assert.match(String(limited.body.error), /nettools\.maxSendsPerSecond/);
+    await sleep(1100);
+    assert.equal((await send({ data: 'x' })).status, 200, 'the budget refills');
+
+    const first = await send({ data: 'a', repeat: { count: 1000, intervalMs: 1000 } });
+    const second = await send({ data: 'b', repeat: { count: 1000, intervalMs: 1000 } });
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    const third = await send({ data: 'c', repeat: { count: 1000, intervalMs: 1000 } });
+    assert.equal(third.status, 429);
+    assert.match(String(third.body.error), /nettools\.maxRunningRepeats/);
+    assert.equal((await session(hub, udp.id)).repeats.length, 2);
+    const firstId = (first.body.repeat as { id: string }).id;
+    assert.equal((await call(hub, 'DELETE', `/api/nettools/sessions/${udp.id}/repeat/${firstId}`)).status, 204);
+    await sleep(250);
+    assert.equal((await send({ data: 'c', repeat: { count: 1000, intervalMs: 1000 } })).status, 200, 'room again after a cancel');
+    await call(hub, 'DELETE', `/api/nettools/sessions/${udp.id}`);
+  });
+});
+
 describe('network tools idle timeout', () => {
   it('stops a session with no traffic and no request for idleTimeoutMs, and says so in its log', async () => {
     const hub = await startNetHub({ idleTimeoutMs: 300 });

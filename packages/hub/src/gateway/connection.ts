@@ -30,7 +30,7 @@ import {
 } from '@picolink/protocol';
 import type { DecodedLine, ErrorCodeValue, Hello } from '@picolink/protocol';
 import type { KnownDevice } from '../credentials.js';
-import { TokenBucket } from '../telemetry/token-bucket.js';
+import { TokenBucket } from '../token-bucket.js';
 import type { OnlineSession } from '../state/presence.js';
 import type { GatewayContext } from './context.js';
 import { DialHomeLink } from './link.js';

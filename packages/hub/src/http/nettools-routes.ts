@@ -212,6 +212,10 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
     const fields = { bytes: body.bytes.length, preview, encoding: body.encoding, ...target, ...(body.repeat ? { repeat: body.repeat } : {}) };
     try {
       return await audited(request, id, 'net_send', fields, () => {
+        session.takeSendRequest();
+        if (body.repeat && body.repeat.count > 1 && session.repeats.list.length >= nettools.limits.maxRunningRepeats) {
+          throw new PicolinkError(ErrorCode.RATE_LIMITED, `${nettools.limits.maxRunningRepeats} repeats are already running in this session ("nettools.maxRunningRepeats"); cancel one first`);
+        }
         session.send(body.bytes, target);
         if (!body.repeat || body.repeat.count === 1) return { bytes: body.bytes.length };
         const repeatId = session.repeats.start(

@@ -71,7 +71,7 @@ export class NettoolsSessions {
       throw new PicolinkError(ErrorCode.RATE_LIMITED, `${this.sessions.size} network tools sessions are open, the limit ("nettools.maxSessions"); close one first`);
     }
     const id = randomBytes(6).toString('hex');
-    const session = new NetSession(id, { bindHost: this.limits.bindHost, ...spec }, { logBytes: this.limits.logBytes, maxReceiveBytesPerSecond: this.limits.maxReceiveBytesPerSecond, maxMessageBytes: this.limits.maxSendBytes }, (event) =>
+    const session = new NetSession(id, { bindHost: this.limits.bindHost, ...spec }, { logBytes: this.limits.logBytes, maxReceiveBytesPerSecond: this.limits.maxReceiveBytesPerSecond, maxMessageBytes: this.limits.maxSendBytes, maxSendsPerSecond: this.limits.maxSendsPerSecond }, (event) =>
       this.publish(event),
     );
     this.sessions.set(id, session);

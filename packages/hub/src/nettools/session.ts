@@ -16,6 +16,7 @@ import { TcpServerTransport } from './tcp-server.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 import type { LogEntry, NettoolsEvent, SessionInfo, SessionKind, SessionState } from './types.js';
 import { UdpTransport } from './udp.js';
+import { TokenBucket } from '../token-bucket.js';
 
 export interface SessionSpec {
   kind: SessionKind;
@@ -37,6 +38,8 @@ export interface SessionLimits {
   maxReceiveBytesPerSecond: number;
   /** Longest message held while waiting for its delimiter, bytes. */
   maxMessageBytes: number;
+  /** Sends a page or script may ask for per second (repeats are bounded on their own). */
+  maxSendsPerSecond: number;
 }
 
 export class NetSession {
@@ -50,6 +53,9 @@ export class NetSession {
   private readonly budget: ReceiveBudget;
   private readonly framers = new Map<string, MessageFramer>();
   readonly repeats: Repeats;
+  /** Budget of asked-for sends: one token a send, `maxSendsPerSecond` a second. */
+  private readonly sendRequests: TokenBucket;
+  private readonly maxSendsPerSecond: number;
   private readonly transport: Transport;
   /** Counters changed since the last announcement. */
   private dirty = false;
@@ -67,6 +73,8 @@ export class NetSession {
     this.log = new SessionLog(limits.logBytes);
     this.budget = new ReceiveBudget(limits.maxReceiveBytesPerSecond);
     this.repeats = new Repeats(() => this.announce());
+    this.maxSendsPerSecond = limits.maxSendsPerSecond;
+    this.sendRequests = new TokenBucket(limits.maxSendsPerSecond, Date.now());
     const events: TransportEvents = {
       data: (bytes, peer, stream, pause) => this.received(bytes, peer, stream, pause, limits.maxMessageBytes),
       info: (text) => this.info(text),
@@ -153,6 +161,13 @@ export class NetSession {
     this.reportDrops();
     if (wasActive) this.info(reason);
     if (this.state !== 'stopped') this.setState('stopped');
+  }
+
+  /** Spends one send of the session's budget; `PL_ERR_RATE_LIMITED` when it is spent. */
+  takeSendRequest(now = Date.now()): void {
+    if (!this.sendRequests.take(now)) {
+      throw new PicolinkError(ErrorCode.RATE_LIMITED, `more than ${this.maxSendsPerSecond} sends a second in this session ("nettools.maxSendsPerSecond"); use a repeat for a steady stream`);
+    }
   }
 
   /** Sends one message; returns the peers it was written to. Throws when nobody can receive it. */

@@ -15,7 +15,7 @@
 import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
 import type { SequenceVerdict } from './sequence.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../token-bucket.js';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;
