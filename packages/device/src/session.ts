@@ -36,6 +36,7 @@ import type { ActionContext, ConnectionContext } from './actions/index.js';
 import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
 import { RateLimitedLog, silentLog } from '@picolink/protocol';
 import { SessionOutput } from './session-output.js';
+import { DeviceRequests } from './device-requests.js';
 import { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
@@ -67,13 +68,6 @@ export interface SessionOptions {
   peerLabel?: string;
   /** Log for connects, disconnects and errors. Default: none. */
   log?: RateLimitedLog;
-}
-
-/** A request the device sent, waiting for the peer's response. */
-interface OwnRequest {
-  resolve: (response: Record<string, unknown>) => void;
-  reject: (err: PicolinkError) => void;
-  timer: NodeJS.Timeout;
 }
 
 interface QueuedFrame {
@@ -112,9 +106,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatMs: number;
   private idleTimeoutMs: number;
-  private readonly ownRequests = new Map<string, OwnRequest>();
+  private readonly ownRequests: DeviceRequests;
   private readonly peerLabel: string;
-  private lastOwnId = 0;
   private readonly helloTimeoutMs: number;
   private readonly closeGraceMs: number;
   private readonly log: RateLimitedLog;
@@ -131,6 +124,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.ownRequests = new DeviceRequests(this.remote);
     this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.heartbeatMs = options.heartbeatMs ?? 0;
@@ -223,19 +217,12 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (this.state !== 'open') {
       return Promise.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} is closed`));
     }
-    this.lastOwnId += 1;
-    const id = `d${this.lastOwnId}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.ownRequests.delete(id);
-        reject(new PicolinkError(ErrorCode.TIMEOUT, `${this.remote} did not answer "${String(fields.action)}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.ownRequests.set(id, { resolve, reject, timer });
-      // `id` first, as the protocol's examples write it; a caller's own id is replaced.
-      const frame: Record<string, unknown> = { id, ...fields };
-      frame.id = id;
-      this.sendOwn(encodeFrame(frame));
-    });
+    const { id, answer } = this.ownRequests.open(String(fields.action), timeoutMs);
+    // `id` first, as the protocol's examples write it; a caller's own id is replaced.
+    const frame: Record<string, unknown> = { id, ...fields };
+    frame.id = id;
+    this.sendOwn(encodeFrame(frame));
+    return answer;
   }
 
   /**
@@ -302,7 +289,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     clearTimeout(this.silenceTimer);
     clearTimeout(this.graceTimer);
     clearTimeout(this.heartbeatTimer);
-    this.rejectOwnRequests();
+    this.ownRequests.rejectAll();
     this.queue.length = 0;
     this.output.release();
     this.runtime.detach(this);
@@ -401,7 +388,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     const kind = messageKind(frame);
     if (kind === 'response') {
       this.watchdog.peerAnswersPings();
-      this.settleOwnRequest(frame);
+      if (this.ownRequests.settle(frame)) this.served = true;
       return undefined;
     }
     // Events need no answer.
@@ -446,26 +433,6 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     const events = this.deferred ?? [];
     this.deferred = undefined;
     for (const event of events) this.output.queue(event);
-  }
-
-  /** The peer's answer to one of the device's requests; answers nobody waits for are ignored. */
-  private settleOwnRequest(frame: Record<string, unknown>): void {
-    const id = frame.id;
-    if (typeof id !== 'string') return;
-    const request = this.ownRequests.get(id);
-    if (!request) return;
-    this.served = true;
-    this.ownRequests.delete(id);
-    clearTimeout(request.timer);
-    request.resolve(frame);
-  }
-
-  private rejectOwnRequests(): void {
-    for (const [id, request] of this.ownRequests) {
-      clearTimeout(request.timer);
-      request.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} closed before request ${id} was answered`));
-    }
-    this.ownRequests.clear();
   }
 
   private sendOwn(text: string): void {
