@@ -9,9 +9,9 @@ import { useMemo, useState } from 'preact/hooks';
 import { errorText } from '../api.js';
 import { sendRaw } from '../commands.js';
 import { formFields, requestFromForm } from '../console-form.js';
+import { historyStep, remember } from '../input-history.js';
 import { ErrorNote } from './error-note.js';
 
-const MAX_HISTORY = 100;
 
 export function CommandConsole(props: { id: string }) {
   const [action, setAction] = useState<ActionName>('get_info');
@@ -38,7 +38,7 @@ export function CommandConsole(props: { id: string }) {
       setError(`The request is not JSON: ${(err as Error).message}`);
       return;
     }
-    setHistory((h) => [json, ...h.filter((line) => line !== json)].slice(0, MAX_HISTORY));
+    setHistory((h) => remember(h, json));
     setCursor(null);
     setBusy(true);
     const started = performance.now();
@@ -56,12 +56,11 @@ export function CommandConsole(props: { id: string }) {
   }
 
   function onKeyDown(event: KeyboardEvent): void {
-    if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
-    if (history.length === 0) return;
+    const step = historyStep(history, cursor, event.key);
+    if (!step) return;
     event.preventDefault();
-    const next = event.key === 'ArrowUp' ? Math.min(history.length - 1, cursor === null ? 0 : cursor + 1) : cursor === null || cursor === 0 ? null : cursor - 1;
-    setCursor(next);
-    setJson(next === null ? '' : (history[next] ?? ''));
+    setCursor(step.cursor);
+    setJson(step.text);
   }
 
   return (

@@ -9,11 +9,11 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
+import { historyStep, remember } from '../input-history.js';
 import { sessionPath } from './model.js';
 import type { Ending, SavedMessage, SendRequest, SessionInfo } from './types.js';
 import { ENDING_LABELS, ENDINGS } from './types.js';
 
-const MAX_HISTORY = 100;
 /** History per session, for this page load. */
 const histories = new Map<string, string[]>();
 
@@ -43,7 +43,7 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
   async function send(event: Event): Promise<void> {
     event.preventDefault();
     fail('send', null);
-    histories.set(id, [data, ...history.filter((line) => line !== data)].slice(0, MAX_HISTORY));
+    histories.set(id, remember(history, data));
     setCursor(null);
     try {
       const answer = await api<{ bytes: number }>('POST', sessionPath(id, '/send'), request({ data, encoding, ending }));
@@ -54,12 +54,11 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
   }
 
   function onKeyDown(event: KeyboardEvent): void {
-    if (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') return;
-    if (history.length === 0) return;
+    const step = historyStep(history, cursor, event.key);
+    if (!step) return;
     event.preventDefault();
-    const next = event.key === 'ArrowUp' ? Math.min(history.length - 1, cursor === null ? 0 : cursor + 1) : cursor === null || cursor === 0 ? null : cursor - 1;
-    setCursor(next);
-    setData(next === null ? '' : (history[next] ?? ''));
+    setCursor(step.cursor);
+    setData(step.text);
   }
 
   async function save(event: Event): Promise<void> {

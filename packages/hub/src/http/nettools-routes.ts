@@ -13,8 +13,8 @@ import type { Framing, LineEnding, SendEncoding } from '@picolink/nettools/core'
 import { hubAddresses } from '../nettools/addresses.js';
 import type { NettoolsSessions } from '../nettools/registry.js';
 import type { SessionSpec } from '../nettools/session.js';
-import { SESSION_KINDS } from '../nettools/types.js';
-import type { SessionKind } from '../nettools/types.js';
+import { SESSION_KINDS } from '@picolink/nettools/core';
+import type { SessionKind } from '@picolink/nettools/core';
 import type { SavedMessageRecord } from '../store/store.js';
 import { apiActor } from './commands.js';
 import type { ApiContext } from './context.js';

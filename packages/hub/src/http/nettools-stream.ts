@@ -14,7 +14,7 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { NettoolsSessions } from '../nettools/registry.js';
-import type { NettoolsEvent } from '../nettools/types.js';
+import type { NettoolsEvent } from '@picolink/nettools/core';
 import type { ApiContext } from './context.js';
 import { SLOW_CLIENT_CLOSE_CODE } from './stream.js';
 import { guardMessages } from './websocket.js';

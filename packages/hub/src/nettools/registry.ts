@@ -9,7 +9,7 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { NettoolsConfig } from '../config.js';
 import { NetSession, noSuchSession } from './session.js';
 import type { SessionSpec } from './session.js';
-import type { NettoolsEvent, SessionInfo } from './types.js';
+import type { NettoolsEvent, SessionInfo } from '@picolink/nettools/core';
 
 /** How often counters are announced and idle sessions looked for, in ms. */
 export const TICK_MS = 250;

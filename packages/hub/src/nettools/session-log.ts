@@ -3,7 +3,7 @@
  * (an entry counts its bytes plus {@link ENTRY_OVERHEAD_BYTES}); the oldest go first and
  * are counted, so a page can tell it missed some.
  */
-import type { LogEntry } from './types.js';
+import type { LogEntry } from '@picolink/nettools/core';
 
 /** What an entry costs beyond its bytes (fields, bookkeeping), for the size bound. */
 export const ENTRY_OVERHEAD_BYTES = 64;

@@ -14,7 +14,7 @@ import { SessionLog } from './session-log.js';
 import { TcpClientTransport } from './tcp-client.js';
 import { TcpServerTransport } from './tcp-server.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
-import type { LogEntry, NettoolsEvent, SessionInfo, SessionKind, SessionState } from './types.js';
+import type { LogEntry, NettoolsEvent, SessionInfo, SessionKind, SessionState } from '@picolink/nettools/core';
 import { UdpTransport } from './udp.js';
 import { TokenBucket } from '../token-bucket.js';
 

@@ -8,7 +8,7 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { hostPort, listenTcp } from '@picolink/nettools';
 import { MAX_QUEUED_SEND_BYTES, PauseTimers } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
-import type { PeerInfo } from './types.js';
+import type { PeerInfo } from '@picolink/nettools/core';
 
 /** Peers one server session keeps at once. */
 export const MAX_PEERS = 64;

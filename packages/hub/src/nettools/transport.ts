@@ -3,7 +3,7 @@
  * bind), stop (every socket closed, the port free), send, and events for what arrives.
  */
 import type { PicolinkError } from '@picolink/protocol';
-import type { PeerInfo } from './types.js';
+import type { PeerInfo } from '@picolink/nettools/core';
 
 export interface TransportEvents {
   /**

@@ -9,3 +9,4 @@ export * from './display.js';
 export * from './terminal-core.js';
 export * from './framing.js';
 export * from './send-input.js';
+export * from './sessions.js';

@@ -1,8 +1,10 @@
 /**
- * What the hub's network tools sessions show through the API (docs/hub.md#network-tools-sessions):
- * a session's description, its log entries, and the events the WebSocket carries.
+ * The network tools sessions a hub runs, as its API shows them
+ * (docs/hub.md#network-tools-sessions): a session's description, its log entries, and the
+ * events the WebSocket carries. One definition for the hub that sends them and the
+ * dashboard that reads them.
  */
-import type { Framing } from '@picolink/nettools/core';
+import type { Framing } from './framing.js';
 
 export type SessionKind = 'tcp-client' | 'tcp-server' | 'udp' | 'tls-client';
 
