@@ -14,7 +14,7 @@ import { createServer as createTcpServer, isIPv6 } from 'node:net';
 import type { AddressInfo, Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, PicolinkError, RateLimitedLog } from '@picolink/protocol';
 import { loadOrCreateApiToken } from './api-token.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
@@ -32,6 +32,8 @@ import { startRetention } from './retention.js';
 import { NettoolsSessions } from './nettools/registry.js';
 import type { RetentionJob } from './retention.js';
 import { DeviceCommands } from './state/device-commands.js';
+import { EventRecorder } from './state/event-recorder.js';
+import { DevicePresence } from './state/presence.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
@@ -190,9 +192,19 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     const bus = new HubBus();
     const directory = new DeviceDirectory();
     const credentials = await DeviceCredentials.load(config.devices, store);
+    // One of each for the whole hub: lines anyone outside can trigger share one budget per
+    // kind, events are stored in one stream of batches, and a device is online the same
+    // way whichever link brought it. Flushed last, after everything that records.
+    const limitedLog = new RateLimitedLog(log);
+    const events = new EventRecorder(store, bus, limitedLog);
+    const presence = new DevicePresence({ store, bus, directory, events, log: limitedLog });
+    stops.push(async () => {
+      await presence.drain();
+      await events.flush();
+    });
 
     // Before any link can come up, so that state is re-applied for every device that does.
-    const commands = new DeviceCommands({ store, bus, directory, log });
+    const commands = new DeviceCommands({ store, bus, directory, events, log: limitedLog });
     stops.push(() => commands.close());
 
     const telemetrySocket = options.listeners?.telemetry ?? (await bindUdp(config.telemetry.host, config.telemetry.port));
@@ -201,15 +213,23 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     stops.push(() => telemetry.close());
 
     const gatewayListener = options.listeners?.gateway ?? (await bindGateway(config));
-    const gateway = startGateway({ listener: gatewayListener, store, bus, directory, config, credentials, log, ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}) });
+    const gateway = startGateway({
+      listener: gatewayListener,
+      config,
+      credentials,
+      presence,
+      events,
+      log: limitedLog,
+      ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}),
+    });
     stops.push(() => gateway.close());
 
     const serverLinks = startServerLinks({
       devices: config.devices,
-      store,
-      bus,
       directory,
-      log,
+      presence,
+      events,
+      log: limitedLog,
       heartbeatMs: config.gateway.heartbeatMs,
       knownDevicesFile: join(config.dataDir, KNOWN_DEVICES_FILE),
       ...(options.serverLinkBackoff ? { backoff: options.serverLinkBackoff } : {}),
@@ -234,6 +254,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       sendCommand: commands.send,
       telemetryStats: (deviceId) => telemetry.stats(deviceId),
       log,
+      limitedLog,
       version: HUB_VERSION,
       startedAt: Date.now(),
       ...(options.apiLimits ? { limits: options.apiLimits } : {}),

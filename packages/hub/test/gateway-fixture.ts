@@ -19,7 +19,10 @@ import { DeviceDirectory } from '../src/directory.js';
 import { startGateway } from '../src/gateway/gateway.js';
 import type { Gateway } from '../src/gateway/gateway.js';
 import type { GatewayLimits } from '../src/gateway/context.js';
+import { RateLimitedLog } from '@picolink/protocol';
 import { DeviceCommands } from '../src/state/device-commands.js';
+import { EventRecorder } from '../src/state/event-recorder.js';
+import { DevicePresence } from '../src/state/presence.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { SqliteStore } from '../src/store/sqlite.js';
 import type { HubEventRecord } from '../src/store/store.js';
@@ -59,6 +62,10 @@ export class GatewayHub {
   store!: SqliteStore;
   bus!: HubBus;
   directory!: DeviceDirectory;
+  /** The log, event recorder and presence the hub's parts share, as startHub builds them. */
+  limitedLog!: RateLimitedLog;
+  recorder!: EventRecorder;
+  presence!: DevicePresence;
   commands!: DeviceCommands;
   gateway!: Gateway;
   config: HubConfig;
@@ -99,6 +106,8 @@ export class GatewayHub {
     this.running = false;
     await this.gateway.close();
     await this.commands.close();
+    await this.presence.drain();
+    await this.recorder.flush();
     await this.store.close();
   }
 
@@ -112,7 +121,10 @@ export class GatewayHub {
     this.bus = new HubBus();
     this.bus.on('event', (event) => this.events.push(event));
     this.directory = new DeviceDirectory();
-    this.commands = new DeviceCommands({ store: this.store, bus: this.bus, directory: this.directory, log: (line) => this.logs.push(line) });
+    this.limitedLog = new RateLimitedLog((line) => this.logs.push(line));
+    this.recorder = new EventRecorder(this.store, this.bus, this.limitedLog);
+    this.presence = new DevicePresence({ store: this.store, bus: this.bus, directory: this.directory, events: this.recorder, log: this.limitedLog });
+    this.commands = new DeviceCommands({ store: this.store, bus: this.bus, directory: this.directory, events: this.recorder, log: this.limitedLog });
     this.listener = this.options.tls ? createTlsServer({ cert: this.options.tls.cert, key: this.options.tls.key }) : createTcpServer();
     await new Promise<void>((resolve, reject) => {
       this.listener.once('error', reject);
@@ -121,11 +133,10 @@ export class GatewayHub {
     this.port = (this.listener.address() as AddressInfo).port;
     this.gateway = startGateway({
       listener: this.listener,
-      store: this.store,
-      bus: this.bus,
-      directory: this.directory,
       config: this.config,
-      log: (line) => this.logs.push(line),
+      presence: this.presence,
+      events: this.recorder,
+      log: this.limitedLog,
       limits: { closeGraceMs: 200, ...this.options.limits },
     });
     this.running = true;

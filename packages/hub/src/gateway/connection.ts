@@ -35,13 +35,21 @@ import type { OnlineSession } from '../state/presence.js';
 import type { GatewayContext } from './context.js';
 import { DialHomeLink } from './link.js';
 import type { LinkConnection } from './link.js';
-import { pinChangeRecord } from './device-events.js';
+import { pinChangeRecord } from '../state/device-events.js';
 
 /** The hub's heartbeat ping; its answer is recognised by the id and needs no bookkeeping. */
 const HEARTBEAT_ID = 'hb';
 const HEARTBEAT_PING = encodeFrame({ id: HEARTBEAT_ID, action: 'ping' });
 
 type ConnectionState = 'hello' | 'serving' | 'evicted' | 'closing' | 'closed';
+
+/** Who keeps the gateway's connections: told when one no longer waits for its hello, and when one is gone. */
+export interface ConnectionTracker {
+  /** A connection's socket closed. */
+  connectionClosed(connection: GatewayConnection): void;
+  /** A connection no longer waits for its hello: welcomed, refused or closing. */
+  helloSettled(connection: GatewayConnection): void;
+}
 
 export class GatewayConnection implements LinkConnection {
   readonly remote: string;
@@ -69,6 +77,7 @@ export class GatewayConnection implements LinkConnection {
   constructor(
     private readonly socket: Socket,
     private readonly ctx: GatewayContext,
+    private readonly tracker: ConnectionTracker,
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new LineDecoder({ maxFrameBytes: ctx.options.maxFrameBytes });
@@ -147,7 +156,7 @@ export class GatewayConnection implements LinkConnection {
   close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     if (this.state === 'evicted') return void this.socket.destroy();
-    if (this.state === 'hello') this.ctx.helloSettled(this);
+    if (this.state === 'hello') this.tracker.helloSettled(this);
     this.closeReason = reason;
     if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
     this.state = 'closing';
@@ -172,7 +181,7 @@ export class GatewayConnection implements LinkConnection {
    */
   evict(reason: string): void {
     if (this.state !== 'hello') return;
-    this.ctx.helloSettled(this);
+    this.tracker.helloSettled(this);
     this.closeReason = reason;
     this.writeFrame(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: reason }));
     // Held, unread, until its hello timeout (see the sweep): a peer that re-opens whatever
@@ -284,7 +293,7 @@ export class GatewayConnection implements LinkConnection {
       return;
     }
     const { ctx } = this;
-    ctx.helloSettled(this);
+    this.tracker.helloSettled(this);
     ctx.counters.welcomed += 1;
     const config = device?.config ?? {};
     this.writeFrame(encodeFrame(welcomeResponse(frame, { server_time: Date.now(), heartbeat_ms: ctx.heartbeatMs, config }, Date.now() * 1e6)));
@@ -370,7 +379,7 @@ export class GatewayConnection implements LinkConnection {
       this.link.connectionClosed(reason);
       this.ctx.presence.offline(this.session, reason);
     }
-    this.ctx.connectionClosed(this);
+    this.tracker.connectionClosed(this);
   };
 
   /** Reads while the device is within its frame rate and is reading what the hub writes. */

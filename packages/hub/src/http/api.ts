@@ -22,14 +22,14 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
-import { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/protocol';
 import { ApiAuth, PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
 import type { ApiContext, ApiLimits } from './context.js';
 import { registerCsvRoutes } from './csv.js';
 import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js';
-import { DeviceLinks } from './device-link.js';
+import { SdkLinks } from './sdk-link.js';
 import { registerDeviceRoutes } from './devices.js';
 import { registerDeviceManagementRoutes } from './device-management.js';
 import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendError, sendRawError } from './errors.js';
@@ -52,6 +52,8 @@ export interface HttpApiOptions extends Omit<ApiContext, 'limits' | 'logLimited'
   limits?: Partial<ApiLimits>;
   /** The hub's network tools sessions (built and closed by startHub). */
   nettools: NettoolsSessions;
+  /** The hub's rate-limited log, for the lines clients can trigger at will (`logLimited`). */
+  limitedLog: RateLimitedLog;
   /**
    * A server already listening (an https.Server to serve HTTPS); default: a new one bound
    * to config.http.host and port, HTTPS when config.http.tls is set.
@@ -72,7 +74,7 @@ export interface HttpApi {
   /** Every route registered (HEAD routes fastify adds for GETs left out). */
   readonly routes: readonly RegisteredRoute[];
   readonly stream: LiveStream;
-  readonly links: DeviceLinks;
+  readonly sdkLinks: SdkLinks;
   /** Dashboard sessions (signed in with POST /api/session). */
   readonly sessions: Sessions;
   /** Closes WebSockets and connections, and the server unless it was given. */
@@ -140,8 +142,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const { server: given, limits, nettools, ...rest } = options;
-  const limitedLog = new RateLimitedLog(rest.log);
+  const { server: given, limits, nettools, limitedLog, ...rest } = options;
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
   const server = given ?? (await createApiServer(ctx.config.http.tls));
@@ -205,9 +206,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   registerOpenApiRoutes(app, ctx);
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
-  const links = new DeviceLinks(ctx, keepAlive);
+  const sdkLinks = new SdkLinks(ctx, keepAlive);
   const netStream = new NettoolsStream(ctx, nettools, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route, netStream.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, sdkLinks.route, netStream.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {
@@ -215,7 +216,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       await listen(server, ctx.config.http.port, ctx.config.http.host);
     } catch (err) {
       stream.close();
-      links.close();
+      sdkLinks.close();
       netStream.close();
       keepAlive.stop();
       await app.close();
@@ -231,14 +232,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     port: address.port,
     routes,
     stream,
-    links,
+    sdkLinks,
     sessions,
     close: () =>
       (closing ??= (async () => {
         detachUpgrades();
         keepAlive.stop();
         stream.close();
-        links.close();
+        sdkLinks.close();
         netStream.close();
         await app.close();
         // fastify closes only servers it started listening itself; this one is ours unless given.
