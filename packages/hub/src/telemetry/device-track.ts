@@ -81,8 +81,8 @@ export class DeviceTrack {
   readonly rejected: Partial<Record<ErrorCodeValue, number>> = {};
   lastSeen: number | null = null;
   /** Unix ms of the last device record update. */
-  recordedAt = Number.NEGATIVE_INFINITY;
-  recording = false;
+  private recordedAt = Number.NEGATIVE_INFINITY;
+  private recording = false;
   private readonly bucket: TokenBucket;
   /** Acks for resends (datagrams already accepted) are limited to the same rate, apart from the bucket for new readings. */
   private readonly resendAcks: TokenBucket;
@@ -150,6 +150,18 @@ export class DeviceTrack {
     state.window.observe(datagram.seq);
     this.noteAccepted(datagram, state, now);
     return { verdict: 'accepted', window: state.window };
+  }
+
+  /** True, and the update counted as begun, when the device record is due: none running and `everyMs` since the last. */
+  beginRecordUpdate(now: number, everyMs: number): boolean {
+    if (this.recording || now - this.recordedAt < everyMs) return false;
+    this.recording = true;
+    this.recordedAt = now;
+    return true;
+  }
+
+  endRecordUpdate(): void {
+    this.recording = false;
   }
 
   /** An accepted datagram's write failed: its number is forgotten, so the device's resend is stored. */

@@ -280,9 +280,8 @@ export class TelemetryIngest {
     this.log(`telemetry: cannot send an ack: ${err.message}`);
   };
 
+  /** Updates the device's record (address, last seen); one update at a time per device. */
   private async recordDevice(track: DeviceTrack, from: RemoteInfo, now: number): Promise<void> {
-    track.recording = true;
-    track.recordedAt = now;
     try {
       // A device the hub also reaches another way keeps that mode and its control address.
       const known = await this.store.getDevice(track.deviceId);
@@ -291,7 +290,7 @@ export class TelemetryIngest {
     } catch (err) {
       this.log(`telemetry: cannot record device "${track.deviceId}": ${(err as Error).message}`);
     } finally {
-      track.recording = false;
+      track.endRecordUpdate();
     }
   }
 
@@ -306,7 +305,7 @@ export class TelemetryIngest {
     }
     if (rows) this.bus.emit('telemetry', rows);
     if (datagram.ack === true) this.rows.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: true });
-    if (!track.recording && now - track.recordedAt >= this.deviceUpdateMs) void this.recordDevice(track, from, now);
+    if (track.beginRecordUpdate(now, this.deviceUpdateMs)) void this.recordDevice(track, from, now);
   }
 }
 
