@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
-import { MessageFramer } from '../core/message-framer.js';
+import { MessageFramer } from '@picolink/protocol';
 
 /** How a connection ended. */
 export interface CloseInfo {

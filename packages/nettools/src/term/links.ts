@@ -7,10 +7,7 @@ import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { PicolinkError } from '@picolink/protocol';
-import { hostPort } from '../net/addresses.js';
-import { connectUdp } from '../net/connect-udp.js';
-import { bindUdp, listenTcp, tcpPort } from '../net/listen.js';
-import { connectFailed, connectTimedOut, udpPortUnreachable } from '../net/socket-errors.js';
+import { bindUdp, connectFailed, connectTimedOut, connectUdp, hostPort, listenTcp, tcpPort, udpPortUnreachable } from '@picolink/net';
 import { MessageTcpServer } from '../server/message-tcp-server.js';
 
 export type TermTransport = 'tcp' | 'udp';
