@@ -35,6 +35,11 @@ export interface FramedConnectionOptions {
   silenceMs?: number;
   /** What ends a silence: any bytes, or only a complete frame. Default `bytes`. */
   silenceEndsOn?: 'bytes' | 'frames';
+  /**
+   * Pause reading while the peer does not take what it was sent. Default true; a client
+   * whose requests wait in its own buffer still reads the answers that free them.
+   */
+  backpressure?: boolean;
 }
 
 export interface FramedConnectionHandlers<T> {
@@ -58,6 +63,7 @@ export class FramedConnection<T> {
   private readonly maxOutputBytes: number;
   private readonly closeGraceMs: number;
   private readonly silenceOnFrames: boolean;
+  private readonly backpressure: boolean;
   private queued: Array<string | Uint8Array> = [];
   private reading = true;
   private paused = false;
@@ -77,6 +83,7 @@ export class FramedConnection<T> {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.silenceOnFrames = options.silenceEndsOn === 'frames';
+    this.backpressure = options.backpressure ?? true;
     this.silenceMs = options.silenceMs ?? 0;
     socket.on('data', this.socketOnData);
     socket.on('drain', this.socketOnDrain);
@@ -138,7 +145,10 @@ export class FramedConnection<T> {
   setSilence(ms: number): void {
     this.silenceMs = ms;
     clearTimeout(this.silenceTimer);
-    this.silenceTimer = ms > 0 && !this.closedFlag ? setTimeout(this.onSilence, ms) : undefined;
+    if (ms <= 0 || this.closedFlag) return void (this.silenceTimer = undefined);
+    // The socket keeps the process alive while the connection is open; this timer must not.
+    this.silenceTimer = setTimeout(this.onSilence, ms);
+    this.silenceTimer.unref();
   }
 
   /** Counts the silence from now. */
@@ -234,7 +244,7 @@ export class FramedConnection<T> {
 
   private updateFlow(): void {
     if (!this.writable || !this.reading) return;
-    const hold = this.busy || this.socket.writableNeedDrain;
+    const hold = this.busy || (this.backpressure && this.socket.writableNeedDrain);
     if (hold && !this.paused) {
       this.paused = true;
       this.socket.pause();

@@ -7,13 +7,11 @@
  * once. So, as tcpcom does, the client waits `occupiedCheckMs` after connecting: a close
  * in that time is SERVER_OCCUPIED, anything received ends the wait early.
  */
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, MessageFramer, PicolinkError } from '@picolink/protocol';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
-import { MessageFramer } from '@picolink/protocol';
-import { connectFailed, connectTimedOut, hostPort } from '@picolink/net';
+import { connect, hostPort } from '@picolink/net';
 import { TcpClientState } from './states.js';
 import type { TcpClientStateValue } from './states.js';
 import { callbackFailed, MessageText } from './text-decoding.js';
@@ -109,37 +107,25 @@ export class TcpClient {
     setTimeout(() => socket.destroy(), 1000).unref();
   }
 
-  private open(): Promise<boolean> {
+  private async open(): Promise<boolean> {
     this.phase = 'connecting';
     this.closeError = undefined;
     this.emit(TcpClientState.CONNECTING, this.target);
-    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
-    return new Promise((resolve) => {
-      const socket = connect({ host: this.host, port: this.port });
-      this.socket = socket;
-      const timer = setTimeout(() => fail(connectTimedOut(this.target, timeoutMs)), timeoutMs);
-      const fail = (error: PicolinkError): void => {
-        this.cancelConnect = undefined;
-        clearTimeout(timer);
-        socket.off('connect', socketOnConnect);
-        socket.destroy();
-        this.phase = 'idle';
-        this.socket = undefined;
-        this.emit(TcpClientState.CONNECTION_FAILED, this.target, error);
-        resolve(false);
-      };
-      const socketOnConnectError = (err: Error): void => fail(connectFailed(this.target, err));
-      const socketOnConnect = (): void => {
-        this.cancelConnect = undefined;
-        clearTimeout(timer);
-        socket.off('error', socketOnConnectError);
-        socket.setNoDelay(true);
-        this.attach(socket, resolve);
-      };
-      this.cancelConnect = () => fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `disconnect() was called while connecting to ${this.target}`));
-      socket.once('error', socketOnConnectError);
-      socket.once('connect', socketOnConnect);
-    });
+    const cancel = new AbortController();
+    this.cancelConnect = () => cancel.abort();
+    let socket: Socket;
+    try {
+      socket = await connect({ host: this.host, port: this.port, timeoutMs: this.options.connectTimeoutMs ?? 5000, signal: cancel.signal });
+    } catch (err) {
+      const error = cancel.signal.aborted ? new PicolinkError(ErrorCode.CONNECTION_CLOSED, `disconnect() was called while connecting to ${this.target}`) : (err as PicolinkError);
+      this.phase = 'idle';
+      this.emit(TcpClientState.CONNECTION_FAILED, this.target, error);
+      return false;
+    } finally {
+      this.cancelConnect = undefined;
+    }
+    this.socket = socket;
+    return new Promise((resolve) => this.attach(socket, resolve));
   }
 
   /** Wires a connected socket; settles the connect() promise after the occupied check. */
