@@ -9,9 +9,10 @@
  */
 import type { Socket } from 'node:net';
 import { ErrorCode, MessageFramer, PicolinkError } from '@picolink/protocol';
+import type { FramedMessage } from '@picolink/protocol';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
-import { connect, hostPort } from '@picolink/net';
+import { connect, FramedConnection, hostPort } from '@picolink/net';
 import { TcpClientState } from './states.js';
 import type { TcpClientStateValue } from './states.js';
 import { callbackFailed, MessageText } from './text-decoding.js';
@@ -38,7 +39,7 @@ export class TcpClient {
   /** `host:port` of the server. */
   readonly target: string;
   private readonly delimiter: Delimiter;
-  private socket: Socket | undefined;
+  private connection: FramedConnection<FramedMessage> | undefined;
   private phase: Phase = 'idle';
   private attempt: Promise<boolean> | undefined;
   private closeError: PicolinkError | undefined;
@@ -73,9 +74,8 @@ export class TcpClient {
 
   /** Sends one message (the delimiter is added). False when not connected. */
   sendMessage(message: string): boolean {
-    if (this.phase !== 'connected' || !this.socket) return false;
-    this.socket.write(withDelimiter(utf8(message), this.delimiter));
-    return true;
+    if (this.phase !== 'connected' || !this.connection) return false;
+    return this.connection.write(withDelimiter(utf8(message), this.delimiter));
   }
 
   /**
@@ -99,12 +99,11 @@ export class TcpClient {
 
   /** Closes the connection (what was sent is still delivered); DISCONNECTED follows. */
   disconnect(): void {
-    const socket = this.socket;
     if (this.phase === 'connecting') return this.cancelConnect?.();
-    if (!socket || this.phase === 'idle' || this.phase === 'closing') return;
+    if (!this.connection || this.phase === 'idle' || this.phase === 'closing') return;
     this.phase = 'closing';
-    socket.end();
-    setTimeout(() => socket.destroy(), 1000).unref();
+    // After disconnect() the program has said it is done: nothing more is delivered.
+    this.connection.end();
   }
 
   private async open(): Promise<boolean> {
@@ -124,16 +123,13 @@ export class TcpClient {
     } finally {
       this.cancelConnect = undefined;
     }
-    this.socket = socket;
     return new Promise((resolve) => this.attach(socket, resolve));
   }
 
   /** Wires a connected socket; settles the connect() promise after the occupied check. */
   private attach(socket: Socket, settle: (connected: boolean) => void): void {
-    const framer = new MessageFramer({ delimiter: this.delimiter, ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}) });
     const text = new MessageText(this.delimiter);
     const idleMs = this.options.idleTimeoutMs ?? 0;
-    const idleTimer = idleMs > 0 ? setTimeout(socketOnIdle, idleMs) : undefined;
     const checkMs = this.options.occupiedCheckMs ?? 1000;
     let checkTimer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -142,10 +138,8 @@ export class TcpClient {
       settled = true;
       settle(isConnected);
     };
-
     const connected = (): void => {
-      if (checkTimer) clearTimeout(checkTimer);
-      checkTimer = undefined;
+      clearTimeout(checkTimer);
       if (this.phase !== 'checking') return;
       this.phase = 'connected';
       this.emit(TcpClientState.CONNECTED, this.target);
@@ -153,25 +147,18 @@ export class TcpClient {
     };
     const closeWith = (error: PicolinkError): void => {
       this.closeError ??= error;
-      socket.destroy();
+      connection.destroy();
     };
-
-    function socketOnIdle(): void {
-      closeWith(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `nothing received for ${idleMs} ms (idle timeout)`));
-    }
-    const socketOnData = (chunk: Buffer): void => {
-      // After disconnect() the program has said it is done: nothing more is delivered.
-      if (this.phase === 'closing') return;
-      idleTimer?.refresh();
+    const messagesOnReceive = (frames: FramedMessage[]): void => {
       if (this.phase === 'checking') connected();
-      for (const result of framer.push(chunk)) {
+      for (const result of frames) {
         if (result.error) return closeWith(result.error);
         const message = text.decode(result.message);
         const waiters = this.waiters;
         this.waiters = [];
         for (const waiter of waiters) waiter(message);
         this.emit(TcpClientState.MESSAGE, message);
-        if (socket.destroyed) return;
+        if (connection.isClosed || this.phase === 'closing') return;
       }
     };
     const socketOnError = (err: NodeJS.ErrnoException): void => {
@@ -182,11 +169,10 @@ export class TcpClient {
       );
     };
     const socketOnClose = (): void => {
-      if (checkTimer) clearTimeout(checkTimer);
-      if (idleTimer) clearTimeout(idleTimer);
+      clearTimeout(checkTimer);
       const wasChecking = this.phase === 'checking';
       this.phase = 'idle';
-      this.socket = undefined;
+      this.connection = undefined;
       const waiters = this.waiters;
       this.waiters = [];
       for (const waiter of waiters) waiter(undefined);
@@ -195,9 +181,19 @@ export class TcpClient {
       settleOnce(false);
     };
 
-    socket.on('data', socketOnData);
-    socket.on('error', socketOnError);
-    socket.on('close', socketOnClose);
+    const maxMessageBytes = this.options.maxMessageBytes;
+    const connection = new FramedConnection(
+      socket,
+      new MessageFramer({ delimiter: this.delimiter, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) }),
+      {
+        onFrames: messagesOnReceive,
+        onSilence: () => closeWith(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `nothing received for ${idleMs} ms (idle timeout)`)),
+        onError: socketOnError,
+        onClose: socketOnClose,
+      },
+      { silenceMs: idleMs, closeGraceMs: 1000, maxOutputBytes: Infinity, backpressure: false },
+    );
+    this.connection = connection;
     this.phase = 'checking';
     if (checkMs > 0) checkTimer = setTimeout(connected, checkMs);
     else connected();
