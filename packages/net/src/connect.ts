@@ -69,6 +69,7 @@ export interface ConnectOptions {
 export function connect(options: ConnectOptions & { tls: ConnectTlsOptions }): Promise<TLSSocket>;
 export function connect(options: ConnectOptions): Promise<Socket>;
 export async function connect(options: ConnectOptions): Promise<Socket> {
+  if (options.signal?.aborted) throw cancelled(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const socket = await open(options, timeoutMs, deadline);
@@ -138,10 +139,9 @@ function open(options: ConnectOptions, timeoutMs: number, deadline: AbortSignal)
       fail(handshakeFailed(target, 'timeout', tlsHint, { timeoutMs }));
     }
     function onAbort(): void {
-      fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `connecting to ${target} was cancelled`));
+      fail(cancelled(options));
     }
 
-    if (options.signal?.aborted) return onAbort();
     deadline.addEventListener('abort', onDeadline, { once: true });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('connect', socketOnConnect);
@@ -151,6 +151,10 @@ function open(options: ConnectOptions, timeoutMs: number, deadline: AbortSignal)
     }
     socket.on('error', socketOnError);
   });
+}
+
+function cancelled(options: ConnectOptions): PicolinkError {
+  return new PicolinkError(ErrorCode.CONNECTION_CLOSED, `connecting to ${hostPort(options.host, options.port)} was cancelled`);
 }
 
 /** The checks after the handshake: a certificate at all, the pinned fingerprint, the caller's own check. */

@@ -42,7 +42,7 @@ test('a plain TCP connection opens with no delay; aborting gives up at once', as
   }
 });
 
-test('TLS to a plain TCP server that never answers the handshake times out with a TLS hint', async () => {
+test('TLS to a plain TCP server that never answers the handshake times out with a TLS hint, or ends when aborted', async () => {
   const accepted: Socket[] = [];
   const server = createServer((socket) => accepted.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,6 +51,12 @@ test('TLS to a plain TCP server that never answers the handshake times out with 
     await assert.rejects(connect({ host: '127.0.0.1', port, tls: {}, timeoutMs: 200, peer: 'the device' }), {
       code: ErrorCode.TLS_HANDSHAKE,
       message: `no TLS handshake from 127.0.0.1:${port} within 200 ms; is the device serving TLS on this port?`,
+    });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    await assert.rejects(connect({ host: '127.0.0.1', port, tls: {}, timeoutMs: 10_000, signal: stop.signal }), {
+      code: ErrorCode.CONNECTION_CLOSED,
+      message: `connecting to 127.0.0.1:${port} was cancelled`,
     });
   } finally {
     for (const socket of accepted) socket.destroy();
