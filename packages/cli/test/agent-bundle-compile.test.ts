@@ -67,6 +67,7 @@ test('agent bundle --compile ships picolink/*.mpy from mpy-cross -march=armv6m, 
   assert.match(table.stdout, /picolink\/app\.mpy +agent module, compiled/);
   assert.match(table.stdout, /main\.py +start-up/);
   assert.match(table.stdout, /bytecode from mpy-cross -march=armv6m \(MicroPython v1\.28\.0 \(stand-in\)/);
+  assert.match(table.stdout, /delete its picolink folder first \(MicroPython imports \.py before \.mpy\)/);
 
   const back = await runPicolink(['agent', 'bundle', dir, ...BASE, '--force', '--json']);
   assert.equal(back.code, 0, back.stderr);

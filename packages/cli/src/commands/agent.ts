@@ -165,7 +165,10 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     return ExitCode.OK;
   }
   io.out(renderTable(['file', 'what'], files.map((file) => [file, describe(file)])));
-  if (compiled) io.out(`\nThe agent's modules (.mpy) are bytecode from mpy-cross -march=armv6m (${compiled.version}).\n`);
+  if (compiled) {
+    io.out(`\nThe agent's modules (.mpy) are bytecode from mpy-cross -march=armv6m (${compiled.version}).\n`);
+    io.out('A board that has the agent as .py files: delete its picolink folder first (MicroPython imports .py before .mpy).\n');
+  }
   io.out(`\nCopy to the Pico W (connected by USB):\n  ${copy}\n`);
   io.out(`or in Thonny: View > Files, select ${topLevel.join(', ')} in ${outDir}, right-click > Upload to /.\n`);
   if (fingerprint) io.out(`\nSHA-256 fingerprint of the device certificate (pin it on clients):\n  ${fingerprint}\n`);
