@@ -85,7 +85,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   readonly closed: Promise<void>;
   private state: SessionState = 'open';
   private readonly queue: QueuedFrame[] = [];
-  private readonly output: FramedConnection<DecodedLine>;
+  private readonly framed: FramedConnection<DecodedLine>;
   /** Events raised while a request is being handled; they follow its response. */
   private deferred: string[] | undefined;
   private pumping = false;
@@ -133,7 +133,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.context = { runtime, connection: this };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
-    this.output = new FramedConnection(
+    this.framed = new FramedConnection(
       socket,
       new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES }),
       {
@@ -176,14 +176,14 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   /** Ends the connection from the device side, with a `closing` event saying why. */
   closeByDevice(code: ErrorCodeValue, message: string): void {
     if (this.state !== 'open') return;
-    this.output.queue(encodeFrame({ event: 'closing', code, error: message }));
-    this.output.flush();
+    this.framed.queue(encodeFrame({ event: 'closing', code, error: message }));
+    this.framed.flush();
     this.beginClose();
   }
 
   /** Destroys the socket at once. */
   destroy(): void {
-    this.output.destroy();
+    this.framed.destroy();
   }
 
   /**
@@ -205,15 +205,15 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
    */
   evict(message: string): void {
     if (this.state !== 'open') return;
-    this.output.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
-    this.output.flush();
+    this.framed.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
+    this.framed.flush();
     this.state = 'closing';
     this.evicted = true;
     clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
     this.runtime.detach(this);
     const heldMs = this.helloTimeoutMs > 0 ? Math.max(0, this.helloTimeoutMs - (performance.now() - this.connectedAt)) : this.closeGraceMs;
-    this.output.holdThenDestroy(heldMs);
+    this.framed.holdThenDestroy(heldMs);
   }
 
   /**
@@ -268,13 +268,13 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       this.endAfterFlush = true;
       this.closeByDevice(ErrorCode.INTERNAL, 'internal error while handling this connection; it was closed (see the device log)');
     } catch {
-      this.output.destroy();
+      this.framed.destroy();
     }
   };
 
   private readonly socketOnEnd = (): void => {
     // An evicted peer that gives up: let go of its socket now.
-    if (this.evicted) return void this.output.destroy();
+    if (this.evicted) return void this.framed.destroy();
     // The peer will send nothing more; answer what it already sent, then close.
     this.peerEnded = true;
     if (!this.pumping) this.beginClose();
@@ -327,7 +327,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   }
 
   private restartSilenceTimer(ms: number): void {
-    if (this.state === 'open') this.output.setSilence(ms);
+    if (this.state === 'open') this.framed.setSilence(ms);
   }
 
   /** Handles queued frames in order; only one pump runs at a time. */
@@ -350,18 +350,18 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     } finally {
       this.pumping = false;
     }
-    this.output.flush();
+    this.framed.flush();
     if (this.endAfterFlush || this.peerEnded) this.beginClose();
   }
 
   /** Waits for the device (sleep, file I/O); reading pauses meanwhile so the queue stays short. */
   private async waitFor(pending: Promise<void>): Promise<void> {
-    this.output.flush();
-    this.output.setBusy(true);
+    this.framed.flush();
+    this.framed.setBusy(true);
     try {
       await pending;
     } finally {
-      if (this.state === 'open') this.output.setBusy(false);
+      if (this.state === 'open') this.framed.setBusy(false);
     }
   }
 
@@ -369,7 +369,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private handle({ decoded, receivedNs }: QueuedFrame): Promise<void> | undefined {
     if (decoded.error) {
       // Oversized or not UTF-8: the stream can no longer be trusted to be in step.
-      this.output.queue(encodeFrame(errorResponse(null, decoded.error)));
+      this.framed.queue(encodeFrame(errorResponse(null, decoded.error)));
       this.log.limited('bad-frame', `${this.peerLabel} ${this.remote} (#${this.id}): ${decoded.error.code}; closing`);
       this.endAfterFlush = true;
       return undefined;
@@ -378,7 +378,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     try {
       frame = parseFrame(decoded.line);
     } catch (err) {
-      this.output.queue(encodeFrame(errorResponse(null, err)));
+      this.framed.queue(encodeFrame(errorResponse(null, err)));
       return undefined;
     }
     const kind = messageKind(frame);
@@ -395,7 +395,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     try {
       request = validateRequest(frame);
     } catch (err) {
-      this.output.queue(encodeFrame(errorResponse(frame, err)));
+      this.framed.queue(encodeFrame(errorResponse(frame, err)));
       return undefined;
     }
     if (request.id !== undefined) this.watchdog.peerAnswersPings();
@@ -427,10 +427,10 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   /** Queues a response frame, then the events its request caused. */
   private answer(response: string): void {
-    this.output.queue(response);
+    this.framed.queue(response);
     const events = this.deferred ?? [];
     this.deferred = undefined;
-    for (const event of events) this.output.queue(event);
+    for (const event of events) this.framed.queue(event);
   }
 
   /** Writes one of the device's own requests, its id "d<seq>" first, as the protocol's examples write it (a caller's own id is replaced). */
@@ -439,8 +439,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     const frame: Record<string, unknown> = { id, ...fields };
     frame.id = id;
     const text = encodeFrame(frame);
-    if (this.pumping) this.output.queue(text);
-    else this.output.write(text);
+    if (this.pumping) this.framed.queue(text);
+    else this.framed.write(text);
   }
 
   private armHeartbeat(): void {
@@ -457,8 +457,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private emitEvent(text: string): void {
     if (this.state !== 'open') return;
     if (this.deferred) this.deferred.push(text);
-    else if (this.pumping) this.output.queue(text);
-    else this.output.write(text);
+    else if (this.pumping) this.framed.queue(text);
+    else this.framed.write(text);
   }
 
   private beginClose(): void {
@@ -471,6 +471,6 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
     // Reading goes on so the peer's FIN is seen; anything else it sends is ignored now.
-    this.output.end();
+    this.framed.end();
   }
 }

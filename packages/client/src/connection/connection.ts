@@ -51,7 +51,7 @@ export class Connection {
   private mode: MatchingMode = 'detect';
   private readonly pending: RequestTable;
   private readonly stamps = new LegacyStamps();
-  private readonly connection: FramedConnection<DecodedLine>;
+  private readonly framed: FramedConnection<DecodedLine>;
   private readonly heartbeatMs: number;
   private shutDown = false;
   private reason: PicolinkError | null = null;
@@ -75,7 +75,7 @@ export class Connection {
       pipelined: false,
     });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.connection = new FramedConnection(
+    this.framed = new FramedConnection(
       socket,
       new LineDecoder({ maxFrameBytes: this.maxFrameBytes }),
       {
@@ -143,7 +143,7 @@ export class Connection {
         `the "${String(request.fields.action)}" request is ${bytes} bytes, more than the ${this.maxFrameBytes}-byte frame limit; send less at once (for update: compress, or fewer files per request)`,
       );
     }
-    this.connection.write(text);
+    this.framed.write(text);
   }
 
   /**
@@ -190,7 +190,7 @@ export class Connection {
         return this.eventOnReceive(frame);
       case 'request':
         if (this.mode === 'detect' && frame.action === 'get_version' && frame.ok === undefined) return this.matchInOrder(frame);
-        return void this.connection.write(encodeFrame(answerPeerRequest(frame)));
+        return void this.framed.write(encodeFrame(answerPeerRequest(frame)));
       default:
         this.handlers.onError(
           new PicolinkError(ErrorCode.BAD_RESPONSE, `${this.peerName} sent a frame that is neither a response, an event nor a request: ${preview(frame)}`),
@@ -254,7 +254,7 @@ export class Connection {
 
   private heartbeatOnQuiet(): void {
     this.request({ action: 'ping' }).then(
-      () => this.connection.setSilence(this.heartbeatMs),
+      () => this.framed.setSilence(this.heartbeatMs),
       (err: unknown) => {
         if (!(err instanceof PicolinkError) || err.code !== ErrorCode.TIMEOUT) return;
         this.shutdown(
@@ -287,16 +287,16 @@ export class Connection {
     if (this.shutDown) return;
     this.shutDown = true;
     this.reason = reason;
-    this.connection.setSilence(0);
+    this.framed.setSilence(0);
     this.pending.rejectAll(({ fields }) => {
       const action = String(fields.action);
       return reason === null
         ? new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.peerName} was closed before "${action}" was answered`)
         : new PicolinkError(ErrorCode.CONNECTION_CLOSED, `"${action}" was not answered: ${reason.message}`, { cause: reason });
     });
-    if (this.connection.isClosed) return;
+    if (this.framed.isClosed) return;
     // A device that never finishes the close must not keep close() waiting: end() destroys after the grace time.
-    if (reason !== null) this.connection.destroy();
-    else this.connection.end();
+    if (reason !== null) this.framed.destroy();
+    else this.framed.end();
   }
 }

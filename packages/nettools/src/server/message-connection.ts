@@ -54,7 +54,7 @@ export class MessageConnection {
   /** Settles once the connection has closed and its close was reported. */
   readonly closed: Promise<void>;
   private markClosed!: () => void;
-  private readonly connection: FramedConnection<FramedMessage>;
+  private readonly framed: FramedConnection<FramedMessage>;
   private closing: CloseInfo | undefined;
 
   constructor(
@@ -69,7 +69,7 @@ export class MessageConnection {
     this.remoteAddress = address;
     this.remotePort = port;
     this.peer = peer;
-    this.connection = new FramedConnection(
+    this.framed = new FramedConnection(
       socket,
       new MessageFramer({ delimiter: limits.delimiter, maxMessageBytes: limits.maxMessageBytes }),
       {
@@ -92,7 +92,7 @@ export class MessageConnection {
 
   /** True until the connection starts closing. */
   get open(): boolean {
-    return !this.connection.isClosed && this.closing === undefined;
+    return !this.framed.isClosed && this.closing === undefined;
   }
 
   /** Sends one message with the delimiter added. False when the connection is closing. */
@@ -103,7 +103,7 @@ export class MessageConnection {
   /** Sends bytes exactly as given. False when the connection is closing. */
   sendRaw(bytes: Uint8Array): boolean {
     if (!this.open) return false;
-    return this.connection.write(bytes);
+    return this.framed.write(bytes);
   }
 
   /**
@@ -117,8 +117,8 @@ export class MessageConnection {
 
   private fail(error: PicolinkError | undefined, immediately: boolean): void {
     this.closing = { by: 'server', droppedBytes: 0, ...(error ? { error } : {}) };
-    if (immediately) this.connection.destroy();
-    else this.connection.end();
+    if (immediately) this.framed.destroy();
+    else this.framed.end();
   }
 
   private onFrames(frames: FramedMessage[]): void {

@@ -39,7 +39,7 @@ export class TcpClient {
   /** `host:port` of the server. */
   readonly target: string;
   private readonly delimiter: Delimiter;
-  private connection: FramedConnection<FramedMessage> | undefined;
+  private framed: FramedConnection<FramedMessage> | undefined;
   private phase: Phase = 'idle';
   private attempt: Promise<boolean> | undefined;
   private closeError: PicolinkError | undefined;
@@ -74,8 +74,8 @@ export class TcpClient {
 
   /** Sends one message (the delimiter is added). False when not connected. */
   sendMessage(message: string): boolean {
-    if (this.phase !== 'connected' || !this.connection) return false;
-    return this.connection.write(withDelimiter(utf8(message), this.delimiter));
+    if (this.phase !== 'connected' || !this.framed) return false;
+    return this.framed.write(withDelimiter(utf8(message), this.delimiter));
   }
 
   /**
@@ -100,10 +100,10 @@ export class TcpClient {
   /** Closes the connection (what was sent is still delivered); DISCONNECTED follows. */
   disconnect(): void {
     if (this.phase === 'connecting') return this.cancelConnect?.();
-    if (!this.connection || this.phase === 'idle' || this.phase === 'closing') return;
+    if (!this.framed || this.phase === 'idle' || this.phase === 'closing') return;
     this.phase = 'closing';
     // After disconnect() the program has said it is done: nothing more is delivered.
-    this.connection.end();
+    this.framed.end();
   }
 
   private async open(): Promise<boolean> {
@@ -147,7 +147,7 @@ export class TcpClient {
     };
     const closeWith = (error: PicolinkError): void => {
       this.closeError ??= error;
-      connection.destroy();
+      framed.destroy();
     };
     const messagesOnReceive = (frames: FramedMessage[]): void => {
       if (this.phase === 'checking') connected();
@@ -158,7 +158,7 @@ export class TcpClient {
         this.waiters = [];
         for (const waiter of waiters) waiter(message);
         this.emit(TcpClientState.MESSAGE, message);
-        if (connection.isClosed || this.phase === 'closing') return;
+        if (framed.isClosed || this.phase === 'closing') return;
       }
     };
     const socketOnError = (err: NodeJS.ErrnoException): void => {
@@ -172,7 +172,7 @@ export class TcpClient {
       clearTimeout(checkTimer);
       const wasChecking = this.phase === 'checking';
       this.phase = 'idle';
-      this.connection = undefined;
+      this.framed = undefined;
       const waiters = this.waiters;
       this.waiters = [];
       for (const waiter of waiters) waiter(undefined);
@@ -182,7 +182,7 @@ export class TcpClient {
     };
 
     const maxMessageBytes = this.options.maxMessageBytes;
-    const connection = new FramedConnection(
+    const framed = new FramedConnection(
       socket,
       new MessageFramer({ delimiter: this.delimiter, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) }),
       {
@@ -193,7 +193,7 @@ export class TcpClient {
       },
       { silenceMs: idleMs, closeGraceMs: 1000, maxOutputBytes: Infinity, backpressure: false },
     );
-    this.connection = connection;
+    this.framed = framed;
     this.phase = 'checking';
     if (checkMs > 0) checkTimer = setTimeout(connected, checkMs);
     else connected();
