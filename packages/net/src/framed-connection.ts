@@ -162,9 +162,9 @@ export class FramedConnection<T> {
    * destroyed if the peer has not closed within the grace time.
    */
   end(): void {
-    if (!this.writable) return;
     this.stopFrames();
-    this.socket.end();
+    if (this.socket.destroyed || this.graceTimer !== undefined) return;
+    if (!this.socket.writableEnded) this.socket.end();
     this.graceTimer = setTimeout(() => this.socket.destroy(), this.closeGraceMs);
     this.graceTimer.unref();
   }
