@@ -11,7 +11,7 @@ export { ResponseError } from './response-error.js';
 export type { ActionResponse, CallOptions, RequestInput, ResultOf } from './types.js';
 export type { ConnectionOptions, MatchingMode } from './connection/connection.js';
 export type { PeerInfo } from './connection/handshake.js';
-export { formatHostPort, parseDeviceUrl, SUPPORTED_SCHEMES } from './url.js';
+export { parseDeviceUrl, SUPPORTED_SCHEMES } from './url.js';
 export type { DeviceScheme, DeviceUrl, ParseDeviceUrlOptions } from './url.js';
 export { TRANSPORTS } from './transport/registry.js';
 export { HUB_TOKEN_ENV, hubLinkPath } from './transport/hub.js';

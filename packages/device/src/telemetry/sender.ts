@@ -16,10 +16,9 @@
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { encodeTelemetry, parseTelemetryAck } from '@picolink/protocol';
 import type { MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
-import { hmacSigner, RateLimitedLog, silentLog } from '@picolink/net';
+import { hmacSigner, RateLimitedLog, silentLog, udpTypeFor } from '@picolink/net';
 import type { LogSink } from '@picolink/net';
 import { parseSensors, readSensors } from './sensors.js';
 import type { Sensor, SensorSource } from './sensors.js';
@@ -117,7 +116,7 @@ export class TelemetrySender {
     this.resendAfterMs = options.resendAfterMs ?? Math.max(MIN_DEFAULT_RESEND_MS, this.intervalMs);
     this.log = new RateLimitedLog(options.log ?? silentLog);
     this.boot = device.bootId;
-    this.socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
+    this.socket = createSocket(udpTypeFor(this.host));
     this.socket.on('message', this.socketOnMessage);
     this.socket.on('error', this.socketOnError);
   }
