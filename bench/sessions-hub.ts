@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RateLimitedLog } from '@picolink/protocol';
+import { RateLimitedLog } from '@picolink/net';
 import { DeviceDirectory, DevicePresence, EventRecorder, HubBus, openSqliteStore, parseConfig, startGateway } from '@picolink/hub';
 
 type Command = { type: 'memory' } | { type: 'round'; timeoutMs: number } | { type: 'count' } | { type: 'stop' };

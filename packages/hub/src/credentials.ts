@@ -15,7 +15,7 @@ import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol'
 import type { TextSigner } from '@picolink/protocol';
 import type { ConfiguredDevice } from './config.js';
 import type { HubStore, ManagedDeviceRecord } from './store/store.js';
-import { hmacSigner, telemetryKeyBytes } from './telemetry/keys.js';
+import { hmacSigner } from '@picolink/net';
 
 /** A device the hub admits. */
 export interface KnownDevice {
@@ -150,7 +150,7 @@ export class DeviceCredentials {
   private set(device: KnownDevice): void {
     this.devices.set(device.id, device);
     if (device.telemetryKey === undefined) this.signers.delete(device.id);
-    else this.signers.set(device.id, hmacSigner(telemetryKeyBytes(device.telemetryKey)));
+    else this.signers.set(device.id, hmacSigner(device.telemetryKey));
   }
 
   private requireManaged(id: string): void {

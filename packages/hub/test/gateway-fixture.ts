@@ -19,7 +19,7 @@ import { DeviceDirectory } from '../src/directory.js';
 import { startGateway } from '../src/gateway/gateway.js';
 import type { Gateway } from '../src/gateway/gateway.js';
 import type { GatewayLimits } from '../src/gateway/context.js';
-import { RateLimitedLog } from '@picolink/protocol';
+import { RateLimitedLog } from '@picolink/net';
 import { DeviceCommands } from '../src/state/device-commands.js';
 import { EventRecorder } from '../src/state/event-recorder.js';
 import { DevicePresence } from '../src/state/presence.js';

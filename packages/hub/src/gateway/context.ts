@@ -2,7 +2,7 @@
  * What every gateway connection shares: settings, admission, recording, counters. It
  * knows nothing of the connections themselves (connection.ts depends on it, not back).
  */
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import type { HelloAdmission } from './admission.js';
 import type { DevicePresence } from '../state/presence.js';
 import type { EventRecorder } from '../state/event-recorder.js';

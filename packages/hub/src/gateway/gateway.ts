@@ -14,7 +14,7 @@
 import type { Server, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { ErrorCode } from '@picolink/protocol';
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
 import type { DevicePresence } from '../state/presence.js';

@@ -22,7 +22,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import { ApiAuth, PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';

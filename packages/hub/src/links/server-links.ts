@@ -9,9 +9,10 @@
  */
 import { connect } from '@picolink/client';
 import type { ConnectOptions, Device } from '@picolink/client';
-import { reconnectDelayMs, toPicolinkError } from '@picolink/protocol';
-import type { BackoffOptions, PicolinkError } from '@picolink/protocol';
-import type { RateLimitedLog } from '@picolink/protocol';
+import { reconnectDelayMs, sleep } from '@picolink/net';
+import type { BackoffOptions, RateLimitedLog } from '@picolink/net';
+import { toPicolinkError } from '@picolink/protocol';
+import type { PicolinkError } from '@picolink/protocol';
 import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceDirectory } from '../directory.js';
@@ -189,18 +190,4 @@ export function startServerLinks(options: ServerLinksOptions): ServerLinks {
       runners.map((runner) => ({ deviceId: runner.deviceId, address: runner.address, state: runner.state, failures: runner.failures, lastError: runner.lastError })),
     close: () => (closing ??= shutdown()),
   };
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

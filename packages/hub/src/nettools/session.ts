@@ -16,7 +16,7 @@ import { TcpServerTransport } from './tcp-server.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 import type { LogEntry, NettoolsEvent, SessionInfo, SessionKind, SessionState } from '@picolink/nettools/core';
 import { UdpTransport } from './udp.js';
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from '@picolink/net';
 
 export interface SessionSpec {
   kind: SessionKind;

@@ -16,7 +16,7 @@ import type { PinId, ValidRequest } from '@picolink/protocol';
 import type { DeviceStatusChange, HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore, OutputState } from '../store/store.js';
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import type { EventRecorder } from './event-recorder.js';
 import { outputChange, reapplyPlan } from './output-record.js';
 

@@ -20,7 +20,7 @@
 import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
 import type { SequenceVerdict } from './sequence.js';
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from '@picolink/net';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;
