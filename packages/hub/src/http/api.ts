@@ -12,7 +12,6 @@
  * Served over HTTPS when `http.tls` names a certificate and key (the WebSockets too), so
  * that the token and the session cookie can cross a LAN.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
@@ -40,6 +39,7 @@ import { registerHistoryRoutes } from './history.js';
 import { registerNettoolsRoutes } from './nettools-routes.js';
 import { NettoolsStream } from './nettools-stream.js';
 import type { NettoolsSessions } from '../nettools/registry.js';
+import { listenConfigured, readConfiguredFile } from '../listeners.js';
 import { registerOpenApiRoutes } from './openapi.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { Sessions } from './sessions.js';
@@ -99,32 +99,12 @@ export function checkAuthPolicy(auth: boolean, host: string): void {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot listen for HTTP on ${host}:${port}: ${err.code ?? err.message}; pick another "http.port" or stop the program using it`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
 /** The API's server from `config.http`: HTTPS when `http.tls` names a certificate and key. */
 async function createApiServer(tls: { cert: string; key: string } | undefined): Promise<Server> {
   if (tls === undefined) return createServer();
-  const read = async (file: string, key: string): Promise<Buffer> => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "http.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  };
   // One after the other, so a person missing both files hears about the certificate first, every time.
-  const cert = await read(tls.cert, 'cert');
-  const key = await read(tls.key, 'key');
+  const cert = await readConfiguredFile(tls.cert, 'http.tls.cert');
+  const key = await readConfiguredFile(tls.key, 'http.tls.key');
   try {
     return createHttpsServer({ cert, key });
   } catch (err) {
@@ -213,7 +193,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   await app.ready();
   if (!given) {
     try {
-      await listen(server, ctx.config.http.port, ctx.config.http.host);
+      await listenConfigured(server, ctx.config.http.host, ctx.config.http.port, 'http.port');
     } catch (err) {
       stream.close();
       sdkLinks.close();
