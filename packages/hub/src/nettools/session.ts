@@ -7,7 +7,7 @@
 import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import { createFramer } from '@picolink/nettools/core';
 import type { Framing, MessageFramer } from '@picolink/nettools/core';
-import { hostPort } from '@picolink/nettools';
+import { hostPort } from '@picolink/net';
 import { ReceiveBudget } from './receive-budget.js';
 import { Repeats } from './repeats.js';
 import { SessionLog } from './session-log.js';
