@@ -54,7 +54,11 @@ export interface ConnectionTracker {
   helloSettled(connection: GatewayConnection): void;
 }
 
-export class GatewayConnection implements LinkConnection {
+/**
+ * Also its FramedConnection's handlers (`onFrames`, `onEnd`, ...): methods rather than
+ * closures, so ten thousand connections hold no handler objects of their own.
+ */
+export class GatewayConnection implements LinkConnection, FramedConnectionHandlers<DecodedLine> {
   readonly remote: string;
   readonly acceptedAt = Date.now();
   /** Unix ms of the last frame received. */
@@ -83,16 +87,8 @@ export class GatewayConnection implements LinkConnection {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.bucket = new TokenBucket(ctx.options.maxFramesPerSecond, this.acceptedAt);
     socket.setNoDelay(true);
-    const handlers: FramedConnectionHandlers<DecodedLine> = {
-      onFrames: this.framedOnFrames,
-      onHandlerError: (err) => this.internalError(err),
-      onOverflow: this.framedOnOverflow,
-      onEnd: this.framedOnEnd,
-      onError: this.framedOnError,
-      onClose: this.framedOnClose,
-    };
     const { maxFrameBytes, maxOutputBytes, closeGraceMs } = ctx.options;
-    this.framed = new FramedConnection(socket, new LineDecoder({ maxFrameBytes }), handlers, { maxOutputBytes, closeGraceMs });
+    this.framed = new FramedConnection<DecodedLine>(socket, new LineDecoder({ maxFrameBytes }), this, { maxOutputBytes, closeGraceMs });
   }
 
   /** True once the device has been welcomed and until the connection closes. */
@@ -180,12 +176,16 @@ export class GatewayConnection implements LinkConnection {
     this.socket.uncork();
   };
 
-  /** What one chunk completed (a throw here ends this connection: internalError). */
-  private readonly framedOnFrames = (lines: DecodedLine[]): void => {
+  /** What one chunk completed (a throw here ends this connection: onHandlerError). */
+  onFrames(lines: DecodedLine[]): void {
     if (this.state !== 'hello' && this.state !== 'serving') return;
     this.lastHeard = Date.now();
     this.handleLines(lines, 0);
-  };
+  }
+
+  onHandlerError(err: unknown): void {
+    this.internalError(err);
+  }
 
   /**
    * Something thrown while handling this connection that no handler turned into an
@@ -336,23 +336,23 @@ export class GatewayConnection implements LinkConnection {
     // Other event kinds are ignored, as the protocol asks of receivers.
   }
 
-  private readonly framedOnOverflow = (unsentBytes: number): void => {
+  onOverflow(unsentBytes: number): void {
     this.ctx.counters.slowConsumers += 1;
     this.ctx.log.limited('slow-consumer', `gateway: ${ErrorCode.SLOW_CONSUMER}: ${this.describe()} does not read; ${unsentBytes} bytes unsent; dropping the connection`);
     this.closeReason = 'the device did not read what the hub sent (slow consumer)';
-  };
+  }
 
-  private readonly framedOnEnd = (): void => {
+  onEnd(): void {
     if (this.state === 'evicted') return void this.framed.destroy();
     // The device will send nothing more (an allowHalfOpen listener leaves our side open).
     if (this.state === 'hello' || this.state === 'serving') this.close(this.deviceReason ?? 'the device closed the connection', ErrorCode.CONNECTION_CLOSED, false);
-  };
+  }
 
-  private readonly framedOnError = (err: NodeJS.ErrnoException): void => {
+  onError(err: NodeJS.ErrnoException): void {
     this.socketError ??= err.code ?? err.message;
-  };
+  }
 
-  private readonly framedOnClose = (): void => {
+  onClose(): void {
     this.state = 'closed';
     this.dropBacklog();
     const reason =
@@ -362,7 +362,7 @@ export class GatewayConnection implements LinkConnection {
       this.ctx.presence.offline(this.session, reason);
     }
     this.tracker.connectionClosed(this);
-  };
+  }
 
   /** Forgets lines held back by the frame rate (the connection is ending). */
   private dropBacklog(): void {

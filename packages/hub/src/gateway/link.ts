@@ -6,7 +6,7 @@
  * PL_ERR_RATE_LIMITED at once.
  */
 import { RequestTable } from '@picolink/net';
-import type { TableRequest } from '@picolink/net';
+import type { RequestTableOptions, TableRequest } from '@picolink/net';
 import { encodeFrame, ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { DeviceLink, LinkStats } from '../directory.js';
 
@@ -27,9 +27,15 @@ export interface DialHomeLinkOptions {
   maxFrameBytes: number;
 }
 
-export class DialHomeLink implements DeviceLink {
+/**
+ * Also its RequestTable's rules (`transmit`, `timeoutError`, ...): methods rather than
+ * closures, so ten thousand links hold no rule objects of their own.
+ */
+export class DialHomeLink implements DeviceLink, RequestTableOptions {
   readonly mode = 'dial-home' as const;
   readonly connectedAt = Date.now();
+  readonly pipelined: boolean;
+  readonly maxPending: number;
   private readonly table: RequestTable;
   private closedReason: string | undefined;
   private requests = 0;
@@ -44,16 +50,9 @@ export class DialHomeLink implements DeviceLink {
     readonly capabilities: readonly string[],
     private readonly options: DialHomeLinkOptions,
   ) {
-    this.table = new RequestTable({
-      pipelined: capabilities.includes('pipeline'),
-      maxPending: options.maxPending,
-      tooManyError: (pending) => new PicolinkError(ErrorCode.RATE_LIMITED, `device "${deviceId}" already has ${pending} requests waiting; wait for answers before sending more`),
-      timeoutError: (request) => {
-        this.errors += 1;
-        return new PicolinkError(ErrorCode.TIMEOUT, `device "${deviceId}" did not answer "${String(request.fields.action)}" within ${request.timeoutMs} ms; it may be busy or its network slow`);
-      },
-      transmit: (request) => this.transmit(request),
-    });
+    this.pipelined = capabilities.includes('pipeline');
+    this.maxPending = options.maxPending;
+    this.table = new RequestTable(this);
   }
 
   send(request: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
@@ -90,8 +89,17 @@ export class DialHomeLink implements DeviceLink {
     return { requests: this.requests, errors: this.errors, lastRoundTripMs: this.lastRoundTripMs };
   }
 
+  tooManyError(pending: number): PicolinkError {
+    return new PicolinkError(ErrorCode.RATE_LIMITED, `device "${this.deviceId}" already has ${pending} requests waiting; wait for answers before sending more`);
+  }
+
+  timeoutError(request: TableRequest): PicolinkError {
+    this.errors += 1;
+    return new PicolinkError(ErrorCode.TIMEOUT, `device "${this.deviceId}" did not answer "${String(request.fields.action)}" within ${request.timeoutMs} ms; it may be busy or its network slow`);
+  }
+
   /** Writes one request with its id (`id` first, as the protocol writes requests; a caller's own id is replaced). */
-  private transmit(request: TableRequest): void {
+  transmit(request: TableRequest): void {
     const frame: Record<string, unknown> = { id: request.seq, ...request.fields };
     frame.id = request.seq;
     const text = encodeFrame(frame);
