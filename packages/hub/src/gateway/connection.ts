@@ -32,7 +32,7 @@ import {
 } from '@picolink/protocol';
 import type { DecodedLine, ErrorCodeValue, Hello } from '@picolink/protocol';
 import { FramedConnection, TokenBucket } from '@picolink/net';
-import type { FramedConnectionHandlers } from '@picolink/net';
+import type { FramedConnectionHandlers, StreamFramer } from '@picolink/net';
 import type { KnownDevice } from '../credentials.js';
 import type { OnlineSession } from '../state/presence.js';
 import type { GatewayContext } from './context.js';
@@ -55,18 +55,20 @@ export interface ConnectionTracker {
 }
 
 /**
- * Also its FramedConnection's handlers (`onFrames`, `onEnd`, ...): methods rather than
- * closures, so ten thousand connections hold no handler objects of their own.
+ * Also its FramedConnection's framer (`push`: the LineDecoder, noting when bytes were last
+ * heard) and handlers (`onFrames`, `onEnd`, ...): methods rather than closures, so ten
+ * thousand connections hold no handler objects of their own.
  */
-export class GatewayConnection implements LinkConnection, FramedConnectionHandlers<DecodedLine> {
+export class GatewayConnection implements LinkConnection, StreamFramer<DecodedLine>, FramedConnectionHandlers<DecodedLine> {
   readonly remote: string;
   readonly acceptedAt = Date.now();
-  /** Unix ms of the last frame received. */
+  /** Unix ms of the last bytes received. */
   lastHeard = this.acceptedAt;
   private lastPingAt = 0;
   private state: ConnectionState = 'hello';
   private link: DialHomeLink | undefined;
   private session: OnlineSession | undefined;
+  private readonly decoder: LineDecoder;
   private readonly framed: FramedConnection<DecodedLine>;
   private readonly bucket: TokenBucket;
   /** Lines of the last chunk not handled yet because the device was over its frame rate. */
@@ -88,7 +90,8 @@ export class GatewayConnection implements LinkConnection, FramedConnectionHandle
     this.bucket = new TokenBucket(ctx.options.maxFramesPerSecond, this.acceptedAt);
     socket.setNoDelay(true);
     const { maxFrameBytes, maxOutputBytes, closeGraceMs } = ctx.options;
-    this.framed = new FramedConnection<DecodedLine>(socket, new LineDecoder({ maxFrameBytes }), this, { maxOutputBytes, closeGraceMs });
+    this.decoder = new LineDecoder({ maxFrameBytes });
+    this.framed = new FramedConnection<DecodedLine>(socket, this, this, { maxOutputBytes, closeGraceMs });
   }
 
   /** True once the device has been welcomed and until the connection closes. */
@@ -176,10 +179,20 @@ export class GatewayConnection implements LinkConnection, FramedConnectionHandle
     this.socket.uncork();
   };
 
+  /** Bytes received (while frames are read): any bytes count as hearing from the device. */
+  push(chunk: Uint8Array): DecodedLine[] {
+    this.lastHeard = Date.now();
+    return this.decoder.push(chunk);
+  }
+
+  /** (The framer's) drops an unfinished frame once the connection reads no more; its size in bytes. */
+  reset(): number {
+    return this.decoder.reset();
+  }
+
   /** What one chunk completed (a throw here ends this connection: onHandlerError). */
   onFrames(lines: DecodedLine[]): void {
     if (this.state !== 'hello' && this.state !== 'serving') return;
-    this.lastHeard = Date.now();
     this.handleLines(lines, 0);
   }
 
