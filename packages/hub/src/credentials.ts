@@ -119,23 +119,13 @@ export class DeviceCredentials {
     if (this.devices.has(id) || this.changing.has(id)) {
       throw new PicolinkError(ErrorCode.DEVICE_EXISTS, `the hub already has a device "${id}"; pick another id, or rotate its token with POST /api/devices/${id}/token`);
     }
-    const store = this.requireStore();
-    const issued = draw();
-    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
-    await this.while(id, () => store.addManagedDevice(record));
-    this.set(fromRecord(record));
-    return { id, ...issued };
+    return this.issue(id, (store, record) => store.addManagedDevice(record));
   }
 
   /** Draws a new token and telemetry key for a managed device; the old ones stop working now. */
   async rotate(id: string): Promise<IssuedCredentials> {
     this.requireManaged(id);
-    const store = this.requireStore();
-    const issued = draw();
-    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
-    await this.while(id, () => store.updateManagedDevice(record));
-    this.set(fromRecord(record));
-    return { id, ...issued };
+    return this.issue(id, (store, record) => store.updateManagedDevice(record));
   }
 
   /** Forgets a managed device's credentials (its stored telemetry and history stay). */
@@ -145,6 +135,16 @@ export class DeviceCredentials {
     await this.while(id, () => store.removeManagedDevice(id));
     this.devices.delete(id);
     this.signers.delete(id);
+  }
+
+  /** Draws a token and telemetry key for `id`, stores them with `write`, and uses them from now on. */
+  private async issue(id: string, write: (store: HubStore, record: ManagedDeviceRecord) => Promise<unknown>): Promise<IssuedCredentials> {
+    const store = this.requireStore();
+    const issued = draw();
+    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
+    await this.while(id, () => write(store, record));
+    this.set(fromRecord(record));
+    return { id, ...issued };
   }
 
   private set(device: KnownDevice): void {
