@@ -64,10 +64,6 @@ async def open_connection(hostname, port, ssl=None):
     return s, s
 
 
-def peer_fingerprint(writer):
-    return None
-
-
 class Udp:
     def __init__(self, hostname, port):
         self._id = host.udp(hostname, port)
