@@ -3,7 +3,9 @@
 # MicroPython (unittest from micropython-lib), so it avoids what MicroPython lacks.
 import unittest
 
-from picolink import datagram, home, proto, receive
+import asyncio
+
+from picolink import datagram, home, neterr, proto, receive
 
 try:
     from collections import OrderedDict
@@ -276,6 +278,28 @@ class Codec(unittest.TestCase):
         line = b'{"action":"setup_pin","pin":2,"mode":"output","value":"1"}'
         out = proto.success(line, proto.parse_frame(line), [('value', 1)], 5)
         self.assertEqual(out, b'{"action":"setup_pin","pin":2,"mode":"output","value":1,"ok":true,"time_received":5}\n')
+
+
+
+class LogWords(unittest.TestCase):
+    def test_failed_connections_read_as_words_not_internal_errors(self):
+        cases = [
+            (OSError(111), False, 'connection refused'),
+            (OSError(104), False, 'connection reset by the peer'),
+            # mbedtls codes: with the port's error strings (unix) and without them (rp2).
+            (OSError(-30464, 'MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE'), True, 'TLS handshake failed (the peer does not speak TLS)'),
+            (OSError(-30592), True, 'TLS handshake failed (the peer sent a TLS alert; it may not trust this certificate)'),
+            (OSError(-0x7A00, 'MBEDTLS_ERR_SSL_BAD_CERTIFICATE'), False, 'TLS error (MBEDTLS_ERR_SSL_BAD_CERTIFICATE)'),
+            (OSError(-0x7A00), True, 'TLS handshake failed (mbedtls error -0x7a00)'),
+            (OSError('[addrinfo error -2]'), False, 'host name not found'),
+            (OSError(-2), False, 'host name not found'),
+            (asyncio.TimeoutError(), False, 'timed out'),
+            (OSError(9999), False, 'internal error: OSError: 9999'),
+            (ValueError('x'), False, 'internal error: ValueError: x'),
+            (proto.PicolinkError('PL_ERR_BUSY', 'busy'), False, 'busy'),
+        ]
+        for e, handshake, words in cases:
+            self.assertEqual(neterr.reason(e, handshake), words)
 
 
 if __name__ == '__main__':
