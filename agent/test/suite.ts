@@ -310,12 +310,16 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
       const board = await boardFor(t, options.tlsBoard?.() ?? {});
       // Plain TCP to the TLS port: a JSON line where the handshake should be.
       const plain = tcpConnect(board.port, '127.0.0.1');
+      t.after(() => plain.destroy());
       plain.on('error', () => {});
       plain.write('{"action":"ping"}\n');
-      await new Promise((resolve) => plain.once('close', resolve));
-      if (runtime !== 'cpython') {
+      if (runtime === 'cpython') {
+        // CPython's asyncio handshakes before the agent sees the connection, and closes it.
+        await new Promise((resolve) => plain.once('close', resolve));
+      } else {
         // MicroPython runs the handshake inside the session's first read, so the session
-        // logs it; CPython's asyncio handshakes before the agent sees the connection.
+        // logs it. (Its raw socket stays open: MicroPython's TLS lets go of it on failure,
+        // and only a board's garbage collector closes it.)
         await board.waitForOutput(/client \S+ \(#\d+\): TLS handshake failed \(the peer does not speak TLS\)/, 5000);
       }
       const client = await lineClient(t, board);

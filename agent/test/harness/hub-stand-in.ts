@@ -25,7 +25,7 @@ export class HubStandIn {
     const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }) : createServer();
     const hub = new HubStandIn(server);
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => hub.onConnection(socket));
-    server.on('connection', () => hub.connections++);
+    server.on('connection', (socket: Socket) => hub.onTcp(socket));
     server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return hub;
@@ -62,6 +62,13 @@ export class HubStandIn {
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onTcp(socket: Socket): void {
+    // Kept for close() too: a TLS connection whose handshake never ends would hold it up.
+    this.connections++;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
   private onConnection(socket: Socket): void {
