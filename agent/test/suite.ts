@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash, createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { connect as tcpConnect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import type { RemoteInfo } from 'node:dgram';
 import { deflateSync } from 'node:zlib';
 import { connect } from '@picolink/client';
@@ -37,15 +36,6 @@ export interface SuiteOptions {
 }
 
 const TELEMETRY_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
-
-/** A loopback port nothing listens on: one the system gave out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function change(e: Record<string, unknown>): string {
   return `${String(e.pin)}=${String(e.value)} ${String(e.cause)}`;
@@ -729,7 +719,10 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
   });
 
   test(`${runtime}: a hub that refuses the connection is logged in words with the wait before the next attempt`, async (t) => {
-    const port = await closedPort();
+    // A port nothing listens on any more.
+    const gone = await HubStandIn.start();
+    const { port } = gone;
+    await gone.close();
     const board = await boardFor(t, { config: { hub: `127.0.0.1:${port}`, hub_backoff_ms: 50 } });
     const refused = `hub 127\\.0\\.0\\.1:${port}: connection refused; retrying in \\d+ ms`;
     await board.waitForOutput(new RegExp(`${refused}[\\s\\S]*${refused}`), 5000);
