@@ -3,7 +3,8 @@
 # that connection as it serves any client (same actions, order, events, failsafe). It pings
 # after heartbeat_ms of silence and closes the link after three times that; when the link
 # ends it dials again after floor(random x min(60 s, 1 s x 2^n)) ms, n counting failures
-# since the last welcome. Imported only when config.json names a hub.
+# since the last welcome, and logs why an attempt failed. With hub_tls the hub's certificate
+# is pinned inside the TLS handshake (pin()). Imported only when config.json names a hub.
 import random
 import time
 
@@ -107,7 +108,7 @@ async def run(dev, net, ctx, fingerprint):
         seen[0] = None
         why = None
         try:
-            welcomed = await _link(dev, net, host, port, ctx)
+            await _link(dev, net, host, port, ctx)
         except proto.PicolinkError as e:
             # The hub's refusal or a malformed welcome: its code, to look up in docs/errors.md.
             why = '%s (%s)' % (e.msg, e.code)
