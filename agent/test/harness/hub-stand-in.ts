@@ -20,6 +20,9 @@ export class HubStandIn {
     const server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }) : createServer();
     const hub = new HubStandIn(server);
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => hub.onConnection(socket));
+    // A TLS connection whose handshake never completes is no LineClient; close() ends it too,
+    // or the server would wait for it.
+    if (tls) server.on('connection', (socket: Socket) => hub.track(socket));
     server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return hub;
@@ -53,9 +56,13 @@ export class HubStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private onConnection(socket: Socket): void {
+  private track(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private onConnection(socket: Socket): void {
+    this.track(socket);
     const link = LineClient.wrap(socket);
     const waiter = this.waiting.shift();
     if (waiter) waiter(link);
