@@ -8,6 +8,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AGENT_DIR } from '../src/index.js';
+import { Board } from './harness/board.js';
+import { LineClient } from './harness/line-client.js';
 import { TLS_SUITE_OPTIONS } from './harness/tls-options.js';
 import { unixInterpreter } from './harness/unix-port.js';
 import { agentSuite } from './suite.js';
@@ -26,6 +28,17 @@ for (const port of ['unix', 'unix32'] as const) {
     assert.equal(result.status, 0, `${interpreter.label}:\n${output}`);
     assert.match(output, /^Ran \d+ tests$/m);
     assert.match(output, /^OK$/m);
+  });
+
+  test(`${port}: the agent's log names a client by its address, as on a board`, async (t) => {
+    // The unix port gives "peername" as raw sockaddr bytes where rp2 gives (host, port):
+    // run_agent.py hands the agent the tuple, so its log lines read as they do on a Pico W.
+    const board = await Board.start(t, port);
+    const client = await LineClient.connect(board.port);
+    t.after(() => client.close());
+    await client.request({ action: 'ping' });
+    await board.waitForOutput(`picolink: client 127.0.0.1:${client.socket.localPort} connected (#1)`);
+    board.assertNoTraceback();
   });
 
   agentSuite(port, TLS_SUITE_OPTIONS);
