@@ -44,7 +44,8 @@ const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'di
   .sort();
 
 if (files.length === 0) {
-  console.error('no test files found; run `npm run build` first');
+  const hint = unixport ? '' : ' (files named *.unixport.test.js run with --unixport)';
+  console.error(filters.length > 0 ? `no test files match ${filters.join(', ')}${hint}` : 'no test files found; run `npm run build` first');
   process.exit(1);
 }
 // On the real interpreters a test that waits on a process that hangs ends after two minutes,
