@@ -31,16 +31,7 @@ interface TestContext {
   after(fn: () => unknown): void;
 }
 
-/** Polls `condition` every 5 ms for at most `ms`. */
-export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from './api-fixture.js';
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
