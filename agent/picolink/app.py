@@ -11,7 +11,7 @@ import machine
 from picolink import actions, board
 from picolink.pins import Pins
 from picolink.proto import PicolinkError, event
-from picolink.rt import Flag, sleep_ms, unix_ms, unix_ns
+from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
 from picolink.session import Session
 
 
@@ -202,7 +202,7 @@ async def main(raw_config, net=None, on_started=None):
     dev.last_update = config.last_update()
     # Start-up only: give its heap back.
     del config
-    sys.modules.pop('picolink.config', None)
+    release('config')
     asyncio.create_task(dev.inputs())
     asyncio.create_task(dev.idle_check())
     if wlan is not None:
@@ -235,7 +235,7 @@ async def _keep_wifi(dev):
             from picolink import wifi
             await wifi.join(dev)
             del wifi
-            sys.modules.pop('picolink.wifi', None)
+            release('wifi')
             dev.wifi_up = True
         dev.uptime()
         await sleep_ms(5000)

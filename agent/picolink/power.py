@@ -1,12 +1,11 @@
 # Restart, sleep and update: what happens after the reply to `reset`, `sleep` and `update`
 # (docs/protocol.md#reset, #sleep, #update). Rare, so app.py loads this only when needed.
 import gc
-import sys
 import time
 
 import machine
 
-from picolink.rt import sleep_ms
+from picolink.rt import release, sleep_ms
 
 
 async def _go_dark(dev, msg):
@@ -50,7 +49,7 @@ async def update(dev, fields):
         names = update.install(fields)
     finally:
         dev.updating = False
-        sys.modules.pop('picolink.update', None)
+        release('update')
         gc.collect()
     dev.log('update installed: %s' % ', '.join(names))
     dev.schedule_restart('update')
