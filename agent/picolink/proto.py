@@ -10,6 +10,8 @@
 # string of it lives in the heap.
 from micropython import const
 
+from picolink.rt import release
+
 try:
     from collections import OrderedDict as Obj
 except ImportError:
@@ -481,19 +483,6 @@ def _bad_type(field, expected, v):
     return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, expected, describe(v)))
 
 
-def safe_name(name):
-    """A relative path of 1-64 of A-Z a-z 0-9 _ . - /, without "..", "." or empty parts."""
-    if not 0 < len(name) <= 64 or '..' in name:
-        return False
-    for c in name:
-        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c in '_.-/'):
-            return False
-    for part in name.split('/'):
-        if part in ('', '.'):
-            return False
-    return True
-
-
 def coerce(field, t, v):
     """Converts a received value to field type `t` the way piconetcontrol's server does
     ("2" -> 2, "off" -> False); a coded error when it cannot."""
@@ -546,52 +535,42 @@ def coerce(field, t, v):
         if w not in t[1]:
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be one of %s, got %s' % (field, words, describe(v)))
         return w
-    # files (name -> content) or hashes (name -> SHA-256 hex)
-    files = k == 'files'
-    if not isinstance(v, dict):
-        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
-    if files and not v:
-        raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
-    out = {}
-    for name, x in v.items():
-        if not safe_name(name):
-            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
-        if files:
-            if not isinstance(x, str):
-                raise _bad_type(field + '.' + name, 'a string', x)
-        elif not isinstance(x, str) or len(x) != 64 or not _hex(x):
-            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
-        else:
-            out[name] = x.lower()
-    return v if files else out
+    # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
+    # their rules are in update.py, loaded for the moment.
+    from picolink import update
+    try:
+        return update.coerce(field, k, v)
+    finally:
+        del update
+        release('update')
 
 
-def _hex(s):
-    for c in s:
-        if c not in '0123456789abcdefABCDEF':
-            return False
-    return True
-
-
-# Each action's fields in validation order: (name, type, required, default).
-_PIN = ('pin', ('pin',), 1, None)
+# Each field's type, the same in every action that takes it: (kind, low, high, unit) for
+# numbers, (kind, choices) for enums.
 _BIT = ('bit',)
 _BOOL = ('bool',)
+_TYPES = {
+    'pin': ('pin',), 'mode': ('enum', ('input', 'output')), 'pull': ('enum', ('up', 'down', 'none')),
+    'value': _BIT, 'safe': _BIT, 'safe_after_ms': ('int', 0, 3600000, 'ms'), 'timeout': ('number', 0, 604800, 's'),
+    'freq': ('int', 8, 62500000, 'Hz'), 'duty': ('number', 0, 1), 'channel': ('int', 0, 4),
+    'edge': ('enum', ('rising', 'falling', 'both')), 'debounce_ms': ('int', 0, 10000, 'ms'),
+    'time_ms': ('int', 1, 2147483647, 'ms'), 'deep': _BOOL, 'files': ('files',), 'compress': _BOOL, 'sha256': ('hashes',),
+}
+# Optional fields with a default.
+_DEFAULTS = {'pull': 'none', 'timeout': 0, 'edge': 'both', 'debounce_ms': 20, 'deep': False, 'compress': False}
+# Each action's fields in validation order, and how many of the first ones are required.
 ACTIONS = (
-    ('ping', ()), ('get_version', ()), ('get_info', ()), ('get_resource_info', ()), ('list_actions', ()),
-    ('setup_pin', (_PIN, ('mode', ('enum', ('input', 'output')), 1, None),
-                   ('pull', ('enum', ('up', 'down', 'none')), 0, 'none'), ('value', _BIT, 0, None), ('safe', _BIT, 0, None),
-                   ('safe_after_ms', ('int', 0, 3600000, 'ms'), 0, None))),
-    ('write_pin', (_PIN, ('value', _BIT, 1, None), ('timeout', ('number', 0, 604800, 's'), 0, 0))),
-    ('read_pin', (_PIN,)),
-    ('set_pwm', (_PIN, ('freq', ('int', 8, 62500000, 'Hz'), 1, None), ('duty', ('number', 0, 1), 1, None))),
-    ('read_adc', (('channel', ('int', 0, 4), 1, None),)),
-    ('watch_pin', (_PIN, ('edge', ('enum', ('rising', 'falling', 'both')), 0, 'both'),
-                   ('debounce_ms', ('int', 0, 10000, 'ms'), 0, 20))),
-    ('unwatch_pin', (_PIN,)),
-    ('reset', ()),
-    ('sleep', (('time_ms', ('int', 1, 2147483647, 'ms'), 1, None), ('deep', _BOOL, 0, False))),
-    ('update', (('files', ('files',), 1, None), ('compress', _BOOL, 0, False), ('sha256', ('hashes',), 0, None))),
+    ('ping', (), 0), ('get_version', (), 0), ('get_info', (), 0), ('get_resource_info', (), 0), ('list_actions', (), 0),
+    ('setup_pin', ('pin', 'mode', 'pull', 'value', 'safe', 'safe_after_ms'), 2),
+    ('write_pin', ('pin', 'value', 'timeout'), 2),
+    ('read_pin', ('pin',), 1),
+    ('set_pwm', ('pin', 'freq', 'duty'), 3),
+    ('read_adc', ('channel',), 1),
+    ('watch_pin', ('pin', 'edge', 'debounce_ms'), 1),
+    ('unwatch_pin', ('pin',), 1),
+    ('reset', (), 0),
+    ('sleep', ('time_ms', 'deep'), 1),
+    ('update', ('files', 'compress', 'sha256'), 1),
 )
 
 
@@ -614,7 +593,7 @@ def validate(frame):
     if 'action' not in frame:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: action')
     action = frame['action']
-    for name, spec in ACTIONS:
+    for name, names, required in ACTIONS:
         if name == action:
             break
     else:
@@ -622,28 +601,28 @@ def validate(frame):
             action if isinstance(action, str) else dumps(action)))
     fields = {}
     missing = []
-    for name, t, required, default in spec:
+    for i, name in enumerate(names):
         v = frame.get(name)
         if v is not None:
-            fields[name] = coerce(name, t, v)
-        elif required:
+            fields[name] = coerce(name, _TYPES[name], v)
+        elif i < required:
             missing.append(name)
-        elif default is not None:
-            fields[name] = default
+        elif name in _DEFAULTS:
+            fields[name] = _DEFAULTS[name]
     if missing:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: ' + ', '.join(missing))
-    names = [f[0] for f in spec]
     for key in frame:
         if key not in names and key not in ('id', 'action', 'time_sent'):
             raise PicolinkError('PL_ERR_UNKNOWN_FIELD', 'unknown field "%s"; %s takes %s' % (
                 key, action, ', '.join(names) if names else 'no fields'))
-    if action == 'setup_pin' and fields['mode'] == 'input' and 'safe' in fields:
-        raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
-    if action == 'setup_pin' and 'safe_after_ms' in fields:
-        if fields['mode'] == 'input':
-            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
-        if 'safe' not in fields:
-            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
+    if action == 'setup_pin':
+        if fields['mode'] == 'input' and 'safe' in fields:
+            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
+        if 'safe_after_ms' in fields:
+            if fields['mode'] == 'input':
+                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
+            if 'safe' not in fields:
+                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
     if 'sha256' in fields:
         lacking = [n for n in fields['files'] if n not in fields['sha256']]
         if lacking:
