@@ -1,7 +1,12 @@
-// Runs every compiled test file (packages/*/dist/**/*.test.js and examples/dist/**/*.test.js)
-// with Node's test runner.
-// Usage: node scripts/run-tests.mjs [substring ...] — only files whose path contains one of the substrings.
-import { readdirSync, statSync } from 'node:fs';
+// Runs every compiled test file (packages/*/dist/**/*.test.js, examples/dist/**/*.test.js and
+// agent/dist/**/*.test.js) with Node's test runner.
+// Usage: node scripts/run-tests.mjs [--unixport] [substring ...]
+// - Files named *.unixport.test.js need the real MicroPython interpreters (the unix port,
+//   agent/README.md "Tests"): plain runs leave them out, so `npm test` needs nothing
+//   installed; --unixport (`npm run test:micropython`) runs only them, and first checks that
+//   PICOLINK_MICROPYTHON and PICOLINK_MICROPYTHON_32 name the interpreters.
+// - substrings: only files whose path contains one of them.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -15,10 +20,26 @@ function findTests(dir, out) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const unixport = args.includes('--unixport');
+const filters = args.filter((arg) => arg !== '--unixport');
+
+if (unixport) {
+  const problems = ['PICOLINK_MICROPYTHON', 'PICOLINK_MICROPYTHON_32'].flatMap((name) => {
+    const path = process.env[name];
+    if (!path) return [`${name} is not set`];
+    return existsSync(path) ? [] : [`${name}=${path} does not exist`];
+  });
+  if (problems.length > 0) {
+    console.error(`${problems.join('; ')}: point them at MicroPython unix-port interpreters (agent/README.md, "Tests")`);
+    process.exit(1);
+  }
+}
+
 const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'dist')), join('examples', 'dist'), join('agent', 'dist')]
   .filter((dist) => { try { return statSync(dist).isDirectory(); } catch { return false; } })
   .flatMap((dist) => findTests(dist, []))
+  .filter((file) => file.endsWith('.unixport.test.js') === unixport)
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort();
 

@@ -2,18 +2,12 @@
  * Where the agent's files are, for `picolink agent bundle` and the tests. The `.py` files
  * in this package are the single source of truth: nothing copies them at build time.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package directory: main.py, picolink/, config.json (compiled code is in dist/src). */
 export const AGENT_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Version of the agent, as it reports in get_version. */
-export const AGENT_VERSION: string = (JSON.parse(readFileSync(join(AGENT_DIR, 'package.json'), 'utf8')) as { version: string }).version;
-
-/** The example configuration shipped with the agent (`config.json`). */
-export const EXAMPLE_CONFIG_PATH = join(AGENT_DIR, 'config.json');
 
 /**
  * The files that go on the board, as paths relative to its root with `/` separators:

@@ -1,7 +1,8 @@
 /**
  * A simulated Pico W running the real agent files, for the tests: a flash directory (main.py,
  * picolink/, config.json) and a process that runs it — CPython with the shim modules
- * (test/python/run_agent.py) or MicroPython on WebAssembly (mpy-host.ts). Like a board, it
+ * (test/python/run_agent.py), MicroPython on WebAssembly (mpy-host.ts), or MicroPython's
+ * unix port with real sockets and TLS (test/mpy-unix/run_agent.py; see unix-port.ts). Like a board, it
  * boots again after machine.reset() (exit code 3) and after deep sleep (exit code 4, once
  * the sleep time has passed), on the same port and with the files the agent left behind.
  * Other packages' tests import it as `@picolink/agent/test-harness`.
@@ -11,12 +12,21 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { agentFilePath, agentFiles } from '../../src/index.js';
-import { PYTHON_TEST_DIR } from './mpy.js';
+import { AGENT_DIR, agentFilePath, agentFiles } from '../../src/index.js';
+import { PYTHON_TEST_DIR, SHIM_DIR } from './mpy.js';
+import { unixInterpreter } from './unix-port.js';
+import type { UnixPort } from './unix-port.js';
 
-export type Runtime = 'cpython' | 'micropython';
+/**
+ * `cpython`: python3 with shims; `micropython`: the WebAssembly port, sockets from Node;
+ * `unix` / `unix32`: MicroPython's unix port (64-bit / 32-bit with single-precision floats)
+ * with its own sockets, select, asyncio and tls — only `machine` and `network` stood in.
+ */
+export type Runtime = 'cpython' | 'micropython' | UnixPort;
 
 export const RESET_EXIT = 3;
 export const DEEP_SLEEP_EXIT = 4;
@@ -52,7 +62,10 @@ export interface BoardOptions {
   files?: Record<string, string | Uint8Array>;
   /** The shim WLAN fails this many connection attempts first. */
   wifiFails?: number;
-  /** MicroPython heap in bytes (MicroPython route). */
+  /**
+   * MicroPython heap in bytes (MicroPython routes). Defaults: 256 KiB on WebAssembly, 192 KiB
+   * on `unix32` (about a Pico W's with WiFi up), the interpreter's own on `unix`.
+   */
   heapBytes?: number;
 }
 
@@ -63,6 +76,27 @@ interface TestContext {
 const HOST_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'mpy-host.js');
 const CPYTHON_SCRIPT = join(PYTHON_TEST_DIR, 'run_agent.py');
 const PYTHON = process.env.PYTHON ?? 'python3';
+const UNIX_SCRIPT = join(AGENT_DIR, 'test', 'mpy-unix', 'run_agent.py');
+const UNIX32_HEAP_BYTES = 192 * 1024;
+
+function isUnixPort(runtime: Runtime): runtime is UnixPort {
+  return runtime === 'unix' || runtime === 'unix32';
+}
+
+/**
+ * A TCP port free on loopback right now. The unix port's asyncio server does not say which
+ * port it bound, so a board there listening on "port 0" is given a free one instead.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export const TEST_CONFIG = {
   host: '127.0.0.1',
@@ -115,6 +149,7 @@ export class Board {
     }
     for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(board.flashDir, name), content);
     const config: Record<string, unknown> = { ...TEST_CONFIG, ...options.config };
+    if (isUnixPort(runtime) && config.port === 0) config.port = await freePort();
     board.secure = Boolean(config.tls_cert);
     writeFileSync(join(board.flashDir, 'config.json'), JSON.stringify(config));
     board.boot();
@@ -260,10 +295,7 @@ export class Board {
     const boot = this.boots;
     if (this.port !== 0) this.keepPort();
     const shim = JSON.stringify({ wifi_fails: boot === 1 ? (this.options.wifiFails ?? 0) : 0, heap: this.options.heapBytes });
-    const child =
-      this.runtime === 'cpython'
-        ? spawn(PYTHON, ['-u', '-B', CPYTHON_SCRIPT, this.flashDir, shim], { cwd: this.flashDir })
-        : spawn(process.execPath, [HOST_SCRIPT, this.flashDir, shim], { cwd: this.flashDir });
+    const child = this.spawn(shim);
     this.child = child;
     const onLine = (line: string): void => this.onLine(line, boot);
     createInterface({ input: child.stdout }).on('line', onLine);
@@ -281,6 +313,16 @@ export class Board {
       }
       this.check();
     });
+  }
+
+  private spawn(shim: string): ChildProcessWithoutNullStreams {
+    const cwd = this.flashDir;
+    if (this.runtime === 'cpython') return spawn(PYTHON, ['-u', '-B', CPYTHON_SCRIPT, cwd, shim], { cwd });
+    if (this.runtime === 'micropython') return spawn(process.execPath, [HOST_SCRIPT, cwd, shim], { cwd });
+    const interpreter = unixInterpreter(this.runtime);
+    const heap = this.options.heapBytes ?? (this.runtime === 'unix32' ? UNIX32_HEAP_BYTES : undefined);
+    const heapArgs = heap === undefined ? [] : ['-X', `heapsize=${heap}`];
+    return spawn(interpreter.command, [...interpreter.args, ...heapArgs, UNIX_SCRIPT, cwd, SHIM_DIR, shim], { cwd });
   }
 
   private onLine(line: string, boot: number): void {

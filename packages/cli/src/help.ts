@@ -23,6 +23,7 @@ Commands:
   serve hello|echo|reverse  the socket tutorials' servers over TCP and UDP, logging every message
   term tcp|udp HOST PORT    a terminal for TCP and UDP (also: term listen tcp|udp PORT)
   agent bundle OUTDIR ...   write the MicroPython agent and its config for a Pico W
+                            (--compile: its modules as .mpy bytecode, made by mpy-cross)
   help [COMMAND]            show help for a command
 
 Options for every command:

