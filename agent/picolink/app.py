@@ -1,7 +1,6 @@
 # The agent: the device state every connection shares (pins, clock, boot id, restart,
 # sleep, update), the listener, and the background tasks (input changes, status LED,
 # WiFi, telemetry, watchdog). main.py starts it with main().
-import asyncio
 import gc
 import sys
 import time
@@ -10,7 +9,7 @@ import machine
 
 from picolink import actions, board
 from picolink.pins import Pins
-from picolink.proto import PicolinkError, event
+from picolink.proto import event
 from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
 from picolink.session import Session
 
@@ -42,7 +41,8 @@ class Device:
         self._uptime = 0
         self.last_id = 0
         self.version = actions.VERSION
-        self._restart_at = None
+        # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
+        self.restart_at = None
         self.updating = False
         self.secure = False
 
@@ -116,37 +116,6 @@ class Device:
             self.sessions.remove(s)
         self.pins.release_owner(s.id)
         self.pins.unwatch_all(s)
-
-    # ---- reset, sleep and update (docs/protocol.md#reset, #sleep, #update); rare, so
-    # their code (power.py) is loaded only when they happen.
-
-    def restart_delay(self):
-        return max(0, time.ticks_diff(self._restart_at, time.ticks_ms()))
-
-    def schedule_restart(self, reason):
-        if self._restart_at is not None:
-            return self.restart_delay()
-        delay = self.cfg['action_delay_ms']
-        self._restart_at = time.ticks_add(time.ticks_ms(), delay)
-        asyncio.create_task(self._power(delay, 'restart', reason))
-        return delay
-
-    def schedule_sleep(self, ms, deep):
-        delay = self.cfg['action_delay_ms']
-        asyncio.create_task(self._power(delay, 'deep' if deep else 'light', ms))
-        return delay
-
-    async def _power(self, delay, what, arg):
-        await sleep_ms(delay)
-        from picolink import power
-        await power.run(self, what, arg)
-
-    async def update(self, fields):
-        if self.updating or self._restart_at is not None:
-            raise PicolinkError('PL_ERR_BUSY', 'an update or restart is already under way; wait for the device to restart, then retry')
-        self.updating = True
-        from picolink import power
-        return await power.update(self, fields)
 
     async def inputs(self):
         while True:

@@ -24,19 +24,22 @@ _MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
-# Codes with another exception name than RuntimeError (docs/protocol.md#errors).
-_EXCEPTIONS = {
-    'PL_ERR_BAD_JSON': 'ValueError', 'PL_ERR_JSON_TOO_COMPLEX': 'ValueError', 'PL_ERR_UNKNOWN_ACTION': 'ValueError', 'PL_ERR_OUT_OF_RANGE': 'ValueError',
-    'PL_ERR_FIELD_CONFLICT': 'ValueError', 'PL_ERR_UPDATE_HASH': 'ValueError', 'PL_ERR_MISSING_FIELD': 'KeyError',
-    'PL_ERR_UNKNOWN_FIELD': 'KeyError', 'PL_ERR_NOT_OBJECT': 'TypeError', 'PL_ERR_BAD_TYPE': 'TypeError',
-    'PL_ERR_BAD_UTF8': 'UnicodeError', 'PL_ERR_FRAME_TOO_LARGE': 'MemoryError', 'PL_ERR_UPDATE_FILE': 'OSError',
-    'PL_ERR_TIMEOUT': 'TimeoutError', 'PL_ERR_UNAUTHORIZED': 'PermissionError', 'PL_ERR_HOST_NOT_ALLOWED': 'PermissionError',
-    'PL_ERR_CSRF': 'PermissionError',
-}
+# Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
+# name, then its codes without "PL_ERR_" (text costs a board less heap than a dict).
+_EXCEPTIONS = ('ValueError BAD_JSON JSON_TOO_COMPLEX UNKNOWN_ACTION OUT_OF_RANGE FIELD_CONFLICT UPDATE_HASH '
+               'KeyError MISSING_FIELD UNKNOWN_FIELD TypeError NOT_OBJECT BAD_TYPE UnicodeError BAD_UTF8 '
+               'MemoryError FRAME_TOO_LARGE OSError UPDATE_FILE TimeoutError TIMEOUT '
+               'PermissionError UNAUTHORIZED HOST_NOT_ALLOWED CSRF')
 
 
 def exception_name(code):
-    return _EXCEPTIONS.get(code, 'RuntimeError')
+    name = 'RuntimeError'
+    for w in _EXCEPTIONS.split(' '):
+        if w[-5:] == 'Error':
+            name = w
+        elif 'PL_ERR_' + w == code:
+            return name
+    return 'RuntimeError'
 
 
 class PicolinkError(Exception):
@@ -101,17 +104,17 @@ class LineDecoder:
     lines (bytes, valid UTF-8, without the newline and one trailing CR; blank lines
     skipped) and PicolinkErrors, in order."""
 
-    def __init__(self, max_bytes):
-        self.max = max_bytes
+    def __init__(self, limit):
+        self.max = limit
         self.buf = bytearray()
         self.skip = False
 
-    def push(self, chunk):
+    def push(self, data):
         out = []
         start = 0
-        n = len(chunk)
+        n = len(data)
         while start <= n:
-            end = chunk.find(b'\n', start)
+            end = data.find(b'\n', start)
             if end < 0:
                 if start < n and not self.skip:
                     if len(self.buf) + n - start > self.max:
@@ -119,7 +122,7 @@ class LineDecoder:
                         self.skip = True
                         out.append(self._too_large())
                     else:
-                        self.buf.extend(chunk[start:])
+                        self.buf.extend(data[start:])
                 return out
             if self.skip:
                 self.skip = False
@@ -128,11 +131,11 @@ class LineDecoder:
                 out.append(self._too_large())
             else:
                 if self.buf:
-                    self.buf.extend(chunk[start:end])
+                    self.buf.extend(data[start:end])
                     line = bytes(self.buf)
                     self.buf = bytearray()
                 else:
-                    line = chunk[start:end]
+                    line = data[start:end]
                 if line and line[-1] == 13:
                     line = line[:-1]
                 if line.strip(b' \t\r'):
@@ -147,8 +150,8 @@ class LineDecoder:
 
 # ---------------------------------------------------------------- strict JSON (RFC 8259)
 
-def _bad(why, i):
-    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (why, i))
+def _bad(msg, i):
+    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (msg, i))
 
 
 def _ws(b, i):
@@ -276,25 +279,6 @@ def _value(b, i, obj, room):
     raise _bad('unexpected %r' % chr(c), i)
 
 
-def _complex(detail):
-    return PicolinkError('PL_ERR_JSON_TOO_COMPLEX', 'the JSON %s; send flat requests (docs/protocol.md#framing)' % detail)
-
-
-def _skip_str(b, i):
-    # i is just past an opening quote; returns the index of the closing one (len(b) if
-    # none): the first quote not escaped, i.e. not after an odd run of backslashes.
-    while True:
-        j = b.find(b'"', i)
-        if j < 0:
-            return len(b)
-        k = j
-        while k > i and b[k - 1] == 0x5C:
-            k -= 1
-        if not (j - k) & 1:
-            return j
-        i = j + 1
-
-
 def check_shape(b):
     """PL_ERR_JSON_TOO_COMPLEX when the JSON bytes `b` nest deeper than 32 levels or hold
     more than 4096 values, counted as packages/protocol/src/json-limits.ts counts them:
@@ -304,28 +288,13 @@ def check_shape(b):
     opens = b.count(b'[') + b.count(b'{')
     if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
         return  # counted with strings included, so within the limits outside them too
-    depth = 0
-    values = 1
-    n = len(b)
-    i = 0
-    while i < n:
-        c = b[i]
-        if c == 0x22:
-            i = _skip_str(b, i + 1)
-        elif c == 0x5B or c == 0x7B:
-            depth += 1
-            values += 1
-            if depth > _MAX_DEPTH:
-                raise _complex('nests deeper than %d levels' % _MAX_DEPTH)
-            if values > _MAX_VALUES:
-                raise _complex('holds more than %d values' % _MAX_VALUES)
-        elif c == 0x5D or c == 0x7D:
-            depth -= 1
-        elif c == 0x2C:
-            values += 1
-            if values > _MAX_VALUES:
-                raise _complex('holds more than %d values' % _MAX_VALUES)
-        i += 1
+    # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
+    from picolink import shape
+    try:
+        shape.check(b, _MAX_DEPTH, _MAX_VALUES)
+    finally:
+        del shape
+        release('shape')
 
 
 def loads_peer(b):
@@ -479,8 +448,8 @@ def _numeric(s, fraction):
     return True
 
 
-def _bad_type(field, expected, v):
-    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, expected, describe(v)))
+def _bad_type(field, words, v):
+    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, words, describe(v)))
 
 
 def coerce(field, t, v):
@@ -545,33 +514,67 @@ def coerce(field, t, v):
         release('update')
 
 
-# Each field's type, the same in every action that takes it: (kind, low, high, unit) for
-# numbers, (kind, choices) for enums.
-_BIT = ('bit',)
-_BOOL = ('bool',)
-_TYPES = {
-    'pin': ('pin',), 'mode': ('enum', ('input', 'output')), 'pull': ('enum', ('up', 'down', 'none')),
-    'value': _BIT, 'safe': _BIT, 'safe_after_ms': ('int', 0, 3600000, 'ms'), 'timeout': ('number', 0, 604800, 's'),
-    'freq': ('int', 8, 62500000, 'Hz'), 'duty': ('number', 0, 1), 'channel': ('int', 0, 4),
-    'edge': ('enum', ('rising', 'falling', 'both')), 'debounce_ms': ('int', 0, 10000, 'ms'),
-    'time_ms': ('int', 1, 2147483647, 'ms'), 'deep': _BOOL, 'files': ('files',), 'compress': _BOOL, 'sha256': ('hashes',),
-}
-# Optional fields with a default.
-_DEFAULTS = {'pull': 'none', 'timeout': 0, 'edge': 'both', 'debounce_ms': 20, 'deep': False, 'compress': False}
-# Each action's fields in validation order, and how many of the first ones are required.
-ACTIONS = (
-    ('ping', (), 0), ('get_version', (), 0), ('get_info', (), 0), ('get_resource_info', (), 0), ('list_actions', (), 0),
-    ('setup_pin', ('pin', 'mode', 'pull', 'value', 'safe', 'safe_after_ms'), 2),
-    ('write_pin', ('pin', 'value', 'timeout'), 2),
-    ('read_pin', ('pin',), 1),
-    ('set_pwm', ('pin', 'freq', 'duty'), 3),
-    ('read_adc', ('channel',), 1),
-    ('watch_pin', ('pin', 'edge', 'debounce_ms'), 1),
-    ('unwatch_pin', ('pin',), 1),
-    ('reset', (), 0),
-    ('sleep', ('time_ms', 'deep'), 1),
-    ('update', ('files', 'compress', 'sha256'), 1),
-)
+# Each action, then its fields in validation order, "*" marking the required ones.
+# This table and the next are text, read when a request is validated: as tuples they
+# would cost a board some 2 KB more heap.
+_ACTIONS = """ping
+get_version
+get_info
+get_resource_info
+list_actions
+setup_pin *pin *mode pull value safe safe_after_ms
+write_pin *pin *value timeout
+read_pin *pin
+set_pwm *pin *freq *duty
+read_adc *channel
+watch_pin *pin edge debounce_ms
+unwatch_pin *pin
+reset
+sleep *time_ms deep
+update *files compress sha256"""
+
+# Each field's type, the same in every action that takes it: its kind, with bounds and a
+# unit (int, number) or choices (enum), and an optional field's default after "=".
+_TYPES = """
+pin pin
+mode enum input|output
+pull enum up|down|none =none
+value bit
+safe bit
+safe_after_ms int 0 3600000 ms
+timeout number 0 604800 s =0
+freq int 8 62500000 Hz
+duty number 0 1
+channel int 0 4
+edge enum rising|falling|both =both
+debounce_ms int 0 10000 ms =20
+time_ms int 1 2147483647 ms
+deep bool =false
+files files
+compress bool =false
+sha256 hashes
+"""
+
+
+def action_names():
+    return [line.split(' ', 1)[0] for line in _ACTIONS.split('\n')]
+
+
+def _field(name):
+    # (type as coerce() takes it, default or None) of a field name in _TYPES.
+    i = _TYPES.find('\n' + name + ' ') + len(name) + 2
+    words = _TYPES[i:_TYPES.find('\n', i)].split(' ')
+    default = words.pop()[1:] if words[-1][0] == '=' else None
+    kind = words[0]
+    if kind == 'enum':
+        t = (kind, tuple(words[1].split('|')))
+    elif len(words) > 1:
+        t = (kind, int(words[1]), int(words[2])) + tuple(words[3:])
+    else:
+        t = (kind,)
+    if default is not None and kind != 'enum':
+        default = default == 'true' if kind == 'bool' else int(default)
+    return t, default
 
 
 def read_id(frame):
@@ -593,22 +596,26 @@ def validate(frame):
     if 'action' not in frame:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: action')
     action = frame['action']
-    for name, names, required in ACTIONS:
-        if name == action:
+    for line in _ACTIONS.split('\n'):
+        names = line.split(' ')
+        if names[0] == action:
             break
     else:
         raise PicolinkError('PL_ERR_UNKNOWN_ACTION', 'unknown action "%s", use "list_actions" to list available actions' % (
             action if isinstance(action, str) else dumps(action)))
+    names = [n.lstrip('*') for n in names[1:]]
+    required = line.count('*')
     fields = {}
     missing = []
     for i, name in enumerate(names):
+        t, default = _field(name)
         v = frame.get(name)
         if v is not None:
-            fields[name] = coerce(name, _TYPES[name], v)
+            fields[name] = coerce(name, t, v)
         elif i < required:
             missing.append(name)
-        elif name in _DEFAULTS:
-            fields[name] = _DEFAULTS[name]
+        elif default is not None:
+            fields[name] = default
     if missing:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: ' + ', '.join(missing))
     for key in frame:

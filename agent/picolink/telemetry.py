@@ -29,7 +29,9 @@ class Telemetry:
         self._sock = None
         self._seq = 0
         self._ignored = 0
-        self.pending = []  # [seq, datagram, ticks when sent], oldest first
+        # Unacknowledged datagrams, oldest first, as flat triples seq, datagram, ticks when
+        # sent: one list instead of one per datagram.
+        self.pending = []
 
     async def run(self):
         while True:
@@ -57,12 +59,17 @@ class Telemetry:
                 if self._ignored & (self._ignored - 1) == 0:
                     dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
             else:
-                self.pending = [p for p in self.pending if p[0] != seq]
+                p = self.pending
+                for i in range(0, len(p), 3):
+                    if p[i] == seq:
+                        del p[i:i + 3]
+                        break
         now = time.ticks_ms()
-        for p in self.pending:
-            if time.ticks_diff(now, p[2]) >= self._resend:
-                p[2] = now
-                sock.send(p[1])
+        p = self.pending
+        for i in range(0, len(p), 3):
+            if time.ticks_diff(now, p[i + 2]) >= self._resend:
+                p[i + 2] = now
+                sock.send(p[i + 1])
         readings = []
         for name, arg in self.sensors:
             if name[0] == 'p':
@@ -78,7 +85,7 @@ class Telemetry:
                                dev.unix_ms(), True if self._ack else None, self._mac)
         sock.send(data)
         if self._ack:
-            self.pending.append([self._seq, data, now])
-            if len(self.pending) > self._max:
-                self.pending.pop(0)
+            p += (self._seq, data, now)
+            if len(p) > 3 * self._max:
+                del p[:3]
         self._seq += 1
