@@ -15,12 +15,13 @@ export default tseslint.config(
     },
   },
   {
-    // The protocol package is pure and browser-safe: no Node built-ins.
+    // The protocol package is a pure, browser-safe codec: no Node built-ins, and no timers
+    // (timeouts, rate limits and backoff live in @picolink/net).
     files: ['packages/protocol/src/**/*.ts'],
     ignores: ['packages/protocol/src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'tls', 'dgram', 'crypto'] }],
-      'no-restricted-globals': ['error', 'Buffer', 'process', 'require'],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'require', 'setTimeout', 'setInterval', 'setImmediate'],
     },
   },
   {

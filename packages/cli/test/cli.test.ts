@@ -85,6 +85,19 @@ test('send to an address where nothing listens exits 3', async () => {
   assertOneLineError(result.stderr, /cannot connect to 127\.0\.0\.1/);
 });
 
+test('device on a port already in use exits 3 with one line, as serve does', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const result = await runPicolink(['device', '--sim', '--host', '127.0.0.1', '--port', String(port)]);
+    assert.equal(result.code, 3);
+    assert.equal(result.stderr, `picolink: cannot listen on tcp 127.0.0.1:${port}: the port is already in use; stop the program using it or choose another port\n`);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 test('send runs piconetcontrol-style commands and prints a table', async () => {
   const result = await runPicolink([
     'send', address,

@@ -6,14 +6,12 @@
  * is accepted in the plain form.
  */
 import { isIPv6 } from 'node:net';
-import { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { hostPort } from '@picolink/net';
+import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
 /** Schemes this package can connect to; each one has a transport adapter. */
 export const SUPPORTED_SCHEMES = ['tcp', 'tls', 'hub'] as const;
 export type DeviceScheme = (typeof SUPPORTED_SCHEMES)[number];
-
-/** Port of a hub's HTTP API when a `hub://` URL names none. */
-export const DEFAULT_HUB_PORT = 8080;
 
 /** A parsed device address. */
 export interface DeviceUrl {
@@ -71,8 +69,8 @@ export function parseDeviceUrl(input: string, options: ParseDeviceUrlOptions = {
     authority = text;
   }
   const { host, port } = splitHostPort(input, authority, defaultPort, match === null);
-  const hostPort = formatHostPort(host, port);
-  return { scheme, host, port, hostPort, href: `${scheme}://${hostPort}` };
+  const where = hostPort(host, port);
+  return { scheme, host, port, hostPort: where, href: `${scheme}://${where}` };
 }
 
 /** `hub://HOST[:PORT]/devices/ID`: the hub's HTTP address and the device's id. */
@@ -86,9 +84,9 @@ function parseHubUrl(input: string, rest: string, options: ParseDeviceUrlOptions
   if (!idMatch) throw badUrl(input, `name the device behind the hub: ${HUB_EXAMPLE}`);
   const deviceId = decodeURIComponentSafe(idMatch[1] ?? '');
   if (!DEVICE_ID_PATTERN.test(deviceId)) throw badUrl(input, `"${deviceId}" is not a device id (1-64 letters, digits, "_", "-", ".")`);
-  const { host, port } = splitHostPort(input, authority, DEFAULT_HUB_PORT, false);
-  const hostPort = formatHostPort(host, port);
-  return { scheme: 'hub', host, port, hostPort, href: `hub://${hostPort}/devices/${deviceId}`, deviceId };
+  const { host, port } = splitHostPort(input, authority, DEFAULT_HUB_HTTP_PORT, false);
+  const where = hostPort(host, port);
+  return { scheme: 'hub', host, port, hostPort: where, href: `hub://${where}/devices/${deviceId}`, deviceId };
 }
 
 function decodeURIComponentSafe(text: string): string {
@@ -97,11 +95,6 @@ function decodeURIComponentSafe(text: string): string {
   } catch {
     return text;
   }
-}
-
-/** `host:port`, with brackets around an IPv6 address. */
-export function formatHostPort(host: string, port: number): string {
-  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function isSupportedScheme(name: string): name is DeviceScheme {

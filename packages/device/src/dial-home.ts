@@ -7,30 +7,23 @@
  * each failure (full jitter, capped at 60 s); a welcome starts the count again.
  */
 import { EventEmitter } from 'node:events';
-import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
-import { isIP } from 'node:net';
-import { connect as connectTls } from 'node:tls';
-import type { TLSSocket } from 'node:tls';
+import { connect, hostPort, RateLimitedLog, reconnectDelayMs, silentLog, sleep } from '@picolink/net';
+import type { BackoffOptions, LogSink } from '@picolink/net';
 import {
   CAPABILITIES,
+  DEFAULT_HUB_GATEWAY_PORT,
   DEFAULT_HUB_HEARTBEAT_MS,
   ErrorCode,
   helloRequest,
-  PicolinkError,
+  normalizeFingerprint,
   PROTOCOL_VERSION,
   readWelcome,
-  reconnectDelayMs,
   toPicolinkError,
 } from '@picolink/protocol';
-import type { BackoffOptions } from '@picolink/protocol';
+import type { PicolinkError } from '@picolink/protocol';
 import type { DeviceRuntime } from './runtime.js';
 import { DeviceSession } from './session.js';
-import { RateLimitedLog, silentLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
-
-/** The default dial-home (device gateway) port of a hub. */
-export const DEFAULT_HUB_PORT = 12400;
 
 /** How often a device that is restarting or asleep checks whether it may dial again, in ms. */
 const RUNNING_POLL_MS = 50;
@@ -129,14 +122,14 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
   private readonly running: Promise<void>;
   private readonly host: string;
   private readonly port: number;
-  private readonly fingerprint: string | undefined;
 
   constructor(private readonly options: DialHomeOptions) {
     super();
     this.host = options.hub.host;
-    this.port = options.hub.port ?? DEFAULT_HUB_PORT;
-    this.hubAddress = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
-    this.fingerprint = options.hub.tls?.fingerprint === undefined ? undefined : canonicalFingerprint(options.hub.tls.fingerprint);
+    this.port = options.hub.port ?? DEFAULT_HUB_GATEWAY_PORT;
+    this.hubAddress = hostPort(this.host, this.port);
+    // A mistyped fingerprint is the caller's error, said at once (PL_ERR_USAGE), not a dial failure.
+    if (options.hub.tls?.fingerprint !== undefined) normalizeFingerprint(options.hub.tls.fingerprint);
     this.log = new RateLimitedLog(options.log ?? silentLog);
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
     this.running = this.run();
@@ -177,7 +170,7 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
       if (!first) {
         const delay = reconnectDelayMs(this.failures, random(), this.options.backoff);
         this.current = 'waiting';
-        await this.sleep(delay);
+        await sleep(delay, this.stop.signal);
       }
       first = false;
       if (!(await this.untilRunning())) break;
@@ -275,54 +268,16 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
   }
 
   private openSocket(): Promise<Socket> {
-    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
-    const tlsOptions = this.options.hub.tls;
-    return new Promise((resolve, reject) => {
-      const socket: Socket = tlsOptions
-        ? connectTls({
-            host: this.host,
-            port: this.port,
-            servername: isIP(this.host) === 0 ? this.host : undefined,
-            ca: tlsOptions.ca,
-            // A pinned certificate is checked below instead of against CAs.
-            rejectUnauthorized: this.fingerprint === undefined,
-          })
-        : connectTcp({ host: this.host, port: this.port, allowHalfOpen: true });
-      const readyEvent = tlsOptions ? 'secureConnect' : 'connect';
-      const timer = setTimeout(() => fail(new PicolinkError(ErrorCode.CONNECT_FAILED, `no connection within ${timeoutMs} ms`)), timeoutMs);
-      const onAbort = (): void => fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, 'stopped'));
-      this.stop.signal.addEventListener('abort', onAbort, { once: true });
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.stop.signal.removeEventListener('abort', onAbort);
-        socket.off(readyEvent, onReady);
-        socket.off('error', onError);
-      };
-      const fail = (err: PicolinkError): void => {
-        finish();
-        socket.destroy();
-        reject(err);
-      };
-      const onError = (err: NodeJS.ErrnoException): void => {
-        fail(new PicolinkError(tlsOptions ? ErrorCode.TLS_HANDSHAKE : ErrorCode.CONNECT_FAILED, `cannot connect: ${err.code ?? err.message}`, { cause: err }));
-      };
-      const onReady = (): void => {
-        if (this.fingerprint !== undefined && 'getPeerX509Certificate' in socket) {
-          const presented = (socket as TLSSocket).getPeerX509Certificate()?.fingerprint256;
-          if (presented === undefined || canonicalFingerprint(presented) !== this.fingerprint) {
-            return fail(
-              new PicolinkError(
-                ErrorCode.TLS_FINGERPRINT_MISMATCH,
-                `the hub's certificate has fingerprint ${presented ?? '(none)'}, but ${this.fingerprint} was expected; check the hub's certificate or the fingerprint given`,
-              ),
-            );
-          }
-        }
-        finish();
-        resolve(socket);
-      };
-      socket.once(readyEvent, onReady);
-      socket.on('error', onError);
+    const tls = this.options.hub.tls;
+    return connect({
+      host: this.host,
+      port: this.port,
+      ...(tls ? { tls } : {}),
+      timeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      signal: this.stop.signal,
+      peer: 'the hub',
+      hint: 'is the hub running, and is this its device gateway port?',
+      allowHalfOpen: true,
     });
   }
 
@@ -332,37 +287,12 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
     for (;;) {
       if (this.stop.signal.aborted || runtime.state === 'closed') return false;
       if (runtime.acceptsConnections()) return true;
-      await this.sleep(RUNNING_POLL_MS);
+      await sleep(RUNNING_POLL_MS, this.stop.signal);
     }
-  }
-
-  /** Waits `ms`, or less when the link is closed. */
-  private sleep(ms: number): Promise<void> {
-    if (this.stop.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.stop.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.stop.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 
 /** Connects a device to its hub and keeps it connected until closed. */
 export function dialHome(options: DialHomeOptions): DialHome {
   return new DialHome(options);
-}
-
-/** A SHA-256 fingerprint in the canonical "AB:CD:..." form; PL_ERR_USAGE when it is not one. */
-function canonicalFingerprint(input: string): string {
-  let text = input.trim();
-  if (/^sha-?256:/i.test(text)) text = text.slice(text.indexOf(':') + 1);
-  const hex = text.replace(/[:\s]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{64}$/.test(hex)) {
-    throw new PicolinkError(ErrorCode.USAGE, `"${input}" is not a SHA-256 certificate fingerprint; expected 64 hex digits, e.g. "AB:CD:EF:..."`);
-  }
-  return (hex.match(/../g) ?? []).join(':');
 }

@@ -15,8 +15,8 @@ import type { ErrorCodeValue } from '@picolink/protocol';
 import type { DeviceRuntime } from './runtime.js';
 import { DeviceSession } from './session.js';
 import type { SessionOptions } from './session.js';
-import { RateLimitedLog, silentLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
+import { RateLimitedLog, silentLog } from '@picolink/net';
+import type { LogSink } from '@picolink/net';
 
 export const DEFAULT_MAX_CLIENTS = 8;
 export const DEFAULT_MAX_HELD_EVICTED = 10_000;

@@ -1,7 +1,8 @@
 /**
- * One connection to the device (docs/protocol.md#connections). Bytes become lines
- * (LineDecoder), lines become frames, requests are validated and handled strictly in
- * order, and every response produced for one received chunk goes out in one write.
+ * One connection to the device (docs/protocol.md#connections), on a FramedConnection
+ * (@picolink/net). Bytes become lines (LineDecoder), lines become frames, requests are
+ * validated and handled strictly in order, and every response produced for one received
+ * chunk goes out in one write.
  *
  * Bounds, so one peer can never hurt another: a frame larger than the limit or not
  * UTF-8 ends the connection after an error response; reading pauses while the peer is
@@ -17,6 +18,7 @@
  * (dial-home.ts) uses both: its hello is such a request, and so are its heartbeats.
  */
 import type { Socket } from 'node:net';
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, FramedConnection, RateLimitedLog, RequestTable, silentLog } from '@picolink/net';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
@@ -34,15 +36,11 @@ import type { DecodedLine, ErrorCodeValue, PinChangeEvent, ValidRequest } from '
 import { runAction } from './actions/index.js';
 import type { ActionContext, ConnectionContext } from './actions/index.js';
 import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
-import { RateLimitedLog, silentLog } from '@picolink/protocol';
-import { SessionOutput } from './session-output.js';
-import { DeviceRequests } from './device-requests.js';
 import { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
-export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+export { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES };
 
 export interface SessionOptions {
   /** Largest frame accepted, in bytes, newline excluded. Default 65536. */
@@ -86,9 +84,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   /** Resolves when the socket has closed and the device has let go of the connection. */
   readonly closed: Promise<void>;
   private state: SessionState = 'open';
-  private readonly decoder: LineDecoder;
   private readonly queue: QueuedFrame[] = [];
-  private readonly output: SessionOutput;
+  private readonly framed: FramedConnection<DecodedLine>;
   /** Events raised while a request is being handled; they follow its response. */
   private deferred: string[] | undefined;
   private pumping = false;
@@ -101,12 +98,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   /** performance.now() at connect. */
   private readonly connectedAt: number;
   private endAfterFlush = false;
-  private silenceTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatMs: number;
   private idleTimeoutMs: number;
-  private readonly ownRequests: DeviceRequests;
+  /** The device's own requests to its peer, with ids "d1", "d2", ... */
+  private readonly ownRequests: RequestTable;
   private readonly peerLabel: string;
   private readonly helloTimeoutMs: number;
   private readonly closeGraceMs: number;
@@ -124,28 +120,43 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.ownRequests = new DeviceRequests(this.remote);
-    this.decoder = new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    this.ownRequests = new RequestTable({
+      transmit: (request) => this.sendOwn(request.seq, request.fields),
+      timeoutError: (request) =>
+        new PicolinkError(ErrorCode.TIMEOUT, `${this.remote} did not answer "${String(request.fields.action)}" within ${request.timeoutMs} ms`),
+    });
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.heartbeatMs = options.heartbeatMs ?? 0;
     this.peerLabel = options.peerLabel ?? 'client';
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
-    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.log ?? new RateLimitedLog(silentLog);
     this.context = { runtime, connection: this };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.output = new SessionOutput(socket, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (unsent) =>
-      this.log.limited(
-        'slow-consumer',
-        `${this.peerLabel} ${this.remote} (#${this.id}): ${ErrorCode.SLOW_CONSUMER}: ${unsent} bytes of responses unread; dropping the connection`,
-      ),
-    );
-
     socket.setNoDelay(true);
-    socket.on('data', this.socketOnData);
-    socket.on('end', this.socketOnEnd);
-    socket.on('error', this.socketOnError);
-    socket.on('close', this.socketOnClose);
+    this.framed = new FramedConnection(
+      socket,
+      new LineDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES }),
+      {
+        onFrames: this.linesOnReceive,
+        onHandlerError: this.onInternalError,
+        onSilence: this.onSilence,
+        onOverflow: (unsent) =>
+          this.log.limited(
+            'slow-consumer',
+            `${this.peerLabel} ${this.remote} (#${this.id}): ${ErrorCode.SLOW_CONSUMER}: ${unsent} bytes of responses unread; dropping the connection`,
+          ),
+        onEnd: this.socketOnEnd,
+        onError: this.socketOnError,
+        onClose: this.socketOnClose,
+      },
+      {
+        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+        closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        silenceMs: this.helloTimeoutMs,
+        silenceEndsOn: 'frames',
+      },
+    );
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     runtime.attach(this);
     this.watchdog = new ControllerWatchdog(options.controllerTimeoutMs ?? DEFAULT_CONTROLLER_TIMEOUT_MS, {
       ownsFailsafeOutputs: () => runtime.pins.ownsFailsafeOutputs(this.id),
@@ -153,7 +164,6 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       gone: this.controllerGone,
       sleepGate: () => runtime.sleepGate(),
     });
-    if (this.helloTimeoutMs > 0) this.silenceTimer = setTimeout(this.onSilence, this.helloTimeoutMs);
     this.armHeartbeat();
     this.log.limited('connect', `${this.peerLabel} ${this.remote} connected (#${this.id}${this.secure ? ', TLS' : ''})`);
   }
@@ -166,14 +176,14 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   /** Ends the connection from the device side, with a `closing` event saying why. */
   closeByDevice(code: ErrorCodeValue, message: string): void {
     if (this.state !== 'open') return;
-    this.output.queue(encodeFrame({ event: 'closing', code, error: message }));
-    this.output.flush();
+    this.framed.queue(encodeFrame({ event: 'closing', code, error: message }));
+    this.framed.flush();
     this.beginClose();
   }
 
   /** Destroys the socket at once. */
   destroy(): void {
-    this.socket.destroy();
+    this.framed.destroy();
   }
 
   /**
@@ -195,17 +205,15 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
    */
   evict(message: string): void {
     if (this.state !== 'open') return;
-    this.output.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
-    this.output.flush();
+    this.framed.queue(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: message }));
+    this.framed.flush();
     this.state = 'closing';
     this.evicted = true;
-    clearTimeout(this.silenceTimer);
     clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
     this.runtime.detach(this);
     const heldMs = this.helloTimeoutMs > 0 ? Math.max(0, this.helloTimeoutMs - (performance.now() - this.connectedAt)) : this.closeGraceMs;
-    this.graceTimer = setTimeout(() => this.socket.destroy(), heldMs);
-    this.graceTimer.unref();
+    this.framed.holdThenDestroy(heldMs);
   }
 
   /**
@@ -217,12 +225,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     if (this.state !== 'open') {
       return Promise.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} is closed`));
     }
-    const { id, answer } = this.ownRequests.open(String(fields.action), timeoutMs);
-    // `id` first, as the protocol's examples write it; a caller's own id is replaced.
-    const frame: Record<string, unknown> = { id, ...fields };
-    frame.id = id;
-    this.sendOwn(encodeFrame(frame));
-    return answer;
+    return this.ownRequests.add(fields, timeoutMs);
   }
 
   /**
@@ -238,12 +241,10 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.armHeartbeat();
   }
 
-  private readonly socketOnData = (chunk: Buffer): void => {
+  private readonly linesOnReceive = (lines: DecodedLine[]): void => {
     if (this.state !== 'open') return;
     try {
       const receivedNs = this.runtime.now() * 1e6;
-      const lines = this.decoder.push(chunk);
-      if (lines.length === 0) return;
       this.heardFromPeer();
       this.watchdog.heard();
       this.heartbeatTimer?.refresh();
@@ -267,13 +268,13 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       this.endAfterFlush = true;
       this.closeByDevice(ErrorCode.INTERNAL, 'internal error while handling this connection; it was closed (see the device log)');
     } catch {
-      this.socket.destroy();
+      this.framed.destroy();
     }
   };
 
   private readonly socketOnEnd = (): void => {
     // An evicted peer that gives up: let go of its socket now.
-    if (this.evicted) return void this.socket.destroy();
+    if (this.evicted) return void this.framed.destroy();
     // The peer will send nothing more; answer what it already sent, then close.
     this.peerEnded = true;
     if (!this.pumping) this.beginClose();
@@ -286,12 +287,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private readonly socketOnClose = (): void => {
     this.state = 'closed';
     this.watchdog.stop();
-    clearTimeout(this.silenceTimer);
-    clearTimeout(this.graceTimer);
     clearTimeout(this.heartbeatTimer);
-    this.ownRequests.rejectAll();
+    this.ownRequests.rejectAll(
+      (request) => new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.remote} closed before request d${request.seq} was answered`),
+    );
     this.queue.length = 0;
-    this.output.release();
     this.runtime.detach(this);
     this.log.limited('disconnect', `${this.peerLabel} ${this.remote} disconnected (#${this.id})`);
     this.resolveClosed();
@@ -321,17 +321,13 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   };
 
   private heardFromPeer(): void {
-    if (this.greeted) {
-      this.silenceTimer?.refresh();
-      return;
-    }
+    if (this.greeted) return;
     this.greeted = true;
     this.restartSilenceTimer(this.idleTimeoutMs);
   }
 
   private restartSilenceTimer(ms: number): void {
-    clearTimeout(this.silenceTimer);
-    this.silenceTimer = ms > 0 && this.state === 'open' ? setTimeout(this.onSilence, ms) : undefined;
+    if (this.state === 'open') this.framed.setSilence(ms);
   }
 
   /** Handles queued frames in order; only one pump runs at a time. */
@@ -354,18 +350,18 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     } finally {
       this.pumping = false;
     }
-    this.output.flush();
+    this.framed.flush();
     if (this.endAfterFlush || this.peerEnded) this.beginClose();
   }
 
   /** Waits for the device (sleep, file I/O); reading pauses meanwhile so the queue stays short. */
   private async waitFor(pending: Promise<void>): Promise<void> {
-    this.output.flush();
-    this.output.setBusy(true);
+    this.framed.flush();
+    this.framed.setBusy(true);
     try {
       await pending;
     } finally {
-      if (this.state === 'open') this.output.setBusy(false);
+      if (this.state === 'open') this.framed.setBusy(false);
     }
   }
 
@@ -373,7 +369,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private handle({ decoded, receivedNs }: QueuedFrame): Promise<void> | undefined {
     if (decoded.error) {
       // Oversized or not UTF-8: the stream can no longer be trusted to be in step.
-      this.output.queue(encodeFrame(errorResponse(null, decoded.error)));
+      this.framed.queue(encodeFrame(errorResponse(null, decoded.error)));
       this.log.limited('bad-frame', `${this.peerLabel} ${this.remote} (#${this.id}): ${decoded.error.code}; closing`);
       this.endAfterFlush = true;
       return undefined;
@@ -382,13 +378,15 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     try {
       frame = parseFrame(decoded.line);
     } catch (err) {
-      this.output.queue(encodeFrame(errorResponse(null, err)));
+      this.framed.queue(encodeFrame(errorResponse(null, err)));
       return undefined;
     }
     const kind = messageKind(frame);
     if (kind === 'response') {
       this.watchdog.peerAnswersPings();
-      if (this.ownRequests.settle(frame)) this.served = true;
+      const id = frame.id;
+      // The device's own ids are "d1", "d2", ...; answers to anything else are ignored.
+      if (typeof id === 'string' && /^d[1-9]\d*$/.test(id) && this.ownRequests.settleSeq(Number(id.slice(1)), frame)) this.served = true;
       return undefined;
     }
     // Events need no answer.
@@ -397,7 +395,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     try {
       request = validateRequest(frame);
     } catch (err) {
-      this.output.queue(encodeFrame(errorResponse(frame, err)));
+      this.framed.queue(encodeFrame(errorResponse(frame, err)));
       return undefined;
     }
     if (request.id !== undefined) this.watchdog.peerAnswersPings();
@@ -429,15 +427,20 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
 
   /** Queues a response frame, then the events its request caused. */
   private answer(response: string): void {
-    this.output.queue(response);
+    this.framed.queue(response);
     const events = this.deferred ?? [];
     this.deferred = undefined;
-    for (const event of events) this.output.queue(event);
+    for (const event of events) this.framed.queue(event);
   }
 
-  private sendOwn(text: string): void {
-    if (this.pumping) this.output.queue(text);
-    else this.output.write(text);
+  /** Writes one of the device's own requests, its id "d<seq>" first, as the protocol's examples write it (a caller's own id is replaced). */
+  private sendOwn(seq: number, fields: Record<string, unknown>): void {
+    const id = `d${seq}`;
+    const frame: Record<string, unknown> = { id, ...fields };
+    frame.id = id;
+    const text = encodeFrame(frame);
+    if (this.pumping) this.framed.queue(text);
+    else this.framed.write(text);
   }
 
   private armHeartbeat(): void {
@@ -454,8 +457,8 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
   private emitEvent(text: string): void {
     if (this.state !== 'open') return;
     if (this.deferred) this.deferred.push(text);
-    else if (this.pumping) this.output.queue(text);
-    else this.output.write(text);
+    else if (this.pumping) this.framed.queue(text);
+    else this.framed.write(text);
   }
 
   private beginClose(): void {
@@ -465,13 +468,9 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.runtime.pins.releaseOwner(this.id);
     this.state = 'closing';
     this.watchdog.stop();
-    clearTimeout(this.silenceTimer);
     clearTimeout(this.heartbeatTimer);
     this.queue.length = 0;
-    this.socket.end();
-    // Keep reading so the peer's FIN is seen; anything else it sends is ignored now.
-    this.output.release();
-    this.graceTimer = setTimeout(() => this.socket.destroy(), this.closeGraceMs);
-    this.graceTimer.unref();
+    // Reading goes on so the peer's FIN is seen; anything else it sends is ignored now.
+    this.framed.end();
   }
 }

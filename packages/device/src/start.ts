@@ -5,6 +5,7 @@
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { listenOn } from '@picolink/net';
 import { DEFAULT_DEVICE_PORT } from '@picolink/protocol';
 import type { GpioBackend } from './gpio/backend.js';
 import { SimulatedBackend } from './gpio/simulated.js';
@@ -79,7 +80,8 @@ export async function startDevice<B extends GpioBackend = SimulatedBackend>(opti
       })
     : createTcpServer({ allowHalfOpen: true });
   try {
-    await listen(listener, options.port ?? DEFAULT_DEVICE_PORT, options.host ?? '127.0.0.1');
+    // A busy port is PL_ERR_LISTEN_FAILED naming the address (`picolink device` exits 3 on it).
+    await listenOn(listener, options.host ?? '127.0.0.1', options.port ?? DEFAULT_DEVICE_PORT);
   } catch (err) {
     await runtime.close();
     throw err;
@@ -124,14 +126,4 @@ export async function startDevice<B extends GpioBackend = SimulatedBackend>(opti
   if (telemetry) device.telemetry = telemetry;
   if (hub) device.hub = hub;
   return device;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
-import { parseTelemetry } from '@picolink/protocol';
+import { ErrorCode, parseTelemetry } from '@picolink/protocol';
 import { startDevice, SimulatedBackend } from '../src/index.js';
 import { LineClient } from './line-client.js';
 
@@ -31,7 +31,10 @@ test('aborting the signal closes the device', async () => {
 test('a port already in use is reported and nothing is left running', async () => {
   const first = await startDevice({ host: '127.0.0.1', port: 0 });
   try {
-    await assert.rejects(startDevice({ host: '127.0.0.1', port: first.port }), /EADDRINUSE/);
+    await assert.rejects(startDevice({ host: '127.0.0.1', port: first.port }), {
+      code: ErrorCode.LISTEN_FAILED,
+      message: `cannot listen on tcp 127.0.0.1:${first.port}: the port is already in use; stop the program using it or choose another port`,
+    });
   } finally {
     await first.close();
   }

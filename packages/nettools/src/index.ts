@@ -5,9 +5,7 @@
  * is also available alone as `@picolink/nettools/core`.
  */
 export * from './core/index.js';
-export { hostPort } from './net/addresses.js';
-export { connectFailed, connectTimedOut } from './net/socket-errors.js';
-export { bindTcpAndUdp, bindUdp, listenTcp } from './net/listen.js';
+export { bindTcpAndUdp, bindUdp, connectFailed, connectTimedOut, hostPort, listenTcp } from '@picolink/net';
 export { MessageTcpServer, MessageConnection, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_OUTPUT_BYTES } from './server/message-tcp-server.js';
 export type { CloseInfo, MessageTcpHandlers, MessageTcpServerOptions } from './server/message-tcp-server.js';
 export { startTextServer } from './serve/text-server.js';

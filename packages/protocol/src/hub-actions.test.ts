@@ -6,7 +6,7 @@ import { findRepoRoot } from '../test/repo.js';
 import { ACTION_NAMES } from './actions.js';
 import { validateRequest } from './request.js';
 import { ErrorCode, PicolinkError } from './errors.js';
-import { HELLO_ACTION, HELLO_FIELDS, helloEcho, helloRequest, reconnectDelayMs, validateHello, WELCOME_RESULTS } from './hub-actions.js';
+import { HELLO_ACTION, HELLO_FIELDS, helloEcho, helloRequest, validateHello, WELCOME_RESULTS } from './hub-actions.js';
 
 const SPEC = readFileSync(join(findRepoRoot(import.meta.url), 'docs', 'protocol.md'), 'utf8');
 
@@ -42,14 +42,4 @@ test('helloRequest builds a frame validateHello accepts unchanged', () => {
   assert.deepEqual(Object.keys(frame), ['id', 'action', 'device', 'token', 'protocol', 'firmware', 'capabilities', 'boot']);
   assert.deepEqual(validateHello(frame), hello);
   assert.deepEqual(helloEcho(frame), { id: 'h1', action: 'hello', device: 'pico-1', protocol: 1, firmware: '0.1.0', capabilities: ['pipeline'], boot: 7 });
-});
-
-test('reconnect delays stay within the documented bound for every attempt', () => {
-  for (let attempt = 0; attempt < 70; attempt++) {
-    const bound = Math.min(60_000, 1000 * 2 ** attempt);
-    assert.equal(reconnectDelayMs(attempt, 0), 0);
-    const top = reconnectDelayMs(attempt, 0.9999999);
-    assert.ok(top < bound && top >= bound * 0.999, `attempt ${attempt}: ${top} vs ${bound}`);
-  }
-  assert.equal(reconnectDelayMs(2, 0.5, { baseMs: 10, maxMs: 25 }), 12);
 });

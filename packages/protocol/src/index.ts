@@ -7,5 +7,7 @@ export * from './actions.js';
 export * from './request.js';
 export * from './messages.js';
 export * from './telemetry.js';
+export * from './telemetry-key.js';
+export * from './fingerprint.js';
 export * from './hub-actions.js';
 export * from './log.js';

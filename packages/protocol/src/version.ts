@@ -4,6 +4,12 @@ export const PROTOCOL_VERSION = 1;
 /** Default TCP port of a device in server mode (the piconetcontrol default). */
 export const DEFAULT_DEVICE_PORT = 12345;
 
+/** Default TCP port of a hub's device gateway, where devices dial home (docs/protocol.md#dial-home). */
+export const DEFAULT_HUB_GATEWAY_PORT = 12400;
+
+/** Default port of a hub's HTTP API and device links (`hub://HOST:PORT/devices/ID`). */
+export const DEFAULT_HUB_HTTP_PORT = 8080;
+
 /** Default hard maximum size of one control frame, newline excluded (64 KiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 

@@ -1,8 +1,8 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_CONTROLLER_TIMEOUT_MS, DEFAULT_HUB_PORT, startDevice, SimulatedBackend } from '@picolink/device';
+import { DEFAULT_CONTROLLER_TIMEOUT_MS, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
-import { DEFAULT_DEVICE_PORT } from '@picolink/protocol';
+import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_GATEWAY_PORT } from '@picolink/protocol';
 import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
@@ -35,7 +35,7 @@ Options:
   --telemetry-interval MS   telemetry period (default 5000)
   --telemetry-key KEY       sign telemetry with HMAC-SHA256 using KEY
   --telemetry-ack           ask for acknowledgements and resend unacknowledged readings
-  --hub HOST[:PORT]         dial home to the hub's device gateway (default port ${DEFAULT_HUB_PORT}); without
+  --hub HOST[:PORT]         dial home to the hub's device gateway (default port ${DEFAULT_HUB_GATEWAY_PORT}); without
                             --port the device then listens on 127.0.0.1 only, on a free port
   --token T                 the device's secret, as configured on the hub (devices[].token)
   --hub-tls                 connect to the hub with TLS (verified against the system's CAs)
@@ -88,7 +88,7 @@ async function hubOption(args: ParsedArgs): Promise<DeviceOptions['hub']> {
   }
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(target);
   if (!match || !match[1]) throw usageError(`--hub must be HOST or HOST:PORT, got "${target}"`);
-  const port = match[2] === undefined ? DEFAULT_HUB_PORT : Number(match[2]);
+  const port = match[2] === undefined ? DEFAULT_HUB_GATEWAY_PORT : Number(match[2]);
   if (port < 1 || port > 65535) throw usageError(`--hub port must be 1-65535, got ${port}`);
   const hub: NonNullable<DeviceOptions['hub']> = { hub: { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } };
   if (tls) {

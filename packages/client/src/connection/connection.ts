@@ -11,12 +11,13 @@
  * - `detect`: before the handshake answer; one request at a time, with ids.
  */
 import type { Duplex } from 'node:stream';
+import { FramedConnection, RequestTable } from '@picolink/net';
+import type { TableRequest } from '@picolink/net';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, ErrorCode, isErrorCode, LineDecoder, messageKind, parseFrame, PicolinkError, toPicolinkError } from '@picolink/protocol';
+import type { DecodedLine } from '@picolink/protocol';
 import type { CallOptions } from '../types.js';
-import { Heartbeat } from './heartbeat.js';
 import { answerPeerRequest, preview } from './peer-frames.js';
-import { PendingRequests } from './pending.js';
-import type { PendingRequest } from './pending.js';
+import { LegacyStamps } from './legacy-stamps.js';
 
 export type MatchingMode = 'detect' | 'pipeline' | 'serial' | 'legacy';
 
@@ -48,37 +49,44 @@ export class Connection {
   readonly maxFrameBytes: number;
   readonly peerName: string;
   private mode: MatchingMode = 'detect';
-  private readonly pending: PendingRequests;
-  private readonly decoder: LineDecoder;
-  private readonly heartbeat: Heartbeat;
+  private readonly pending: RequestTable;
+  private readonly stamps = new LegacyStamps();
+  private readonly framed: FramedConnection<DecodedLine>;
+  private readonly heartbeatMs: number;
   private shutDown = false;
-  private socketClosed = false;
   private reason: PicolinkError | null = null;
   private closingEvent: PicolinkError | undefined;
   private socketError: Error | undefined;
   private readonly closed: Promise<void>;
   private resolveClosed!: () => void;
-  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly socket: Duplex,
+    socket: Duplex,
     private readonly handlers: ConnectionHandlers,
     options: ConnectionOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.peerName = options.peerName ?? 'the device';
-    this.decoder = new LineDecoder({ maxFrameBytes: this.maxFrameBytes });
-    this.pending = new PendingRequests(
-      (request) => this.transmit(request),
-      (request) => this.timeoutError(request),
-    );
-    this.heartbeat = new Heartbeat(options.heartbeatMs ?? 15000, () => this.heartbeatOnQuiet());
+    this.heartbeatMs = options.heartbeatMs ?? 15000;
+    this.pending = new RequestTable({
+      transmit: (request) => this.transmit(request),
+      timeoutError: (request) => this.timeoutError(request),
+      pipelined: false,
+    });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
-    socket.on('error', (err: Error) => this.socketOnError(err));
-    socket.on('close', () => this.socketOnClose());
-    if (socket.destroyed) queueMicrotask(() => this.socketOnClose());
+    this.framed = new FramedConnection(
+      socket,
+      new LineDecoder({ maxFrameBytes: this.maxFrameBytes }),
+      {
+        onFrames: (lines) => this.linesOnReceive(lines),
+        onHandlerError: (err) => this.handlerOnError(err),
+        onSilence: () => this.heartbeatOnQuiet(),
+        onError: (err) => void (this.socketError ??= err),
+        onClose: () => this.socketOnClose(),
+      },
+      { silenceMs: this.heartbeatMs, closeGraceMs: CLOSE_GRACE_MS, maxOutputBytes: Infinity, backpressure: false },
+    );
   }
 
   /** How responses are matched to requests; set from the handshake's answer. */
@@ -88,7 +96,7 @@ export class Connection {
 
   set matching(mode: MatchingMode) {
     this.mode = mode;
-    this.pending.setConcurrent(mode === 'pipeline');
+    this.pending.setPipelined(mode === 'pipeline');
   }
 
   /** True once the connection is closing or closed: requests are refused. */
@@ -115,12 +123,12 @@ export class Connection {
     return this.closed;
   }
 
-  private transmit(request: PendingRequest): void {
+  private transmit(request: TableRequest): void {
     let frame: Record<string, unknown>;
     if (this.mode === 'legacy') {
       frame = { ...request.fields };
       delete frame.id;
-      frame.time_sent = this.pending.stampTimeSent(request);
+      frame.time_sent = this.stamps.stamp(request);
     } else {
       // `id` first, as in {"id":1,"action":"get_version"}; the caller's own id is replaced.
       frame = { id: request.seq, ...request.fields };
@@ -135,30 +143,27 @@ export class Connection {
         `the "${String(request.fields.action)}" request is ${bytes} bytes, more than the ${this.maxFrameBytes}-byte frame limit; send less at once (for update: compress, or fewer files per request)`,
       );
     }
-    this.socket.write(text);
+    this.framed.write(text);
   }
 
-  private socketOnData(chunk: Buffer): void {
+  /**
+   * A failure while handling what the device sent (including in an event handler called
+   * from here) ends this connection, not the process: it is reported once, and pending
+   * requests are rejected with it as the cause.
+   */
+  private handlerOnError(err: unknown): void {
+    const detail = err instanceof Error ? err.message : String(err);
+    const reason = new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a frame from ${this.peerName}: ${detail.slice(0, 200)}; the connection was closed`, { cause: err });
+    this.shutdown(reason);
     try {
-      this.handleChunk(chunk);
-    } catch (err) {
-      // A failure while handling what the device sent (including in an event handler
-      // called from here) ends this connection, not the process: it is reported once,
-      // and pending requests are rejected with it as the cause.
-      const detail = err instanceof Error ? err.message : String(err);
-      const reason = new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a frame from ${this.peerName}: ${detail.slice(0, 200)}; the connection was closed`, { cause: err });
-      this.shutdown(reason);
-      try {
-        this.handlers.onError(reason);
-      } catch {
-        // The error handler itself failed; the connection is already closed.
-      }
+      this.handlers.onError(reason);
+    } catch {
+      // The error handler itself failed; the connection is already closed.
     }
   }
 
-  private handleChunk(chunk: Buffer): void {
-    this.heartbeat.touch();
-    for (const item of this.decoder.push(chunk)) {
+  private linesOnReceive(lines: DecodedLine[]): void {
+    for (const item of lines) {
       if (this.shutDown) return;
       if (item.error) {
         this.frameOnError(item.error);
@@ -185,7 +190,7 @@ export class Connection {
         return this.eventOnReceive(frame);
       case 'request':
         if (this.mode === 'detect' && frame.action === 'get_version' && frame.ok === undefined) return this.matchInOrder(frame);
-        return void this.socket.write(encodeFrame(answerPeerRequest(frame)));
+        return void this.framed.write(encodeFrame(answerPeerRequest(frame)));
       default:
         this.handlers.onError(
           new PicolinkError(ErrorCode.BAD_RESPONSE, `${this.peerName} sent a frame that is neither a response, an event nor a request: ${preview(frame)}`),
@@ -203,7 +208,7 @@ export class Connection {
   }
 
   private matchInOrder(frame: Record<string, unknown>): void {
-    if (typeof frame.time_sent === 'number' && this.pending.isLateAnswer(frame.time_sent)) return;
+    if (typeof frame.time_sent === 'number' && this.stamps.isLateAnswer(frame.time_sent)) return;
     const request = this.pending.oldestInFlight();
     if (request) return this.pending.settle(request, frame);
     this.handlers.onError(new PicolinkError(ErrorCode.BAD_RESPONSE, `${this.peerName} sent a frame when no request was waiting: ${preview(frame)}`));
@@ -231,11 +236,16 @@ export class Connection {
     const unreadable = new PicolinkError(err.code, `${this.peerName} sent a frame that cannot be read: ${err.message}`);
     const head = this.mode === 'legacy' ? this.pending.oldestInFlight() : undefined;
     // Without ids, an unreadable frame from a legacy peer can only be the answer being waited for.
-    if (head) return this.pending.fail(head, new PicolinkError(ErrorCode.BAD_RESPONSE, unreadable.message, { cause: unreadable }));
+    if (head) {
+      this.stamps.noteFailed(head);
+      return void this.pending.fail(head, new PicolinkError(ErrorCode.BAD_RESPONSE, unreadable.message, { cause: unreadable }));
+    }
     this.handlers.onError(unreadable);
   }
 
-  private timeoutError(request: PendingRequest): PicolinkError {
+  /** The error of a request that timed out; its answer, if it comes, is late. */
+  private timeoutError(request: TableRequest): PicolinkError {
+    this.stamps.noteFailed(request);
     return new PicolinkError(
       ErrorCode.TIMEOUT,
       `no answer from ${this.peerName} to "${String(request.fields.action)}" within ${request.timeoutMs} ms; the device may be busy or unreachable`,
@@ -244,7 +254,7 @@ export class Connection {
 
   private heartbeatOnQuiet(): void {
     this.request({ action: 'ping' }).then(
-      () => this.heartbeat.restart(),
+      () => this.framed.setSilence(this.heartbeatMs),
       (err: unknown) => {
         if (!(err instanceof PicolinkError) || err.code !== ErrorCode.TIMEOUT) return;
         this.shutdown(
@@ -257,13 +267,7 @@ export class Connection {
     );
   }
 
-  private socketOnError(err: Error): void {
-    this.socketError ??= err;
-  }
-
   private socketOnClose(): void {
-    if (this.socketClosed) return;
-    this.socketClosed = true;
     if (!this.shutDown) {
       const reason =
         this.closingEvent ??
@@ -274,8 +278,6 @@ export class Connection {
         );
       this.shutdown(reason);
     }
-    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
-    this.decoder.reset();
     this.handlers.onClose(this.reason);
     this.resolveClosed();
   }
@@ -285,19 +287,16 @@ export class Connection {
     if (this.shutDown) return;
     this.shutDown = true;
     this.reason = reason;
-    this.heartbeat.stop();
-    this.pending.rejectAll((action) =>
-      reason === null
+    this.framed.setSilence(0);
+    this.pending.rejectAll(({ fields }) => {
+      const action = String(fields.action);
+      return reason === null
         ? new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the connection to ${this.peerName} was closed before "${action}" was answered`)
-        : new PicolinkError(ErrorCode.CONNECTION_CLOSED, `"${action}" was not answered: ${reason.message}`, { cause: reason }),
-    );
-    if (this.socketClosed) return;
-    if (reason !== null) {
-      this.socket.destroy();
-      return;
-    }
-    this.socket.end();
-    // A device that never finishes the close must not keep close() waiting.
-    this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+        : new PicolinkError(ErrorCode.CONNECTION_CLOSED, `"${action}" was not answered: ${reason.message}`, { cause: reason });
+    });
+    if (this.framed.isClosed) return;
+    // A device that never finishes the close must not keep close() waiting: end() destroys after the grace time.
+    if (reason !== null) this.framed.destroy();
+    else this.framed.end();
   }
 }

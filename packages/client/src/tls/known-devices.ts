@@ -7,7 +7,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isFingerprint, normalizeFingerprint } from './fingerprint.js';
+import { isFingerprint, normalizeFingerprint } from '@picolink/protocol';
 
 /** Environment variable that overrides the default known-devices path. */
 export const KNOWN_DEVICES_ENV = 'PICOLINK_KNOWN_DEVICES';

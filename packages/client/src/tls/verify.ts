@@ -4,8 +4,7 @@
  * the known-devices file. Verification is never skipped: the trust-on-first-use path
  * records what it trusted and refuses a changed certificate later.
  */
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { normalizeFingerprint } from './fingerprint.js';
+import { ErrorCode, normalizeFingerprint, PicolinkError } from '@picolink/protocol';
 import { addKnownDevice, defaultKnownDevicesPath, findKnownDevice } from './known-devices.js';
 
 export interface TlsTrustOptions {
@@ -50,40 +49,24 @@ export function trustPolicy(options: TlsTrustOptions): TrustPolicy {
 }
 
 /**
- * Checks the certificate a device presented (its fingerprint) against the policy.
- * Throws `PL_ERR_TLS_FINGERPRINT_MISMATCH` when it must not be trusted. With the
- * first-use policy an unknown device is recorded and reported to `onNewFingerprint`.
+ * Trust on first use: an unknown device's fingerprint (canonical form) is recorded and
+ * reported to `onNewFingerprint`; a known device must present the recorded one, else
+ * `PL_ERR_TLS_FINGERPRINT_MISMATCH`. (Pinned fingerprints and CAs are checked by
+ * @picolink/net's connect.)
  */
-export async function checkPeerFingerprint(hostPort: string, presented: string, policy: TrustPolicy): Promise<void> {
-  const actual = normalizeFingerprint(presented);
-  switch (policy.kind) {
-    case 'ca':
-      return; // the TLS stack already verified the chain and the host name
-    case 'pinned':
-      if (actual !== policy.fingerprint) {
-        throw new PicolinkError(
-          ErrorCode.TLS_FINGERPRINT_MISMATCH,
-          `the certificate of ${hostPort} has fingerprint ${actual}, but ${policy.fingerprint} was expected; ` +
-            'someone may be intercepting the connection, or the device got a new certificate (then pass its new fingerprint)',
-        );
-      }
-      return;
-    case 'first-use': {
-      const known = await findKnownDevice(policy.path, hostPort);
-      if (known === undefined) {
-        await addKnownDevice(policy.path, hostPort, actual);
-        policy.onNewFingerprint?.(hostPort, actual);
-        return;
-      }
-      if (known.fingerprint !== actual) {
-        throw new PicolinkError(
-          ErrorCode.TLS_FINGERPRINT_MISMATCH,
-          `the certificate of ${hostPort} has changed since it was first trusted (recorded ${known.fingerprint}, now ${actual}); ` +
-            'someone may be intercepting the connection, or the device got a new certificate. ' +
-            `If you expect the change, remove line ${known.line} of ${policy.path} and connect again.`,
-        );
-      }
-      return;
-    }
+export async function checkFirstUse(hostPort: string, actual: string, policy: Extract<TrustPolicy, { kind: 'first-use' }>): Promise<void> {
+  const known = await findKnownDevice(policy.path, hostPort);
+  if (known === undefined) {
+    await addKnownDevice(policy.path, hostPort, actual);
+    policy.onNewFingerprint?.(hostPort, actual);
+    return;
+  }
+  if (known.fingerprint !== actual) {
+    throw new PicolinkError(
+      ErrorCode.TLS_FINGERPRINT_MISMATCH,
+      `the certificate of ${hostPort} has changed since it was first trusted (recorded ${known.fingerprint}, now ${actual}); ` +
+        'someone may be intercepting the connection, or the device got a new certificate. ' +
+        `If you expect the change, remove line ${known.line} of ${policy.path} and connect again.`,
+    );
   }
 }

@@ -11,8 +11,8 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_MAX_FRAME_BYTES, ErrorCode, isErrorCode, parseBoundedJson, PicolinkError } from '@picolink/protocol';
 import { WebSocket } from 'ws';
 import type { DeviceUrl } from '../url.js';
-import { connectFailed, connectTimedOut } from './connect-error.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './transport.js';
+import { connectFailed, connectTimedOut } from '@picolink/net';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEVICE_CONNECT_HINT } from './transport.js';
 import type { TransportOptions } from './transport.js';
 import { WebSocketLineStream } from './websocket-stream.js';
 
@@ -63,8 +63,8 @@ export function openHub(url: DeviceUrl, options: TransportOptions): Promise<Dupl
       settle(null);
     }
     function wsOnError(err: Error): void {
-      if (/timed out/i.test(err.message)) return settle(connectTimedOut(url.hostPort, timeoutMs));
-      settle(connectFailed(url.hostPort, err));
+      if (/timed out/i.test(err.message)) return settle(connectTimedOut(url.hostPort, timeoutMs, DEVICE_CONNECT_HINT));
+      settle(connectFailed(url.hostPort, err, DEVICE_CONNECT_HINT));
     }
     function wsOnUnexpectedResponse(_request: unknown, response: IncomingMessage): void {
       readRefusal(response, timeoutMs).then(

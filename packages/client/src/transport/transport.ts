@@ -16,4 +16,7 @@ export interface TransportOptions extends TlsTrustOptions {
 /** Opens a connected, verified stream to the device at `url`, or rejects with a coded error. */
 export type Transport = (url: DeviceUrl, options: TransportOptions) => Promise<Duplex>;
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export { DEFAULT_CONNECT_TIMEOUT_MS } from '@picolink/net';
+
+/** What a person should check when a device cannot be reached. */
+export const DEVICE_CONNECT_HINT = 'is the device running and on this network?';

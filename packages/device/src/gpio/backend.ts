@@ -81,8 +81,3 @@ export function sensorVoltsToCelsius(volts: number): number {
 export function celsiusToSensorVolts(celsius: number): number {
   return 0.706 - (celsius - 27) * 0.001721;
 }
-
-/** Human name of a pin in messages: "7" or "LED". */
-export function pinLabel(pin: PinId): string {
-  return String(pin);
-}

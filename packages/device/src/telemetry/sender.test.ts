@@ -3,11 +3,11 @@ import { strict as assert } from 'node:assert';
 import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { encodeTelemetryAck, ErrorCode, parseTelemetry } from '@picolink/protocol';
+import { encodeTelemetryAck, ErrorCode, parseTelemetry, telemetryKeyBytes } from '@picolink/protocol';
 import type { TelemetryDatagram } from '@picolink/protocol';
 import { SimulatedBackend } from '../gpio/simulated.js';
 import { DeviceRuntime } from '../runtime.js';
-import { TelemetrySender, telemetryKeyBytes } from './sender.js';
+import { TelemetrySender } from './sender.js';
 import type { TelemetryOptions } from './sender.js';
 
 const KEY = 'correct horse battery staple';
@@ -100,12 +100,6 @@ test('datagrams carry the readings, device id, boot id and sequence, signed with
   }
   const first = receiver.received[0]?.text ?? '';
   assert.throws(() => parseTelemetry(first, macWith('another key')), { code: ErrorCode.TELEMETRY_BAD_MAC });
-});
-
-test('a hex key is used as bytes, any other string as UTF-8', () => {
-  assert.deepEqual(telemetryKeyBytes('00112233445566778899aabbccddeeff'), Buffer.from('00112233445566778899aabbccddeeff', 'hex'));
-  assert.deepEqual(telemetryKeyBytes('abcd'), Buffer.from('abcd', 'utf8'), 'too short to be a hex key');
-  assert.throws(() => telemetryKeyBytes(''), { code: ErrorCode.OUT_OF_RANGE });
 });
 
 test('unknown sensors are refused when the sender is made', async () => {

@@ -14,14 +14,12 @@
  * Sending never waits on the network, so a slow or absent receiver cannot hold up the
  * control connections.
  */
-import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
-import { encodeTelemetry, ErrorCode, parseTelemetryAck, PicolinkError } from '@picolink/protocol';
+import { encodeTelemetry, parseTelemetryAck } from '@picolink/protocol';
 import type { MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
-import { RateLimitedLog, silentLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
+import { hmacSigner, RateLimitedLog, silentLog, udpTypeFor } from '@picolink/net';
+import type { LogSink } from '@picolink/net';
 import { parseSensors, readSensors } from './sensors.js';
 import type { Sensor, SensorSource } from './sensors.js';
 
@@ -84,21 +82,6 @@ interface Unacked {
   sentAt: number;
 }
 
-const HEX_KEY = /^(?:[0-9a-fA-F]{2}){16,}$/;
-
-/** The key bytes for a telemetry key option (see {@link TelemetryOptions.key}). */
-export function telemetryKeyBytes(key: string | Uint8Array): Buffer {
-  const bytes = typeof key !== 'string' ? Buffer.from(key) : HEX_KEY.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'utf8');
-  if (bytes.length === 0) throw new PicolinkError(ErrorCode.OUT_OF_RANGE, 'the telemetry key is empty; give a secret shared with the receiver');
-  return bytes;
-}
-
-/** An HMAC-SHA256 signer for the protocol's encodeTelemetry. */
-export function hmacSigner(key: string | Uint8Array): TextSigner {
-  const bytes = telemetryKeyBytes(key);
-  return (text) => createHmac('sha256', bytes).update(text, 'utf8').digest('hex');
-}
-
 export class TelemetrySender {
   readonly deviceId: string;
   readonly intervalMs: number;
@@ -133,7 +116,7 @@ export class TelemetrySender {
     this.resendAfterMs = options.resendAfterMs ?? Math.max(MIN_DEFAULT_RESEND_MS, this.intervalMs);
     this.log = new RateLimitedLog(options.log ?? silentLog);
     this.boot = device.bootId;
-    this.socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
+    this.socket = createSocket(udpTypeFor(this.host));
     this.socket.on('message', this.socketOnMessage);
     this.socket.on('error', this.socketOnError);
   }

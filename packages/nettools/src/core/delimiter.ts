@@ -1,27 +1,18 @@
 /**
- * How plain-text messages are separated on a TCP stream. The tutorials use three
- * conventions: one message per read (`none`, as the embassy-net and Freenove examples
- * do), one per line (`lf`, what telnet and netcat send), and NUL-terminated messages
- * (`nul`, the tcpcom library's end-of-block byte).
+ * How plain-text messages are separated on a TCP stream (the {@link Delimiter} and its
+ * byte are wire rules, in @picolink/protocol), and what a message with its delimiter
+ * looks like on the wire.
  */
+import { delimiterByte } from '@picolink/protocol';
+import type { Delimiter } from '@picolink/protocol';
 
-export type Delimiter = 'lf' | 'nul' | 'none';
+export { CR_BYTE, delimiterByte, NEWLINE_BYTE, NUL_BYTE } from '@picolink/protocol';
+export type { Delimiter } from '@picolink/protocol';
 
 export const DELIMITERS: readonly Delimiter[] = ['lf', 'nul', 'none'];
 
-export const NEWLINE_BYTE = 0x0a;
-export const NUL_BYTE = 0x00;
-export const CR_BYTE = 0x0d;
-
 export function isDelimiter(value: string): value is Delimiter {
   return (DELIMITERS as readonly string[]).includes(value);
-}
-
-/** The byte that ends a message, or undefined for `none`. */
-export function delimiterByte(delimiter: Delimiter): number | undefined {
-  if (delimiter === 'lf') return NEWLINE_BYTE;
-  if (delimiter === 'nul') return NUL_BYTE;
-  return undefined;
 }
 
 /** `message` followed by the delimiter's byte (a copy), or `message` itself for `none`. */

@@ -4,7 +4,7 @@
  * dropped by the `lf` cut, so `crlf` cuts the same way and names what the peer sends; a
  * lone LF also ends a `crlf` message, as peers that mix the two are common.
  */
-import { MessageFramer } from './message-framer.js';
+import { MessageFramer } from '@picolink/protocol';
 import type { Delimiter } from './delimiter.js';
 
 export type Framing = Delimiter | 'crlf';

@@ -3,7 +3,8 @@
  * message framing, the tutorials' reply rules, and the terminal core. No Node built-ins.
  */
 export * from './delimiter.js';
-export * from './message-framer.js';
+export { DEFAULT_MAX_MESSAGE_BYTES, MessageFramer } from '@picolink/protocol';
+export type { FramedMessage, MessageFramerOptions } from '@picolink/protocol';
 export * from './replies.js';
 export * from './display.js';
 export * from './terminal-core.js';

@@ -10,11 +10,9 @@ import { CR_BYTE, delimiterByte, NEWLINE_BYTE, withDelimiter } from '../core/del
 import type { Delimiter } from '../core/delimiter.js';
 import { replyTo } from '../core/replies.js';
 import type { ServeMode } from '../core/replies.js';
-import { hostPort } from '../net/addresses.js';
-import { bindTcpAndUdp, bindUdp, closeTcp, listenTcp, tcpPort } from '../net/listen.js';
+import { bindTcpAndUdp, bindUdp, closeTcp, hostPort, KindBudget, listenTcp, tcpPort } from '@picolink/net';
 import { MessageTcpServer } from '../server/message-tcp-server.js';
 import type { MessageTcpServerOptions } from '../server/message-tcp-server.js';
-import { LogLimiter } from './log-limiter.js';
 import type { ServeEvent } from './serve-events.js';
 
 export interface TextServerOptions extends Omit<MessageTcpServerOptions, 'delimiter' | 'oneClientAtATime'> {
@@ -55,7 +53,7 @@ export async function startTextServer(options: TextServerOptions): Promise<Runni
     throw new PicolinkError(ErrorCode.USAGE, 'give a TCP port, a UDP port or both');
   }
   const onEvent = options.onEvent ?? (() => {});
-  const limiter = new LogLimiter((kind, count) => onEvent({ event: 'suppressed', kind, count }), { linesPerWindow: options.eventsPerSecond ?? 100 });
+  const limiter = new KindBudget((kind, count) => onEvent({ event: 'suppressed', kind, count }), { perWindow: options.eventsPerSecond ?? 100, windowMs: 1000, reportWhenIdle: true });
   const emit = (event: ServeEvent): void => {
     if (!LIMITED_KINDS.has(event.event) || limiter.allow(event.event)) onEvent(event);
   };

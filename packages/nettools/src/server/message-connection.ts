@@ -1,15 +1,17 @@
 /**
- * One client of a {@link MessageTcpServer}: its messages, split by the delimiter with a
- * bound; replies with backpressure (reading pauses while the client does not read what
- * it was sent) and an output bound; an optional idle timeout. Whatever this client does,
+ * One client of a {@link MessageTcpServer}, on a FramedConnection (@picolink/net): its
+ * messages, split by the delimiter with a bound; replies with backpressure (reading
+ * pauses while the client does not read what it was sent) and an output bound; an
+ * optional idle timeout. Whatever this client does,
  * only this connection is closed; so is an exception thrown by the message handler (the
  * close is reported with PL_ERR_INTERNAL), which never reaches the process.
  */
 import type { Socket } from 'node:net';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, MessageFramer, PicolinkError } from '@picolink/protocol';
+import type { FramedMessage } from '@picolink/protocol';
+import { FramedConnection } from '@picolink/net';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
-import { MessageFramer } from '../core/message-framer.js';
 
 /** How a connection ended. */
 export interface CloseInfo {
@@ -52,15 +54,12 @@ export class MessageConnection {
   /** Settles once the connection has closed and its close was reported. */
   readonly closed: Promise<void>;
   private markClosed!: () => void;
-  private readonly framer: MessageFramer;
-  private readonly idleTimer: NodeJS.Timeout | undefined;
+  private readonly framed: FramedConnection<FramedMessage>;
   private closing: CloseInfo | undefined;
-  private ended = false;
-  private paused = false;
 
   constructor(
     id: number,
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly limits: ConnectionLimits,
     private readonly handlers: ConnectionHandlers,
   ) {
@@ -70,18 +69,30 @@ export class MessageConnection {
     this.remoteAddress = address;
     this.remotePort = port;
     this.peer = peer;
-    this.framer = new MessageFramer({ delimiter: limits.delimiter, maxMessageBytes: limits.maxMessageBytes });
-    this.onData = this.onData.bind(this);
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd.bind(this));
-    socket.on('error', this.onError.bind(this));
-    socket.on('close', this.onClose.bind(this));
-    if (limits.idleTimeoutMs > 0) this.idleTimer = setTimeout(this.onIdle.bind(this), limits.idleTimeoutMs);
+    this.framed = new FramedConnection(
+      socket,
+      new MessageFramer({ delimiter: limits.delimiter, maxMessageBytes: limits.maxMessageBytes }),
+      {
+        onFrames: (frames) => this.onFrames(frames),
+        onSilence: () => this.fail(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `no message for ${limits.idleTimeoutMs} ms; silent clients are closed (idle timeout)`), false),
+        onOverflow: () => {
+          this.closing = {
+            by: 'server',
+            droppedBytes: 0,
+            error: new PicolinkError(ErrorCode.SLOW_CONSUMER, `the client does not read its replies; more than ${limits.maxOutputBytes} bytes were waiting for it`),
+          };
+        },
+        onEnd: () => (this.closing ??= { by: 'peer', droppedBytes: 0 }),
+        onError: (err) => this.onError(err),
+        onClose: (droppedBytes) => this.onClose(droppedBytes),
+      },
+      { maxOutputBytes: limits.maxOutputBytes, closeGraceMs: limits.closeGraceMs, silenceMs: limits.idleTimeoutMs },
+    );
   }
 
   /** True until the connection starts closing. */
   get open(): boolean {
-    return !this.ended && this.closing === undefined;
+    return !this.framed.isClosed && this.closing === undefined;
   }
 
   /** Sends one message with the delimiter added. False when the connection is closing. */
@@ -92,15 +103,7 @@ export class MessageConnection {
   /** Sends bytes exactly as given. False when the connection is closing. */
   sendRaw(bytes: Uint8Array): boolean {
     if (!this.open) return false;
-    this.socket.write(bytes);
-    if (this.socket.writableLength > this.limits.maxOutputBytes) {
-      this.fail(
-        new PicolinkError(ErrorCode.SLOW_CONSUMER, `the client does not read its replies; more than ${this.limits.maxOutputBytes} bytes were waiting for it`),
-        true,
-      );
-      return false;
-    }
-    return true;
+    return this.framed.write(bytes);
   }
 
   /**
@@ -108,53 +111,28 @@ export class MessageConnection {
    * already written is still delivered; `immediately` drops it.
    */
   close(error?: PicolinkError, immediately = false): void {
-    if (this.ended || this.closing) return;
+    if (!this.open) return;
     this.fail(error, immediately);
   }
 
   private fail(error: PicolinkError | undefined, immediately: boolean): void {
     this.closing = { by: 'server', droppedBytes: 0, ...(error ? { error } : {}) };
-    this.socket.off('data', this.onData);
-    this.closing.droppedBytes = this.framer.reset();
-    if (immediately) {
-      this.socket.destroy();
-      return;
-    }
-    this.socket.end();
-    // A client that never reads would keep a half-closed socket forever.
-    setTimeout(() => this.socket.destroy(), this.limits.closeGraceMs).unref();
+    if (immediately) this.framed.destroy();
+    else this.framed.end();
   }
 
-  private onData(chunk: Buffer): void {
-    this.idleTimer?.refresh();
-    for (const result of this.framer.push(chunk)) {
-      if (result.error) {
-        this.fail(result.error, false);
-        return;
-      }
+  private onFrames(frames: FramedMessage[]): void {
+    for (const result of frames) {
+      if (result.error) return this.fail(result.error, false);
       this.messagesIn += 1;
       try {
         this.handlers.onMessage(this, result.message);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
-        this.fail(new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a message: ${detail.slice(0, 200)}; the connection was closed`, { cause: err }), false);
-        return;
+        return this.fail(new PicolinkError(ErrorCode.INTERNAL, `internal error while handling a message: ${detail.slice(0, 200)}; the connection was closed`, { cause: err }), false);
       }
       if (!this.open) return;
     }
-    if (this.socket.writableNeedDrain && !this.paused) {
-      // Stop reading until the client reads our replies: its own flood cannot grow our memory.
-      this.paused = true;
-      this.socket.pause();
-      this.socket.once('drain', () => {
-        this.paused = false;
-        if (this.open) this.socket.resume();
-      });
-    }
-  }
-
-  private onEnd(): void {
-    this.closing ??= { by: 'peer', droppedBytes: 0 };
   }
 
   private onError(err: NodeJS.ErrnoException): void {
@@ -163,17 +141,9 @@ export class MessageConnection {
     this.closing = { by: 'peer', droppedBytes: 0, error: new PicolinkError(ErrorCode.CONNECTION_CLOSED, reason, { cause: err }) };
   }
 
-  private onIdle(): void {
-    if (!this.open) return;
-    this.fail(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `no message for ${this.limits.idleTimeoutMs} ms; silent clients are closed (idle timeout)`), false);
-  }
-
-  private onClose(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+  private onClose(droppedBytes: number): void {
     const info = this.closing ?? { by: 'peer', droppedBytes: 0 };
-    info.droppedBytes += this.framer.reset();
+    info.droppedBytes += droppedBytes;
     try {
       this.handlers.onClose(this, info);
     } catch {

@@ -7,14 +7,12 @@
  * once. So, as tcpcom does, the client waits `occupiedCheckMs` after connecting: a close
  * in that time is SERVER_OCCUPIED, anything received ends the wait early.
  */
-import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, MessageFramer, PicolinkError } from '@picolink/protocol';
+import type { FramedMessage } from '@picolink/protocol';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
-import { MessageFramer } from '../core/message-framer.js';
-import { hostPort } from '../net/addresses.js';
-import { connectFailed, connectTimedOut } from '../net/socket-errors.js';
+import { connect, FramedConnection, hostPort } from '@picolink/net';
 import { TcpClientState } from './states.js';
 import type { TcpClientStateValue } from './states.js';
 import { callbackFailed, MessageText } from './text-decoding.js';
@@ -41,7 +39,7 @@ export class TcpClient {
   /** `host:port` of the server. */
   readonly target: string;
   private readonly delimiter: Delimiter;
-  private socket: Socket | undefined;
+  private framed: FramedConnection<FramedMessage> | undefined;
   private phase: Phase = 'idle';
   private attempt: Promise<boolean> | undefined;
   private closeError: PicolinkError | undefined;
@@ -76,9 +74,8 @@ export class TcpClient {
 
   /** Sends one message (the delimiter is added). False when not connected. */
   sendMessage(message: string): boolean {
-    if (this.phase !== 'connected' || !this.socket) return false;
-    this.socket.write(withDelimiter(utf8(message), this.delimiter));
-    return true;
+    if (this.phase !== 'connected' || !this.framed) return false;
+    return this.framed.write(withDelimiter(utf8(message), this.delimiter));
   }
 
   /**
@@ -102,53 +99,37 @@ export class TcpClient {
 
   /** Closes the connection (what was sent is still delivered); DISCONNECTED follows. */
   disconnect(): void {
-    const socket = this.socket;
     if (this.phase === 'connecting') return this.cancelConnect?.();
-    if (!socket || this.phase === 'idle' || this.phase === 'closing') return;
+    if (!this.framed || this.phase === 'idle' || this.phase === 'closing') return;
     this.phase = 'closing';
-    socket.end();
-    setTimeout(() => socket.destroy(), 1000).unref();
+    // After disconnect() the program has said it is done: nothing more is delivered.
+    this.framed.end();
   }
 
-  private open(): Promise<boolean> {
+  private async open(): Promise<boolean> {
     this.phase = 'connecting';
     this.closeError = undefined;
     this.emit(TcpClientState.CONNECTING, this.target);
-    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
-    return new Promise((resolve) => {
-      const socket = connect({ host: this.host, port: this.port });
-      this.socket = socket;
-      const timer = setTimeout(() => fail(connectTimedOut(this.target, timeoutMs)), timeoutMs);
-      const fail = (error: PicolinkError): void => {
-        this.cancelConnect = undefined;
-        clearTimeout(timer);
-        socket.off('connect', socketOnConnect);
-        socket.destroy();
-        this.phase = 'idle';
-        this.socket = undefined;
-        this.emit(TcpClientState.CONNECTION_FAILED, this.target, error);
-        resolve(false);
-      };
-      const socketOnConnectError = (err: Error): void => fail(connectFailed(this.target, err));
-      const socketOnConnect = (): void => {
-        this.cancelConnect = undefined;
-        clearTimeout(timer);
-        socket.off('error', socketOnConnectError);
-        socket.setNoDelay(true);
-        this.attach(socket, resolve);
-      };
-      this.cancelConnect = () => fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `disconnect() was called while connecting to ${this.target}`));
-      socket.once('error', socketOnConnectError);
-      socket.once('connect', socketOnConnect);
-    });
+    const cancel = new AbortController();
+    this.cancelConnect = () => cancel.abort();
+    let socket: Socket;
+    try {
+      socket = await connect({ host: this.host, port: this.port, timeoutMs: this.options.connectTimeoutMs ?? 5000, signal: cancel.signal });
+    } catch (err) {
+      const error = cancel.signal.aborted ? new PicolinkError(ErrorCode.CONNECTION_CLOSED, `disconnect() was called while connecting to ${this.target}`) : (err as PicolinkError);
+      this.phase = 'idle';
+      this.emit(TcpClientState.CONNECTION_FAILED, this.target, error);
+      return false;
+    } finally {
+      this.cancelConnect = undefined;
+    }
+    return new Promise((resolve) => this.attach(socket, resolve));
   }
 
   /** Wires a connected socket; settles the connect() promise after the occupied check. */
   private attach(socket: Socket, settle: (connected: boolean) => void): void {
-    const framer = new MessageFramer({ delimiter: this.delimiter, ...(this.options.maxMessageBytes !== undefined ? { maxMessageBytes: this.options.maxMessageBytes } : {}) });
     const text = new MessageText(this.delimiter);
     const idleMs = this.options.idleTimeoutMs ?? 0;
-    const idleTimer = idleMs > 0 ? setTimeout(socketOnIdle, idleMs) : undefined;
     const checkMs = this.options.occupiedCheckMs ?? 1000;
     let checkTimer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -157,10 +138,8 @@ export class TcpClient {
       settled = true;
       settle(isConnected);
     };
-
     const connected = (): void => {
-      if (checkTimer) clearTimeout(checkTimer);
-      checkTimer = undefined;
+      clearTimeout(checkTimer);
       if (this.phase !== 'checking') return;
       this.phase = 'connected';
       this.emit(TcpClientState.CONNECTED, this.target);
@@ -168,25 +147,18 @@ export class TcpClient {
     };
     const closeWith = (error: PicolinkError): void => {
       this.closeError ??= error;
-      socket.destroy();
+      framed.destroy();
     };
-
-    function socketOnIdle(): void {
-      closeWith(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `nothing received for ${idleMs} ms (idle timeout)`));
-    }
-    const socketOnData = (chunk: Buffer): void => {
-      // After disconnect() the program has said it is done: nothing more is delivered.
-      if (this.phase === 'closing') return;
-      idleTimer?.refresh();
+    const messagesOnReceive = (frames: FramedMessage[]): void => {
       if (this.phase === 'checking') connected();
-      for (const result of framer.push(chunk)) {
+      for (const result of frames) {
         if (result.error) return closeWith(result.error);
         const message = text.decode(result.message);
         const waiters = this.waiters;
         this.waiters = [];
         for (const waiter of waiters) waiter(message);
         this.emit(TcpClientState.MESSAGE, message);
-        if (socket.destroyed) return;
+        if (framed.isClosed || this.phase === 'closing') return;
       }
     };
     const socketOnError = (err: NodeJS.ErrnoException): void => {
@@ -197,11 +169,10 @@ export class TcpClient {
       );
     };
     const socketOnClose = (): void => {
-      if (checkTimer) clearTimeout(checkTimer);
-      if (idleTimer) clearTimeout(idleTimer);
+      clearTimeout(checkTimer);
       const wasChecking = this.phase === 'checking';
       this.phase = 'idle';
-      this.socket = undefined;
+      this.framed = undefined;
       const waiters = this.waiters;
       this.waiters = [];
       for (const waiter of waiters) waiter(undefined);
@@ -210,9 +181,19 @@ export class TcpClient {
       settleOnce(false);
     };
 
-    socket.on('data', socketOnData);
-    socket.on('error', socketOnError);
-    socket.on('close', socketOnClose);
+    const maxMessageBytes = this.options.maxMessageBytes;
+    const framed = new FramedConnection(
+      socket,
+      new MessageFramer({ delimiter: this.delimiter, ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}) }),
+      {
+        onFrames: messagesOnReceive,
+        onSilence: () => closeWith(new PicolinkError(ErrorCode.IDLE_TIMEOUT, `nothing received for ${idleMs} ms (idle timeout)`)),
+        onError: socketOnError,
+        onClose: socketOnClose,
+      },
+      { silenceMs: idleMs, closeGraceMs: 1000, maxOutputBytes: Infinity, backpressure: false },
+    );
+    this.framed = framed;
     this.phase = 'checking';
     if (checkMs > 0) checkTimer = setTimeout(connected, checkMs);
     else connected();

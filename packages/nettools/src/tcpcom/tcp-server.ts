@@ -12,8 +12,7 @@
 import type { Server } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { Delimiter } from '../core/delimiter.js';
-import { listenTcp, tcpPort } from '../net/listen.js';
-import { isAddressInUse } from '../net/socket-errors.js';
+import { isAddressInUse, listenTcp, tcpPort } from '@picolink/net';
 import { MessageTcpServer } from '../server/message-tcp-server.js';
 import type { MessageConnection } from '../server/message-tcp-server.js';
 import { TcpServerState } from './states.js';

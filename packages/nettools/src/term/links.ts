@@ -4,13 +4,8 @@
  * what a typed line becomes is the terminal core's business (core/terminal-core.ts).
  */
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import type { PicolinkError } from '@picolink/protocol';
-import { hostPort } from '../net/addresses.js';
-import { connectUdp } from '../net/connect-udp.js';
-import { bindUdp, listenTcp, tcpPort } from '../net/listen.js';
-import { connectFailed, connectTimedOut, udpPortUnreachable } from '../net/socket-errors.js';
+import { bindUdp, connect, connectFailed, connectUdp, hostPort, listenTcp, tcpPort, udpPortUnreachable } from '@picolink/net';
 import { MessageTcpServer } from '../server/message-tcp-server.js';
 
 export type TermTransport = 'tcp' | 'udp';
@@ -62,52 +57,35 @@ export function openTermLink(target: TermTarget, events: TermLinkEvents, options
   return target.transport === 'tcp' ? connectTcpLink(target, events, options) : connectUdpLink(target, events);
 }
 
-function connectTcpLink(target: TermTarget, events: TermLinkEvents, options: TermLinkOptions): Promise<TermLink> {
+async function connectTcpLink(target: TermTarget, events: TermLinkEvents, options: TermLinkOptions): Promise<TermLink> {
   const where = hostPort(target.host, target.port);
-  const timeoutMs = options.connectTimeoutMs ?? 5000;
-  return new Promise((resolve, reject) => {
-    const socket: Socket = connect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(connectTimedOut(where, timeoutMs));
-    }, timeoutMs);
-    function socketOnConnectError(err: Error): void {
-      clearTimeout(timer);
-      reject(connectFailed(where, err));
-    }
-    socket.once('error', socketOnConnectError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.off('error', socketOnConnectError);
-      socket.setNoDelay(true);
-      let failure: PicolinkError | undefined;
-      let closing = false;
-      socket.on('data', (chunk: Buffer) => events.onData(chunk, { whole: false }));
-      socket.on('error', (err) => {
-        failure = connectFailed(where, err);
-      });
-      socket.on('close', () => {
-        if (closing) return;
-        if (!failure) events.onStatus(`connection closed by ${where}`);
-        events.onEnd(failure);
-      });
-      events.onStatus(`connected to tcp ${where}`);
-      resolve({
-        description: `tcp ${where}`,
-        port: target.port,
-        send: (bytes) => (socket.write(bytes), 1),
-        close: () => {
-          closing = true;
-          return new Promise((done) => {
-            if (socket.destroyed) return done();
-            socket.once('close', () => done());
-            socket.end();
-            setTimeout(() => socket.destroy(), 500).unref();
-          });
-        },
-      });
-    });
+  const socket = await connect({ host: target.host, port: target.port, timeoutMs: options.connectTimeoutMs ?? 5000 });
+  let failure: PicolinkError | undefined;
+  let closing = false;
+  socket.on('data', (chunk: Buffer) => events.onData(chunk, { whole: false }));
+  socket.on('error', (err) => {
+    failure = connectFailed(where, err);
   });
+  socket.on('close', () => {
+    if (closing) return;
+    if (!failure) events.onStatus(`connection closed by ${where}`);
+    events.onEnd(failure);
+  });
+  events.onStatus(`connected to tcp ${where}`);
+  return {
+    description: `tcp ${where}`,
+    port: target.port,
+    send: (bytes) => (socket.write(bytes), 1),
+    close: () => {
+      closing = true;
+      return new Promise((done) => {
+        if (socket.destroyed) return done();
+        socket.once('close', () => done());
+        socket.end();
+        setTimeout(() => socket.destroy(), 500).unref();
+      });
+    },
+  };
 }
 
 async function listenTcpLink(target: TermTarget, events: TermLinkEvents, options: TermLinkOptions): Promise<TermLink> {

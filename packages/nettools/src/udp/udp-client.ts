@@ -8,9 +8,7 @@
 import type { Socket } from 'node:dgram';
 import type { PicolinkError } from '@picolink/protocol';
 import { utf8 } from '../core/delimiter.js';
-import { hostPort } from '../net/addresses.js';
-import { connectUdp } from '../net/connect-udp.js';
-import { connectFailed, udpPortUnreachable } from '../net/socket-errors.js';
+import { connectFailed, connectUdp, hostPort, udpPortUnreachable } from '@picolink/net';
 
 export interface Datagram {
   /** The bytes received. */

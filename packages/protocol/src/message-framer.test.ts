@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { MessageFramer } from './message-framer.js';
-import type { FramedMessage } from './message-framer.js';
+import { MessageFramer } from './framing.js';
+import type { FramedMessage } from './framing.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const texts = (results: FramedMessage[]): string[] => results.map((r) => (r.error ? `error ${r.error.code}` : new TextDecoder().decode(r.message)));

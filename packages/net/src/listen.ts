@@ -15,8 +15,16 @@ import { isAddressInUse, listenFailed } from './socket-errors.js';
  * binds at once even while old connections linger in TIME_WAIT.
  */
 export function listenTcp(host: string, port: number): Promise<Server> {
+  return listenOn(createServer({ noDelay: true }), host, port);
+}
+
+/**
+ * Starts `server` (plain TCP or TLS, made by the caller with its own options) listening;
+ * rejects with `PL_ERR_LISTEN_FAILED` naming the address and what to do about it (a
+ * port in use, a privileged port, an address this computer does not have).
+ */
+export function listenOn<S extends Server>(server: S, host: string, port: number): Promise<S> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ noDelay: true });
     function serverOnError(err: Error): void {
       server.off('listening', serverOnListening);
       reject(listenFailed('tcp', hostPort(host, port), err));

@@ -57,3 +57,29 @@ export function isAddressInUse(err: unknown): boolean {
   const cause = err instanceof PicolinkError ? err.cause : err;
   return errnoCode(cause) === 'EADDRINUSE';
 }
+
+/** The default advice when a TLS handshake fails: the port may serve plain TCP. */
+export function tlsHintFor(peer: string): string {
+  return `is ${peer} serving TLS on this port?`;
+}
+
+/** `PL_ERR_TLS_HANDSHAKE` for a certificate the CAs do not vouch for. */
+export function certificateNotTrusted(target: string, err: Error, withGivenCa: boolean): PicolinkError {
+  return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `the certificate of ${target} is not trusted${withGivenCa ? ' by the given CA' : ''}: ${err.message}`, { cause: err });
+}
+
+/** `PL_ERR_TLS_HANDSHAKE` for a handshake that failed, timed out or was cut short. */
+export function handshakeFailed(target: string, how: 'error' | 'closed' | 'timeout', hint: string, detail: { err?: Error; timeoutMs?: number } = {}): PicolinkError {
+  if (how === 'closed') return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `${target} closed the connection during the TLS handshake; ${hint}`);
+  if (how === 'timeout') return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `no TLS handshake from ${target} within ${detail.timeoutMs ?? 0} ms; ${hint}`);
+  return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `TLS handshake with ${target} failed: ${detail.err?.message ?? 'unknown error'}; ${hint}`, { cause: detail.err });
+}
+
+/** `PL_ERR_TLS_FINGERPRINT_MISMATCH`: the certificate is not the pinned one. */
+export function fingerprintMismatch(target: string, actual: string, expected: string, peer: string): PicolinkError {
+  return new PicolinkError(
+    ErrorCode.TLS_FINGERPRINT_MISMATCH,
+    `the certificate of ${target} has fingerprint ${actual}, but ${expected} was expected; ` +
+      `someone may be intercepting the connection, or ${peer} got a new certificate (then pass its new fingerprint)`,
+  );
+}
