@@ -18,7 +18,7 @@
  * (dial-home.ts) uses both: its hello is such a request, and so are its heartbeats.
  */
 import type { Socket } from 'node:net';
-import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, FramedConnection, RateLimitedLog, RequestTable, silentLog } from '@picolink/net';
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, FramedConnection, peerOf, RateLimitedLog, RequestTable, silentLog } from '@picolink/net';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
@@ -119,7 +119,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.id = runtime.nextConnectionId();
     this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
-    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.remote = peerOf(socket).peer;
     this.ownRequests = new RequestTable({
       transmit: (request) => this.sendOwn(request.seq, request.fields),
       timeoutError: (request) =>
