@@ -129,6 +129,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.heartbeatMs = options.heartbeatMs ?? 0;
     this.peerLabel = options.peerLabel ?? 'client';
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.log ?? new RateLimitedLog(silentLog);
     this.context = { runtime, connection: this };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -151,12 +152,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       },
       {
         maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-        closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        closeGraceMs: this.closeGraceMs,
         silenceMs: this.helloTimeoutMs,
         silenceEndsOn: 'frames',
       },
     );
-    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     runtime.attach(this);
     this.watchdog = new ControllerWatchdog(options.controllerTimeoutMs ?? DEFAULT_CONTROLLER_TIMEOUT_MS, {
       ownsFailsafeOutputs: () => runtime.pins.ownsFailsafeOutputs(this.id),
