@@ -44,8 +44,12 @@ const files = [...readdirSync('packages').map((pkg) => join('packages', pkg, 'di
   .sort();
 
 if (files.length === 0) {
-  console.error('no test files found; run `npm run build` first');
+  const hint = unixport ? '' : ' (files named *.unixport.test.js run with --unixport)';
+  console.error(filters.length > 0 ? `no test files match ${filters.join(', ')}${hint}` : 'no test files found; run `npm run build` first');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// On the real interpreters a test file that waits on a process that hangs ends after ten
+// minutes, not never (Node applies the timeout to each file as a whole).
+const timeout = unixport ? ['--test-timeout=600000'] : [];
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...timeout, ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -3,7 +3,8 @@
 # that connection as it serves any client (same actions, order, events, failsafe). It pings
 # after heartbeat_ms of silence and closes the link after three times that; when the link
 # ends it dials again after floor(random x min(60 s, 1 s x 2^n)) ms, n counting failures
-# since the last welcome. Imported only when config.json names a hub.
+# since the last welcome, and logs why an attempt failed. With hub_tls the hub's certificate
+# is pinned inside the TLS handshake (pin()). Imported only when config.json names a hub.
 import random
 import time
 
@@ -63,48 +64,79 @@ def delay_ms(attempt, rnd, base=1000, cap=60000):
     return int(min(max(rnd, 0), 1) * min(cap, base * 2 ** min(max(0, attempt), 52)))
 
 
+def pin(ctx, fingerprint):
+    """Makes the TLS handshake refuse a hub whose certificate's SHA-256 is not `fingerprint`
+    (config.hub_link sets CERT_OPTIONAL, under which mbedtls calls verify_callback and ends
+    the handshake on a non-zero answer). A board's TLS keeps no peer certificate to check
+    afterwards, and MicroPython runs the handshake inside the first write: refused there, the
+    hello and its token are never encrypted, let alone sent. Returns a list whose item 0 is
+    the fingerprint the hub last presented (None until one did)."""
+    import binascii
+    import hashlib
+    seen = [None]
+
+    def check(cert, depth):
+        # Called for each certificate of the hub's chain; its own is at depth 0. It runs
+        # inside mbedtls, so it must not raise.
+        if depth:
+            return 0
+        try:
+            seen[0] = binascii.hexlify(hashlib.sha256(cert).digest()).decode()
+        except Exception:
+            seen[0] = '?'
+        return 0 if seen[0] == fingerprint else -1
+
+    ctx.verify_callback = check
+    return seen
+
+
 async def run(dev, net, ctx, fingerprint):
     """Keeps the device connected to its hub, for as long as the agent runs."""
+    from picolink.neterr import reason
     cfg = dev.cfg
     target = cfg['hub']
     colon = target.rfind(':')
     host = target[:colon] if colon > 0 else target
     port = int(target[colon + 1:]) if colon > 0 else PORT
+    seen = pin(ctx, fingerprint) if fingerprint else [None]
     failures = 0
-    first = True
+    wait = 0
     while True:
-        if not first:
-            await sleep_ms(delay_ms(failures, random.random(), cfg['hub_backoff_ms']))
-        first = False
+        await sleep_ms(wait)
         while dev.state != 'running' or not dev.wifi_up:
             await sleep_ms(50)
+        seen[0] = None
+        why = None
         try:
-            welcomed = await _link(dev, net, host, port, ctx, fingerprint)
+            await _link(dev, net, host, port, ctx)
         except proto.PicolinkError as e:
-            # The hub's refusal or a failed check: its code, to look up in docs/errors.md.
-            dev.log('hub %s:%d: %s (%s)' % (host, port, e.msg, e.code))
-            welcomed = False
+            # The hub's refusal or a malformed welcome: its code, to look up in docs/errors.md.
+            why = '%s (%s)' % (e.msg, e.code)
         except Exception as e:
-            dev.log('hub %s:%d: %s' % (host, port, proto.to_error(e).msg))
-            welcomed = False
-        failures = 0 if welcomed else failures + 1
+            why = reason(e, ctx is not None)
+        if seen[0] not in (None, fingerprint):
+            why = "the hub's certificate is not the one in hub_fingerprint (it has SHA-256 %s); check the hub's certificate or the fingerprint (PL_ERR_TLS_FINGERPRINT_MISMATCH)" % seen[0]
+        failures = failures + 1 if why else 0
+        wait = delay_ms(failures, random.random(), cfg['hub_backoff_ms'])
+        if why:
+            dev.log('hub %s:%d: %s; retrying in %d ms' % (host, port, why, wait))
 
 
-async def _link(dev, net, host, port, ctx, fingerprint):
-    # One connection: hello, welcome, then serving until it ends. True when welcomed.
+async def _link(dev, net, host, port, ctx):
+    # One connection: hello, welcome, then serving until it ends. Raises when it ended
+    # before the welcome.
     reader, writer = await wait_for_ms(net.open_connection(host, port, ctx), _TIMEOUT_MS)
-    if fingerprint and net.peer_fingerprint(writer) != fingerprint:
-        writer.close()
-        raise proto.PicolinkError('PL_ERR_TLS_FINGERPRINT_MISMATCH', "the hub's certificate is not the one in hub_fingerprint; check the hub's certificate or the fingerprint")
-    dev.last_id += 1
-    s = Session(dev, reader, writer, dev.last_id, ctx is not None, 'hub')
-    s.peer = '%s:%d' % (host, port)
-    caps = list(proto.CAPABILITIES) + (['tls'] if ctx is not None else [])
-    sent = time.ticks_ms()
-    writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, dev.version))
-    items = []
-    answer = None
     try:
+        dev.last_id += 1
+        s = Session(dev, reader, writer, dev.last_id, ctx is not None, 'hub')
+        s.peer = '%s:%d' % (host, port)
+        caps = list(proto.CAPABILITIES) + (['tls'] if ctx is not None else [])
+        sent = time.ticks_ms()
+        writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, dev.version))
+        # On MicroPython a TLS handshake (and the pin's check) happens here.
+        await wait_for_ms(writer.drain(), _TIMEOUT_MS)
+        items = []
+        answer = None
         while answer is None:
             data = await wait_for_ms(reader.read(1024), _TIMEOUT_MS)
             if not data:
@@ -127,4 +159,3 @@ async def _link(dev, net, host, port, ctx, fingerprint):
     dev.sessions.append(s)
     await s.run(items)
     dev.log('hub %s:%d: link closed; dialing again' % (host, port))
-    return True

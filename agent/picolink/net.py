@@ -1,8 +1,9 @@
 # The agent's network edge, kept small on purpose: a TCP (or TLS) listener whose
 # connections are asyncio streams, an outgoing connection (dial-home) and a non-blocking
-# UDP socket. This is the board's (and CPython's) implementation; app.main() takes any
-# object with the same functions, which is how the tests run the agent inside
-# MicroPython-on-WebAssembly with sockets provided by Node.
+# UDP socket. On MicroPython a TLS stream runs its handshake inside its first read or
+# write, not in start_server/open_connection. This is the board's (and CPython's)
+# implementation; app.main() takes any object with the same functions, which is how the
+# tests run the agent inside MicroPython-on-WebAssembly with sockets provided by Node.
 import asyncio
 import socket
 
@@ -18,22 +19,6 @@ async def start_server(handler, host, port, ssl=None):
 async def open_connection(host, port, ssl=None):
     """Connects out (dial-home); returns (reader, writer)."""
     return await asyncio.open_connection(host, port, ssl=ssl)
-
-
-def peer_fingerprint(writer):
-    """SHA-256 of the peer's certificate (DER) as lower-case hex, or None."""
-    import binascii
-    import hashlib
-    try:
-        # CPython names the TLS object; MicroPython's stream wraps its TLS socket as `s`.
-        tls = writer.get_extra_info('ssl_object')
-    except KeyError:
-        tls = None
-    try:
-        der = (tls or writer.s).getpeercert(True)
-    except Exception:
-        return None
-    return binascii.hexlify(hashlib.sha256(der).digest()).decode() if der else None
 
 
 class Udp:

@@ -166,7 +166,8 @@ class Session:
         except asyncio.CancelledError:
             pass
         except Exception as e:
-            self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, proto.to_error(e).msg))
+            from picolink.neterr import reason
+            self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, reason(e, self.secure and not self.greeted)))
         finally:
             self.open = False
             # Failsafe first, while other watchers can still hear it; then the goodbye.

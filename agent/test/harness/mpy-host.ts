@@ -113,15 +113,19 @@ const netHost = {
       server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
     });
   },
-  /** Connects out; resolves with the connection's id, or null when it fails. */
-  connect(host: string, port: number): Promise<number | null> {
+  /**
+   * Connects out; resolves with the connection's id, or when it fails with the negative
+   * errno (libuv's numbers are Linux's: -111 is a refused connection), which the Python
+   * side raises as MicroPython does, OSError(111).
+   */
+  connect(host: string, port: number): Promise<number> {
     return new Promise((resolve) => {
       const socket = createConnection({ host, port, allowHalfOpen: true });
       socket.once('connect', () => {
         socket.off('error', failed);
         resolve(adopt(socket));
       });
-      const failed = (): void => resolve(null);
+      const failed = (err: NodeJS.ErrnoException): void => resolve(typeof err.errno === 'number' && err.errno < 0 ? err.errno : -5);
       socket.once('error', failed);
     });
   },

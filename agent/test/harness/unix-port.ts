@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** `unix`: the 64-bit interpreter; `unix32`: the 32-bit one with single-precision floats. */
 export type UnixPort = 'unix' | 'unix32';
@@ -40,8 +41,10 @@ export function unixInterpreter(port: UnixPort): Interpreter {
   }
   if (!existsSync(path)) throw new Error(`${name}=${path}: no such file`);
   const file = path.split('/').at(-1) ?? path;
-  if (port === 'unix32' && onPath('qemu-i386')) return { command: 'qemu-i386', args: [path], label: `${file} under qemu-i386` };
-  return { command: path, args: [], label: file };
+  // Absolute, since a board's process starts in its flash directory.
+  const absolute = resolve(path);
+  if (port === 'unix32' && onPath('qemu-i386')) return { command: 'qemu-i386', args: [absolute], label: `${file} under qemu-i386` };
+  return { command: absolute, args: [], label: file };
 }
 
 /** `mpy-cross`: `PICOLINK_MPY_CROSS`, else the one on PATH; throws when there is none. */

@@ -10,7 +10,6 @@
 import sys
 
 flash = sys.argv[1]
-options = {}
 # The flash first (main.py, picolink), then the stand-ins, then the interpreter's frozen
 # modules (asyncio).
 sys.path[:] = [flash, sys.argv[2], '.frozen']
@@ -19,8 +18,7 @@ import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
-if len(sys.argv) > 3:
-    options = json.loads(sys.argv[3])
+options = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
 os.chdir(flash)
 
 # What a board has in ROM or as C modules costs its heap nothing: import it all before the

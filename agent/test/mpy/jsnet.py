@@ -58,14 +58,10 @@ async def open_connection(hostname, port, ssl=None):
     if ssl is not None:
         raise OSError('TLS is not available in MicroPython on WebAssembly')
     cid = await host.connect(hostname, port)
-    if cid is None:
-        raise OSError('cannot connect to %s:%d' % (hostname, port))
+    if cid < 0:
+        raise OSError(-cid)  # an errno, as MicroPython raises it (111: connection refused)
     s = Stream(cid, hostname)
     return s, s
-
-
-def peer_fingerprint(writer):
-    return None
 
 
 class Udp:

@@ -3,7 +3,9 @@
 # MicroPython (unittest from micropython-lib), so it avoids what MicroPython lacks.
 import unittest
 
-from picolink import datagram, home, proto, receive
+import asyncio
+
+from picolink import datagram, home, neterr, proto, receive
 
 try:
     from collections import OrderedDict
@@ -12,6 +14,11 @@ except ImportError:
 
 # Set by the runner (run_tests.py or the MicroPython host) before the tests run.
 VECTOR_DIR = 'test-vectors'
+
+# A Pico's MicroPython has single-precision floats (a 24-bit significand: about 7
+# significant digits), as has the 32-bit unix port the tests run; CPython and the 64-bit
+# ports have double precision. 2**24 + 1 is the first integer a single cannot hold.
+SINGLE = float(2 ** 24 + 1) == float(2 ** 24)
 
 
 def load(name):
@@ -203,10 +210,17 @@ class Vectors(unittest.TestCase):
 
 class Codec(unittest.TestCase):
     def test_numbers_are_written_as_javascript_writes_them(self):
-        cases = [(2.0, '2'), (-0.0, '0'), (0.5, '0.5'), (1e21, '1e+21'), (1e-7, '1e-7'), (0.00001, '0.00001'),
-                 (1.5e-6, '0.0000015'), (123456789.25, '123456789.25'), (-3.25, '-3.25'), (10, '10')]
+        # Values a single-precision float holds exactly and prints in full, so each case
+        # checks the formatting on a Pico too: integral, fraction, exponent both ways,
+        # and small exponents written out as JavaScript does.
+        cases = [(2.0, '2'), (-0.0, '0'), (0.5, '0.5'), (1e21, '1e+21'), (2.5e21, '2.5e+21'), (1e-7, '1e-7'),
+                 (-1e-7, '-1e-7'), (0.00001, '0.00001'), (1.5e-6, '0.0000015'), (3e-5, '0.00003'), (-3.25, '-3.25'),
+                 (65535.75, '65535.75'), (0.1, '0.1'), (10, '10')]
+        if not SINGLE:
+            # Past single precision's digits: a Pico holds 123456789.25 as 123456792.
+            cases += [(123456789.25, '123456789.25'), (1048575.25, '1048575.25'), (123456.789, '123456.789')]
         for n, text in cases:
-            self.assertEqual(proto.num(n), text)
+            self.assertEqual(proto.num(n), text, n)
 
     def test_strings_are_quoted_as_json_stringify_does(self):
         self.assertEqual(proto.quote('a"b\\c\n\x01\u00e9'), '"a\\"b\\\\c\\n\\u0001\u00e9"')
@@ -264,6 +278,28 @@ class Codec(unittest.TestCase):
         line = b'{"action":"setup_pin","pin":2,"mode":"output","value":"1"}'
         out = proto.success(line, proto.parse_frame(line), [('value', 1)], 5)
         self.assertEqual(out, b'{"action":"setup_pin","pin":2,"mode":"output","value":1,"ok":true,"time_received":5}\n')
+
+
+
+class LogWords(unittest.TestCase):
+    def test_failed_connections_read_as_words_not_internal_errors(self):
+        cases = [
+            (OSError(111), False, 'connection refused'),
+            (OSError(104), False, 'connection reset by the peer'),
+            # mbedtls codes: with the port's error strings (unix) and without them (rp2).
+            (OSError(-30464, 'MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE'), True, 'TLS handshake failed (the peer does not speak TLS)'),
+            (OSError(-30592), True, 'TLS handshake failed (the peer sent a TLS alert; it may not trust this certificate)'),
+            (OSError(-0x7A00, 'MBEDTLS_ERR_SSL_BAD_CERTIFICATE'), False, 'TLS error (MBEDTLS_ERR_SSL_BAD_CERTIFICATE)'),
+            (OSError(-0x7A00), True, 'TLS handshake failed (mbedtls error -0x7a00)'),
+            (OSError('[addrinfo error -2]'), False, 'host name not found'),
+            (OSError(-2), False, 'host name not found'),
+            (asyncio.TimeoutError(), False, 'timed out'),
+            (OSError(9999), False, 'internal error: OSError: 9999'),
+            (ValueError('x'), False, 'internal error: ValueError: x'),
+            (proto.PicolinkError('PL_ERR_BUSY', 'busy'), False, 'busy'),
+        ]
+        for e, handshake, words in cases:
+            self.assertEqual(neterr.reason(e, handshake), words)
 
 
 if __name__ == '__main__':
