@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeviceDirectory, HubBus, openSqliteStore, parseConfig, startGateway } from '@picolink/hub';
+import { RateLimitedLog } from '@picolink/net';
+import { DeviceDirectory, DevicePresence, EventRecorder, HubBus, openSqliteStore, parseConfig, startGateway } from '@picolink/hub';
 
 type Command = { type: 'memory' } | { type: 'round'; timeoutMs: number } | { type: 'count' } | { type: 'stop' };
 
@@ -84,7 +85,10 @@ async function gateway(): Promise<Served> {
   const config = parseConfig({ dataDir: dir, gateway: { acceptUnknownDevices: true, heartbeatMs: 600_000 } });
   const server = createServer();
   const port = await listen(server);
-  const running = startGateway({ listener: server, store, bus, directory, config, log: (line) => console.error(`hub: ${line}`) });
+  const log = new RateLimitedLog((line) => console.error(`hub: ${line}`));
+  const events = new EventRecorder(store, bus, log);
+  const presence = new DevicePresence({ store, bus, directory, events, log });
+  const running = startGateway({ listener: server, config, presence, events, log });
   return {
     port,
     count: () => directory.list().length,

@@ -23,11 +23,6 @@ def capabilities(conn):
     return list(proto.CAPABILITIES) + (['tls'] if conn.secure else [])
 
 
-async def _update(dev, f):
-    names = await dev.update(f)
-    return [('updated', names), ('delay_ms', dev.restart_delay())]
-
-
 def run(dev, action, f, conn):
     pins = dev.pins
     if action == 'ping':
@@ -44,7 +39,7 @@ def run(dev, action, f, conn):
             info[k] = v
         return [('info', info)]
     if action == 'list_actions':
-        return [('actions', [a[0] for a in proto.ACTIONS])]
+        return [('actions', proto.action_names())]
     if action == 'setup_pin':
         # An input has no level of its own to set; piconetcontrol clients may still send one.
         value = f.get('value') if f['mode'] == 'output' else None
@@ -72,8 +67,10 @@ def run(dev, action, f, conn):
     if action == 'unwatch_pin':
         pins.unwatch(f['pin'], conn)
         return [('watching', False)]
+    # Reset, sleep and update are rare: their code (power.py) is loaded only for them.
+    from picolink import power
     if action == 'reset':
-        return [('delay_ms', dev.schedule_restart('reset'))]
+        return [('delay_ms', power.schedule(dev, 'restart', 'reset'))]
     if action == 'sleep':
-        return [('delay_ms', dev.schedule_sleep(f['time_ms'], f['deep']))]
-    return _update(dev, f)
+        return [('delay_ms', power.schedule(dev, 'deep' if f['deep'] else 'light', f['time_ms']))]
+    return power.update(dev, f)

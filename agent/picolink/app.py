@@ -1,7 +1,6 @@
 # The agent: the device state every connection shares (pins, clock, boot id, restart,
 # sleep, update), the listener, and the background tasks (input changes, status LED,
 # WiFi, telemetry, watchdog). main.py starts it with main().
-import asyncio
 import gc
 import sys
 import time
@@ -10,8 +9,8 @@ import machine
 
 from picolink import actions, board
 from picolink.pins import Pins
-from picolink.proto import PicolinkError, event
-from picolink.rt import Flag, sleep_ms, unix_ms, unix_ns
+from picolink.proto import event
+from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
 from picolink.session import Session
 
 
@@ -42,8 +41,10 @@ class Device:
         self._uptime = 0
         self.last_id = 0
         self.version = actions.VERSION
-        self._restart_at = None
+        # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
+        self.restart_at = None
         self.updating = False
+        self.secure = False
 
     def uptime(self):
         """ms since start. ticks_ms wraps every 2**30 ms (about 12 days) and ticks_diff sees
@@ -72,16 +73,19 @@ class Device:
 
     # ---- connections (docs/protocol.md#connections)
 
-    async def on_client(self, reader, writer, secure):
+    def on_client(self, reader, writer):
+        """The listener's handler: the coroutine that serves a new connection."""
         n = self.cfg['max_clients']
         if self.state == 'running' and len(self.sessions) >= n:
             self._evict_one(n)
         if self.state == 'running' and len(self.sessions) < n:
             self.last_id += 1
-            s = Session(self, reader, writer, self.last_id, secure)
+            s = Session(self, reader, writer, self.last_id, self.secure)
             self.sessions.append(s)
-            await s.run()
-            return
+            return s.run()
+        return self._refuse(writer, n)
+
+    async def _refuse(self, writer, n):
         # Restarting or asleep: nobody answers. Full: say why before closing.
         if self.state == 'running':
             self.log('client refused: %d clients already connected' % n)
@@ -113,37 +117,6 @@ class Device:
         self.pins.release_owner(s.id)
         self.pins.unwatch_all(s)
 
-    # ---- reset, sleep and update (docs/protocol.md#reset, #sleep, #update); rare, so
-    # their code (power.py) is loaded only when they happen.
-
-    def restart_delay(self):
-        return max(0, time.ticks_diff(self._restart_at, time.ticks_ms()))
-
-    def schedule_restart(self, reason):
-        if self._restart_at is not None:
-            return self.restart_delay()
-        delay = self.cfg['action_delay_ms']
-        self._restart_at = time.ticks_add(time.ticks_ms(), delay)
-        asyncio.create_task(self._power(delay, 'restart', reason))
-        return delay
-
-    def schedule_sleep(self, ms, deep):
-        delay = self.cfg['action_delay_ms']
-        asyncio.create_task(self._power(delay, 'deep' if deep else 'light', ms))
-        return delay
-
-    async def _power(self, delay, what, arg):
-        await sleep_ms(delay)
-        from picolink import power
-        await power.run(self, what, arg)
-
-    async def update(self, fields):
-        if self.updating or self._restart_at is not None:
-            raise PicolinkError('PL_ERR_BUSY', 'an update or restart is already under way; wait for the device to restart, then retry')
-        self.updating = True
-        from picolink import power
-        return await power.update(self, fields)
-
     async def inputs(self):
         while True:
             await self.flag.wait()
@@ -171,63 +144,26 @@ class Device:
 async def main(raw_config, net=None, on_started=None):
     """Runs the agent until the board restarts. `net` is the network edge (picolink.net
     by default); on_started() is called once connections are accepted."""
-    from picolink import config
-    cfg = config.load(raw_config)
-    if net is None:
-        from picolink import net
-    wlan = None
-    if cfg['ssid']:
-        import network
-        wlan = network.WLAN(network.STA_IF)
-    dev = Device(cfg, wlan, config.boot_id(), None)
-    if cfg['watchdog_ms']:
-        asyncio.create_task(_watchdog(cfg['watchdog_ms']))
-    if cfg['status_led']:
-        from picolink import led
-        asyncio.create_task(led.run(machine.Pin('LED', machine.Pin.OUT), dev.led_state))
-    if cfg['telemetry']:
-        from picolink.telemetry import Telemetry
-        dev.telemetry = Telemetry(dev, cfg['telemetry'], net)
-    ctx = config.tls_context(cfg)
-    secure = ctx is not None
-    hub = config.hub_link(cfg) if cfg['hub'] else None
-
-    async def handler(reader, writer):
-        await dev.on_client(reader, writer, secure)
-
-    server, port = await net.start_server(handler, cfg['host'], cfg['port'], ctx)
-    log('listening on %s:%d (%s, device %s)' % (cfg['host'], port, 'TLS' if secure else 'TCP', dev.device_id))
-    if on_started is not None:
-        on_started()
-    dev.last_update = config.last_update()
-    # Start-up only: give its heap back.
-    del config
-    sys.modules.pop('picolink.config', None)
-    asyncio.create_task(dev.inputs())
-    asyncio.create_task(dev.idle_check())
-    if wlan is not None:
-        asyncio.create_task(_keep_wifi(dev))
-        while not dev.wifi_up:
-            await sleep_ms(100)
-    if dev.telemetry is not None:
-        asyncio.create_task(dev.telemetry.run())
-    if hub is not None:
-        from picolink import home
-        asyncio.create_task(home.run(dev, net, hub[0], hub[1]))
+    from picolink import start
+    dev = await start.run(raw_config, net, on_started)
+    # Start-up code (start.py, config.py) is done with: give its heap back.
+    del start
+    release('start')
+    release('config')
     gc.collect()
     while True:
         await sleep_ms(60000)
         dev.uptime()
 
 
-async def _watchdog(ms):
+async def watchdog(ms):
     wdt = machine.WDT(timeout=ms)
     while True:
         wdt.feed()
         await sleep_ms(ms // 4)
 
 
-async def _keep_wifi(dev):
+async def keep_wifi(dev):
     # Joins, and joins again whenever the link drops; wifi.py is loaded only meanwhile.
     while True:
         if not dev.wlan.isconnected():
@@ -235,7 +171,7 @@ async def _keep_wifi(dev):
             from picolink import wifi
             await wifi.join(dev)
             del wifi
-            sys.modules.pop('picolink.wifi', None)
+            release('wifi')
             dev.wifi_up = True
         dev.uptime()
         await sleep_ms(5000)

@@ -1,12 +1,37 @@
-# Restart, sleep and update: what happens after the reply to `reset`, `sleep` and `update`
-# (docs/protocol.md#reset, #sleep, #update). Rare, so app.py loads this only when needed.
+# Reset, sleep and update (docs/protocol.md#reset, #sleep, #update): scheduling them, and
+# what happens after the reply. Rare, so actions.py loads this only for them, and a board
+# that wakes from light sleep lets it go again.
+import asyncio
 import gc
-import sys
 import time
 
 import machine
 
-from picolink.rt import sleep_ms
+from picolink.proto import PicolinkError
+from picolink.rt import release, sleep_ms
+
+
+def restart_delay(dev):
+    """ms until the restart already scheduled."""
+    return max(0, time.ticks_diff(dev.restart_at, time.ticks_ms()))
+
+
+def schedule(dev, what, arg):
+    """`what` ('restart', or 'light' / 'deep' sleep for `arg` ms) after action_delay_ms;
+    returns that delay. A restart already scheduled keeps its time."""
+    if what == 'restart' and dev.restart_at is not None:
+        return restart_delay(dev)
+    delay = dev.cfg['action_delay_ms']
+    if what == 'restart':
+        dev.restart_at = time.ticks_add(time.ticks_ms(), delay)
+    asyncio.create_task(_later(dev, delay, what, arg))
+    return delay
+
+
+async def _later(dev, delay, what, arg):
+    await sleep_ms(delay)
+    await run(dev, what, arg)
+    release('power')  # back from light sleep
 
 
 async def _go_dark(dev, msg):
@@ -44,14 +69,17 @@ async def run(dev, what, arg):
 
 
 async def update(dev, fields):
-    """Installs an update (update.py), then restarts into it; returns the names written."""
+    """Installs an update (update.py), then restarts into it; the result fields."""
+    if dev.updating or dev.restart_at is not None:
+        raise PicolinkError('PL_ERR_BUSY', 'an update or restart is already under way; wait for the device to restart, then retry')
+    dev.updating = True
     try:
         from picolink import update
         names = update.install(fields)
     finally:
         dev.updating = False
-        sys.modules.pop('picolink.update', None)
+        release('update')
         gc.collect()
     dev.log('update installed: %s' % ', '.join(names))
-    dev.schedule_restart('update')
-    return names
+    schedule(dev, 'restart', 'update')
+    return [('updated', names), ('delay_ms', restart_delay(dev))]

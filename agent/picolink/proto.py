@@ -10,6 +10,8 @@
 # string of it lives in the heap.
 from micropython import const
 
+from picolink.rt import release
+
 try:
     from collections import OrderedDict as Obj
 except ImportError:
@@ -22,19 +24,22 @@ _MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
-# Codes with another exception name than RuntimeError (docs/protocol.md#errors).
-_EXCEPTIONS = {
-    'PL_ERR_BAD_JSON': 'ValueError', 'PL_ERR_JSON_TOO_COMPLEX': 'ValueError', 'PL_ERR_UNKNOWN_ACTION': 'ValueError', 'PL_ERR_OUT_OF_RANGE': 'ValueError',
-    'PL_ERR_FIELD_CONFLICT': 'ValueError', 'PL_ERR_UPDATE_HASH': 'ValueError', 'PL_ERR_MISSING_FIELD': 'KeyError',
-    'PL_ERR_UNKNOWN_FIELD': 'KeyError', 'PL_ERR_NOT_OBJECT': 'TypeError', 'PL_ERR_BAD_TYPE': 'TypeError',
-    'PL_ERR_BAD_UTF8': 'UnicodeError', 'PL_ERR_FRAME_TOO_LARGE': 'MemoryError', 'PL_ERR_UPDATE_FILE': 'OSError',
-    'PL_ERR_TIMEOUT': 'TimeoutError', 'PL_ERR_UNAUTHORIZED': 'PermissionError', 'PL_ERR_HOST_NOT_ALLOWED': 'PermissionError',
-    'PL_ERR_CSRF': 'PermissionError',
-}
+# Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
+# name, then its codes without "PL_ERR_" (text costs a board less heap than a dict).
+_EXCEPTIONS = ('ValueError BAD_JSON JSON_TOO_COMPLEX UNKNOWN_ACTION OUT_OF_RANGE FIELD_CONFLICT UPDATE_HASH '
+               'KeyError MISSING_FIELD UNKNOWN_FIELD TypeError NOT_OBJECT BAD_TYPE UnicodeError BAD_UTF8 '
+               'MemoryError FRAME_TOO_LARGE OSError UPDATE_FILE TimeoutError TIMEOUT '
+               'PermissionError UNAUTHORIZED HOST_NOT_ALLOWED CSRF')
 
 
 def exception_name(code):
-    return _EXCEPTIONS.get(code, 'RuntimeError')
+    name = 'RuntimeError'
+    for w in _EXCEPTIONS.split(' '):
+        if w[-5:] == 'Error':
+            name = w
+        elif 'PL_ERR_' + w == code:
+            return name
+    return 'RuntimeError'
 
 
 class PicolinkError(Exception):
@@ -99,17 +104,17 @@ class LineDecoder:
     lines (bytes, valid UTF-8, without the newline and one trailing CR; blank lines
     skipped) and PicolinkErrors, in order."""
 
-    def __init__(self, max_bytes):
-        self.max = max_bytes
+    def __init__(self, limit):
+        self.max = limit
         self.buf = bytearray()
         self.skip = False
 
-    def push(self, chunk):
+    def push(self, data):
         out = []
         start = 0
-        n = len(chunk)
+        n = len(data)
         while start <= n:
-            end = chunk.find(b'\n', start)
+            end = data.find(b'\n', start)
             if end < 0:
                 if start < n and not self.skip:
                     if len(self.buf) + n - start > self.max:
@@ -117,7 +122,7 @@ class LineDecoder:
                         self.skip = True
                         out.append(self._too_large())
                     else:
-                        self.buf.extend(chunk[start:])
+                        self.buf.extend(data[start:])
                 return out
             if self.skip:
                 self.skip = False
@@ -126,11 +131,11 @@ class LineDecoder:
                 out.append(self._too_large())
             else:
                 if self.buf:
-                    self.buf.extend(chunk[start:end])
+                    self.buf.extend(data[start:end])
                     line = bytes(self.buf)
                     self.buf = bytearray()
                 else:
-                    line = chunk[start:end]
+                    line = data[start:end]
                 if line and line[-1] == 13:
                     line = line[:-1]
                 if line.strip(b' \t\r'):
@@ -145,8 +150,8 @@ class LineDecoder:
 
 # ---------------------------------------------------------------- strict JSON (RFC 8259)
 
-def _bad(why, i):
-    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (why, i))
+def _bad(msg, i):
+    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (msg, i))
 
 
 def _ws(b, i):
@@ -274,25 +279,6 @@ def _value(b, i, obj, room):
     raise _bad('unexpected %r' % chr(c), i)
 
 
-def _complex(detail):
-    return PicolinkError('PL_ERR_JSON_TOO_COMPLEX', 'the JSON %s; send flat requests (docs/protocol.md#framing)' % detail)
-
-
-def _skip_str(b, i):
-    # i is just past an opening quote; returns the index of the closing one (len(b) if
-    # none): the first quote not escaped, i.e. not after an odd run of backslashes.
-    while True:
-        j = b.find(b'"', i)
-        if j < 0:
-            return len(b)
-        k = j
-        while k > i and b[k - 1] == 0x5C:
-            k -= 1
-        if not (j - k) & 1:
-            return j
-        i = j + 1
-
-
 def check_shape(b):
     """PL_ERR_JSON_TOO_COMPLEX when the JSON bytes `b` nest deeper than 32 levels or hold
     more than 4096 values, counted as packages/protocol/src/json-limits.ts counts them:
@@ -302,28 +288,13 @@ def check_shape(b):
     opens = b.count(b'[') + b.count(b'{')
     if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
         return  # counted with strings included, so within the limits outside them too
-    depth = 0
-    values = 1
-    n = len(b)
-    i = 0
-    while i < n:
-        c = b[i]
-        if c == 0x22:
-            i = _skip_str(b, i + 1)
-        elif c == 0x5B or c == 0x7B:
-            depth += 1
-            values += 1
-            if depth > _MAX_DEPTH:
-                raise _complex('nests deeper than %d levels' % _MAX_DEPTH)
-            if values > _MAX_VALUES:
-                raise _complex('holds more than %d values' % _MAX_VALUES)
-        elif c == 0x5D or c == 0x7D:
-            depth -= 1
-        elif c == 0x2C:
-            values += 1
-            if values > _MAX_VALUES:
-                raise _complex('holds more than %d values' % _MAX_VALUES)
-        i += 1
+    # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
+    from picolink import shape
+    try:
+        shape.check(b, _MAX_DEPTH, _MAX_VALUES)
+    finally:
+        del shape
+        release('shape')
 
 
 def loads_peer(b):
@@ -477,21 +448,8 @@ def _numeric(s, fraction):
     return True
 
 
-def _bad_type(field, expected, v):
-    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, expected, describe(v)))
-
-
-def safe_name(name):
-    """A relative path of 1-64 of A-Z a-z 0-9 _ . - /, without "..", "." or empty parts."""
-    if not 0 < len(name) <= 64 or '..' in name:
-        return False
-    for c in name:
-        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c in '_.-/'):
-            return False
-    for part in name.split('/'):
-        if part in ('', '.'):
-            return False
-    return True
+def _bad_type(field, words, v):
+    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, words, describe(v)))
 
 
 def coerce(field, t, v):
@@ -546,53 +504,77 @@ def coerce(field, t, v):
         if w not in t[1]:
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be one of %s, got %s' % (field, words, describe(v)))
         return w
-    # files (name -> content) or hashes (name -> SHA-256 hex)
-    files = k == 'files'
-    if not isinstance(v, dict):
-        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
-    if files and not v:
-        raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
-    out = {}
-    for name, x in v.items():
-        if not safe_name(name):
-            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
-        if files:
-            if not isinstance(x, str):
-                raise _bad_type(field + '.' + name, 'a string', x)
-        elif not isinstance(x, str) or len(x) != 64 or not _hex(x):
-            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
-        else:
-            out[name] = x.lower()
-    return v if files else out
+    # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
+    # their rules are in update.py, loaded for the moment.
+    from picolink import update
+    try:
+        return update.coerce(field, k, v)
+    finally:
+        del update
+        release('update')
 
 
-def _hex(s):
-    for c in s:
-        if c not in '0123456789abcdefABCDEF':
-            return False
-    return True
+# Each action, then its fields in validation order, "*" marking the required ones.
+# This table and the next are text, read when a request is validated: as tuples they
+# would cost a board some 2 KB more heap.
+_ACTIONS = """ping
+get_version
+get_info
+get_resource_info
+list_actions
+setup_pin *pin *mode pull value safe safe_after_ms
+write_pin *pin *value timeout
+read_pin *pin
+set_pwm *pin *freq *duty
+read_adc *channel
+watch_pin *pin edge debounce_ms
+unwatch_pin *pin
+reset
+sleep *time_ms deep
+update *files compress sha256"""
+
+# Each field's type, the same in every action that takes it: its kind, with bounds and a
+# unit (int, number) or choices (enum), and an optional field's default after "=".
+_TYPES = """
+pin pin
+mode enum input|output
+pull enum up|down|none =none
+value bit
+safe bit
+safe_after_ms int 0 3600000 ms
+timeout number 0 604800 s =0
+freq int 8 62500000 Hz
+duty number 0 1
+channel int 0 4
+edge enum rising|falling|both =both
+debounce_ms int 0 10000 ms =20
+time_ms int 1 2147483647 ms
+deep bool =false
+files files
+compress bool =false
+sha256 hashes
+"""
 
 
-# Each action's fields in validation order: (name, type, required, default).
-_PIN = ('pin', ('pin',), 1, None)
-_BIT = ('bit',)
-_BOOL = ('bool',)
-ACTIONS = (
-    ('ping', ()), ('get_version', ()), ('get_info', ()), ('get_resource_info', ()), ('list_actions', ()),
-    ('setup_pin', (_PIN, ('mode', ('enum', ('input', 'output')), 1, None),
-                   ('pull', ('enum', ('up', 'down', 'none')), 0, 'none'), ('value', _BIT, 0, None), ('safe', _BIT, 0, None),
-                   ('safe_after_ms', ('int', 0, 3600000, 'ms'), 0, None))),
-    ('write_pin', (_PIN, ('value', _BIT, 1, None), ('timeout', ('number', 0, 604800, 's'), 0, 0))),
-    ('read_pin', (_PIN,)),
-    ('set_pwm', (_PIN, ('freq', ('int', 8, 62500000, 'Hz'), 1, None), ('duty', ('number', 0, 1), 1, None))),
-    ('read_adc', (('channel', ('int', 0, 4), 1, None),)),
-    ('watch_pin', (_PIN, ('edge', ('enum', ('rising', 'falling', 'both')), 0, 'both'),
-                   ('debounce_ms', ('int', 0, 10000, 'ms'), 0, 20))),
-    ('unwatch_pin', (_PIN,)),
-    ('reset', ()),
-    ('sleep', (('time_ms', ('int', 1, 2147483647, 'ms'), 1, None), ('deep', _BOOL, 0, False))),
-    ('update', (('files', ('files',), 1, None), ('compress', _BOOL, 0, False), ('sha256', ('hashes',), 0, None))),
-)
+def action_names():
+    return [line.split(' ', 1)[0] for line in _ACTIONS.split('\n')]
+
+
+def _field(name):
+    # (type as coerce() takes it, default or None) of a field name in _TYPES.
+    i = _TYPES.find('\n' + name + ' ') + len(name) + 2
+    words = _TYPES[i:_TYPES.find('\n', i)].split(' ')
+    default = words.pop()[1:] if words[-1][0] == '=' else None
+    kind = words[0]
+    if kind == 'enum':
+        t = (kind, tuple(words[1].split('|')))
+    elif len(words) > 1:
+        t = (kind, int(words[1]), int(words[2])) + tuple(words[3:])
+    else:
+        t = (kind,)
+    if default is not None and kind != 'enum':
+        default = default == 'true' if kind == 'bool' else int(default)
+    return t, default
 
 
 def read_id(frame):
@@ -614,36 +596,40 @@ def validate(frame):
     if 'action' not in frame:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: action')
     action = frame['action']
-    for name, spec in ACTIONS:
-        if name == action:
+    for line in _ACTIONS.split('\n'):
+        names = line.split(' ')
+        if names[0] == action:
             break
     else:
         raise PicolinkError('PL_ERR_UNKNOWN_ACTION', 'unknown action "%s", use "list_actions" to list available actions' % (
             action if isinstance(action, str) else dumps(action)))
+    names = [n.lstrip('*') for n in names[1:]]
+    required = line.count('*')
     fields = {}
     missing = []
-    for name, t, required, default in spec:
+    for i, name in enumerate(names):
+        t, default = _field(name)
         v = frame.get(name)
         if v is not None:
             fields[name] = coerce(name, t, v)
-        elif required:
+        elif i < required:
             missing.append(name)
         elif default is not None:
             fields[name] = default
     if missing:
         raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: ' + ', '.join(missing))
-    names = [f[0] for f in spec]
     for key in frame:
         if key not in names and key not in ('id', 'action', 'time_sent'):
             raise PicolinkError('PL_ERR_UNKNOWN_FIELD', 'unknown field "%s"; %s takes %s' % (
                 key, action, ', '.join(names) if names else 'no fields'))
-    if action == 'setup_pin' and fields['mode'] == 'input' and 'safe' in fields:
-        raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
-    if action == 'setup_pin' and 'safe_after_ms' in fields:
-        if fields['mode'] == 'input':
-            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
-        if 'safe' not in fields:
-            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
+    if action == 'setup_pin':
+        if fields['mode'] == 'input' and 'safe' in fields:
+            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
+        if 'safe_after_ms' in fields:
+            if fields['mode'] == 'input':
+                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
+            if 'safe' not in fields:
+                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
     if 'sha256' in fields:
         lacking = [n for n in fields['files'] if n not in fields['sha256']]
         if lacking:

@@ -1,6 +1,7 @@
 # What differs between MicroPython's asyncio and CPython's (the agent also runs under
 # CPython in tests), and Unix time.
 import asyncio
+import sys
 import time
 
 try:
@@ -47,3 +48,12 @@ def unix_ms():
     """Unix time in ms when the clock has been set, else None."""
     ms = unix_ns() // 1000000
     return ms if ms > 1700000000000 else None
+
+
+def release(name):
+    """Lets module picolink.`name` leave the heap: Python keeps a module in sys.modules
+    and as an attribute of its package, so both references go."""
+    sys.modules.pop('picolink.' + name, None)
+    pkg = sys.modules.get('picolink')
+    if name in dir(pkg):
+        delattr(pkg, name)

@@ -5,45 +5,33 @@
 # cannot hold up the control connections. Mirrors packages/device/src/telemetry/.
 import time
 
-from picolink import board, datagram
+from picolink import datagram
 from picolink.actions import celsius, round_js
-from picolink.proto import PicolinkError
 from picolink.rt import sleep_ms
 
 
 class Telemetry:
-    def __init__(self, dev, cfg, net):
+    """Sends `sensors` ((name, channel or pin) pairs) to host:port every `interval` ms,
+    signed with MacKey `mac` (or None); with `ack`, keeps up to `max_unacked` datagrams
+    and resends them every `resend` ms until acknowledged. start.py reads the config."""
+
+    def __init__(self, dev, net, host, port, sensors, interval, mac, ack, max_unacked, resend):
         self._dev = dev
         self._net = net
-        target = cfg['target']
-        colon = target.rfind(':')
-        self.host = target[:colon]
-        self.port = int(target[colon + 1:])
-        self.interval = cfg.get('interval_ms', 5000)
-        key = cfg.get('key')
-        self._mac = datagram.MacKey(datagram.key_bytes(key)) if key else None
-        self._ack = bool(cfg.get('ack'))
-        self._max = cfg.get('max_unacked', 8)
-        self._resend = cfg.get('resend_ms', self.interval)
+        self.host = host
+        self.port = port
+        self.sensors = sensors
+        self.interval = interval
+        self._mac = mac
+        self._ack = ack
+        self._max = max_unacked
+        self._resend = resend
         self._sock = None
         self._seq = 0
         self._ignored = 0
-        self.pending = []  # [seq, datagram, ticks when sent], oldest first
-        # Sensors: temp_c (°C), adc0-adc3 (volts), pinN / pinLED (level while set up).
-        self.sensors = []
-        for name in cfg.get('sensors') or ['temp_c']:
-            n = name[3:]
-            if name == 'temp_c':
-                arg = 4
-            elif name[:3] == 'adc' and n in ('0', '1', '2', '3'):
-                arg = int(n)
-            elif name[:3] == 'pin' and (n == 'LED' or (0 < len(n) <= 2 and n.isdigit())):
-                arg = 'LED' if n == 'LED' else int(n)
-                if not board.exists(arg):
-                    raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'telemetry sensor "%s": pin %s does not exist on this board' % (name, arg))
-            else:
-                raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
-            self.sensors.append((name, arg))
+        # Unacknowledged datagrams, oldest first, as flat triples seq, datagram, ticks when
+        # sent: one list instead of one per datagram.
+        self.pending = []
 
     async def run(self):
         while True:
@@ -71,12 +59,17 @@ class Telemetry:
                 if self._ignored & (self._ignored - 1) == 0:
                     dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
             else:
-                self.pending = [p for p in self.pending if p[0] != seq]
+                p = self.pending
+                for i in range(0, len(p), 3):
+                    if p[i] == seq:
+                        del p[i:i + 3]
+                        break
         now = time.ticks_ms()
-        for p in self.pending:
-            if time.ticks_diff(now, p[2]) >= self._resend:
-                p[2] = now
-                sock.send(p[1])
+        p = self.pending
+        for i in range(0, len(p), 3):
+            if time.ticks_diff(now, p[i + 2]) >= self._resend:
+                p[i + 2] = now
+                sock.send(p[i + 1])
         readings = []
         for name, arg in self.sensors:
             if name[0] == 'p':
@@ -92,7 +85,7 @@ class Telemetry:
                                dev.unix_ms(), True if self._ack else None, self._mac)
         sock.send(data)
         if self._ack:
-            self.pending.append([self._seq, data, now])
-            if len(self.pending) > self._max:
-                self.pending.pop(0)
+            p += (self._seq, data, now)
+            if len(p) > 3 * self._max:
+                del p[:3]
         self._seq += 1

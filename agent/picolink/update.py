@@ -10,11 +10,46 @@ import hashlib
 import json
 import os
 
-from picolink.proto import PicolinkError
+from picolink.proto import PicolinkError, _bad_type, describe
 
 MARKER = '.picolink-update.json'
 STATUS = '.picolink-last-update.json'
 _B64 = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='
+
+
+def _safe_name(name):
+    """A relative path of 1-64 of A-Z a-z 0-9 _ . - /, without "..", "." or empty parts."""
+    if not 0 < len(name) <= 64 or '..' in name:
+        return False
+    for c in name:
+        if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c in '_.-/'):
+            return False
+    for part in name.split('/'):
+        if part in ('', '.'):
+            return False
+    return True
+
+
+def coerce(field, kind, v):
+    """An update's `files` (kind "files": name -> content) or `sha256` ("hashes": name ->
+    SHA-256 hex, lower-cased) as received, checked; for proto.validate()."""
+    files = kind == 'files'
+    if not isinstance(v, dict):
+        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
+    if files and not v:
+        raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
+    out = {}
+    for name, x in v.items():
+        if not _safe_name(name):
+            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
+        if files:
+            if not isinstance(x, str):
+                raise _bad_type(field + '.' + name, 'a string', x)
+        elif not isinstance(x, str) or len(x) != 64 or [c for c in x if c not in '0123456789abcdefABCDEF']:
+            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
+        else:
+            out[name] = x.lower()
+    return v if files else out
 
 
 def exists(name):

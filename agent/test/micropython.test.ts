@@ -7,18 +7,17 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_DIR, agentFilePath, agentFiles } from '../src/index.js';
-import { Board } from './harness/board.js';
-import { delay, LineClient } from './harness/line-client.js';
+import { checkSteadyStateHeap } from './harness/heap-scenario.js';
 import { copyFileIn, copyIn, loadPython, PYTHON_TEST_DIR, run } from './harness/mpy.js';
 import { agentSuite } from './suite.js';
 
 /**
- * What the agent may keep, code included (MicroPython holds the bytecode of modules
- * imported from the file system in the heap). The goal is 40 KiB; measured in this
- * configuration the agent keeps about 45-50 KiB, so this bound catches growth, and the
- * diagnostic line reports the figure.
+ * What the agent may keep on this route, code included (MicroPython holds the bytecode of
+ * modules imported from the file system in the heap): it measures about 41 KiB here, so
+ * this bound catches growth. The 40 KiB goal is checked where object sizes are a Pico W's,
+ * on the 32-bit unix port (heap.unixport.test.ts; agent/README.md, "Memory").
  */
-const HEAP_BUDGET_BYTES = 56 * 1024;
+const HEAP_BUDGET_BYTES = 44 * 1024;
 
 test('micropython: every agent file compiles with MicroPython\'s compiler', async () => {
   const mp = await loadPython({ heapBytes: 1024 * 1024, onLine: () => {} });
@@ -59,41 +58,5 @@ _result = unittest.main(test_proto)
 agentSuite('micropython', { tls: false });
 
 test('micropython: steady-state heap with three clients and telemetry running', async (t) => {
-  // The configuration of a board in use: WiFi, status LED, watchdog, signed telemetry
-  // with acks (nobody acknowledges here, so its resend buffer is full).
-  const board = await Board.start(t, 'micropython', {
-    config: {
-      ssid: 'lab',
-      pwd: 'secret',
-      status_led: true,
-      watchdog_ms: 4000,
-      telemetry: { target: '127.0.0.1:9', interval_ms: 50, sensors: ['temp_c', 'adc0', 'pin2'], key: 'k'.repeat(32), ack: true },
-    },
-  });
-  const clients = await Promise.all([0, 1, 2].map(() => LineClient.connect(board.port)));
-  t.after(() => clients.forEach((c) => c.close()));
-  const [a, b, c] = clients as [LineClient, LineClient, LineClient];
-  await a.request({ action: 'setup_pin', pin: 2, mode: 'output', value: 1, safe: 0 });
-  await a.request({ action: 'write_pin', pin: 2, value: 0, timeout: 60 });
-  await b.request({ action: 'setup_pin', pin: 14, mode: 'input', pull: 'up' });
-  await b.request({ action: 'watch_pin', pin: 14 });
-  await c.request({ action: 'watch_pin', pin: 2 });
-  for (const client of clients) {
-    for (const action of ['get_version', 'get_info', 'list_actions', 'ping']) await client.request({ action });
-  }
-  board.setInput(14, 0);
-  await b.event('pin_change');
-  await delay(500); // telemetry fills its resend buffer (nobody acknowledges)
-  // The WebAssembly port's collector also scans the C stack, which can hold stale pointers
-  // for a moment: the least of a few readings is the heap the agent really keeps.
-  let report = await board.memory();
-  for (let i = 0; i < 4; i++) {
-    await delay(100);
-    const again = await board.memory();
-    if (again.agent < report.agent) report = again;
-  }
-  t.diagnostic(`agent heap after gc.collect(): ${report.agent} bytes (${(report.agent / 1024).toFixed(1)} KiB); interpreter baseline ${report.baseline} bytes; free ${report.free} bytes`);
-  assert.ok(report.agent > 0);
-  assert.ok(report.agent < HEAP_BUDGET_BYTES, `the agent keeps ${report.agent} bytes, more than ${HEAP_BUDGET_BYTES}`);
-  board.assertNoTraceback();
+  await checkSteadyStateHeap(t, 'micropython', HEAP_BUDGET_BYTES);
 });

@@ -15,7 +15,7 @@ import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol'
 import type { TextSigner } from '@picolink/protocol';
 import type { ConfiguredDevice } from './config.js';
 import type { HubStore, ManagedDeviceRecord } from './store/store.js';
-import { hmacSigner, telemetryKeyBytes } from './telemetry/keys.js';
+import { hmacSigner } from '@picolink/net';
 
 /** A device the hub admits. */
 export interface KnownDevice {
@@ -119,23 +119,13 @@ export class DeviceCredentials {
     if (this.devices.has(id) || this.changing.has(id)) {
       throw new PicolinkError(ErrorCode.DEVICE_EXISTS, `the hub already has a device "${id}"; pick another id, or rotate its token with POST /api/devices/${id}/token`);
     }
-    const store = this.requireStore();
-    const issued = draw();
-    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
-    await this.while(id, () => store.addManagedDevice(record));
-    this.set(fromRecord(record));
-    return { id, ...issued };
+    return this.issue(id, (store, record) => store.addManagedDevice(record));
   }
 
   /** Draws a new token and telemetry key for a managed device; the old ones stop working now. */
   async rotate(id: string): Promise<IssuedCredentials> {
     this.requireManaged(id);
-    const store = this.requireStore();
-    const issued = draw();
-    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
-    await this.while(id, () => store.updateManagedDevice(record));
-    this.set(fromRecord(record));
-    return { id, ...issued };
+    return this.issue(id, (store, record) => store.updateManagedDevice(record));
   }
 
   /** Forgets a managed device's credentials (its stored telemetry and history stay). */
@@ -147,10 +137,20 @@ export class DeviceCredentials {
     this.signers.delete(id);
   }
 
+  /** Draws a token and telemetry key for `id`, stores them with `write`, and uses them from now on. */
+  private async issue(id: string, write: (store: HubStore, record: ManagedDeviceRecord) => Promise<unknown>): Promise<IssuedCredentials> {
+    const store = this.requireStore();
+    const issued = draw();
+    const record: ManagedDeviceRecord = { id, tokenHash: tokenDigest(issued.token).toString('hex'), telemetryKey: issued.telemetryKey, createdAt: Date.now() };
+    await this.while(id, () => write(store, record));
+    this.set(fromRecord(record));
+    return { id, ...issued };
+  }
+
   private set(device: KnownDevice): void {
     this.devices.set(device.id, device);
     if (device.telemetryKey === undefined) this.signers.delete(device.id);
-    else this.signers.set(device.id, hmacSigner(telemetryKeyBytes(device.telemetryKey)));
+    else this.signers.set(device.id, hmacSigner(device.telemetryKey));
   }
 
   private requireManaged(id: string): void {

@@ -5,16 +5,14 @@
  * the others are bound from the configuration. `close()` (or aborting `signal`) stops
  * everything in the reverse order.
  */
-import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, isIPv6 } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { RateLimitedLog } from '@picolink/net';
 import { loadOrCreateApiToken } from './api-token.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
@@ -24,6 +22,7 @@ import { startGateway } from './gateway/gateway.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { GatewayLimits } from './gateway/context.js';
 import { checkAuthPolicy, startHttpApi } from './http/api.js';
+import { bindConfiguredUdp, listenConfigured, readConfiguredFile } from './listeners.js';
 import type { ApiLimits, HubLog } from './http/context.js';
 import type { HttpApi } from './http/api.js';
 import { startServerLinks } from './links/server-links.js';
@@ -32,6 +31,8 @@ import { startRetention } from './retention.js';
 import { NettoolsSessions } from './nettools/registry.js';
 import type { RetentionJob } from './retention.js';
 import { DeviceCommands } from './state/device-commands.js';
+import { EventRecorder } from './state/event-recorder.js';
+import { DevicePresence } from './state/presence.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
@@ -106,50 +107,18 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-function bindUdp(host: string, port: number): Promise<UdpSocket> {
-  const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
-  return new Promise((resolve, reject) => {
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      socket.close();
-      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot receive telemetry on UDP ${host}:${port}: ${err.code ?? err.message}; pick another "telemetry.port" or stop the program using it`));
-    });
-    socket.bind(port, host, () => {
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-  });
-}
-
-function listenTcp(server: TcpServer, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot listen for devices on ${host}:${port}: ${err.code ?? err.message}; pick another "gateway.port" or stop the program using it`));
-    });
-    server.listen(port, host, () => {
-      server.removeAllListeners('error');
-      resolve();
-    });
-  });
-}
-
 /** The dial-home listener from `config.gateway`: TLS when a certificate is configured. */
 async function bindGateway(config: HubConfig): Promise<TcpServer> {
   const { tls } = config.gateway;
   let server: TcpServer;
   if (tls) {
-    const read = async (file: string, key: string): Promise<Buffer> => {
-      try {
-        return await readFile(file);
-      } catch (err) {
-        throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "gateway.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-    };
-    server = createTlsServer({ cert: await read(tls.cert, 'cert'), key: await read(tls.key, 'key'), allowHalfOpen: true });
+    const cert = await readConfiguredFile(tls.cert, 'gateway.tls.cert');
+    const key = await readConfiguredFile(tls.key, 'gateway.tls.key');
+    server = createTlsServer({ cert, key, allowHalfOpen: true });
   } else {
     server = createTcpServer({ allowHalfOpen: true });
   }
-  await listenTcp(server, config.gateway.host, config.gateway.port);
-  return server;
+  return listenConfigured(server, config.gateway.host, config.gateway.port, 'gateway.port');
 }
 
 /** Runs `steps` in order, each even if an earlier one failed; rethrows the first failure. */
@@ -190,26 +159,44 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     const bus = new HubBus();
     const directory = new DeviceDirectory();
     const credentials = await DeviceCredentials.load(config.devices, store);
+    // One of each for the whole hub: lines anyone outside can trigger share one budget per
+    // kind, events are stored in one stream of batches, and a device is online the same
+    // way whichever link brought it. Flushed last, after everything that records.
+    const limitedLog = new RateLimitedLog(log);
+    const events = new EventRecorder(store, bus, limitedLog);
+    const presence = new DevicePresence({ store, bus, directory, events, log: limitedLog });
+    stops.push(async () => {
+      await presence.drain();
+      await events.flush();
+    });
 
     // Before any link can come up, so that state is re-applied for every device that does.
-    const commands = new DeviceCommands({ store, bus, directory, log });
+    const commands = new DeviceCommands({ store, bus, directory, events, log: limitedLog });
     stops.push(() => commands.close());
 
-    const telemetrySocket = options.listeners?.telemetry ?? (await bindUdp(config.telemetry.host, config.telemetry.port));
+    const telemetrySocket = options.listeners?.telemetry ?? (await bindConfiguredUdp(config.telemetry.host, config.telemetry.port, 'telemetry.port'));
     if (!options.listeners?.telemetry) stops.push(() => new Promise<void>((resolve) => telemetrySocket.close(() => resolve())));
     const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, credentials, log });
     stops.push(() => telemetry.close());
 
     const gatewayListener = options.listeners?.gateway ?? (await bindGateway(config));
-    const gateway = startGateway({ listener: gatewayListener, store, bus, directory, config, credentials, log, ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}) });
+    const gateway = startGateway({
+      listener: gatewayListener,
+      config,
+      credentials,
+      presence,
+      events,
+      log: limitedLog,
+      ...(options.gatewayLimits ? { limits: options.gatewayLimits } : {}),
+    });
     stops.push(() => gateway.close());
 
     const serverLinks = startServerLinks({
       devices: config.devices,
-      store,
-      bus,
       directory,
-      log,
+      presence,
+      events,
+      log: limitedLog,
       heartbeatMs: config.gateway.heartbeatMs,
       knownDevicesFile: join(config.dataDir, KNOWN_DEVICES_FILE),
       ...(options.serverLinkBackoff ? { backoff: options.serverLinkBackoff } : {}),
@@ -234,6 +221,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       sendCommand: commands.send,
       telemetryStats: (deviceId) => telemetry.stats(deviceId),
       log,
+      limitedLog,
       version: HUB_VERSION,
       startedAt: Date.now(),
       ...(options.apiLimits ? { limits: options.apiLimits } : {}),

@@ -19,7 +19,10 @@ import { DeviceDirectory } from '../src/directory.js';
 import { startGateway } from '../src/gateway/gateway.js';
 import type { Gateway } from '../src/gateway/gateway.js';
 import type { GatewayLimits } from '../src/gateway/context.js';
+import { RateLimitedLog } from '@picolink/net';
 import { DeviceCommands } from '../src/state/device-commands.js';
+import { EventRecorder } from '../src/state/event-recorder.js';
+import { DevicePresence } from '../src/state/presence.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { SqliteStore } from '../src/store/sqlite.js';
 import type { HubEventRecord } from '../src/store/store.js';
@@ -28,16 +31,7 @@ interface TestContext {
   after(fn: () => unknown): void;
 }
 
-/** Polls `condition` every 5 ms for at most `ms`. */
-export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from './api-fixture.js';
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,6 +53,10 @@ export class GatewayHub {
   store!: SqliteStore;
   bus!: HubBus;
   directory!: DeviceDirectory;
+  /** The log, event recorder and presence the hub's parts share, as startHub builds them. */
+  limitedLog!: RateLimitedLog;
+  recorder!: EventRecorder;
+  presence!: DevicePresence;
   commands!: DeviceCommands;
   gateway!: Gateway;
   config: HubConfig;
@@ -99,6 +97,8 @@ export class GatewayHub {
     this.running = false;
     await this.gateway.close();
     await this.commands.close();
+    await this.presence.drain();
+    await this.recorder.flush();
     await this.store.close();
   }
 
@@ -112,7 +112,10 @@ export class GatewayHub {
     this.bus = new HubBus();
     this.bus.on('event', (event) => this.events.push(event));
     this.directory = new DeviceDirectory();
-    this.commands = new DeviceCommands({ store: this.store, bus: this.bus, directory: this.directory, log: (line) => this.logs.push(line) });
+    this.limitedLog = new RateLimitedLog((line) => this.logs.push(line));
+    this.recorder = new EventRecorder(this.store, this.bus, this.limitedLog);
+    this.presence = new DevicePresence({ store: this.store, bus: this.bus, directory: this.directory, events: this.recorder, log: this.limitedLog });
+    this.commands = new DeviceCommands({ store: this.store, bus: this.bus, directory: this.directory, events: this.recorder, log: this.limitedLog });
     this.listener = this.options.tls ? createTlsServer({ cert: this.options.tls.cert, key: this.options.tls.key }) : createTcpServer();
     await new Promise<void>((resolve, reject) => {
       this.listener.once('error', reject);
@@ -121,11 +124,10 @@ export class GatewayHub {
     this.port = (this.listener.address() as AddressInfo).port;
     this.gateway = startGateway({
       listener: this.listener,
-      store: this.store,
-      bus: this.bus,
-      directory: this.directory,
       config: this.config,
-      log: (line) => this.logs.push(line),
+      presence: this.presence,
+      events: this.recorder,
+      log: this.limitedLog,
       limits: { closeGraceMs: 200, ...this.options.limits },
     });
     this.running = true;

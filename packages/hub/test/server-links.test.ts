@@ -21,7 +21,7 @@ async function simulatedDevice(t: TestContext, deviceId: string, options: { port
 }
 
 function links(t: TestContext, hub: GatewayHub, devices: ConfiguredDevice[], options: Partial<ServerLinksOptions> = {}): ServerLinks {
-  const running = startServerLinks({ devices, store: hub.store, bus: hub.bus, directory: hub.directory, log: (line) => hub.logs.push(line), heartbeatMs: 1000, backoff: { baseMs: 20, maxMs: 200 }, ...options });
+  const running = startServerLinks({ devices, directory: hub.directory, presence: hub.presence, events: hub.recorder, log: hub.limitedLog, heartbeatMs: 1000, backoff: { baseMs: 20, maxMs: 200 }, ...options });
   t.after(() => running.close());
   return running;
 }

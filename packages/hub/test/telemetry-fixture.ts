@@ -8,13 +8,12 @@ import type { Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeTelemetry, parseTelemetryAck } from '@picolink/protocol';
+import { encodeTelemetry, parseTelemetryAck, telemetryKeyBytes } from '@picolink/protocol';
 import type { TelemetryAck, TelemetryDatagram } from '@picolink/protocol';
 import { HubBus } from '../src/bus.js';
 import { parseConfig } from '../src/config.js';
 import type { HubStore, HubEventRecord } from '../src/store/store.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
-import { telemetryKeyBytes } from '../src/telemetry/keys.js';
 import { startTelemetryIngest } from '../src/telemetry/ingest.js';
 import type { TelemetryIngest, TelemetryIngestOptions } from '../src/telemetry/ingest.js';
 

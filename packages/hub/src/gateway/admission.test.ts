@@ -4,7 +4,6 @@ import { PicolinkError } from '@picolink/protocol';
 import type { Hello } from '@picolink/protocol';
 import { parseConfig } from '../config.js';
 import { HelloAdmission } from './admission.js';
-import { pinChangeRecord } from './device-events.js';
 
 function hello(device: string, token?: string): Hello {
   return { device, protocol: 1, firmware: '1', capabilities: [], boot: 1, ...(token === undefined ? {} : { token }) };
@@ -30,14 +29,4 @@ test('configured devices need their token; devices without one need none; unknow
   assert.equal(code(() => admission.admit(hello('c'))), 'PL_ERR_UNKNOWN_DEVICE');
   const open = new HelloAdmission(parseConfig({ gateway: { acceptUnknownDevices: true } }));
   assert.equal(open.admit(hello('c')), undefined);
-});
-
-test('pin_change records keep only the documented fields and trust the device clock only when it agrees with the hub', () => {
-  const now = 1_700_000_000_000;
-  const record = pinChangeRecord('d', { event: 'pin_change', pin: 2, value: 1, cause: 'input', t: 1234, time: now - 50, extra: 'x'.repeat(100) }, now);
-  assert.deepEqual(record, { deviceId: 'd', type: 'pin_change', time: now - 50, deviceTime: 1234, data: { pin: 2, value: 1, cause: 'input', t: 1234, time: now - 50 } });
-  assert.equal(pinChangeRecord('d', { event: 'pin_change', pin: 'LED', value: 0, cause: 'write', t: 1, time: 0 }, now)?.time, now, 'an unset device clock is not used');
-  assert.equal(pinChangeRecord('d', { event: 'pin_change', pin: 64, value: 1, cause: 'input', t: 1 }, now), undefined);
-  assert.equal(pinChangeRecord('d', { event: 'pin_change', pin: 1, value: 2, cause: 'input', t: 1 }, now), undefined);
-  assert.equal(pinChangeRecord('d', { event: 'pin_change', pin: 1, value: 1, cause: 'magic', t: 1 }, now), undefined);
 });

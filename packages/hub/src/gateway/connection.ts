@@ -10,6 +10,8 @@
  *   unread output passes `maxOutputBytes` is dropped.
  * - an exception escaping the handling of its bytes (a bug, a failing hook) ends this
  *   connection with PL_ERR_INTERNAL, counted and logged (rate-limited), never the process.
+ * The socket itself — bounded framing, output bound, backpressure, graceful close — is
+ * @picolink/net's FramedConnection; this class is the gateway's protocol on top of it.
  * Timing (hello timeout, heartbeats, half-open detection) is driven by the gateway's one
  * sweep timer, so an idle connection costs no timer of its own.
  */
@@ -29,13 +31,14 @@ import {
   welcomeResponse,
 } from '@picolink/protocol';
 import type { DecodedLine, ErrorCodeValue, Hello } from '@picolink/protocol';
+import { FramedConnection, TokenBucket } from '@picolink/net';
+import type { FramedConnectionHandlers, StreamFramer } from '@picolink/net';
 import type { KnownDevice } from '../credentials.js';
-import { TokenBucket } from '../token-bucket.js';
 import type { OnlineSession } from '../state/presence.js';
 import type { GatewayContext } from './context.js';
 import { DialHomeLink } from './link.js';
 import type { LinkConnection } from './link.js';
-import { pinChangeRecord } from './device-events.js';
+import { pinChangeRecord } from '../state/device-events.js';
 
 /** The hub's heartbeat ping; its answer is recognised by the id and needs no bookkeeping. */
 const HEARTBEAT_ID = 'hb';
@@ -43,7 +46,20 @@ const HEARTBEAT_PING = encodeFrame({ id: HEARTBEAT_ID, action: 'ping' });
 
 type ConnectionState = 'hello' | 'serving' | 'evicted' | 'closing' | 'closed';
 
-export class GatewayConnection implements LinkConnection {
+/** Who keeps the gateway's connections: told when one no longer waits for its hello, and when one is gone. */
+export interface ConnectionTracker {
+  /** A connection's socket closed. */
+  connectionClosed(connection: GatewayConnection): void;
+  /** A connection no longer waits for its hello: welcomed, refused or closing. */
+  helloSettled(connection: GatewayConnection): void;
+}
+
+/**
+ * Also its FramedConnection's framer (`push`: the LineDecoder, noting when bytes were last
+ * heard) and handlers (`onFrames`, `onEnd`, ...): methods rather than closures, so ten
+ * thousand connections hold no handler objects of their own.
+ */
+export class GatewayConnection implements LinkConnection, StreamFramer<DecodedLine>, FramedConnectionHandlers<DecodedLine> {
   readonly remote: string;
   readonly acceptedAt = Date.now();
   /** Unix ms of the last bytes received. */
@@ -53,13 +69,12 @@ export class GatewayConnection implements LinkConnection {
   private link: DialHomeLink | undefined;
   private session: OnlineSession | undefined;
   private readonly decoder: LineDecoder;
+  private readonly framed: FramedConnection<DecodedLine>;
   private readonly bucket: TokenBucket;
   /** Lines of the last chunk not handled yet because the device was over its frame rate. */
   private backlog: DecodedLine[] | undefined;
   private backlogIndex = 0;
   private throttleTimer: NodeJS.Timeout | undefined;
-  private graceTimer: NodeJS.Timeout | undefined;
-  private outputBlocked = false;
   private corked = false;
   private closeReason: string | undefined;
   /** What the device said in a `closing` event, if it sent one. */
@@ -69,16 +84,14 @@ export class GatewayConnection implements LinkConnection {
   constructor(
     private readonly socket: Socket,
     private readonly ctx: GatewayContext,
+    private readonly tracker: ConnectionTracker,
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.decoder = new LineDecoder({ maxFrameBytes: ctx.options.maxFrameBytes });
     this.bucket = new TokenBucket(ctx.options.maxFramesPerSecond, this.acceptedAt);
     socket.setNoDelay(true);
-    socket.on('data', this.socketOnData);
-    socket.on('end', this.socketOnEnd);
-    socket.on('drain', this.socketOnDrain);
-    socket.on('error', this.socketOnError);
-    socket.on('close', this.socketOnClose);
+    const { maxFrameBytes, maxOutputBytes, closeGraceMs } = ctx.options;
+    this.decoder = new LineDecoder({ maxFrameBytes });
+    this.framed = new FramedConnection<DecodedLine>(socket, this, this, { maxOutputBytes, closeGraceMs });
   }
 
   /** True once the device has been welcomed and until the connection closes. */
@@ -89,10 +102,6 @@ export class GatewayConnection implements LinkConnection {
   /** The gateway's periodic check: hello timeout, heartbeat ping, half-open detection. */
   sweep(now: number): void {
     const { options, heartbeatMs, counters, log } = this.ctx;
-    if (this.state === 'evicted') {
-      if (now - this.acceptedAt >= options.helloTimeoutMs) this.socket.destroy();
-      return;
-    }
     if (this.state === 'hello') {
       if (now - this.acceptedAt < options.helloTimeoutMs) return;
       counters.helloTimeouts += 1;
@@ -118,26 +127,13 @@ export class GatewayConnection implements LinkConnection {
 
   writeFrame(text: string): boolean {
     if (this.state === 'closing' || this.state === 'closed') return false;
-    const socket = this.socket;
     if (!this.corked) {
       // Frames written in one turn of the event loop leave in one packet.
       this.corked = true;
-      socket.cork();
+      this.socket.cork();
       process.nextTick(this.uncork);
     }
-    socket.write(text);
-    if (socket.writableLength > this.ctx.options.maxOutputBytes) {
-      this.ctx.counters.slowConsumers += 1;
-      this.ctx.log.limited('slow-consumer', `gateway: ${ErrorCode.SLOW_CONSUMER}: ${this.describe()} does not read; ${socket.writableLength} bytes unsent; dropping the connection`);
-      this.closeReason = 'the device did not read what the hub sent (slow consumer)';
-      socket.destroy();
-      return false;
-    }
-    if (socket.writableNeedDrain && !this.outputBlocked) {
-      this.outputBlocked = true;
-      this.updateReading();
-    }
-    return true;
+    return this.framed.write(text);
   }
 
   /**
@@ -146,23 +142,19 @@ export class GatewayConnection implements LinkConnection {
    */
   close(reason: string, code: ErrorCodeValue = ErrorCode.CONNECTION_CLOSED, tell = true): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.state === 'evicted') return void this.socket.destroy();
-    if (this.state === 'hello') this.ctx.helloSettled(this);
+    if (this.state === 'evicted') return void this.framed.destroy();
+    if (this.state === 'hello') this.tracker.helloSettled(this);
     this.closeReason = reason;
     if (tell) this.writeFrame(encodeFrame({ event: 'closing', code, error: reason }));
     this.state = 'closing';
-    this.backlog = undefined;
-    clearTimeout(this.throttleTimer);
-    // Keep reading (and ignoring) so the device's FIN is seen.
-    this.socket.resume();
-    this.socket.end();
-    this.graceTimer = setTimeout(() => this.socket.destroy(), this.ctx.options.closeGraceMs);
-    this.graceTimer.unref();
+    this.dropBacklog();
+    // Reading goes on (and is ignored) so the device's FIN is seen; destroyed after the grace.
+    this.framed.end();
   }
 
   /** Destroys the socket at once. */
   destroy(): void {
-    this.socket.destroy();
+    this.framed.destroy();
   }
 
   /**
@@ -172,12 +164,14 @@ export class GatewayConnection implements LinkConnection {
    */
   evict(reason: string): void {
     if (this.state !== 'hello') return;
-    this.ctx.helloSettled(this);
+    this.tracker.helloSettled(this);
     this.closeReason = reason;
     this.writeFrame(encodeFrame({ event: 'closing', code: ErrorCode.TOO_MANY_CLIENTS, error: reason }));
-    // Held, unread, until its hello timeout (see the sweep): a peer that re-opens whatever
-    // closes finds nothing to re-open. Its FIN or reset ends it sooner.
+    // Held, unread, until its hello timeout: a peer that re-opens whatever closes finds
+    // nothing to re-open. Its FIN or reset ends it sooner.
     this.state = 'evicted';
+    this.dropBacklog();
+    this.framed.holdThenDestroy(Math.max(0, this.acceptedAt + this.ctx.options.helloTimeoutMs - Date.now()));
   }
 
   private readonly uncork = (): void => {
@@ -185,15 +179,26 @@ export class GatewayConnection implements LinkConnection {
     this.socket.uncork();
   };
 
-  private readonly socketOnData = (chunk: Buffer): void => {
-    if (this.state !== 'hello' && this.state !== 'serving') return;
+  /** Bytes received (while frames are read): any bytes count as hearing from the device. */
+  push(chunk: Uint8Array): DecodedLine[] {
     this.lastHeard = Date.now();
-    try {
-      this.handleLines(this.decoder.push(chunk), 0);
-    } catch (err) {
-      this.internalError(err);
-    }
-  };
+    return this.decoder.push(chunk);
+  }
+
+  /** (The framer's) drops an unfinished frame once the connection reads no more; its size in bytes. */
+  reset(): number {
+    return this.decoder.reset();
+  }
+
+  /** What one chunk completed (a throw here ends this connection: onHandlerError). */
+  onFrames(lines: DecodedLine[]): void {
+    if (this.state !== 'hello' && this.state !== 'serving') return;
+    this.handleLines(lines, 0);
+  }
+
+  onHandlerError(err: unknown): void {
+    this.internalError(err);
+  }
 
   /**
    * Something thrown while handling this connection that no handler turned into an
@@ -208,7 +213,7 @@ export class GatewayConnection implements LinkConnection {
     try {
       this.close('internal error in the hub while handling this connection (see the hub log)', ErrorCode.INTERNAL, true);
     } catch {
-      this.socket.destroy();
+      this.framed.destroy();
     }
   }
 
@@ -231,7 +236,7 @@ export class GatewayConnection implements LinkConnection {
     log.limited('rate-limited', `gateway: ${ErrorCode.RATE_LIMITED}: ${this.describe()} sends more than ${options.maxFramesPerSecond} frames/s; reading slowed down`);
     this.backlog = lines;
     this.backlogIndex = index;
-    this.updateReading();
+    this.framed.setBusy(true);
     this.throttleTimer = setTimeout(this.resumeBacklog, Math.max(10, Math.ceil(1000 / options.maxFramesPerSecond)));
   }
 
@@ -242,7 +247,7 @@ export class GatewayConnection implements LinkConnection {
     this.backlog = undefined;
     try {
       this.handleLines(lines, this.backlogIndex);
-      this.updateReading();
+      if (!this.backlog) this.framed.setBusy(false);
     } catch (err) {
       this.internalError(err);
     }
@@ -284,7 +289,7 @@ export class GatewayConnection implements LinkConnection {
       return;
     }
     const { ctx } = this;
-    ctx.helloSettled(this);
+    this.tracker.helloSettled(this);
     ctx.counters.welcomed += 1;
     const config = device?.config ?? {};
     this.writeFrame(encodeFrame(welcomeResponse(frame, { server_time: Date.now(), heartbeat_ms: ctx.heartbeatMs, config }, Date.now() * 1e6)));
@@ -344,40 +349,39 @@ export class GatewayConnection implements LinkConnection {
     // Other event kinds are ignored, as the protocol asks of receivers.
   }
 
-  private readonly socketOnEnd = (): void => {
-    if (this.state === 'evicted') return void this.socket.destroy();
+  onOverflow(unsentBytes: number): void {
+    this.ctx.counters.slowConsumers += 1;
+    this.ctx.log.limited('slow-consumer', `gateway: ${ErrorCode.SLOW_CONSUMER}: ${this.describe()} does not read; ${unsentBytes} bytes unsent; dropping the connection`);
+    this.closeReason = 'the device did not read what the hub sent (slow consumer)';
+  }
+
+  onEnd(): void {
+    if (this.state === 'evicted') return void this.framed.destroy();
     // The device will send nothing more (an allowHalfOpen listener leaves our side open).
     if (this.state === 'hello' || this.state === 'serving') this.close(this.deviceReason ?? 'the device closed the connection', ErrorCode.CONNECTION_CLOSED, false);
-  };
+  }
 
-  private readonly socketOnDrain = (): void => {
-    this.outputBlocked = false;
-    this.updateReading();
-  };
-
-  private readonly socketOnError = (err: NodeJS.ErrnoException): void => {
+  onError(err: NodeJS.ErrnoException): void {
     this.socketError ??= err.code ?? err.message;
-  };
+  }
 
-  private readonly socketOnClose = (): void => {
+  onClose(): void {
     this.state = 'closed';
-    clearTimeout(this.graceTimer);
-    clearTimeout(this.throttleTimer);
-    this.backlog = undefined;
+    this.dropBacklog();
     const reason =
       this.closeReason ?? this.deviceReason ?? (this.socketError ? `the connection failed (${this.socketError})` : 'the device closed the connection');
     if (this.link && this.session) {
       this.link.connectionClosed(reason);
       this.ctx.presence.offline(this.session, reason);
     }
-    this.ctx.connectionClosed(this);
-  };
+    this.tracker.connectionClosed(this);
+  }
 
-  /** Reads while the device is within its frame rate and is reading what the hub writes. */
-  private updateReading(): void {
-    if (this.state !== 'hello' && this.state !== 'serving') return;
-    if (this.outputBlocked || this.backlog) this.socket.pause();
-    else this.socket.resume();
+  /** Forgets lines held back by the frame rate (the connection is ending). */
+  private dropBacklog(): void {
+    this.backlog = undefined;
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
   }
 
   private describe(): string {

@@ -1,9 +1,11 @@
-/** What every gateway connection shares: settings, admission, recording, counters. */
-import type { RateLimitedLog } from '@picolink/protocol';
+/**
+ * What every gateway connection shares: settings, admission, recording, counters. It
+ * knows nothing of the connections themselves (connection.ts depends on it, not back).
+ */
+import type { RateLimitedLog } from '@picolink/net';
 import type { HelloAdmission } from './admission.js';
 import type { DevicePresence } from '../state/presence.js';
 import type { EventRecorder } from '../state/event-recorder.js';
-import type { GatewayConnection } from './connection.js';
 
 export interface GatewayLimits {
   /** Close a connection that sends no hello within this many ms. Default 10000. */
@@ -97,8 +99,4 @@ export interface GatewayContext {
   readonly events: EventRecorder;
   readonly log: RateLimitedLog;
   readonly counters: GatewayCounters;
-  /** A connection's socket closed. */
-  connectionClosed(connection: GatewayConnection): void;
-  /** A connection no longer waits for its hello: welcomed, refused or closing. */
-  helloSettled(connection: GatewayConnection): void;
 }

@@ -14,30 +14,28 @@
 import type { Server, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { ErrorCode } from '@picolink/protocol';
-import type { HubBus } from '../bus.js';
+import type { RateLimitedLog } from '@picolink/net';
 import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
-import type { DeviceDirectory } from '../directory.js';
-import type { HubStore } from '../store/store.js';
-import { DevicePresence } from '../state/presence.js';
-import { EventRecorder } from '../state/event-recorder.js';
+import type { DevicePresence } from '../state/presence.js';
+import type { EventRecorder } from '../state/event-recorder.js';
 import { HelloAdmission } from './admission.js';
 import { GatewayConnection } from './connection.js';
+import type { ConnectionTracker } from './connection.js';
 import { DEFAULT_GATEWAY_LIMITS, emptyCounters } from './context.js';
 import type { GatewayContext, GatewayCounters, GatewayLimits } from './context.js';
-import { RateLimitedLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
 
 export interface GatewayOptions {
   /** A listening net.Server (plain TCP) or tls.Server (TLS); closed by close(). */
   listener: Server;
-  store: HubStore;
-  bus: HubBus;
-  directory: DeviceDirectory;
   /** Devices, tokens and their settings (`devices`), `gateway.heartbeatMs` and `gateway.acceptUnknownDevices`. */
   config: HubConfig;
-  /** Receives log lines; lines a device can trigger are rate-limited. Default: none. */
-  log?: LogSink;
+  /** Records welcomed devices online and their links' end offline (the hub's one DevicePresence). */
+  presence: DevicePresence;
+  /** Where the devices' pin_change events go (the hub's one EventRecorder). */
+  events: EventRecorder;
+  /** The hub's log; lines a device can trigger go through its per-kind budget. */
+  log: RateLimitedLog;
   /** Limits and timeouts (tests use small ones); see GatewayLimits for the defaults. */
   limits?: Partial<GatewayLimits>;
   /** Who may dial home, with which token: default, `config.devices` alone (startHub adds managed devices). */
@@ -58,11 +56,8 @@ export interface Gateway {
 }
 
 export function startGateway(options: GatewayOptions): Gateway {
-  const { listener, store, bus, directory, config } = options;
+  const { listener, config, presence, events, log } = options;
   const limits: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ...options.limits };
-  const log = new RateLimitedLog(options.log ?? (() => {}));
-  const events = new EventRecorder(store, bus, log);
-  const presence = new DevicePresence({ store, bus, directory, events, log });
   const connections = new Set<GatewayConnection>();
   /** Connections still waiting for their hello, oldest first (a Set iterates in insertion order). */
   const awaitingHello = new Set<GatewayConnection>();
@@ -80,6 +75,8 @@ export function startGateway(options: GatewayOptions): Gateway {
     events,
     log,
     counters,
+  };
+  const tracker: ConnectionTracker = {
     connectionClosed(connection: GatewayConnection) {
       connections.delete(connection);
       awaitingHello.delete(connection);
@@ -105,7 +102,7 @@ export function startGateway(options: GatewayOptions): Gateway {
     }
     let connection: GatewayConnection;
     try {
-      connection = new GatewayConnection(socket, context);
+      connection = new GatewayConnection(socket, context, tracker);
     } catch (err) {
       // A failure setting up one connection ends that connection only.
       counters.internalErrors += 1;

@@ -1,9 +1,12 @@
 /**
  * The hub's side of a dial-home connection as a DeviceLink: requests get ids assigned
  * here (integers from 1), are pipelined when the device announced "pipeline" (else one
- * at a time), time out one by one, and are matched to responses by id. A bounded number
- * may wait; beyond it a request is refused with PL_ERR_RATE_LIMITED at once.
+ * at a time), time out one by one, and are matched to responses by id — @picolink/net's
+ * RequestTable. A bounded number may wait; beyond it a request is refused with
+ * PL_ERR_RATE_LIMITED at once.
  */
+import { RequestTable } from '@picolink/net';
+import type { RequestTableOptions, TableRequest } from '@picolink/net';
 import { encodeFrame, ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { DeviceLink, LinkStats } from '../directory.js';
 
@@ -24,24 +27,16 @@ export interface DialHomeLinkOptions {
   maxFrameBytes: number;
 }
 
-interface PendingRequest {
-  id: number;
-  fields: Record<string, unknown>;
-  timeoutMs: number;
-  sentAt: number;
-  timer: NodeJS.Timeout | undefined;
-  resolve: (response: Record<string, unknown>) => void;
-  reject: (err: PicolinkError) => void;
-}
-
-export class DialHomeLink implements DeviceLink {
+/**
+ * Also its RequestTable's rules (`transmit`, `timeoutError`, ...): methods rather than
+ * closures, so ten thousand links hold no rule objects of their own.
+ */
+export class DialHomeLink implements DeviceLink, RequestTableOptions {
   readonly mode = 'dial-home' as const;
   readonly connectedAt = Date.now();
-  private readonly pipelined: boolean;
-  private nextId = 1;
-  // Created on first use: most links are idle most of the time.
-  private inFlight: Map<number, PendingRequest> | undefined;
-  private waiting: PendingRequest[] | undefined;
+  readonly pipelined: boolean;
+  readonly maxPending: number;
+  private readonly table: RequestTable;
   private closedReason: string | undefined;
   private requests = 0;
   private errors = 0;
@@ -56,48 +51,34 @@ export class DialHomeLink implements DeviceLink {
     private readonly options: DialHomeLinkOptions,
   ) {
     this.pipelined = capabilities.includes('pipeline');
+    this.maxPending = options.maxPending;
+    this.table = new RequestTable(this);
   }
 
   send(request: Record<string, unknown>, options: { timeoutMs?: number } = {}): Promise<Record<string, unknown>> {
     if (this.closedReason !== undefined) {
       return Promise.reject(new PicolinkError(ErrorCode.DEVICE_OFFLINE, `device "${this.deviceId}" is not connected to the hub (${this.closedReason})`));
     }
-    const pending = (this.inFlight?.size ?? 0) + (this.waiting?.length ?? 0);
-    if (pending >= this.options.maxPending) {
-      return Promise.reject(
-        new PicolinkError(ErrorCode.RATE_LIMITED, `device "${this.deviceId}" already has ${pending} requests waiting; wait for answers before sending more`),
-      );
-    }
-    return new Promise((resolve, reject) => {
-      const entry: PendingRequest = { id: 0, fields: request, timeoutMs: options.timeoutMs ?? this.options.timeoutMs, sentAt: 0, timer: undefined, resolve, reject };
-      if (this.pipelined || (this.inFlight?.size ?? 0) === 0) this.transmit(entry);
-      else (this.waiting ??= []).push(entry);
-    });
+    return this.table.add(request, options.timeoutMs ?? this.options.timeoutMs);
   }
 
   /** A response from the device; false when it answers no request waiting here. */
   settle(frame: Record<string, unknown>): boolean {
     const id = frame.id;
-    const entry = typeof id === 'number' ? this.inFlight?.get(id) : undefined;
-    if (!entry) return false;
-    this.finish(entry);
-    this.lastRoundTripMs = performance.now() - entry.sentAt;
+    const request = typeof id === 'number' ? this.table.inFlight(id) : undefined;
+    if (!request) return false;
+    this.lastRoundTripMs = performance.now() - request.sentAt;
     if (frame.ok === false) this.errors += 1;
-    entry.resolve(frame);
-    this.pumpWaiting();
+    this.table.settle(request, frame);
     return true;
   }
 
   /** The connection ended: everything waiting fails with PL_ERR_CONNECTION_CLOSED. */
   connectionClosed(reason: string): void {
     this.closedReason = reason;
-    const all = [...(this.inFlight?.values() ?? []), ...(this.waiting ?? [])];
-    this.inFlight = undefined;
-    this.waiting = undefined;
-    for (const entry of all) {
-      clearTimeout(entry.timer);
-      entry.reject(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the link to device "${this.deviceId}" closed before "${String(entry.fields.action)}" was answered: ${reason}`));
-    }
+    this.table.rejectAll(
+      (request) => new PicolinkError(ErrorCode.CONNECTION_CLOSED, `the link to device "${this.deviceId}" closed before "${String(request.fields.action)}" was answered: ${reason}`),
+    );
   }
 
   close(reason: string): void {
@@ -108,44 +89,24 @@ export class DialHomeLink implements DeviceLink {
     return { requests: this.requests, errors: this.errors, lastRoundTripMs: this.lastRoundTripMs };
   }
 
-  private transmit(entry: PendingRequest): void {
-    entry.id = this.nextId++;
-    // `id` first, as the protocol writes requests; a caller's own id is replaced.
-    const frame: Record<string, unknown> = { id: entry.id, ...entry.fields };
-    frame.id = entry.id;
+  tooManyError(pending: number): PicolinkError {
+    return new PicolinkError(ErrorCode.RATE_LIMITED, `device "${this.deviceId}" already has ${pending} requests waiting; wait for answers before sending more`);
+  }
+
+  timeoutError(request: TableRequest): PicolinkError {
+    this.errors += 1;
+    return new PicolinkError(ErrorCode.TIMEOUT, `device "${this.deviceId}" did not answer "${String(request.fields.action)}" within ${request.timeoutMs} ms; it may be busy or its network slow`);
+  }
+
+  /** Writes one request with its id (`id` first, as the protocol writes requests; a caller's own id is replaced). */
+  transmit(request: TableRequest): void {
+    const frame: Record<string, unknown> = { id: request.seq, ...request.fields };
+    frame.id = request.seq;
     const text = encodeFrame(frame);
     if (text.length > this.options.maxFrameBytes && Buffer.byteLength(text) - 1 > this.options.maxFrameBytes) {
-      entry.reject(new PicolinkError(ErrorCode.FRAME_TOO_LARGE, `the "${String(entry.fields.action)}" request is larger than the device's ${this.options.maxFrameBytes}-byte frame limit; send less at once`));
-      this.pumpWaiting();
-      return;
+      throw new PicolinkError(ErrorCode.FRAME_TOO_LARGE, `the "${String(request.fields.action)}" request is larger than the device's ${this.options.maxFrameBytes}-byte frame limit; send less at once`);
     }
-    (this.inFlight ??= new Map()).set(entry.id, entry);
     this.requests += 1;
-    entry.sentAt = performance.now();
-    entry.timer = setTimeout(() => this.timeOut(entry), entry.timeoutMs);
     if (!this.connection.writeFrame(text)) this.connectionClosed('the connection is closed');
-  }
-
-  private timeOut(entry: PendingRequest): void {
-    entry.timer = undefined;
-    if (this.inFlight?.get(entry.id) !== entry) return;
-    this.finish(entry);
-    this.errors += 1;
-    entry.reject(
-      new PicolinkError(ErrorCode.TIMEOUT, `device "${this.deviceId}" did not answer "${String(entry.fields.action)}" within ${entry.timeoutMs} ms; it may be busy or its network slow`),
-    );
-    this.pumpWaiting();
-  }
-
-  private finish(entry: PendingRequest): void {
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    this.inFlight?.delete(entry.id);
-  }
-
-  private pumpWaiting(): void {
-    if (this.pipelined || this.closedReason !== undefined || (this.inFlight?.size ?? 0) > 0) return;
-    const next = this.waiting?.shift();
-    if (next) this.transmit(next);
   }
 }

@@ -12,7 +12,6 @@
  * Served over HTTPS when `http.tls` names a certificate and key (the WebSockets too), so
  * that the token and the session cookie can cross a LAN.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Server as TlsServer } from 'node:tls';
@@ -22,14 +21,14 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { isLoopbackHost } from '../config.js';
-import { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import { ApiAuth, PUBLIC_PATHS, TokenCheck } from './auth.js';
 import { registerCommandRoutes } from './commands.js';
 import { DEFAULT_API_LIMITS } from './context.js';
 import type { ApiContext, ApiLimits } from './context.js';
 import { registerCsvRoutes } from './csv.js';
 import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js';
-import { DeviceLinks } from './device-link.js';
+import { SdkLinks } from './sdk-link.js';
 import { registerDeviceRoutes } from './devices.js';
 import { registerDeviceManagementRoutes } from './device-management.js';
 import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendError, sendRawError } from './errors.js';
@@ -40,6 +39,7 @@ import { registerHistoryRoutes } from './history.js';
 import { registerNettoolsRoutes } from './nettools-routes.js';
 import { NettoolsStream } from './nettools-stream.js';
 import type { NettoolsSessions } from '../nettools/registry.js';
+import { listenConfigured, readConfiguredFile } from '../listeners.js';
 import { registerOpenApiRoutes } from './openapi.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { Sessions } from './sessions.js';
@@ -52,6 +52,8 @@ export interface HttpApiOptions extends Omit<ApiContext, 'limits' | 'logLimited'
   limits?: Partial<ApiLimits>;
   /** The hub's network tools sessions (built and closed by startHub). */
   nettools: NettoolsSessions;
+  /** The hub's rate-limited log, for the lines clients can trigger at will (`logLimited`). */
+  limitedLog: RateLimitedLog;
   /**
    * A server already listening (an https.Server to serve HTTPS); default: a new one bound
    * to config.http.host and port, HTTPS when config.http.tls is set.
@@ -72,7 +74,7 @@ export interface HttpApi {
   /** Every route registered (HEAD routes fastify adds for GETs left out). */
   readonly routes: readonly RegisteredRoute[];
   readonly stream: LiveStream;
-  readonly links: DeviceLinks;
+  readonly sdkLinks: SdkLinks;
   /** Dashboard sessions (signed in with POST /api/session). */
   readonly sessions: Sessions;
   /** Closes WebSockets and connections, and the server unless it was given. */
@@ -97,32 +99,12 @@ export function checkAuthPolicy(auth: boolean, host: string): void {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(new PicolinkError(ErrorCode.LISTEN_FAILED, `the hub cannot listen for HTTP on ${host}:${port}: ${err.code ?? err.message}; pick another "http.port" or stop the program using it`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
 /** The API's server from `config.http`: HTTPS when `http.tls` names a certificate and key. */
 async function createApiServer(tls: { cert: string; key: string } | undefined): Promise<Server> {
   if (tls === undefined) return createServer();
-  const read = async (file: string, key: string): Promise<Buffer> => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new PicolinkError(ErrorCode.CONFIG, `hub configuration: cannot read "http.tls.${key}" ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  };
   // One after the other, so a person missing both files hears about the certificate first, every time.
-  const cert = await read(tls.cert, 'cert');
-  const key = await read(tls.key, 'key');
+  const cert = await readConfiguredFile(tls.cert, 'http.tls.cert');
+  const key = await readConfiguredFile(tls.key, 'http.tls.key');
   try {
     return createHttpsServer({ cert, key });
   } catch (err) {
@@ -140,8 +122,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const { server: given, limits, nettools, ...rest } = options;
-  const limitedLog = new RateLimitedLog(rest.log);
+  const { server: given, limits, nettools, limitedLog, ...rest } = options;
   const ctx: ApiContext = { ...rest, limits: { ...DEFAULT_API_LIMITS, ...limits }, logLimited: (kind, line) => limitedLog.limited(kind, line) };
   checkAuthPolicy(ctx.token !== null, ctx.config.http.host);
   const server = given ?? (await createApiServer(ctx.config.http.tls));
@@ -205,17 +186,17 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   registerOpenApiRoutes(app, ctx);
   const keepAlive = new WebSocketKeepAlive(ctx.limits.webSocketPingMs);
   const stream = new LiveStream(ctx, keepAlive);
-  const links = new DeviceLinks(ctx, keepAlive);
+  const sdkLinks = new SdkLinks(ctx, keepAlive);
   const netStream = new NettoolsStream(ctx, nettools, keepAlive);
-  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, links.route, netStream.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
+  const detachUpgrades = attachUpgradeRoutes(app, server, [stream.route, sdkLinks.route, netStream.route], { hosts, tokens: auth }, (line) => ctx.logLimited('http-upgrade', line));
 
   await app.ready();
   if (!given) {
     try {
-      await listen(server, ctx.config.http.port, ctx.config.http.host);
+      await listenConfigured(server, ctx.config.http.host, ctx.config.http.port, 'http.port');
     } catch (err) {
       stream.close();
-      links.close();
+      sdkLinks.close();
       netStream.close();
       keepAlive.stop();
       await app.close();
@@ -231,14 +212,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     port: address.port,
     routes,
     stream,
-    links,
+    sdkLinks,
     sessions,
     close: () =>
       (closing ??= (async () => {
         detachUpgrades();
         keepAlive.stop();
         stream.close();
-        links.close();
+        sdkLinks.close();
         netStream.close();
         await app.close();
         // fastify closes only servers it started listening itself; this one is ours unless given.

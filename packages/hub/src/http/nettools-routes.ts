@@ -10,9 +10,7 @@ import { isFingerprint } from '@picolink/client';
 import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import { encodeSendInput, isFraming, isLineEnding, isSendEncoding, previewBytes } from '@picolink/nettools/core';
 import type { Framing, LineEnding, SendEncoding } from '@picolink/nettools/core';
-import { hubAddresses } from '../nettools/addresses.js';
-import type { NettoolsSessions } from '../nettools/registry.js';
-import type { SessionSpec } from '../nettools/session.js';
+import type { NettoolsSessions, SessionSpec } from '../nettools/registry.js';
 import { SESSION_KINDS } from '@picolink/nettools/core';
 import type { SessionKind } from '@picolink/nettools/core';
 import type { SavedMessageRecord } from '../store/store.js';
@@ -180,7 +178,7 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
   }
 
   app.get('/api/nettools/addresses', async function getNettoolsAddresses() {
-    return hubAddresses();
+    return nettools.addresses();
   });
 
   app.get('/api/nettools/sessions', async function listNettoolsSessions() {

@@ -9,28 +9,29 @@
  */
 import { connect } from '@picolink/client';
 import type { ConnectOptions, Device } from '@picolink/client';
-import { reconnectDelayMs, toPicolinkError } from '@picolink/protocol';
-import type { BackoffOptions, PicolinkError } from '@picolink/protocol';
-import type { HubBus } from '../bus.js';
+import { reconnectDelayMs, sleep } from '@picolink/net';
+import type { BackoffOptions, RateLimitedLog } from '@picolink/net';
+import { toPicolinkError } from '@picolink/protocol';
+import type { PicolinkError } from '@picolink/protocol';
 import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceDirectory } from '../directory.js';
-import type { HubStore } from '../store/store.js';
-import { RateLimitedLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
-import { pinChangeRecord } from '../gateway/device-events.js';
-import { DevicePresence } from '../state/presence.js';
-import { EventRecorder } from '../state/event-recorder.js';
+import { pinChangeRecord } from '../state/device-events.js';
+import type { DevicePresence } from '../state/presence.js';
+import type { EventRecorder } from '../state/event-recorder.js';
 import { ServerLink } from './server-link.js';
 
 export interface ServerLinksOptions {
   /** The configured devices; those with an `address` are linked. */
   devices: readonly ConfiguredDevice[];
-  store: HubStore;
-  bus: HubBus;
+  /** Read to leave alone a device that dialed home meanwhile. */
   directory: DeviceDirectory;
-  /** Receives log lines, rate-limited. Default: none. */
-  log?: LogSink;
+  /** Records each link online and offline (the hub's one DevicePresence). */
+  presence: DevicePresence;
+  /** Where the devices' pin_change events go (the hub's one EventRecorder). */
+  events: EventRecorder;
+  /** The hub's log; connection failures go through its per-kind budget. */
+  log: RateLimitedLog;
   /** Ping a quiet device after this many ms; no answer within twice that closes the link. Default 15000. */
   heartbeatMs?: number;
   /** Time allowed for each answer, ms. Default 10000. */
@@ -65,9 +66,6 @@ export interface ServerLinks {
 
 interface Shared {
   readonly options: ServerLinksOptions;
-  readonly presence: DevicePresence;
-  readonly events: EventRecorder;
-  readonly log: RateLimitedLog;
   readonly stop: AbortSignal;
 }
 
@@ -120,7 +118,8 @@ class ServerLinkRunner {
 
   /** One connection, served until it ends; true when it was established. */
   private async connectOnce(): Promise<boolean> {
-    const { options, presence, log, stop } = this.shared;
+    const { options, stop } = this.shared;
+    const { presence, log } = options;
     const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     const connectOptions: ConnectOptions = {
       heartbeatMs,
@@ -165,16 +164,14 @@ class ServerLinkRunner {
   private deviceOnEvent(event: Record<string, unknown>): void {
     if (event.event !== 'pin_change') return;
     const record = pinChangeRecord(this.deviceId, event, Date.now());
-    if (record) this.shared.events.record(record);
+    if (record) this.shared.options.events.record(record);
   }
 }
 
 export function startServerLinks(options: ServerLinksOptions): ServerLinks {
-  const log = new RateLimitedLog(options.log ?? (() => {}));
-  const events = new EventRecorder(options.store, options.bus, log);
-  const presence = new DevicePresence({ store: options.store, bus: options.bus, directory: options.directory, events, log });
+  const { presence, events } = options;
   const stop = new AbortController();
-  const shared: Shared = { options, presence, events, log, stop: stop.signal };
+  const shared: Shared = { options, stop: stop.signal };
   const runners = options.devices.flatMap((device) =>
     device.address === undefined ? [] : [new ServerLinkRunner(device.id, device.address, device.fingerprint, shared)],
   );
@@ -193,18 +190,4 @@ export function startServerLinks(options: ServerLinksOptions): ServerLinks {
       runners.map((runner) => ({ deviceId: runner.deviceId, address: runner.address, state: runner.state, failures: runner.failures, lastError: runner.lastError })),
     close: () => (closing ??= shutdown()),
   };
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -7,8 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { NettoolsConfig } from '../config.js';
+import { hubAddresses } from './addresses.js';
+import type { HubAddress } from './addresses.js';
 import { NetSession, noSuchSession } from './session.js';
 import type { SessionSpec } from './session.js';
+
+/** What opening a session asks for, as the HTTP routes read it from a request. */
+export type { SessionSpec };
 import type { NettoolsEvent, SessionInfo } from '@picolink/nettools/core';
 
 /** How often counters are announced and idle sessions looked for, in ms. */
@@ -41,6 +46,11 @@ export class NettoolsSessions {
   subscribe(listener: NettoolsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** This machine's addresses, for a person to type into the board's code. */
+  addresses(): { hostname: string; addresses: HubAddress[] } {
+    return hubAddresses();
   }
 
   list(): SessionInfo[] {

@@ -7,7 +7,7 @@
 import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import { createFramer } from '@picolink/nettools/core';
 import type { Framing, MessageFramer } from '@picolink/nettools/core';
-import { hostPort } from '@picolink/nettools';
+import { hostPort } from '@picolink/net';
 import { ReceiveBudget } from './receive-budget.js';
 import { Repeats } from './repeats.js';
 import { SessionLog } from './session-log.js';
@@ -16,7 +16,7 @@ import { TcpServerTransport } from './tcp-server.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 import type { LogEntry, NettoolsEvent, SessionInfo, SessionKind, SessionState } from '@picolink/nettools/core';
 import { UdpTransport } from './udp.js';
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from '@picolink/net';
 
 export interface SessionSpec {
   kind: SessionKind;

@@ -1,13 +1,13 @@
 /**
- * A TCP client session's socket (and a TLS client's, through tls-client.ts):
- * connect once, bounded in time; the peer closing the connection stops the session.
+ * A TCP or TLS client session's socket: connect once with @picolink/net (bounded in
+ * time; with TLS the certificate is checked by its SHA-256 fingerprint when one is
+ * pinned, else shown for the person to check: a board's certificate is self-signed, so
+ * no CA vouches for it); the peer closing the connection stops the session.
  */
-import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect, connectFailed, hostPort } from '@picolink/net';
+import type { ConnectTlsOptions } from '@picolink/net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { connectFailed, connectTimedOut, hostPort } from '@picolink/nettools';
-import { checkPeerCertificate, connectTlsSocket, readPin } from './tls-client.js';
 import { MAX_QUEUED_SEND_BYTES, PauseTimers } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 
@@ -23,8 +23,11 @@ export interface TcpClientOptions {
 
 export class TcpClientTransport implements Transport {
   private socket: Socket | undefined;
+  /** Aborts the connect under way, if any. */
+  private connecting: AbortController | undefined;
   private stopping = false;
   private readonly pauses = new PauseTimers();
+  /** The certificate fingerprint the TLS peer presented. */
   fingerprint: string | undefined;
 
   constructor(
@@ -36,45 +39,23 @@ export class TcpClientTransport implements Transport {
     return hostPort(this.options.host, this.options.port);
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.stopping = false;
     const { host, port, tls } = this.options;
-    const target = this.target;
-    const pinned = readPin(tls?.fingerprint);
-    return new Promise((resolve, reject) => {
-      // The certificate is checked by fingerprint (or shown for the person to check), not by a CA.
-      const socket = tls ? connectTlsSocket(host, port) : connectTcp({ host, port });
+    const connecting = new AbortController();
+    this.connecting = connecting;
+    let checks: ConnectTlsOptions | undefined;
+    if (tls) {
+      checks = { verifyPeer: (fingerprint) => void (this.fingerprint = fingerprint) };
+      if (tls.fingerprint !== undefined) checks.fingerprint = tls.fingerprint;
+    }
+    try {
+      const socket = await connect({ host, port, timeoutMs: CONNECT_TIMEOUT_MS, signal: connecting.signal, ...(checks ? { tls: checks } : {}) });
       this.socket = socket;
-      socket.setNoDelay(true);
-      const timer = setTimeout(() => fail(connectTimedOut(target, CONNECT_TIMEOUT_MS)), CONNECT_TIMEOUT_MS);
-      const fail = (err: PicolinkError): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      };
-      const socketOnConnectError = (err: NodeJS.ErrnoException): void => {
-        // Socket errors are E-codes (ECONNREFUSED, EAI_AGAIN); anything else is the TLS layer's.
-        const socketError = /^E[A-Z_]+$/.test(err.code ?? '');
-        fail(tls && !socketError ? new PicolinkError(ErrorCode.TLS_HANDSHAKE, `TLS handshake with ${target} failed: ${err.message}`) : connectFailed(target, err));
-      };
-      socket.once('error', socketOnConnectError);
-      // Stopped while connecting: destroy() closes without an error.
-      socket.once('close', () => fail(new PicolinkError(ErrorCode.CONNECTION_CLOSED, `stopped while connecting to ${target}`)));
-      socket.once(tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        socket.off('error', socketOnConnectError);
-        socket.removeAllListeners('close');
-        if (tls) {
-          try {
-            this.fingerprint = checkPeerCertificate(socket as TLSSocket, pinned, target);
-          } catch (err) {
-            return fail(err as PicolinkError);
-          }
-        }
-        this.attach(socket);
-        resolve();
-      });
-    });
+      this.attach(socket);
+    } finally {
+      if (this.connecting === connecting) this.connecting = undefined;
+    }
   }
 
   private attach(socket: Socket): void {
@@ -107,6 +88,7 @@ export class TcpClientTransport implements Transport {
   stop(): Promise<void> {
     this.stopping = true;
     this.pauses.clear();
+    this.connecting?.abort();
     const socket = this.socket;
     this.socket = undefined;
     if (!socket || socket.destroyed) return Promise.resolve();

@@ -5,7 +5,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { hostPort, listenTcp } from '@picolink/nettools';
+import { hostPort, listenTcp } from '@picolink/net';
 import { MAX_QUEUED_SEND_BYTES, PauseTimers } from './transport.js';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 import type { PeerInfo } from '@picolink/nettools/core';

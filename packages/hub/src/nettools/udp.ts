@@ -4,7 +4,7 @@
  */
 import type { Socket as UdpSocket } from 'node:dgram';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { bindUdp, hostPort } from '@picolink/nettools';
+import { bindUdp, hostPort } from '@picolink/net';
 import type { SendTarget, Transport, TransportEvents } from './transport.js';
 
 export class UdpTransport implements Transport {

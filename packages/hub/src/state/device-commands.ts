@@ -16,9 +16,8 @@ import type { PinId, ValidRequest } from '@picolink/protocol';
 import type { DeviceStatusChange, HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore, OutputState } from '../store/store.js';
-import { RateLimitedLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
-import { EventRecorder } from './event-recorder.js';
+import type { RateLimitedLog } from '@picolink/net';
+import type { EventRecorder } from './event-recorder.js';
 import { outputChange, reapplyPlan } from './output-record.js';
 
 /** The actor recorded for commands the hub sends on its own (re-applied state). */
@@ -28,8 +27,10 @@ export interface DeviceCommandsOptions {
   store: HubStore;
   bus: HubBus;
   directory: DeviceDirectory;
-  /** Receives log lines (failed store writes, failed re-applications), rate-limited. Default: none. */
-  log?: LogSink;
+  /** Where `state_reapplied` events go (the hub's one EventRecorder). */
+  events: EventRecorder;
+  /** The hub's log: failed store writes and failed re-applications, through its per-kind budget. */
+  log: RateLimitedLog;
   /** Time allowed for each device answer, ms. Default: the link's own (10000 for dial-home). */
   timeoutMs?: number;
 }
@@ -65,8 +66,8 @@ export class DeviceCommands {
   private closed = false;
 
   constructor(private readonly options: DeviceCommandsOptions) {
-    this.log = new RateLimitedLog(options.log ?? (() => {}));
-    this.events = new EventRecorder(options.store, options.bus, this.log);
+    this.log = options.log;
+    this.events = options.events;
     options.bus.on('status', this.busOnStatus);
   }
 

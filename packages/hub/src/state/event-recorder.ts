@@ -7,7 +7,7 @@
  */
 import type { HubBus } from '../bus.js';
 import type { HubEventRecord, HubStore } from '../store/store.js';
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 
 export interface EventRecorderOptions {
   /** Longest time an event waits before it is stored, ms. Default 50. */

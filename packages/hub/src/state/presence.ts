@@ -8,7 +8,7 @@
 import type { HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import type { RateLimitedLog } from '@picolink/protocol';
+import type { RateLimitedLog } from '@picolink/net';
 import type { EventRecorder } from './event-recorder.js';
 
 /** Time allowed for the get_info sent when a device comes online, ms. */

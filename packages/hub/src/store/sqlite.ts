@@ -65,25 +65,25 @@ export function checkLimit(limit: number | undefined, fallback: number, max: num
   return limit;
 }
 
+type FilterQuery = { deviceId?: string; type?: string; from?: number; to?: number };
+
+/** Each optional filter and its condition on its named parameter. */
+const FILTER_CLAUSES: ReadonlyArray<[keyof FilterQuery, string]> = [
+  ['deviceId', 'device_id = @deviceId'],
+  ['type', 'type = @type'],
+  ['from', 'time >= @from'],
+  ['to', 'time < @to'],
+];
+
 /** A WHERE clause from optional filters, and its named parameters. */
-function filters(query: { deviceId?: string; type?: string; from?: number; to?: number }): { where: string; params: Params } {
+function filters(query: FilterQuery): { where: string; params: Params } {
   const clauses: string[] = [];
   const params: Params = {};
-  if (query.deviceId !== undefined) {
-    clauses.push('device_id = @deviceId');
-    params.deviceId = query.deviceId;
-  }
-  if (query.type !== undefined) {
-    clauses.push('type = @type');
-    params.type = query.type;
-  }
-  if (query.from !== undefined) {
-    clauses.push('time >= @from');
-    params.from = query.from;
-  }
-  if (query.to !== undefined) {
-    clauses.push('time < @to');
-    params.to = query.to;
+  for (const [key, clause] of FILTER_CLAUSES) {
+    const value = query[key];
+    if (value === undefined) continue;
+    clauses.push(clause);
+    params[key] = value;
   }
   return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
 }

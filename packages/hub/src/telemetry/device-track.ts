@@ -11,11 +11,16 @@
  * datagrams of a known boot that is no longer current are replays too. Unsigned
  * datagrams of an earlier boot still tracked are judged in that boot's own window (they
  * are late, not forged: anyone could forge unsigned ones anyway).
+ *
+ * The decision about a datagram is the track's alone: `screen()` on what can be read from
+ * the raw bytes, `admit()` once the datagram has passed its MAC and parse; they count it
+ * (received, duplicate) and spend the rate budget and record the sequence number only
+ * when every check has passed.
  */
 import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
 import type { SequenceVerdict } from './sequence.js';
-import { TokenBucket } from '../token-bucket.js';
+import { TokenBucket } from '@picolink/net';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;
@@ -54,7 +59,20 @@ export interface BootPolicy {
  * The boot a datagram belongs to: one the hub knows (`boot`), a new one to open once the
  * datagram is accepted (`boot` undefined), or the reason it is a replay.
  */
-export type BootVerdict = { boot: BootState | undefined } | { replay: string };
+type BootVerdict = { boot: BootState | undefined } | { replay: string };
+
+/** What {@link DeviceTrack.admit} decided about a datagram. */
+export type Admission =
+  /** Store it; its number is recorded in `window`. */
+  | { verdict: 'accepted'; window: SequenceWindow }
+  /** Accepted before: not stored again; acked (once the store has it) when `ackWindow` is given. */
+  | { verdict: 'duplicate'; ackWindow: SequenceWindow | undefined }
+  /** Of an earlier boot, or older than the window (PL_ERR_TELEMETRY_REPLAY). */
+  | { verdict: 'replay'; reason: string }
+  /** The store writer has no room for its `rows` readings: dropped, not acked, not recorded. */
+  | { verdict: 'no-room'; rows: number }
+  /** Over the device's rate (PL_ERR_RATE_LIMITED); accepted if sent again later. */
+  | { verdict: 'rate-limited' };
 
 export class DeviceTrack {
   received = 0;
@@ -63,11 +81,11 @@ export class DeviceTrack {
   readonly rejected: Partial<Record<ErrorCodeValue, number>> = {};
   lastSeen: number | null = null;
   /** Unix ms of the last device record update. */
-  recordedAt = Number.NEGATIVE_INFINITY;
-  recording = false;
-  readonly bucket: TokenBucket;
+  private recordedAt = Number.NEGATIVE_INFINITY;
+  private recording = false;
+  private readonly bucket: TokenBucket;
   /** Acks for resends (datagrams already accepted) are limited to the same rate, apart from the bucket for new readings. */
-  readonly resendAcks: TokenBucket;
+  private readonly resendAcks: TokenBucket;
   private readonly boots = new Map<number, BootState>();
   private current: number | undefined;
   private lostInForgottenBoots = 0;
@@ -79,6 +97,7 @@ export class DeviceTrack {
     readonly deviceId: string,
     maxPerSecond: number,
     now: number,
+    private readonly policy: BootPolicy,
   ) {
     this.bucket = new TokenBucket(maxPerSecond, now);
     this.resendAcks = new TokenBucket(maxPerSecond, now);
@@ -88,13 +107,76 @@ export class DeviceTrack {
     this.rejected[code] = (this.rejected[code] ?? 0) + 1;
   }
 
-  /** Judges a (boot, seq) in the window of a boot this track knows; undefined for a boot it does not know. */
-  judgeSeq(boot: number, seq: number): SequenceVerdict | undefined {
-    return this.boots.get(boot)?.window.judge(seq);
+  /**
+   * Before the MAC and the parse, from the (boot, seq) read off the raw bytes: a replay
+   * when the number is older than the boot's window, a duplicate (not acked) when it was
+   * accepted before and acks to resends are spent (it would be neither stored nor acked),
+   * else undefined: go on. Counts the datagram when it settles it here.
+   */
+  screen(boot: number, seq: number, now: number): Admission | undefined {
+    const seen = this.boots.get(boot)?.window.judge(seq);
+    if (seen === 'too_old') {
+      this.received += 1;
+      return this.tooOld(seq);
+    }
+    if (seen === 'duplicate' && !this.resendAcks.has(now)) {
+      this.received += 1;
+      this.duplicates += 1;
+      return { verdict: 'duplicate', ackWindow: undefined };
+    }
+    return undefined;
+  }
+
+  /**
+   * Decides about a datagram that passed its MAC and parse: which boot, replay or not, a
+   * resend or new, room in the store (`hasRoom` for its number of readings), and the rate.
+   * Only an accepted datagram spends the rate budget and has its number recorded.
+   */
+  admit(datagram: TelemetryDatagram, authenticated: boolean, now: number, hasRoom: (rows: number) => boolean): Admission {
+    this.received += 1;
+    const boot = this.judgeBoot(datagram, authenticated, now);
+    if ('replay' in boot) return { verdict: 'replay', reason: `replayed telemetry datagram (seq ${datagram.seq}): ${boot.replay}` };
+    const verdict: SequenceVerdict = boot.boot ? boot.boot.window.judge(datagram.seq) : 'new';
+    if (verdict === 'too_old') return this.tooOld(datagram.seq);
+    if (verdict === 'duplicate') {
+      this.duplicates += 1;
+      const ack = datagram.ack === true && this.resendAcks.take(now);
+      return { verdict: 'duplicate', ackWindow: ack ? (boot.boot as BootState).window : undefined };
+    }
+    const rows = readingCount(datagram);
+    if (!hasRoom(rows)) return { verdict: 'no-room', rows };
+    if (!this.bucket.take(now)) return { verdict: 'rate-limited' };
+    const state = boot.boot ?? this.openBoot(datagram.boot);
+    state.window.observe(datagram.seq);
+    this.noteAccepted(datagram, state, now);
+    return { verdict: 'accepted', window: state.window };
+  }
+
+  /** True, and the update counted as begun, when the device record is due: none running and `everyMs` since the last. */
+  beginRecordUpdate(now: number, everyMs: number): boolean {
+    if (this.recording || now - this.recordedAt < everyMs) return false;
+    this.recording = true;
+    this.recordedAt = now;
+    return true;
+  }
+
+  endRecordUpdate(): void {
+    this.recording = false;
+  }
+
+  /** An accepted datagram's write failed: its number is forgotten, so the device's resend is stored. */
+  takeBack(window: SequenceWindow, seq: number): void {
+    window.forget(seq);
+    this.accepted -= 1;
+  }
+
+  private tooOld(seq: number): Admission {
+    return { verdict: 'replay', reason: `replayed telemetry datagram: seq ${seq} is older than the last ${this.policy.windowSize} sequence numbers` };
   }
 
   /** Judges which boot a datagram belongs to; changes nothing (see {@link openBoot}). */
-  judgeBoot(datagram: TelemetryDatagram, authenticated: boolean, now: number, policy: BootPolicy): BootVerdict {
+  private judgeBoot(datagram: TelemetryDatagram, authenticated: boolean, now: number): BootVerdict {
+    const { policy } = this;
     const known = this.boots.get(datagram.boot);
     if (known) {
       if (datagram.boot === this.current || !authenticated) return { boot: known };
@@ -113,8 +195,8 @@ export class DeviceTrack {
   }
 
   /** Opens a boot judged new, making it the current one. */
-  openBoot(boot: number, policy: BootPolicy): BootState {
-    const state: BootState = { window: new SequenceWindow(policy.windowSize), latestTime: undefined };
+  private openBoot(boot: number): BootState {
+    const state: BootState = { window: new SequenceWindow(this.policy.windowSize), latestTime: undefined };
     this.boots.set(boot, state);
     this.current = boot;
     if (this.boots.size > MAX_BOOTS) {
@@ -126,7 +208,7 @@ export class DeviceTrack {
   }
 
   /** Records an accepted datagram for the rate and last-seen figures. */
-  noteAccepted(datagram: TelemetryDatagram, boot: BootState, now: number): void {
+  private noteAccepted(datagram: TelemetryDatagram, boot: BootState, now: number): void {
     this.accepted += 1;
     this.lastSeen = now;
     if (datagram.time !== undefined && (boot.latestTime === undefined || datagram.time > boot.latestTime)) boot.latestTime = datagram.time;
@@ -163,4 +245,10 @@ export class DeviceTrack {
       lastSeen: this.lastSeen,
     };
   }
+}
+
+function readingCount(datagram: TelemetryDatagram): number {
+  let count = 0;
+  for (const _metric in datagram.readings) count += 1;
+  return count;
 }

@@ -29,16 +29,19 @@
  * batch holding the reading has committed (about flushMs plus the commit later); if the
  * write fails, no ack is sent and the sequence number is taken back, so the device's
  * resend is stored. Rejections cost counters only: no Error objects, no per-datagram log.
+ *
+ * What is decided about one device's datagrams (boot, replay, resend, rate) is its
+ * DeviceTrack's; this class reads the socket, finds the track, and carries out the verdict.
  */
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { encodeTelemetryAck, ErrorCode, inspectTelemetry, MAX_DATAGRAM_BYTES, peekTelemetry } from '@picolink/protocol';
-import type { ErrorCodeValue, MacLookup, TelemetryDatagram, TextSigner } from '@picolink/protocol';
+import type { ErrorCodeValue, MacLookup, TelemetryDatagram } from '@picolink/protocol';
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
 import { DeviceCredentials } from '../credentials.js';
 import type { HubStore, TelemetryRow } from '../store/store.js';
 import { DeviceTrack } from './device-track.js';
-import type { BootState, TelemetryStats } from './device-track.js';
+import type { Admission, BootPolicy, TelemetryStats } from './device-track.js';
 import { RejectionReporter } from './rejections.js';
 import { DEFAULT_REPLAY_WINDOW } from './sequence.js';
 import type { SequenceWindow } from './sequence.js';
@@ -74,20 +77,6 @@ export interface TelemetryIngestOptions {
   maxDevices?: number;
 }
 
-export interface TelemetryIngest {
-  /** Totals over all devices (malformed datagrams included), or one device's figures (undefined if never heard). */
-  stats(): TelemetryStats;
-  stats(deviceId: string): TelemetryStats | undefined;
-  /** Rows written, failed, dropped and pending in the store writer. */
-  readonly writer: TelemetryWriterCounters;
-  /** The receive buffer the kernel granted, in bytes. */
-  readonly receiveBufferBytes: number;
-  /** Resolves once every row accepted so far is in the store. */
-  flush(): Promise<void>;
-  /** Stops handling datagrams, writes what is pending and reports outstanding rejections. */
-  close(): Promise<void>;
-}
-
 /** An ack waiting for the batch holding its reading to commit. */
 interface PendingAck {
   track: DeviceTrack;
@@ -101,207 +90,61 @@ interface PendingAck {
   original: boolean;
 }
 
-export function startTelemetryIngest(options: TelemetryIngestOptions): TelemetryIngest {
-  const { socket, store, bus, config } = options;
-  const log = options.log ?? (() => {});
-  const maxPerSecond = config.telemetry.maxPerDevicePerSecond;
-  const policy = { windowSize: options.replayWindow ?? DEFAULT_REPLAY_WINDOW, maxNewBootAgeMs: options.maxNewBootAgeMs ?? 600_000 };
-  const deviceUpdateMs = options.deviceUpdateMs ?? 1000;
-  const maxDevices = options.maxDevices ?? 10_000;
-  const credentials = options.credentials ?? DeviceCredentials.fromConfig(config.devices);
-  // Unknown ids are refused only when devices are known and unknown ones are not accepted.
-  const requireKnown = (): boolean => credentials.size > 0 && !config.gateway.acceptUnknownDevices;
-  const signers = { get: (id: string): TextSigner | undefined => credentials.signer(id) };
-  const macFor: MacLookup = (device, text) => signers.get(device)?.(text);
-
-  const tracks = new Map<string, DeviceTrack>();
-  let unconfiguredTracks = 0;
-  let received = 0;
+/** The hub's telemetry socket, read from construction until close(). */
+export class TelemetryIngest {
+  /** The receive buffer the kernel granted, in bytes. */
+  readonly receiveBufferBytes: number;
+  private readonly socket: UdpSocket;
+  private readonly store: HubStore;
+  private readonly bus: HubBus;
+  private readonly log: (line: string) => void;
+  private readonly credentials: DeviceCredentials;
+  private readonly acceptUnknown: boolean;
+  private readonly maxPerSecond: number;
+  private readonly policy: BootPolicy;
+  private readonly deviceUpdateMs: number;
+  private readonly maxDevices: number;
+  private readonly tracks = new Map<string, DeviceTrack>();
+  private unconfiguredTracks = 0;
+  private received = 0;
   /** Rejections of datagrams that named no device, or one the hub does not track. */
-  const unattributed: Partial<Record<ErrorCodeValue, number>> = {};
-  const writer = new TelemetryWriter<PendingAck>(store, { flushMs: options.flushMs, maxRows: options.batchRows, log, onSettled: writerOnSettled });
-  const reporter = new RejectionReporter({ bus, store, log, intervalMs: options.rejectionIntervalMs });
-  let lastAckErrorLog = 0;
-  let closed = false;
+  private readonly unattributed: Partial<Record<ErrorCodeValue, number>> = {};
+  private readonly rows: TelemetryWriter<PendingAck>;
+  private readonly reporter: RejectionReporter;
+  private lastAckErrorLog = 0;
+  private closed = false;
 
-  try {
-    socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
-  } catch (err) {
-    log(`telemetry: cannot raise the UDP receive buffer: ${(err as Error).message}`);
-  }
-  const receiveBufferBytes = socket.getRecvBufferSize();
-
-  function reject(code: ErrorCodeValue, reason: string, from: RemoteInfo, track: DeviceTrack | undefined): void {
-    if (track) track.reject(code);
-    else unattributed[code] = (unattributed[code] ?? 0) + 1;
-    reporter.report(code, track?.deviceId, from, reason);
-  }
-
-  function trackFor(deviceId: string, now: number): DeviceTrack | string {
-    let track = tracks.get(deviceId);
-    if (track) return track;
-    const isConfigured = credentials.has(deviceId);
-    if (!isConfigured) {
-      if (requireKnown()) return `device "${deviceId}" is not in the hub's configuration; add it to "devices" or set gateway.acceptUnknownDevices`;
-      if (unconfiguredTracks >= maxDevices) return `the hub already tracks ${maxDevices} unconfigured devices`;
-      unconfiguredTracks += 1;
-    }
-    track = new DeviceTrack(deviceId, maxPerSecond, now);
-    tracks.set(deviceId, track);
-    return track;
-  }
-
-  function sendAck(device: string, boot: number, seq: number, address: string, port: number): void {
-    const ack = encodeTelemetryAck({ v: 1, device, boot, ack: seq }, signers.get(device));
+  constructor(options: TelemetryIngestOptions) {
+    const { socket, config } = options;
+    this.socket = socket;
+    this.store = options.store;
+    this.bus = options.bus;
+    this.log = options.log ?? (() => {});
+    this.credentials = options.credentials ?? DeviceCredentials.fromConfig(config.devices);
+    this.acceptUnknown = config.gateway.acceptUnknownDevices;
+    this.maxPerSecond = config.telemetry.maxPerDevicePerSecond;
+    this.policy = { windowSize: options.replayWindow ?? DEFAULT_REPLAY_WINDOW, maxNewBootAgeMs: options.maxNewBootAgeMs ?? 600_000 };
+    this.deviceUpdateMs = options.deviceUpdateMs ?? 1000;
+    this.maxDevices = options.maxDevices ?? 10_000;
+    this.rows = new TelemetryWriter<PendingAck>(this.store, { flushMs: options.flushMs, maxRows: options.batchRows, log: this.log, onSettled: this.writerOnSettled });
+    this.reporter = new RejectionReporter({ bus: this.bus, store: this.store, log: this.log, intervalMs: options.rejectionIntervalMs });
     try {
-      socket.send(ack, port, address, socketOnAckSent);
+      socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);
     } catch (err) {
-      socketOnAckSent(err as Error);
+      this.log(`telemetry: cannot raise the UDP receive buffer: ${(err as Error).message}`);
     }
+    this.receiveBufferBytes = socket.getRecvBufferSize();
+    socket.on('message', this.socketOnMessage);
   }
 
-  /** A batch finished: ack what it stored; take back the sequence numbers of what it lost. */
-  function writerOnSettled(acks: PendingAck[], stored: boolean): void {
-    for (const pending of acks) {
-      if (pending.original && !stored) {
-        pending.window.forget(pending.seq);
-        pending.track.accepted -= 1;
-        continue;
-      }
-      // A resend is acked unless the datagram it repeats was lost in a failed write.
-      if (stored && (pending.original || pending.window.judge(pending.seq) !== 'new')) {
-        sendAck(pending.track.deviceId, pending.boot, pending.seq, pending.address, pending.port);
-      }
-    }
-  }
-
-  function socketOnAckSent(err: Error | null): void {
-    if (!err || Date.now() - lastAckErrorLog < 10_000) return;
-    lastAckErrorLog = Date.now();
-    log(`telemetry: cannot send an ack: ${err.message}`);
-  }
-
-  async function recordDevice(track: DeviceTrack, from: RemoteInfo, now: number): Promise<void> {
-    track.recording = true;
-    track.recordedAt = now;
-    try {
-      // A device the hub also reaches another way keeps that mode and its control address.
-      const known = await store.getDevice(track.deviceId);
-      if (known && known.mode !== 'telemetry') await store.upsertDevice({ id: track.deviceId, mode: known.mode, seenAt: now });
-      else await store.upsertDevice({ id: track.deviceId, mode: 'telemetry', address: `${from.address}:${from.port}`, seenAt: now });
-    } catch (err) {
-      log(`telemetry: cannot record device "${track.deviceId}": ${(err as Error).message}`);
-    } finally {
-      track.recording = false;
-    }
-  }
-
-  function accept(datagram: TelemetryDatagram, track: DeviceTrack, window: SequenceWindow, from: RemoteInfo, now: number): void {
-    const time = datagram.time ?? now;
-    // The rows go to live subscribers as one array; nobody listening, no array.
-    const rows: TelemetryRow[] | undefined = bus.listenerCount('telemetry') > 0 ? [] : undefined;
-    for (const metric in datagram.readings) {
-      const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number };
-      rows?.push(row);
-      writer.add(row);
-    }
-    if (rows) bus.emit('telemetry', rows);
-    if (datagram.ack === true) writer.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: true });
-    if (!track.recording && now - track.recordedAt >= deviceUpdateMs) void recordDevice(track, from, now);
-  }
-
-  function readingCount(datagram: TelemetryDatagram): number {
-    let count = 0;
-    for (const _metric in datagram.readings) count += 1;
-    return count;
-  }
-
-  function socketOnMessage(message: Buffer, from: RemoteInfo): void {
-    if (closed) return;
-    received += 1;
-    if (message.length > MAX_DATAGRAM_BYTES) {
-      reject(ErrorCode.TELEMETRY_MALFORMED, `malformed telemetry datagram: larger than ${MAX_DATAGRAM_BYTES} bytes`, from, undefined);
-      return;
-    }
+  /** Totals over all devices (malformed datagrams included), or one device's figures (undefined if never heard). */
+  stats(): TelemetryStats;
+  stats(deviceId: string): TelemetryStats | undefined;
+  stats(deviceId?: string): TelemetryStats | undefined {
     const now = Date.now();
-    const text = message.toString('utf8');
-    // Before the MAC and the parse, so that a replay flood costs little: a sequence number
-    // older than the device's window is refused whatever the rest of the datagram holds,
-    // and one already accepted, while acks to duplicates are spent for now, would be
-    // neither stored nor acked, so it is counted as a duplicate at once.
-    const position = tracks.size > 0 ? peekTelemetry(text) : undefined;
-    const known = position === undefined ? undefined : tracks.get(position.device);
-    if (position !== undefined && known !== undefined) {
-      const seen = known.judgeSeq(position.boot, position.seq);
-      if (seen === 'too_old') {
-        known.received += 1;
-        reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${position.seq} is older than the last ${policy.windowSize} sequence numbers`, from, known);
-        return;
-      }
-      if (seen === 'duplicate' && !known.resendAcks.has(now)) {
-        known.received += 1;
-        known.duplicates += 1;
-        return;
-      }
-    }
-    const inspection = inspectTelemetry(text, macFor);
-    if (!inspection.ok) {
-      // Only configured devices have keys, so a bad MAC always names a device to track.
-      const blamed = inspection.device === undefined ? undefined : trackFor(inspection.device, now);
-      if (typeof blamed === 'object') blamed.received += 1;
-      reject(inspection.code, inspection.reason, from, typeof blamed === 'object' ? blamed : undefined);
-      return;
-    }
-    const { message: datagram, authenticated } = inspection;
-    const track = trackFor(datagram.device, now);
-    if (typeof track === 'string') {
-      reject(ErrorCode.UNKNOWN_DEVICE, track, from, undefined);
-      return;
-    }
-    track.received += 1;
-    const boot = track.judgeBoot(datagram, authenticated, now, policy);
-    if ('replay' in boot) {
-      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram (seq ${datagram.seq}): ${boot.replay}`, from, track);
-      return;
-    }
-    const verdict = boot.boot ? boot.boot.window.judge(datagram.seq) : 'new';
-    if (verdict === 'too_old') {
-      reject(ErrorCode.TELEMETRY_REPLAY, `replayed telemetry datagram: seq ${datagram.seq} is older than the last ${policy.windowSize} sequence numbers`, from, track);
-      return;
-    }
-    if (verdict === 'duplicate') {
-      track.duplicates += 1;
-      if (datagram.ack === true && track.resendAcks.take(now)) {
-        const window = (boot.boot as BootState).window;
-        writer.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: false });
-      }
-      return;
-    }
-    const rowCount = readingCount(datagram);
-    if (!writer.hasRoom(rowCount)) {
-      writer.drop(rowCount);
-      return;
-    }
-    // Every check passed: only now is the rate budget spent and the number recorded.
-    if (!track.bucket.take(now)) {
-      reject(ErrorCode.RATE_LIMITED, `more than ${maxPerSecond} datagrams per second (telemetry.maxPerDevicePerSecond)`, from, track);
-      return;
-    }
-    const state = boot.boot ?? track.openBoot(datagram.boot, policy);
-    state.window.observe(datagram.seq);
-    track.noteAccepted(datagram, state, now);
-    accept(datagram, track, state.window, from, now);
-  }
-
-  socket.on('message', socketOnMessage);
-
-  function stats(): TelemetryStats;
-  function stats(deviceId: string): TelemetryStats | undefined;
-  function stats(deviceId?: string): TelemetryStats | undefined {
-    const now = Date.now();
-    if (deviceId !== undefined) return tracks.get(deviceId)?.stats(now);
-    const total: TelemetryStats = { received, accepted: 0, duplicates: 0, lost: 0, rejected: { ...unattributed }, ratePerSecond: 0, lastSeen: null };
-    for (const track of tracks.values()) {
+    if (deviceId !== undefined) return this.tracks.get(deviceId)?.stats(now);
+    const total: TelemetryStats = { received: this.received, accepted: 0, duplicates: 0, lost: 0, rejected: { ...this.unattributed }, ratePerSecond: 0, lastSeen: null };
+    for (const track of this.tracks.values()) {
       const one = track.stats(now);
       total.accepted += one.accepted;
       total.duplicates += one.duplicates;
@@ -314,19 +157,159 @@ export function startTelemetryIngest(options: TelemetryIngestOptions): Telemetry
     return total;
   }
 
-  return {
-    stats,
-    get writer() {
-      return writer.counters;
-    },
-    receiveBufferBytes,
-    flush: () => writer.flush(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      socket.off('message', socketOnMessage);
-      reporter.close();
-      await writer.close();
-    },
+  /** Rows written, failed, dropped and pending in the store writer. */
+  get writer(): TelemetryWriterCounters {
+    return this.rows.counters;
+  }
+
+  /** Resolves once every row accepted so far is in the store. */
+  flush(): Promise<void> {
+    return this.rows.flush();
+  }
+
+  /** Stops handling datagrams, writes what is pending and reports outstanding rejections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.off('message', this.socketOnMessage);
+    this.reporter.close();
+    await this.rows.close();
+  }
+
+  private readonly socketOnMessage = (message: Buffer, from: RemoteInfo): void => {
+    if (this.closed) return;
+    this.received += 1;
+    if (message.length > MAX_DATAGRAM_BYTES) {
+      this.reject(ErrorCode.TELEMETRY_MALFORMED, `malformed telemetry datagram: larger than ${MAX_DATAGRAM_BYTES} bytes`, from, undefined);
+      return;
+    }
+    const now = Date.now();
+    const text = message.toString('utf8');
+    // Before the MAC and the parse, so that a replay flood costs little (DeviceTrack.screen).
+    const position = this.tracks.size > 0 ? peekTelemetry(text) : undefined;
+    const known = position === undefined ? undefined : this.tracks.get(position.device);
+    if (position !== undefined && known !== undefined) {
+      const early = known.screen(position.boot, position.seq, now);
+      if (early) return this.carryOut(early, undefined, known, from, now);
+    }
+    const inspection = inspectTelemetry(text, this.macFor);
+    if (!inspection.ok) {
+      // Only configured devices have keys, so a bad MAC always names a device to track.
+      const blamed = inspection.device === undefined ? undefined : this.trackFor(inspection.device, now);
+      if (typeof blamed === 'object') blamed.received += 1;
+      this.reject(inspection.code, inspection.reason, from, typeof blamed === 'object' ? blamed : undefined);
+      return;
+    }
+    const { message: datagram, authenticated } = inspection;
+    const track = this.trackFor(datagram.device, now);
+    if (typeof track === 'string') {
+      this.reject(ErrorCode.UNKNOWN_DEVICE, track, from, undefined);
+      return;
+    }
+    this.carryOut(track.admit(datagram, authenticated, now, this.writerHasRoom), datagram, track, from, now);
   };
+
+  /** Does what the device's track decided about a datagram (`datagram` undefined when decided before parsing). */
+  private carryOut(admission: Admission, datagram: TelemetryDatagram | undefined, track: DeviceTrack, from: RemoteInfo, now: number): void {
+    switch (admission.verdict) {
+      case 'replay':
+        return this.reject(ErrorCode.TELEMETRY_REPLAY, admission.reason, from, track);
+      case 'rate-limited':
+        return this.reject(ErrorCode.RATE_LIMITED, `more than ${this.maxPerSecond} datagrams per second (telemetry.maxPerDevicePerSecond)`, from, track);
+      case 'no-room':
+        return this.rows.drop(admission.rows);
+      case 'duplicate':
+        if (datagram && admission.ackWindow) this.rows.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window: admission.ackWindow, original: false });
+        return;
+      case 'accepted':
+        if (datagram) this.accept(datagram, track, admission.window, from, now);
+    }
+  }
+
+  private readonly writerHasRoom = (rows: number): boolean => this.rows.hasRoom(rows);
+
+  private readonly macFor: MacLookup = (device, text) => this.credentials.signer(device)?.(text);
+
+  private reject(code: ErrorCodeValue, reason: string, from: RemoteInfo, track: DeviceTrack | undefined): void {
+    if (track) track.reject(code);
+    else this.unattributed[code] = (this.unattributed[code] ?? 0) + 1;
+    this.reporter.report(code, track?.deviceId, from, reason);
+  }
+
+  /** The device's track (opened on its first datagram), or why the hub will not track it. */
+  private trackFor(deviceId: string, now: number): DeviceTrack | string {
+    let track = this.tracks.get(deviceId);
+    if (track) return track;
+    if (!this.credentials.has(deviceId)) {
+      // Unknown ids are refused only when devices are known and unknown ones are not accepted.
+      if (this.credentials.size > 0 && !this.acceptUnknown) return `device "${deviceId}" is not in the hub's configuration; add it to "devices" or set gateway.acceptUnknownDevices`;
+      if (this.unconfiguredTracks >= this.maxDevices) return `the hub already tracks ${this.maxDevices} unconfigured devices`;
+      this.unconfiguredTracks += 1;
+    }
+    track = new DeviceTrack(deviceId, this.maxPerSecond, now, this.policy);
+    this.tracks.set(deviceId, track);
+    return track;
+  }
+
+  private sendAck(device: string, boot: number, seq: number, address: string, port: number): void {
+    const ack = encodeTelemetryAck({ v: 1, device, boot, ack: seq }, this.credentials.signer(device));
+    try {
+      this.socket.send(ack, port, address, this.socketOnAckSent);
+    } catch (err) {
+      this.socketOnAckSent(err as Error);
+    }
+  }
+
+  /** A batch finished: ack what it stored; take back the sequence numbers of what it lost. */
+  private readonly writerOnSettled = (acks: PendingAck[], stored: boolean): void => {
+    for (const pending of acks) {
+      if (pending.original && !stored) {
+        pending.track.takeBack(pending.window, pending.seq);
+        continue;
+      }
+      // A resend is acked unless the datagram it repeats was lost in a failed write.
+      if (stored && (pending.original || pending.window.judge(pending.seq) !== 'new')) {
+        this.sendAck(pending.track.deviceId, pending.boot, pending.seq, pending.address, pending.port);
+      }
+    }
+  };
+
+  private readonly socketOnAckSent = (err: Error | null): void => {
+    if (!err || Date.now() - this.lastAckErrorLog < 10_000) return;
+    this.lastAckErrorLog = Date.now();
+    this.log(`telemetry: cannot send an ack: ${err.message}`);
+  };
+
+  /** Updates the device's record (address, last seen); one update at a time per device. */
+  private async recordDevice(track: DeviceTrack, from: RemoteInfo, now: number): Promise<void> {
+    try {
+      // A device the hub also reaches another way keeps that mode and its control address.
+      const known = await this.store.getDevice(track.deviceId);
+      if (known && known.mode !== 'telemetry') await this.store.upsertDevice({ id: track.deviceId, mode: known.mode, seenAt: now });
+      else await this.store.upsertDevice({ id: track.deviceId, mode: 'telemetry', address: `${from.address}:${from.port}`, seenAt: now });
+    } catch (err) {
+      this.log(`telemetry: cannot record device "${track.deviceId}": ${(err as Error).message}`);
+    } finally {
+      track.endRecordUpdate();
+    }
+  }
+
+  private accept(datagram: TelemetryDatagram, track: DeviceTrack, window: SequenceWindow, from: RemoteInfo, now: number): void {
+    const time = datagram.time ?? now;
+    // The rows go to live subscribers as one array; nobody listening, no array.
+    const rows: TelemetryRow[] | undefined = this.bus.listenerCount('telemetry') > 0 ? [] : undefined;
+    for (const metric in datagram.readings) {
+      const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number };
+      rows?.push(row);
+      this.rows.add(row);
+    }
+    if (rows) this.bus.emit('telemetry', rows);
+    if (datagram.ack === true) this.rows.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: true });
+    if (track.beginRecordUpdate(now, this.deviceUpdateMs)) void this.recordDevice(track, from, now);
+  }
+}
+
+/** Starts reading telemetry from `options.socket` (the same as `new TelemetryIngest(options)`). */
+export function startTelemetryIngest(options: TelemetryIngestOptions): TelemetryIngest {
+  return new TelemetryIngest(options);
 }

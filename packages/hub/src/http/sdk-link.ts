@@ -1,5 +1,7 @@
 /**
- * `GET /api/devices/:id/link` (WebSocket): the hub end of the SDK's `hub://` transport.
+ * The SDK's link to a device through the hub: `GET /api/devices/:id/link` (WebSocket),
+ * the hub end of the SDK's `hub://` transport. (The hub's own links to devices are
+ * gateway/ and links/.)
  * Protocol lines travel one per message (docs/hub.md#device-link). The hub plays the
  * device for the SDK:
  *
@@ -70,8 +72,8 @@ export function pinChangeFrame(event: HubEventRecord): Record<string, unknown> {
   return frame;
 }
 
-/** One SDK connection to one device through the hub. */
-class DeviceLinkSession {
+/** One SDK connection (`hub://`) to one device through the hub. */
+class SdkLinkSession {
   private readonly watches = new Map<string, PinWatch>();
   private inFlight = 0;
   /** Resolves when the previous response has been sent, so responses keep request order. */
@@ -241,8 +243,9 @@ class DeviceLinkSession {
   }
 }
 
-export class DeviceLinks {
-  private readonly sessions = new Set<DeviceLinkSession>();
+/** Every SDK link the hub serves: the upgrade route, the limit on their number, closing them. */
+export class SdkLinks {
+  private readonly sessions = new Set<SdkLinkSession>();
   // One frame plus its newline per message, as over TCP.
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: DEFAULT_MAX_FRAME_BYTES + 1, perMessageDeflate: false });
 
@@ -274,7 +277,7 @@ export class DeviceLinks {
     }
     if (socket.destroyed) return;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const session = new DeviceLinkSession(ws, deviceId, `sdk:${request.socket.remoteAddress ?? '?'}`, this.ctx);
+      const session = new SdkLinkSession(ws, deviceId, `sdk:${request.socket.remoteAddress ?? '?'}`, this.ctx);
       this.sessions.add(session);
       this.keepAlive.track(ws);
       ws.once('close', () => this.sessions.delete(session));
