@@ -14,8 +14,8 @@ import { MemoryFirmwareStore } from './firmware/store.js';
 import type { FirmwareStore } from './firmware/store.js';
 import { checkUpdateAtStart, checkUpdateHashes, decodeUpdateFiles, installUpdate, simulatedFailure } from './firmware/update.js';
 import type { UpdateStatus } from './firmware/update.js';
-import { silentLog } from '@picolink/protocol';
-import type { LogSink } from '@picolink/protocol';
+import { silentLog } from '@picolink/net';
+import type { LogSink } from '@picolink/net';
 
 /** Firmware version this runtime reports by default. */
 export const DEVICE_FIRMWARE_VERSION = '0.1.0';

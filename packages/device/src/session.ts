@@ -18,7 +18,7 @@
  * (dial-home.ts) uses both: its hello is such a request, and so are its heartbeats.
  */
 import type { Socket } from 'node:net';
-import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, FramedConnection, RateLimitedLog, RequestTable, silentLog } from '@picolink/net';
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES, FramedConnection, peerOf, RateLimitedLog, RequestTable, silentLog } from '@picolink/net';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
@@ -119,7 +119,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.id = runtime.nextConnectionId();
     this.connectedAt = performance.now();
     this.secure = 'encrypted' in socket && socket.encrypted === true;
-    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.remote = peerOf(socket).peer;
     this.ownRequests = new RequestTable({
       transmit: (request) => this.sendOwn(request.seq, request.fields),
       timeoutError: (request) =>
@@ -129,6 +129,7 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     this.heartbeatMs = options.heartbeatMs ?? 0;
     this.peerLabel = options.peerLabel ?? 'client';
     this.helloTimeoutMs = options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.log ?? new RateLimitedLog(silentLog);
     this.context = { runtime, connection: this };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -151,12 +152,11 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
       },
       {
         maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-        closeGraceMs: options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+        closeGraceMs: this.closeGraceMs,
         silenceMs: this.helloTimeoutMs,
         silenceEndsOn: 'frames',
       },
     );
-    this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     runtime.attach(this);
     this.watchdog = new ControllerWatchdog(options.controllerTimeoutMs ?? DEFAULT_CONTROLLER_TIMEOUT_MS, {
       ownsFailsafeOutputs: () => runtime.pins.ownsFailsafeOutputs(this.id),

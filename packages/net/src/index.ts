@@ -3,7 +3,7 @@
  * tools and the hub, written once — connect and listen with coded errors, a framed
  * connection, a request table, rate limits and reconnect backoff.
  */
-export { hostPort, udpTypeFor } from './addresses.js';
+export { hostPort, peerOf, udpTypeFor } from './addresses.js';
 export {
   certificateNotTrusted,
   connectFailed,

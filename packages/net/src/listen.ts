@@ -24,19 +24,7 @@ export function listenTcp(host: string, port: number): Promise<Server> {
  * port in use, a privileged port, an address this computer does not have).
  */
 export function listenOn<S extends Server>(server: S, host: string, port: number): Promise<S> {
-  return new Promise((resolve, reject) => {
-    function serverOnError(err: Error): void {
-      server.off('listening', serverOnListening);
-      reject(listenFailed('tcp', hostPort(host, port), err));
-    }
-    function serverOnListening(): void {
-      server.off('error', serverOnError);
-      resolve(server);
-    }
-    server.once('error', serverOnError);
-    server.once('listening', serverOnListening);
-    server.listen({ host, port });
-  });
+  return opened(server, 'tcp', host, port, () => server.listen({ host, port }));
 }
 
 /**
@@ -44,20 +32,27 @@ export function listenOn<S extends Server>(server: S, host: string, port: number
  * program bind the same UDP port and silently take some of its datagrams.
  */
 export function bindUdp(host: string, port: number): Promise<UdpSocket> {
+  const socket = createSocket({ type: udpTypeFor(host) });
+  return opened(socket, 'udp', host, port, () => socket.bind(port, host)).catch((err: unknown) => {
+    socket.close();
+    throw err;
+  });
+}
+
+/** Runs `start` and waits for `listening`; an `error` first becomes `PL_ERR_LISTEN_FAILED`. */
+function opened<T extends Server | UdpSocket>(target: T, transport: 'tcp' | 'udp', host: string, port: number, start: () => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: udpTypeFor(host) });
-    function socketOnError(err: Error): void {
-      socket.off('listening', socketOnListening);
-      socket.close();
-      reject(listenFailed('udp', hostPort(host, port), err));
+    function targetOnError(err: Error): void {
+      target.off('listening', targetOnListening);
+      reject(listenFailed(transport, hostPort(host, port), err));
     }
-    function socketOnListening(): void {
-      socket.off('error', socketOnError);
-      resolve(socket);
+    function targetOnListening(): void {
+      target.off('error', targetOnError);
+      resolve(target);
     }
-    socket.once('error', socketOnError);
-    socket.once('listening', socketOnListening);
-    socket.bind(port, host);
+    target.once('error', targetOnError);
+    target.once('listening', targetOnListening);
+    start();
   });
 }
 

@@ -6,6 +6,20 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { connect } from '../src/connect.js';
 import { startTlsPeer } from './tls-peer.js';
 
+/** A plain TCP server that accepts and says nothing; `done` closes it and every connection. */
+async function silentServer(): Promise<{ port: number; done: () => Promise<void> }> {
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => accepted.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    done: async () => {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -26,10 +40,7 @@ test('a refused connection is PL_ERR_CONNECT_FAILED in words, with the caller’
 });
 
 test('a plain TCP connection opens with no delay; aborting gives up at once', async () => {
-  const accepted: Socket[] = [];
-  const server = createServer((socket) => accepted.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, done } = await silentServer();
   try {
     const socket = await connect({ host: '127.0.0.1', port });
     socket.destroy();
@@ -37,16 +48,12 @@ test('a plain TCP connection opens with no delay; aborting gives up at once', as
     stop.abort();
     await assert.rejects(connect({ host: '127.0.0.1', port, signal: stop.signal }), { code: ErrorCode.CONNECTION_CLOSED, message: /was cancelled/ });
   } finally {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await done();
   }
 });
 
 test('TLS to a plain TCP server that never answers the handshake times out with a TLS hint, or ends when aborted', async () => {
-  const accepted: Socket[] = [];
-  const server = createServer((socket) => accepted.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, done } = await silentServer();
   try {
     await assert.rejects(connect({ host: '127.0.0.1', port, tls: {}, timeoutMs: 200, peer: 'the device' }), {
       code: ErrorCode.TLS_HANDSHAKE,
@@ -59,8 +66,7 @@ test('TLS to a plain TCP server that never answers the handshake times out with 
       message: `connecting to 127.0.0.1:${port} was cancelled`,
     });
   } finally {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await done();
   }
 });
 

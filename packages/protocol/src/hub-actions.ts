@@ -1,7 +1,7 @@
 /**
  * Dial-home (docs/protocol.md#dial-home): the `hello` request a device sends to the hub
- * as its first frame, the welcome that answers it, and the reconnect backoff. `hello` is
- * a request to the hub, not a device action: it is not in ACTIONS, and devices answer it
+ * as its first frame and the welcome that answers it (the reconnect backoff is
+ * @picolink/net's reconnectDelayMs). `hello` is a request to the hub, not a device action: it is not in ACTIONS, and devices answer it
  * with PL_ERR_UNKNOWN_ACTION like any other unknown name.
  */
 import { DEVICE_ID_PATTERN } from './telemetry.js';
@@ -14,10 +14,6 @@ export const HELLO_ACTION = 'hello';
 
 /** Default time between heartbeats the hub announces in the welcome, in ms. */
 export const DEFAULT_HUB_HEARTBEAT_MS = 15_000;
-
-/** Reconnect backoff (docs/protocol.md#dial-home): the n-th wait is random in [0, min(max, base × 2ⁿ)). */
-export const RECONNECT_BASE_MS = 1000;
-export const RECONNECT_MAX_MS = 60_000;
 
 const MAX_TOKEN_CHARS = 256;
 const MAX_FIRMWARE_CHARS = 64;
@@ -188,24 +184,4 @@ export function readWelcome(response: Record<string, unknown>): WelcomeFields {
 
 function badWelcome(detail: string): PicolinkError {
   return new PicolinkError(ErrorCode.BAD_RESPONSE, `the hub's welcome is malformed: ${detail}`);
-}
-
-export interface BackoffOptions {
-  /** Wait bound of the first retry, ms. Default 1000. */
-  baseMs?: number;
-  /** Largest wait bound, ms. Default 60000. */
-  maxMs?: number;
-}
-
-/**
- * Exponential backoff with full jitter: the wait before reconnect attempt `attempt`
- * (0 after a welcome or at the first failure) is `floor(random × min(maxMs, baseMs × 2^attempt))`.
- *
- * @param random a number in [0, 1), e.g. Math.random()
- */
-export function reconnectDelayMs(attempt: number, random: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? RECONNECT_BASE_MS;
-  const max = options.maxMs ?? RECONNECT_MAX_MS;
-  const bound = Math.min(max, base * 2 ** Math.min(Math.max(0, Math.floor(attempt)), 52));
-  return Math.floor(Math.min(Math.max(random, 0), 1) * bound);
 }

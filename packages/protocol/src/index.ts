@@ -10,4 +10,3 @@ export * from './telemetry.js';
 export * from './telemetry-key.js';
 export * from './fingerprint.js';
 export * from './hub-actions.js';
-export * from './log.js';

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import { ErrorCode, MessageFramer, PicolinkError } from '@picolink/protocol';
 import type { FramedMessage } from '@picolink/protocol';
-import { FramedConnection } from '@picolink/net';
+import { FramedConnection, peerOf } from '@picolink/net';
 import { utf8, withDelimiter } from '../core/delimiter.js';
 import type { Delimiter } from '../core/delimiter.js';
 
@@ -34,13 +34,6 @@ export interface ConnectionLimits {
 export interface ConnectionHandlers {
   onMessage(connection: MessageConnection, message: Uint8Array): void;
   onClose(connection: MessageConnection, info: CloseInfo): void;
-}
-
-/** `address:port` of a socket's peer; IPv4-mapped IPv6 addresses shown as IPv4. */
-export function peerOf(socket: Socket): { address: string; port: number; peer: string } {
-  const address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '');
-  const port = socket.remotePort ?? 0;
-  return { address, port, peer: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}` };
 }
 
 export class MessageConnection {

@@ -8,7 +8,8 @@ import type { Server, Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { Delimiter } from '../core/delimiter.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@picolink/protocol';
-import { MessageConnection, peerOf } from './message-connection.js';
+import { peerOf } from '@picolink/net';
+import { MessageConnection } from './message-connection.js';
 import type { CloseInfo, ConnectionLimits } from './message-connection.js';
 
 export { MessageConnection } from './message-connection.js';
