@@ -20,17 +20,7 @@ export function emptySeries(): Series {
 }
 
 export function fromRows(rows: readonly TelemetryRow[]): Map<string, Series> {
-  const out = new Map<string, Series>();
-  for (const row of rows) {
-    let s = out.get(row.metric);
-    if (s === undefined) out.set(row.metric, (s = emptySeries()));
-    s.time.push(row.time / 1000);
-    s.mean.push(row.value);
-    s.min.push(row.value);
-    s.max.push(row.value);
-    s.count.push(1);
-  }
-  return out;
+  return fromBuckets(rows.map(({ metric, time, value }) => ({ metric, time, count: 1, min: value, max: value, avg: value })));
 }
 
 export function fromBuckets(buckets: readonly TelemetryBucket[]): Map<string, Series> {

@@ -4,12 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
-export const DEFAULT_HTTP_PORT = 8080;
-export const DEFAULT_GATEWAY_PORT = 12400;
 export const DEFAULT_TELEMETRY_PORT = 12401;
-export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** A host name in `http.allowedHosts` (ASCII, as browsers send it; a leading dot for subdomains too). */
 const HOST_NAME_PATTERN = /^\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$/i;
 
@@ -122,8 +119,8 @@ export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
 export function defaultConfig(): HubConfig {
   return {
     dataDir: './picolink-data',
-    http: { host: '127.0.0.1', port: DEFAULT_HTTP_PORT, auth: true, allowedHosts: [] },
-    gateway: { host: '0.0.0.0', port: DEFAULT_GATEWAY_PORT, heartbeatMs: DEFAULT_HEARTBEAT_MS, acceptUnknownDevices: false },
+    http: { host: '127.0.0.1', port: DEFAULT_HUB_HTTP_PORT, auth: true, allowedHosts: [] },
+    gateway: { host: '0.0.0.0', port: DEFAULT_HUB_GATEWAY_PORT, heartbeatMs: DEFAULT_HUB_HEARTBEAT_MS, acceptUnknownDevices: false },
     telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000 },
     retentionDays: 30,
     devices: [],

@@ -118,4 +118,3 @@ export interface PinChangeEvent {
   time?: number;
 }
 
-export type DeviceEvent = PinChangeEvent;

@@ -4,7 +4,8 @@
  * flowing, and what to try against it; with `--devices N` (N > 3), a fleet of N devices
  * dialling home (start-demo.ts).
  */
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TELEMETRY_PORT } from '@picolink/hub';
+import { DEFAULT_TELEMETRY_PORT } from '@picolink/hub';
+import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HTTP_PORT } from '@picolink/protocol';
 import type { RunningHub } from '@picolink/hub';
 import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
@@ -28,8 +29,8 @@ Ctrl-C.
   sensor-garden  sends signed UDP telemetry only (soil moisture, battery)
 
 Options:
-  --port PORT        HTTP port of the hub (default ${DEFAULT_HTTP_PORT}); the device gateway and
-                     telemetry use ${DEFAULT_GATEWAY_PORT} and ${DEFAULT_TELEMETRY_PORT}, and with --port 0 all three
+  --port PORT        HTTP port of the hub (default ${DEFAULT_HUB_HTTP_PORT}); the device gateway and
+                     telemetry use ${DEFAULT_HUB_GATEWAY_PORT} and ${DEFAULT_TELEMETRY_PORT}, and with --port 0 all three
                      are picked free
   --host ADDRESS     address of the HTTP API (default 127.0.0.1)
   --data-dir DIR     SQLite database and API token (default ./picolink-data; the token
@@ -101,7 +102,7 @@ export async function runDemo(argv: readonly string[], io: Output, signal?: Abor
   if (args.positionals.length > 0) throw usageError(`unexpected "${args.positionals[0]}"`);
   const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
   const demo = await startDemo({
-    port: intOption(args, 'port', DEFAULT_HTTP_PORT, 0, 65535),
+    port: intOption(args, 'port', DEFAULT_HUB_HTTP_PORT, 0, 65535),
     host: stringOption(args, 'host') ?? '127.0.0.1',
     dataDir: stringOption(args, 'data-dir') ?? './picolink-data',
     devices: intOption(args, 'devices', DEFAULT_DEMO_DEVICES, 1, MAX_DEMO_DEVICES),

@@ -4,9 +4,9 @@
  * classic ones (demo-fleet.ts: server mode, dial-home, telemetry only); more are a crowd
  * of dial-home devices `pico-001`… (demo-crowd.ts).
  */
-import { DEFAULT_GATEWAY_PORT, DEFAULT_HTTP_PORT, DEFAULT_TELEMETRY_PORT, defaultConfig, startHub } from '@picolink/hub';
+import { DEFAULT_TELEMETRY_PORT, defaultConfig, startHub } from '@picolink/hub';
 import type { HubConfig, RunningHub } from '@picolink/hub';
-import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HTTP_PORT, ErrorCode, PicolinkError } from '@picolink/protocol';
 import { createDemoCrowd, MAX_DEMO_DEVICES } from './demo-crowd.js';
 import type { DemoCrowd } from './demo-crowd.js';
 import { DOOR_PIN, GARAGE, KITCHEN, startDemoFleet } from './demo-fleet.js';
@@ -55,7 +55,7 @@ export function demoConfig(port: number, host: string, dataDir: string): HubConf
   config.dataDir = dataDir;
   config.http = { ...config.http, host, port };
   // Everything else stays on this machine.
-  config.gateway = { ...config.gateway, host: '127.0.0.1', port: port === 0 ? 0 : DEFAULT_GATEWAY_PORT };
+  config.gateway = { ...config.gateway, host: '127.0.0.1', port: port === 0 ? 0 : DEFAULT_HUB_GATEWAY_PORT };
   config.telemetry = { ...config.telemetry, host: '127.0.0.1', port: port === 0 ? 0 : DEFAULT_TELEMETRY_PORT };
   return config;
 }
@@ -91,7 +91,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
     throw new PicolinkError(ErrorCode.USAGE, `the demo runs 1 to ${MAX_DEMO_DEVICES} devices, not ${String(count)}`);
   }
   const log = options.log ?? (() => {});
-  const config = demoConfig(options.port ?? DEFAULT_HTTP_PORT, options.host ?? '127.0.0.1', options.dataDir);
+  const config = demoConfig(options.port ?? DEFAULT_HUB_HTTP_PORT, options.host ?? '127.0.0.1', options.dataDir);
   let fleet: DemoFleet | undefined;
   let crowd: DemoCrowd | undefined;
   if (count <= DEFAULT_DEMO_DEVICES) fleet = await startDemoFleet({ log, count });

@@ -102,7 +102,7 @@ export async function writeCertificateFiles(dir: string, options: CertificateOpt
   };
   if (options.force !== true) {
     for (const path of Object.values(paths)) {
-      if (await exists(path)) {
+      if (await access(path).then(() => true, () => false)) {
         throw usage(`${path} already exists; overwriting it would replace the device's key and certificate (pass force to do so)`);
       }
     }
@@ -207,15 +207,6 @@ function randomSerial(): Buffer {
 function toPem(label: string, bytes: Buffer): string {
   const body = bytes.toString('base64').replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function usage(message: string): PicolinkError {

@@ -54,14 +54,8 @@ export interface PinSnapshot {
   watchers: number;
 }
 
-interface PinSlot {
-  pin: PinId;
-  mode: PinMode;
-  /** Level driven when the pin is an output (kept while it is not, as the hardware does). */
-  level: Level;
-  owner?: OwnerId;
-  safe?: Level;
-  safeAfterMs?: number;
+/** `level` is the level driven when the pin is an output (kept while it is not, as the hardware does). */
+interface PinSlot extends Pick<PinSnapshot, 'pin' | 'mode' | 'level' | 'owner' | 'safe' | 'safeAfterMs'> {
   /** The owner is gone and the grace (safeAfterMs) runs: applies the safe value when it fires. */
   failsafeTimer?: NodeJS.Timeout;
   lease?: PinLease;

@@ -7,6 +7,9 @@ import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
+import type { DeviceTelemetryStats } from './api-types.js';
+
+export type { DeviceTelemetryStats } from './api-types.js';
 
 /** Receives one log line (no trailing newline). */
 export type HubLog = (line: string) => void;
@@ -17,24 +20,6 @@ export type HubLog = (line: string) => void;
  * PL_ERR_DEVICE_OFFLINE when the device is not connected, or with the link's error.
  */
 export type SendCommand = (deviceId: string, request: Record<string, unknown>, actor: string) => Promise<Record<string, unknown>>;
-
-/** Telemetry counters of one device since the hub started, as the ingest keeps them. */
-export interface DeviceTelemetryStats {
-  /** Datagrams that named the device, valid or not. */
-  received: number;
-  /** Datagrams accepted and stored. */
-  accepted: number;
-  /** Resends and network duplicates: acknowledged, not stored again. */
-  duplicates: number;
-  /** Sequence numbers skipped and never filled. */
-  lost: number;
-  /** Rejected datagrams by error code. */
-  rejected: Partial<Record<string, number>>;
-  /** Accepted datagrams per second over the last full second. */
-  ratePerSecond: number;
-  /** Unix ms of the last accepted datagram, or null. */
-  lastSeen: number | null;
-}
 
 /** Looks up a device's telemetry counters; undefined when the hub has heard none. */
 export type TelemetryStatsLookup = (deviceId: string) => DeviceTelemetryStats | undefined;

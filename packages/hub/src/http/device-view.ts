@@ -6,35 +6,8 @@ import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol'
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceLink } from '../directory.js';
 import type { DeviceMode, DeviceRecord } from '../store/store.js';
-import type { ApiContext, DeviceTelemetryStats } from './context.js';
-
-export interface DeviceView {
-  id: string;
-  online: boolean;
-  mode: DeviceMode;
-  /** "host:port" of the live link, else where the device was last seen. */
-  address: string | null;
-  /** Unix ms; null for a configured device never heard from. */
-  lastSeen: number | null;
-  firstSeen: number | null;
-  /** Unix ms at which the current link opened, or null when offline. */
-  connectedAt: number | null;
-  firmware: string | null;
-  protocol: number | null;
-  capabilities: string[];
-  /** WiFi signal strength in dBm from the last get_info, or null. */
-  rssi: number | null;
-  /** Bytes free and allocated on the device's heap from the last get_info, or null. */
-  memory: { free: number; alloc: number } | null;
-  /** Device uptime in ms (get_info at connect plus the time since), or null when offline. */
-  uptimeMs: number | null;
-  /** Telemetry counters since the hub started, or null when none arrived. */
-  telemetry: (DeviceTelemetryStats & { loss: number }) | null;
-  /** Listed in the hub's configuration. */
-  configured: boolean;
-  /** Added through the API (POST /api/devices): its token can be rotated and it can be removed there. */
-  managed: boolean;
-}
+import type { DeviceTelemetryStats, DeviceView } from './api-types.js';
+import type { ApiContext } from './context.js';
 
 function numberOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;

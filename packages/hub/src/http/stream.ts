@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord, TelemetryRow } from '../store/store.js';
+import type { StreamMessage, TelemetryPoint } from './api-types.js';
 import type { ApiContext } from './context.js';
 import { parseDeviceList } from './query.js';
 import type { RawQuery } from './query.js';
@@ -134,7 +135,7 @@ export class LiveStream {
 
   private busOnTelemetry(rows: readonly TelemetryRow[]): void {
     if (this.clients.size === 0) return;
-    const byDevice = new Map<string, Array<{ metric: string; time: number; value: number }>>();
+    const byDevice = new Map<string, TelemetryPoint[]>();
     for (const row of rows) {
       let list = byDevice.get(row.deviceId);
       if (!list) byDevice.set(row.deviceId, (list = []));
@@ -162,7 +163,7 @@ export class LiveStream {
     this.broadcast('status', change.deviceId, () => ({ type: 'status', device: change.deviceId, online: change.online, time: change.time }));
   }
 
-  private broadcast(type: StreamType, deviceId: string, message: () => object): void {
+  private broadcast(type: StreamType, deviceId: string, message: () => StreamMessage): void {
     let text: string | undefined;
     for (const client of this.clients) {
       if (!client.types.has(type) || (client.devices && !client.devices.has(deviceId))) continue;

@@ -11,9 +11,8 @@ import { connect } from '@picolink/client';
 import type { ConnectOptions, Device } from '@picolink/client';
 import { reconnectDelayMs, sleep } from '@picolink/net';
 import type { BackoffOptions, RateLimitedLog } from '@picolink/net';
-import { toPicolinkError } from '@picolink/protocol';
+import { DEFAULT_HUB_HEARTBEAT_MS, toPicolinkError } from '@picolink/protocol';
 import type { PicolinkError } from '@picolink/protocol';
-import { DEFAULT_HEARTBEAT_MS } from '../config.js';
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceDirectory } from '../directory.js';
 import { pinChangeRecord } from '../state/device-events.js';
@@ -120,7 +119,7 @@ class ServerLinkRunner {
   private async connectOnce(): Promise<boolean> {
     const { options, stop } = this.shared;
     const { presence, log } = options;
-    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HUB_HEARTBEAT_MS;
     const connectOptions: ConnectOptions = {
       heartbeatMs,
       // The heartbeat ping's own timeout: silence for about three heartbeats ends the link.

@@ -153,12 +153,7 @@ export class SqliteStore implements HubStore {
   }
 
   async openSession(session: { deviceId: string; mode: DeviceMode; address: string | null; openedAt: number }): Promise<number> {
-    const result = this.sql('INSERT INTO sessions (device_id, mode, address, opened_at) VALUES (?, ?, ?, ?)').run(
-      session.deviceId,
-      session.mode,
-      session.address,
-      session.openedAt,
-    );
+    const result = this.sql('INSERT INTO sessions (device_id, mode, address, opened_at) VALUES (?, ?, ?, ?)').run(session.deviceId, session.mode, session.address, session.openedAt);
     return Number(result.lastInsertRowid);
   }
 
@@ -206,15 +201,7 @@ export class SqliteStore implements HubStore {
   }
 
   async insertAudit(record: AuditRecord): Promise<void> {
-    this.sql('INSERT INTO audit (time, actor, device_id, action, request, result, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      record.time,
-      record.actor,
-      record.deviceId,
-      record.action,
-      JSON.stringify(record.request),
-      record.result,
-      jsonOrNull(record.response),
-    );
+    this.sql('INSERT INTO audit (time, actor, device_id, action, request, result, response) VALUES (?, ?, ?, ?, ?, ?, ?)').run(record.time, record.actor, record.deviceId, record.action, JSON.stringify(record.request), record.result, jsonOrNull(record.response));
   }
 
   async listAudit(query: { deviceId?: string; from?: number; to?: number; limit?: number }): Promise<AuditRecord[]> {
@@ -247,12 +234,7 @@ export class SqliteStore implements HubStore {
   }
 
   async addManagedDevice(device: ManagedDeviceRecord): Promise<void> {
-    const result = this.sql('INSERT INTO managed_devices (id, token_hash, telemetry_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(
-      device.id,
-      device.tokenHash,
-      device.telemetryKey,
-      device.createdAt,
-    );
+    const result = this.sql('INSERT INTO managed_devices (id, token_hash, telemetry_key, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(device.id, device.tokenHash, device.telemetryKey, device.createdAt);
     if (result.changes === 0) throw new PicolinkError(ErrorCode.DEVICE_EXISTS, `the hub already stores a device "${device.id}"`);
   }
 
@@ -278,14 +260,7 @@ export class SqliteStore implements HubStore {
   }
 
   async addSavedMessage(message: SavedMessageRecord): Promise<void> {
-    this.sql('INSERT OR REPLACE INTO saved_messages (id, name, data, encoding, ending, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      message.id,
-      message.name,
-      message.data,
-      message.encoding,
-      message.ending,
-      message.createdAt,
-    );
+    this.sql('INSERT OR REPLACE INTO saved_messages (id, name, data, encoding, ending, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(message.id, message.name, message.data, message.encoding, message.ending, message.createdAt);
   }
 
   async removeSavedMessage(id: string): Promise<boolean> {

@@ -10,8 +10,6 @@ import type { LineEnding } from './terminal-core.js';
 
 export type SendEncoding = 'text' | 'hex';
 
-export const SEND_ENCODINGS: readonly SendEncoding[] = ['text', 'hex'];
-
 export function isSendEncoding(value: unknown): value is SendEncoding {
   return value === 'text' || value === 'hex';
 }

@@ -1,0 +1,75 @@
+/**
+ * The JSON shapes of the HTTP API (docs/hub.md#http-api), types only, so the dashboard
+ * imports them too (`@picolink/hub/api-types`) and the page and the hub agree by
+ * construction. Nothing here may import a Node module.
+ */
+import type { DeviceMode, HubEventRecord, SessionRecord, TelemetryRow } from '../store/store.js';
+
+export type { AuditRecord, DeviceMode, HubEventRecord, SessionRecord, TelemetryBucket } from '../store/store.js';
+
+/** Telemetry counters of one device since the hub started, as the ingest keeps them. */
+export interface DeviceTelemetryStats {
+  /** Datagrams that named the device, valid or not. */
+  received: number;
+  /** Datagrams accepted and stored. */
+  accepted: number;
+  /** Resends and network duplicates: acknowledged, not stored again. */
+  duplicates: number;
+  /** Sequence numbers skipped and never filled. */
+  lost: number;
+  /** Rejected datagrams by error code. */
+  rejected: Partial<Record<string, number>>;
+  /** Accepted datagrams per second over the last full second. */
+  ratePerSecond: number;
+  /** Unix ms of the last accepted datagram, or null. */
+  lastSeen: number | null;
+}
+
+/** What the API says about a device (GET /api/devices). */
+export interface DeviceView {
+  id: string;
+  online: boolean;
+  mode: DeviceMode;
+  /** "host:port" of the live link, else where the device was last seen. */
+  address: string | null;
+  /** Unix ms; null for a configured device never heard from. */
+  lastSeen: number | null;
+  firstSeen: number | null;
+  /** Unix ms at which the current link opened, or null when offline. */
+  connectedAt: number | null;
+  firmware: string | null;
+  protocol: number | null;
+  capabilities: string[];
+  /** WiFi signal strength in dBm from the last get_info, or null. */
+  rssi: number | null;
+  /** Bytes free and allocated on the device's heap from the last get_info, or null. */
+  memory: { free: number; alloc: number } | null;
+  /** Device uptime in ms (get_info at connect plus the time since), or null when offline. */
+  uptimeMs: number | null;
+  /** Telemetry counters since the hub started, or null when none arrived. */
+  telemetry: (DeviceTelemetryStats & { loss: number }) | null;
+  /** Listed in the hub's configuration. */
+  configured: boolean;
+  /** Added through the API (POST /api/devices): its token can be rotated and it can be removed there. */
+  managed: boolean;
+}
+
+/** GET /api/devices/:id. */
+export interface DeviceDetail {
+  device: DeviceView;
+  metrics: string[];
+  sessions: SessionRecord[];
+}
+
+/** A reading as the API and the live stream send it: the store's row without the device id. */
+export type TelemetryPoint = Omit<TelemetryRow, 'deviceId'>;
+
+/** An event as the live stream sends it; GET /api/events adds `id` and `deviceId`. */
+export type StreamEvent = Pick<HubEventRecord, 'type' | 'time' | 'deviceTime' | 'data'>;
+
+/** Messages of GET /api/stream. */
+export type StreamMessage =
+  | { type: 'subscribed'; devices: string[] | null; types: string[] }
+  | { type: 'telemetry'; device: string; rows: TelemetryPoint[] }
+  | { type: 'event'; device: string; event: StreamEvent }
+  | { type: 'status'; device: string; online: boolean; time: number };
