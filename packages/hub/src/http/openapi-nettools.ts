@@ -2,8 +2,7 @@
  * The network tools part of the OpenAPI document (openapi.ts): schemas and paths of
  * /api/nettools/* (docs/hub.md#network-tools-sessions).
  */
-const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object): object => ({ 'application/json': { schema } });
+import { json, object, ref, t } from './openapi-parts.js';
 
 const ERRORS: Record<number, string> = {
   400: 'Invalid body or parameter (PL_ERR_BAD_TYPE for bad hex, PL_ERR_OUT_OF_RANGE for a local port below 1024, PL_ERR_MISSING_FIELD, PL_ERR_UNKNOWN_FIELD, PL_ERR_FIELD_CONFLICT)',
@@ -26,46 +25,40 @@ const ending = { type: 'string', enum: ['none', 'lf', 'crlf', 'nul'] };
 const sessionAnswer = { description: 'The session', content: json(ref('NetSession')) };
 
 export const nettoolsSchemas: Record<string, object> = {
-  NetSession: {
-    type: 'object',
-    required: ['id', 'kind', 'name', 'state', 'framing', 'createdAt', 'lastActivity', 'bytesIn', 'bytesOut', 'droppedBytes', 'droppedEntries', 'repeats'],
-    properties: {
-      id: { type: 'string' },
+  NetSession: object(
+    {
+      id: t.string,
       kind: { type: 'string', enum: ['tcp-client', 'tcp-server', 'udp', 'tls-client'] },
-      name: { type: 'string' },
+      name: t.string,
       state: { type: 'string', enum: ['connecting', 'open', 'listening', 'stopped', 'failed'] },
       host: { type: 'string', description: 'Remote host (clients; udp: default destination)' },
       port: { type: 'integer', description: 'Remote port (clients; udp: default destination)' },
       localPort: { type: 'integer', description: 'Local port as bound (tcp-server, udp)' },
       fingerprint: { type: 'string', description: "tls-client: the peer certificate's SHA-256 (AB:CD:…)" },
-      peers: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, address: { type: 'string' } } } },
+      peers: { type: 'array', items: { type: 'object', properties: { id: t.string, address: t.string } } },
       framing,
-      createdAt: { type: 'integer' },
-      lastActivity: { type: 'integer' },
-      bytesIn: { type: 'integer' },
-      bytesOut: { type: 'integer' },
+      createdAt: t.integer,
+      lastActivity: t.integer,
+      bytesIn: t.integer,
+      bytesOut: t.integer,
       droppedBytes: { type: 'integer', description: 'Received bytes dropped over nettools.maxReceiveBytesPerSecond' },
       droppedEntries: { type: 'integer', description: 'Log entries dropped (log over nettools.logBytes, or a slow stream reader)' },
-      repeats: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, remaining: { type: 'integer' } } } },
-      error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+      repeats: { type: 'array', items: { type: 'object', properties: { id: t.string, remaining: t.integer } } },
+      error: { type: 'object', properties: { code: t.string, message: t.string } },
     },
-  },
-  NetLogEntry: {
-    type: 'object',
-    required: ['seq', 't', 'dir', 'data'],
-    properties: {
-      seq: { type: 'integer' },
+    ['host', 'port', 'localPort', 'fingerprint', 'peers', 'error'],
+  ),
+  NetLogEntry: object(
+    {
+      seq: t.integer,
       t: { type: 'integer', description: 'Unix ms' },
       dir: { type: 'string', enum: ['in', 'out', 'info'] },
       peer: { type: 'string', description: '"addr:port"' },
       data: { type: 'string', description: 'Base64 of the bytes; for "info", the UTF-8 text' },
     },
-  },
-  SavedMessage: {
-    type: 'object',
-    required: ['id', 'name', 'data', 'encoding', 'ending'],
-    properties: { id: { type: 'string' }, name: { type: 'string' }, data: { type: 'string' }, encoding: { type: 'string', enum: ['text', 'hex'] }, ending },
-  },
+    ['peer'],
+  ),
+  SavedMessage: object({ id: t.string, name: t.string, data: t.string, encoding: { type: 'string', enum: ['text', 'hex'] }, ending }),
 };
 
 export const nettoolsPaths: Record<string, object> = {

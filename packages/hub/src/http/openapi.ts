@@ -5,9 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { nettoolsPaths, nettoolsSchemas } from './openapi-nettools.js';
-
-const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object): object => ({ 'application/json': { schema } });
+import { json, nullable, object, ref, t } from './openapi-parts.js';
 
 /** Error answers of a route; every route may answer 403 (the Host check, docs/hub.md#host-check). */
 const errorResponses = (...statuses: number[]): Record<string, object> => {
@@ -65,11 +63,7 @@ const tokenParam = {
 };
 
 const schemas = {
-  Error: {
-    type: 'object',
-    required: ['error', 'code'],
-    properties: { error: { type: 'string', description: 'What went wrong and what to do' }, code: { type: 'string', description: 'Stable code from docs/errors.md' } },
-  },
+  Error: object({ error: { type: 'string', description: 'What went wrong and what to do' }, code: { type: 'string', description: 'Stable code from docs/errors.md' } }),
   Device: {
     type: 'object',
     required: ['id', 'online', 'mode'],
@@ -104,35 +98,19 @@ const schemas = {
       managed: { type: 'boolean', description: 'Added through POST /api/devices (can be rotated and removed through the API)' },
     },
   },
-  SignIn: {
-    type: 'object',
-    required: ['csrf', 'auth'],
-    properties: {
-      csrf: { type: 'string', description: 'Send as X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the session cookie' },
-      auth: { type: 'boolean', description: 'False when the hub runs with auth off (no cookie is set then)' },
-    },
-  },
-  DeviceCredentials: {
-    type: 'object',
-    required: ['id', 'token', 'telemetryKey', 'config'],
-    properties: {
-      id: { type: 'string' },
-      token: { type: 'string', description: 'The device\'s hello token; shown only in this answer (the hub keeps its SHA-256)' },
-      telemetryKey: { type: 'string', description: 'HMAC key (hex) for its telemetry; shown only in this answer' },
-      config: { type: 'object', description: "The agent's config.json (as picolink agent bundle writes it), pointed at this hub", additionalProperties: true },
-    },
-  },
+  SignIn: object({
+    csrf: { type: 'string', description: 'Send as X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the session cookie' },
+    auth: { type: 'boolean', description: 'False when the hub runs with auth off (no cookie is set then)' },
+  }),
+  DeviceCredentials: object({
+    id: t.string,
+    token: { type: 'string', description: 'The device\'s hello token; shown only in this answer (the hub keeps its SHA-256)' },
+    telemetryKey: { type: 'string', description: 'HMAC key (hex) for its telemetry; shown only in this answer' },
+    config: { type: 'object', description: "The agent's config.json (as picolink agent bundle writes it), pointed at this hub", additionalProperties: true },
+  }),
   Session: {
     type: 'object',
-    properties: {
-      id: { type: 'integer' },
-      deviceId: { type: 'string' },
-      mode: { type: 'string' },
-      address: { type: ['string', 'null'] },
-      openedAt: { type: 'integer' },
-      closedAt: { type: ['integer', 'null'] },
-      closeReason: { type: ['string', 'null'] },
-    },
+    properties: { id: t.integer, deviceId: t.string, mode: t.string, address: nullable('string'), openedAt: t.integer, closedAt: nullable('integer'), closeReason: nullable('string') },
   },
   Request: {
     type: 'object',
@@ -148,40 +126,23 @@ const schemas = {
     properties: { ok: { type: 'boolean' }, error: { type: 'string' }, code: { type: 'string' } },
     additionalProperties: true,
   },
-  TelemetryRow: { type: 'object', properties: { metric: { type: 'string' }, time: { type: 'integer' }, value: { type: 'number' } } },
+  TelemetryRow: { type: 'object', properties: { metric: t.string, time: t.integer, value: t.number } },
   TelemetryBucket: {
     type: 'object',
-    properties: {
-      metric: { type: 'string' },
-      time: { type: 'integer', description: 'Bucket start, Unix ms (a multiple of bucketMs)' },
-      count: { type: 'integer' },
-      min: { type: 'number' },
-      max: { type: 'number' },
-      avg: { type: 'number' },
-    },
+    properties: { metric: t.string, time: { type: 'integer', description: 'Bucket start, Unix ms (a multiple of bucketMs)' }, count: t.integer, min: t.number, max: t.number, avg: t.number },
   },
-  Event: {
-    type: 'object',
-    properties: {
-      id: { type: 'integer' },
-      deviceId: { type: 'string' },
-      type: { type: 'string' },
-      time: { type: 'integer' },
-      deviceTime: { type: ['integer', 'null'] },
-      data: { type: 'object' },
-    },
-  },
+  Event: { type: 'object', properties: { id: t.integer, deviceId: t.string, type: t.string, time: t.integer, deviceTime: nullable('integer'), data: t.object } },
   AuditRecord: {
     type: 'object',
     properties: {
-      id: { type: 'integer' },
-      time: { type: 'integer' },
+      id: t.integer,
+      time: t.integer,
       actor: { type: 'string', description: '"api:ADDRESS", "sdk:ADDRESS", "hub" (state re-applied), ...' },
-      deviceId: { type: 'string' },
-      action: { type: 'string' },
-      request: { type: 'object' },
+      deviceId: t.string,
+      action: t.string,
+      request: t.object,
       result: { type: 'string', description: '"ok" or the error code' },
-      response: { type: ['object', 'null'] },
+      response: nullable('object'),
     },
   },
 };
