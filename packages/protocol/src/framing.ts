@@ -28,6 +28,19 @@ export function delimiterByte(delimiter: Delimiter): number | undefined {
   return undefined;
 }
 
+/** `parts` followed by `tail` as one array; `tail` itself when there are no parts. */
+export function joinBytes(parts: readonly Uint8Array[], tail: Uint8Array): Uint8Array {
+  if (parts.length === 0) return tail;
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, tail.length));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  out.set(tail, offset);
+  return out;
+}
+
 /**
  * Splits a byte stream at one delimiter byte, holding at most `maxBytes` of an unfinished
  * message. A message past the bound yields one {@link tooLarge} result and is dropped up
@@ -99,18 +112,9 @@ export abstract class BoundedFramer<T> {
       out.push(this.tooLarge());
       return;
     }
-    let message = tail;
-    if (this.pendingBytes > 0) {
-      message = new Uint8Array(length);
-      let offset = 0;
-      for (const part of this.pending) {
-        message.set(part, offset);
-        offset += part.length;
-      }
-      message.set(tail, offset);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
+    let message = joinBytes(this.pending, tail);
+    this.pending = [];
+    this.pendingBytes = 0;
     // Lines typed in telnet or sent by Windows programs end in CR LF.
     if (this.end === NEWLINE_BYTE && message.length > 0 && message[message.length - 1] === CR_BYTE) {
       message = message.subarray(0, message.length - 1);

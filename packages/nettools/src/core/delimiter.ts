@@ -3,7 +3,7 @@
  * byte are wire rules, in @picolink/protocol), and what a message with its delimiter
  * looks like on the wire.
  */
-import { delimiterByte } from '@picolink/protocol';
+import { delimiterByte, joinBytes } from '@picolink/protocol';
 import type { Delimiter } from '@picolink/protocol';
 
 export { CR_BYTE, delimiterByte, NEWLINE_BYTE, NUL_BYTE } from '@picolink/protocol';
@@ -18,11 +18,7 @@ export function isDelimiter(value: string): value is Delimiter {
 /** `message` followed by the delimiter's byte (a copy), or `message` itself for `none`. */
 export function withDelimiter(message: Uint8Array, delimiter: Delimiter): Uint8Array {
   const end = delimiterByte(delimiter);
-  if (end === undefined) return message;
-  const out = new Uint8Array(message.length + 1);
-  out.set(message, 0);
-  out[message.length] = end;
-  return out;
+  return end === undefined ? message : joinBytes([message], Uint8Array.of(end));
 }
 
 const encoder = new TextEncoder();

@@ -4,6 +4,7 @@
  * timestamps, a line at a time). `picolink term` drives it from a TTY or from scripts;
  * the dashboard can drive it from a browser page.
  */
+import { joinBytes } from '@picolink/protocol';
 import { CR_BYTE, NEWLINE_BYTE, NUL_BYTE, utf8 } from './delimiter.js';
 import { escapeBytes, formatClock, hexDump } from './display.js';
 
@@ -83,12 +84,7 @@ export class TerminalCore {
 
   /** The bytes to send for a typed line: its UTF-8 followed by the line ending. */
   encodeLine(text: string): Uint8Array {
-    const body = utf8(text);
-    const ending = lineEndingBytes(this.eol);
-    const out = new Uint8Array(body.length + ending.length);
-    out.set(body, 0);
-    out.set(ending, body.length);
-    return out;
+    return joinBytes([utf8(text)], lineEndingBytes(this.eol));
   }
 
   /**
@@ -144,18 +140,9 @@ export class TerminalCore {
   }
 
   private emitLine(tail: Uint8Array, out: DisplayLine[]): void {
-    let line = tail;
-    if (this.pendingBytes > 0) {
-      line = new Uint8Array(this.pendingBytes + tail.length);
-      let offset = 0;
-      for (const part of this.pending) {
-        line.set(part, offset);
-        offset += part.length;
-      }
-      line.set(tail, offset);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
+    const line = joinBytes(this.pending, tail);
+    this.pending = [];
+    this.pendingBytes = 0;
     out.push(this.data(escapeBytes(line)));
   }
 
