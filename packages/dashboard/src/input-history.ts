@@ -19,3 +19,13 @@ export function historyStep(history: readonly string[], cursor: number | null, k
   const next = key === 'ArrowUp' ? Math.min(history.length - 1, cursor === null ? 0 : cursor + 1) : cursor === null || cursor === 0 ? null : cursor - 1;
   return { cursor: next, text: next === null ? '' : (history[next] ?? '') };
 }
+
+/** An onKeyDown handler walking `history` with Up and Down; `show` gets the new cursor and text. */
+export function historyKeys(history: readonly string[], cursor: number | null, show: (cursor: number | null, text: string) => void): (event: KeyboardEvent) => void {
+  return (event) => {
+    const step = historyStep(history, cursor, event.key);
+    if (!step) return;
+    event.preventDefault();
+    show(step.cursor, step.text);
+  };
+}

@@ -14,7 +14,7 @@ export { startHttpApi } from './http/api.js';
 export type { HttpApi, HttpApiOptions, RegisteredRoute } from './http/api.js';
 export { DEFAULT_API_LIMITS } from './http/context.js';
 export type { DeviceDetail, DeviceView, StreamEvent, StreamMessage, TelemetryPoint } from './http/api-types.js';
-export type { ApiContext, ApiLimits, DeviceTelemetryStats, HubLog, SendCommand } from './http/context.js';
+export type { ApiContext, ApiLimits, HubLog, SendCommand } from './http/context.js';
 export { openApiDocument } from './http/openapi.js';
 export { startTelemetryIngest, TelemetryIngest } from './telemetry/ingest.js';
 export type { TelemetryIngestOptions } from './telemetry/ingest.js';

@@ -9,7 +9,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { errorText } from '../api.js';
 import { sendRaw } from '../commands.js';
 import { formFields, requestFromForm } from '../console-form.js';
-import { historyStep, remember } from '../input-history.js';
+import { historyKeys, remember } from '../input-history.js';
 import { ErrorNote } from './error-note.js';
 
 
@@ -55,13 +55,7 @@ export function CommandConsole(props: { id: string }) {
     }
   }
 
-  function onKeyDown(event: KeyboardEvent): void {
-    const step = historyStep(history, cursor, event.key);
-    if (!step) return;
-    event.preventDefault();
-    setCursor(step.cursor);
-    setJson(step.text);
-  }
+  const onKeyDown = historyKeys(history, cursor, (next, text) => (setCursor(next), setJson(text)));
 
   return (
     <section class="card console" aria-labelledby="console-title">

@@ -9,7 +9,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
-import { historyStep, remember } from '../input-history.js';
+import { historyKeys, remember } from '../input-history.js';
 import { sessionPath } from './model.js';
 import type { Ending, SavedMessage, SendRequest, SessionInfo } from './types.js';
 import { ENDING_LABELS, ENDINGS } from './types.js';
@@ -53,13 +53,7 @@ export function SendBox(props: { session: SessionInfo; peer: string | undefined;
     }
   }
 
-  function onKeyDown(event: KeyboardEvent): void {
-    const step = historyStep(history, cursor, event.key);
-    if (!step) return;
-    event.preventDefault();
-    setCursor(step.cursor);
-    setData(step.text);
-  }
+  const onKeyDown = historyKeys(history, cursor, (next, text) => (setCursor(next), setData(text)));
 
   async function save(event: Event): Promise<void> {
     event.preventDefault();

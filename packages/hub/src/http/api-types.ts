@@ -3,22 +3,23 @@
  * imports them too (`@picolink/hub/api-types`) and the page and the hub agree by
  * construction. Nothing here may import a Node module.
  */
+import type { ErrorCodeValue } from '@picolink/protocol';
 import type { DeviceMode, HubEventRecord, SessionRecord, TelemetryRow } from '../store/store.js';
 
 export type { AuditRecord, DeviceMode, HubEventRecord, SessionRecord, TelemetryBucket } from '../store/store.js';
 
-/** Telemetry counters of one device since the hub started, as the ingest keeps them. */
-export interface DeviceTelemetryStats {
-  /** Datagrams that named the device, valid or not. */
+/** Telemetry counters since the hub started, of one device or all, as the ingest keeps them. */
+export interface TelemetryStats {
+  /** Datagrams received (for a device: datagrams that named it, valid or not). */
   received: number;
   /** Datagrams accepted and stored. */
   accepted: number;
-  /** Resends and network duplicates: acknowledged, not stored again. */
+  /** Datagrams accepted before and seen again (resends, network duplicates): acked, not stored again. */
   duplicates: number;
-  /** Sequence numbers skipped and never filled. */
+  /** Sequence numbers skipped and not filled by a late datagram. */
   lost: number;
   /** Rejected datagrams by error code. */
-  rejected: Partial<Record<string, number>>;
+  rejected: Partial<Record<ErrorCodeValue, number>>;
   /** Accepted datagrams per second over the last full second. */
   ratePerSecond: number;
   /** Unix ms of the last accepted datagram, or null. */
@@ -47,7 +48,7 @@ export interface DeviceView {
   /** Device uptime in ms (get_info at connect plus the time since), or null when offline. */
   uptimeMs: number | null;
   /** Telemetry counters since the hub started, or null when none arrived. */
-  telemetry: (DeviceTelemetryStats & { loss: number }) | null;
+  telemetry: (TelemetryStats & { loss: number }) | null;
   /** Listed in the hub's configuration. */
   configured: boolean;
   /** Added through the API (POST /api/devices): its token can be rotated and it can be removed there. */

@@ -7,9 +7,7 @@ import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import type { DeviceTelemetryStats } from './api-types.js';
-
-export type { DeviceTelemetryStats } from './api-types.js';
+import type { TelemetryStats } from './api-types.js';
 
 /** Receives one log line (no trailing newline). */
 export type HubLog = (line: string) => void;
@@ -22,7 +20,7 @@ export type HubLog = (line: string) => void;
 export type SendCommand = (deviceId: string, request: Record<string, unknown>, actor: string) => Promise<Record<string, unknown>>;
 
 /** Looks up a device's telemetry counters; undefined when the hub has heard none. */
-export type TelemetryStatsLookup = (deviceId: string) => DeviceTelemetryStats | undefined;
+export type TelemetryStatsLookup = (deviceId: string) => TelemetryStats | undefined;
 
 export interface ApiLimits {
   /** Most commands in one POST /api/devices/:id/commands. Default 100. */

@@ -6,7 +6,7 @@ import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol'
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceLink } from '../directory.js';
 import type { DeviceMode, DeviceRecord } from '../store/store.js';
-import type { DeviceTelemetryStats, DeviceView } from './api-types.js';
+import type { TelemetryStats, DeviceView } from './api-types.js';
 import type { ApiContext } from './context.js';
 
 function numberOrNull(value: unknown): number | null {
@@ -19,7 +19,7 @@ function configuredMode(device: ConfiguredDevice): DeviceMode {
   return 'dial-home';
 }
 
-function telemetryView(stats: DeviceTelemetryStats | undefined): DeviceView['telemetry'] {
+function telemetryView(stats: TelemetryStats | undefined): DeviceView['telemetry'] {
   if (stats === undefined) return null;
   const expected = stats.accepted + stats.lost;
   return { ...stats, loss: expected === 0 ? 0 : stats.lost / expected };
@@ -41,7 +41,7 @@ export function deviceView(
   record: DeviceRecord | undefined,
   link: DeviceLink | undefined,
   configured: ConfiguredDevice | undefined,
-  stats: DeviceTelemetryStats | undefined,
+  stats: TelemetryStats | undefined,
   managed = false,
 ): DeviceView {
   const info = record?.info ?? null;

@@ -21,28 +21,14 @@ import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
 import type { SequenceVerdict } from './sequence.js';
 import { TokenBucket } from '@picolink/net';
+import type { TelemetryStats } from '../http/api-types.js';
+
+export type { TelemetryStats } from '../http/api-types.js';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;
 /** Clock difference tolerated between a new boot's first datagram and the boot before. */
 const NEW_BOOT_SLACK_MS = 60_000;
-
-export interface TelemetryStats {
-  /** Datagrams received (for a device: datagrams that named it, valid or not). */
-  received: number;
-  /** Datagrams accepted and stored. */
-  accepted: number;
-  /** Datagrams accepted before and seen again (resends, network duplicates): acked, not stored again. */
-  duplicates: number;
-  /** Sequence numbers skipped and not filled by a late datagram. */
-  lost: number;
-  /** Rejected datagrams by error code. */
-  rejected: Partial<Record<ErrorCodeValue, number>>;
-  /** Accepted datagrams per second over the last full second. */
-  ratePerSecond: number;
-  /** Unix ms of the last accepted datagram, or null. */
-  lastSeen: number | null;
-}
 
 export interface BootState {
   window: SequenceWindow;
