@@ -4,17 +4,7 @@
  * connection, a request table, rate limits and reconnect backoff.
  */
 export { hostPort, peerOf, udpTypeFor } from './addresses.js';
-export {
-  certificateNotTrusted,
-  connectFailed,
-  connectTimedOut,
-  fingerprintMismatch,
-  handshakeFailed,
-  isAddressInUse,
-  listenFailed,
-  tlsHintFor,
-  udpPortUnreachable,
-} from './socket-errors.js';
+export { connectFailed, connectTimedOut, isAddressInUse, udpPortUnreachable } from './socket-errors.js';
 export { connect, DEFAULT_CONNECT_TIMEOUT_MS } from './connect.js';
 export type { ConnectOptions, ConnectTlsOptions } from './connect.js';
 export { connectUdp } from './connect-udp.js';
@@ -26,6 +16,6 @@ export type { RequestTableOptions, TableRequest } from './request-table.js';
 export { TokenBucket } from './token-bucket.js';
 export { KindBudget, RateLimitedLog, silentLog } from './rate-limit.js';
 export type { KindBudgetOptions, LogSink, RateLimitedLogOptions } from './rate-limit.js';
-export { reconnectDelayMs, RECONNECT_BASE_MS, RECONNECT_MAX_MS, sleep } from './backoff.js';
+export { reconnectDelayMs, sleep } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { hmacSigner } from './telemetry-signer.js';
