@@ -14,6 +14,11 @@ export interface OptionSpec {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** Specs of options that take a value (`strings`) and of on/off flags (`flags`), by name. */
+export function optionSpecs(strings: readonly string[], flags: readonly string[] = []): OptionSpecs {
+  return Object.fromEntries([...strings.map((name) => [name, { type: 'string' }]), ...flags.map((name) => [name, { type: 'boolean' }])]);
+}
+
 export interface ParsedArgs {
   options: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];

@@ -1,6 +1,6 @@
 /** `picolink certs`: a key and self-signed certificate for a device's TLS server. */
 import { writeCertificateFiles } from '@picolink/client';
-import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -23,13 +23,7 @@ Options:
 `;
 
 export async function runCerts(argv: readonly string[], io: Output): Promise<ExitCodeValue> {
-  const args = parseArgs(argv, {
-    cn: { type: 'string' },
-    host: { type: 'string', multiple: true },
-    days: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const args = parseArgs(argv, { ...optionSpecs(['cn', 'days'], ['force', 'json']), host: { type: 'string', multiple: true } });
   const [dir, ...extra] = args.positionals;
   if (!dir) throw usageError('give the directory to write into: picolink certs DIR');
   if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"`);

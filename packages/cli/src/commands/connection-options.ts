@@ -1,15 +1,10 @@
 /** Options shared by the commands that connect to a device (send, ping). */
 import type { ConnectOptions } from '@picolink/client';
-import { stringOption } from '../args.js';
-import type { OptionSpecs, ParsedArgs } from '../args.js';
+import { optionSpecs, stringOption } from '../args.js';
+import type { ParsedArgs } from '../args.js';
 import type { Output } from '../output.js';
 
-export const CONNECTION_OPTION_SPECS: OptionSpecs = {
-  tls: { type: 'boolean' },
-  fingerprint: { type: 'string' },
-  'known-devices': { type: 'string' },
-  timeout: { type: 'string' },
-};
+export const CONNECTION_OPTION_SPECS = optionSpecs(['fingerprint', 'known-devices', 'timeout'], ['tls']);
 
 export const CONNECTION_OPTIONS_HELP = `  --tls / --no-tls      use TLS (default: plain TCP unless the address is tls://...)
   --fingerprint FP      TLS: accept only this certificate (SHA-256, as printed by picolink certs)

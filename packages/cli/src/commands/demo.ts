@@ -7,7 +7,7 @@
 import { DEFAULT_TELEMETRY_PORT } from '@picolink/hub';
 import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HTTP_PORT } from '@picolink/protocol';
 import type { RunningHub } from '@picolink/hub';
-import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -40,13 +40,7 @@ Options:
   --json             print the addresses, the sign-in link and the token as one JSON line
 `;
 
-const DEMO_SPECS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'data-dir': { type: 'string' },
-  devices: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const DEMO_SPECS = optionSpecs(['port', 'host', 'data-dir', 'devices'], ['json']);
 
 /** What to try, against the devices the demo runs (`telemetry`, `output`, `events`: device ids). */
 function tryLines(hub: RunningHub, telemetry: string, output: string, events: string): string[] {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_CONTROLLER_TIMEOUT_MS, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_GATEWAY_PORT } from '@picolink/protocol';
-import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -133,27 +133,10 @@ export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<D
   return options;
 }
 
-export const DEVICE_OPTION_SPECS = {
-  sim: { type: 'boolean' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  id: { type: 'string' },
-  'files-dir': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  'controller-timeout': { type: 'string' },
-  telemetry: { type: 'string' },
-  'telemetry-interval': { type: 'string' },
-  'telemetry-key': { type: 'string' },
-  'telemetry-ack': { type: 'boolean' },
-  hub: { type: 'string' },
-  token: { type: 'string' },
-  'hub-tls': { type: 'boolean' },
-  'hub-fingerprint': { type: 'string' },
-  'hub-ca': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+export const DEVICE_OPTION_SPECS = optionSpecs(
+  ['host', 'port', 'tls-cert', 'tls-key', 'id', 'files-dir', 'idle-timeout', 'controller-timeout', 'telemetry', 'telemetry-interval', 'telemetry-key', 'hub', 'token', 'hub-fingerprint', 'hub-ca'],
+  ['sim', 'telemetry-ack', 'hub-tls', 'json'],
+);
 
 export async function runDevice(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
   const args = parseArgs(argv, DEVICE_OPTION_SPECS);

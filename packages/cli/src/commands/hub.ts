@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { defaultConfig, loadConfig, startHub } from '@picolink/hub';
 import type { HubConfig, RunningHub } from '@picolink/hub';
-import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -33,17 +33,7 @@ Example:
   curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:8080/api/devices
 `;
 
-export const HUB_OPTION_SPECS = {
-  config: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'http-host': { type: 'string' },
-  'http-port': { type: 'string' },
-  'gateway-port': { type: 'string' },
-  'telemetry-port': { type: 'string' },
-  auth: { type: 'boolean' },
-  'accept-unknown-devices': { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+export const HUB_OPTION_SPECS = optionSpecs(['config', 'data-dir', 'http-host', 'http-port', 'gateway-port', 'telemetry-port'], ['auth', 'accept-unknown-devices', 'json']);
 
 /** The configuration from --config and the flags that override it. */
 export async function hubConfigFrom(args: ParsedArgs): Promise<HubConfig> {

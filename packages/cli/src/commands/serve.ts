@@ -1,7 +1,7 @@
 /** `picolink serve`: the tutorials' hello / echo / reverse servers, logging every message. */
 import { formatServeEvent, isDelimiter, isServeMode, serveEventJson, startTextServer } from '@picolink/nettools';
 import type { ServeEvent, TextServerOptions } from '@picolink/nettools';
-import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -39,17 +39,7 @@ Options:
 Exit codes: 0 stopped with Ctrl-C, 2 usage error, 3 a port could not be opened.
 `;
 
-const SERVE_OPTION_SPECS = {
-  tcp: { type: 'string' },
-  udp: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  delimiter: { type: 'string' },
-  'max-clients': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-  'max-message': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const SERVE_OPTION_SPECS = optionSpecs(['tcp', 'udp', 'port', 'host', 'delimiter', 'max-clients', 'idle-timeout', 'max-message'], ['json']);
 
 function portOption(args: ParsedArgs, name: string): number | undefined {
   return stringOption(args, name) === undefined ? undefined : intOption(args, name, 0, 0, 65535);

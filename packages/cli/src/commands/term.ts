@@ -4,7 +4,7 @@
  */
 import { isLineEnding, TerminalCore } from '@picolink/nettools';
 import type { DisplayLine, TermTarget } from '@picolink/nettools';
-import { booleanOption, intOption, parseArgs, stringOption } from '../args.js';
+import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
@@ -42,15 +42,7 @@ Exit codes: 0 ok, 2 usage error, 3 cannot connect, the connection failed, a UDP 
 answered "unreachable", or a port could not be opened for listening.
 `;
 
-const TERM_OPTION_SPECS = {
-  eol: { type: 'string' },
-  hex: { type: 'boolean' },
-  timestamps: { type: 'boolean' },
-  send: { type: 'string', multiple: true },
-  wait: { type: 'string' },
-  host: { type: 'string' },
-  'connect-timeout': { type: 'string' },
-} as const;
+const TERM_OPTION_SPECS = { ...optionSpecs(['eol', 'wait', 'host', 'connect-timeout'], ['hex', 'timestamps']), send: { type: 'string', multiple: true } } as const;
 
 function transportOf(word: string | undefined): 'tcp' | 'udp' {
   if (word === 'tcp' || word === 'udp') return word;
