@@ -161,10 +161,12 @@ function bool(obj: Record<string, unknown>, key: string, path: string, fallback:
   return value;
 }
 
+/** A top-level section, its keys checked; `{}` when absent. */
 function section(obj: Record<string, unknown>, key: string): Record<string, unknown> {
   const value = obj[key];
   if (value === undefined) return {};
   if (!isObject(value)) fail(key, 'an object');
+  rejectUnknown(value, `${key}.`);
   return value;
 }
 
@@ -192,17 +194,11 @@ function parseDevice(value: unknown, index: number): ConfiguredDevice {
   const id = str(value, 'id', path, '');
   if (!DEVICE_ID_PATTERN.test(id)) fail(`${path}id`, 'an id of 1-64 letters, digits, "_", "-", "."');
   const device: ConfiguredDevice = { id };
-  const token = optionalStr(value, 'token', path);
-  if (token !== undefined) device.token = token;
-  const telemetryKey = optionalStr(value, 'telemetryKey', path);
-  if (telemetryKey !== undefined) device.telemetryKey = telemetryKey;
-  const address = optionalStr(value, 'address', path);
-  if (address !== undefined) {
-    if (!/^(tcp|tls):\/\/.+:\d+$/.test(address)) fail(`${path}address`, 'a URL like tcp://192.168.4.20:12345 or tls://pico.local:12345');
-    device.address = address;
+  for (const key of ['token', 'telemetryKey', 'address', 'fingerprint'] as const) {
+    const text = optionalStr(value, key, path);
+    if (key === 'address' && text !== undefined && !/^(tcp|tls):\/\/.+:\d+$/.test(text)) fail(`${path}address`, 'a URL like tcp://192.168.4.20:12345 or tls://pico.local:12345');
+    if (text !== undefined) device[key] = text;
   }
-  const fingerprint = optionalStr(value, 'fingerprint', path);
-  if (fingerprint !== undefined) device.fingerprint = fingerprint;
   if (value.config !== undefined) {
     if (!isObject(value.config)) fail(`${path}config`, 'an object');
     device.config = value.config;
@@ -229,13 +225,9 @@ export function parseConfig(raw: unknown): HubConfig {
   if (!isObject(raw)) fail('(top level)', 'a JSON object');
   rejectUnknown(raw, '');
   const http = section(raw, 'http');
-  rejectUnknown(http, 'http.');
   const gateway = section(raw, 'gateway');
-  rejectUnknown(gateway, 'gateway.');
   const telemetry = section(raw, 'telemetry');
-  rejectUnknown(telemetry, 'telemetry.');
   const nettools = section(raw, 'nettools');
-  rejectUnknown(nettools, 'nettools.');
   const net = (key: Exclude<keyof NettoolsConfig, 'bindHost'>, min: number, max: number): number => int(nettools, key, 'nettools.', defaults.nettools[key], min, max);
   const config: HubConfig = {
     dataDir: str(raw, 'dataDir', '', defaults.dataDir),
