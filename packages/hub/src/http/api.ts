@@ -31,7 +31,7 @@ import { isDashboardPath, registerDashboardAssets } from './dashboard-assets.js'
 import { SdkLinks } from './sdk-link.js';
 import { registerDeviceRoutes } from './devices.js';
 import { registerDeviceManagementRoutes } from './device-management.js';
-import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendError, sendRawError } from './errors.js';
+import { apiOnFrameworkError, apiOnNotFound, httpOnClientError, makeErrorHandler, sendAuthError, sendRawError } from './errors.js';
 import { HostCheck } from './host-check.js';
 import { registerJsonBodies } from './json-body.js';
 import { registerHealthRoutes } from './health.js';
@@ -163,8 +163,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     try {
       auth.check(request.raw, false);
     } catch (err) {
-      if ((err as PicolinkError).code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer realm="picolink"');
-      return sendError(reply, err as PicolinkError);
+      return sendAuthError(reply, err as PicolinkError);
     }
   });
   app.setErrorHandler(makeErrorHandler((line) => ctx.logLimited('http-internal', line)));

@@ -69,6 +69,12 @@ export function sendError(reply: FastifyReply, err: PicolinkError): FastifyReply
   return reply.code(statusFor(err.code)).type('application/json; charset=utf-8').send(errorBody(err));
 }
 
+/** {@link sendError} for a refused credential: a 401 names the scheme to authenticate with. */
+export function sendAuthError(reply: FastifyReply, err: PicolinkError): FastifyReply {
+  if (err.code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer realm="picolink"');
+  return sendError(reply, err);
+}
+
 /** Fastify's own error codes for bodies it could not read, as protocol errors. */
 function fromFastify(err: FastifyError): PicolinkError | undefined {
   switch (err.code) {

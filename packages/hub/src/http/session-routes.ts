@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { ApiAuth } from './auth.js';
-import { sendError } from './errors.js';
+import { sendAuthError, sendError } from './errors.js';
 import { clearedSessionCookie, sessionCookie, sessionIdOf } from './sessions.js';
 import type { SignInLimit } from './sign-in-limit.js';
 
@@ -76,10 +76,7 @@ export function registerSessionRoutes(app: FastifyInstance, options: SessionRout
   app.get('/api/session', async function getSession(request: FastifyRequest, reply: FastifyReply) {
     if (!auth.tokens.enabled) return open;
     const session = auth.sessions.use(sessionIdOf(request.raw));
-    if (session === undefined) {
-      reply.header('www-authenticate', 'Bearer realm="picolink"');
-      return sendError(reply, new PicolinkError(ErrorCode.UNAUTHORIZED, 'no dashboard session; sign in with POST /api/session {"token": …}'));
-    }
+    if (session === undefined) return sendAuthError(reply, new PicolinkError(ErrorCode.UNAUTHORIZED, 'no dashboard session; sign in with POST /api/session {"token": …}'));
     reply.header('cache-control', 'no-store');
     return { csrf: session.csrf, auth: true } satisfies SessionAnswer;
   });
@@ -89,8 +86,7 @@ export function registerSessionRoutes(app: FastifyInstance, options: SessionRout
       try {
         auth.check(request.raw, false);
       } catch (err) {
-        if ((err as PicolinkError).code === ErrorCode.UNAUTHORIZED) reply.header('www-authenticate', 'Bearer realm="picolink"');
-        return sendError(reply, err as PicolinkError);
+        return sendAuthError(reply, err as PicolinkError);
       }
     }
     auth.sessions.end(sessionIdOf(request.raw));
