@@ -13,7 +13,7 @@ export type { ApiToken } from './api-token.js';
 export { startHttpApi } from './http/api.js';
 export type { HttpApi, HttpApiOptions, RegisteredRoute } from './http/api.js';
 export { DEFAULT_API_LIMITS } from './http/context.js';
-export type { DeviceDetail, DeviceView, StreamEvent, StreamMessage, TelemetryPoint } from './http/api-types.js';
+export type { DeviceDetail, DeviceView, HubAddress, HubAddresses, SavedMessage, StreamEvent, StreamMessage, TelemetryPoint } from './api-types.js';
 export type { ApiContext, ApiLimits, HubLog, SendCommand } from './http/context.js';
 export { openApiDocument } from './http/openapi.js';
 export { startTelemetryIngest, TelemetryIngest } from './telemetry/ingest.js';

@@ -22,18 +22,7 @@ export const KIND_LABELS: Record<SessionKind, string> = {
 
 export const ENDING_LABELS: Record<Ending, string> = { none: 'none', lf: 'LF (\\n)', crlf: 'CRLF (\\r\\n)', nul: 'NUL (\\0)' };
 
-export interface SavedMessage {
-  id: string;
-  name: string;
-  data: string;
-  encoding: 'text' | 'hex';
-  ending: Ending;
-}
-
-export interface HubAddresses {
-  hostname: string;
-  addresses: { interface: string; address: string; family: 'IPv4' | 'IPv6'; internal: boolean }[];
-}
+export type { HubAddresses, SavedMessage } from '@picolink/hub/api-types';
 
 export type NetStreamMessage = NettoolsEvent;
 

@@ -7,7 +7,7 @@ import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import type { TelemetryStats } from './api-types.js';
+import type { TelemetryStats } from '../api-types.js';
 
 /** Receives one log line (no trailing newline). */
 export type HubLog = (line: string) => void;

@@ -6,7 +6,7 @@ import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol'
 import type { ConfiguredDevice } from '../config.js';
 import type { DeviceLink } from '../directory.js';
 import type { DeviceMode, DeviceRecord } from '../store/store.js';
-import type { TelemetryStats, DeviceView } from './api-types.js';
+import type { DeviceView, TelemetryStats } from '../api-types.js';
 import type { ApiContext } from './context.js';
 
 function numberOrNull(value: unknown): number | null {

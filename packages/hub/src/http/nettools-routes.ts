@@ -13,6 +13,7 @@ import type { Framing, LineEnding, SendEncoding } from '@picolink/nettools/core'
 import type { NettoolsSessions, SessionSpec } from '../nettools/registry.js';
 import { SESSION_KINDS } from '@picolink/nettools/core';
 import type { SessionKind } from '@picolink/nettools/core';
+import type { SavedMessage } from '../api-types.js';
 import type { SavedMessageRecord } from '../store/store.js';
 import { apiActor } from './commands.js';
 import type { ApiContext } from './context.js';
@@ -288,7 +289,7 @@ export function registerNettoolsRoutes(app: FastifyInstance, ctx: ApiContext, ne
 
   app.get('/api/nettools/messages', async function listSavedMessages() {
     const messages = await ctx.store.listSavedMessages();
-    return { messages: messages.map(({ id, name, data, encoding, ending }) => ({ id, name, data, encoding, ending })) };
+    return { messages: messages.map(({ id, name, data, encoding, ending }): SavedMessage => ({ id, name, data, encoding, ending })) };
   });
 
   app.post('/api/nettools/messages', async function saveMessage(request: FastifyRequest, reply: FastifyReply) {

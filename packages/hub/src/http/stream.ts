@@ -15,7 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord, TelemetryRow } from '../store/store.js';
-import type { StreamMessage, TelemetryPoint } from './api-types.js';
+import type { StreamMessage, TelemetryPoint } from '../api-types.js';
 import type { ApiContext } from './context.js';
 import { parseDeviceList } from './query.js';
 import type { RawQuery } from './query.js';

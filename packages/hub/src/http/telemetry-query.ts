@@ -3,6 +3,7 @@
  * metric, which time range, raw rows or buckets of `bucket` width.
  */
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import type { TelemetryQuery } from '../store/store.js';
 import { parseDuration, parseIntParam, parseMetric, parseTimeRange, single } from './query.js';
 import type { RawQuery } from './query.js';
 
@@ -14,14 +15,10 @@ export const MAX_BUCKETS = 10_000;
 export const DEFAULT_ROW_LIMIT = 10_000;
 export const MAX_ROW_LIMIT = 100_000;
 
-export interface TelemetryRequest {
-  deviceId: string;
-  metric?: string;
-  from: number;
-  to: number;
-  /** Bucket width in ms; absent for raw rows. */
-  bucketMs?: number;
+/** A store query with its limit, and for buckets their width in ms (absent for raw rows). */
+export interface TelemetryRequest extends TelemetryQuery {
   limit: number;
+  bucketMs?: number;
 }
 
 /** Parses metric, from, to, bucket and limit. `defaultSpanMs` null: from defaults to the beginning. */

@@ -1,15 +1,9 @@
 /** This machine's addresses, as sketchWiFi shows them: what to type into the Pico's code. */
 import { hostname, networkInterfaces } from 'node:os';
-
-export interface HubAddress {
-  interface: string;
-  address: string;
-  family: 'IPv4' | 'IPv6';
-  internal: boolean;
-}
+import type { HubAddress, HubAddresses } from '../api-types.js';
 
 /** Every interface address: external IPv4 first, then IPv6, then loopback. */
-export function hubAddresses(): { hostname: string; addresses: HubAddress[] } {
+export function hubAddresses(): HubAddresses {
   const addresses: HubAddress[] = [];
   for (const [name, list] of Object.entries(networkInterfaces())) {
     for (const entry of list ?? []) {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { NettoolsConfig } from '../config.js';
 import { hubAddresses } from './addresses.js';
-import type { HubAddress } from './addresses.js';
+import type { HubAddresses } from '../api-types.js';
 import { NetSession, noSuchSession } from './session.js';
 import type { SessionSpec } from './session.js';
 
@@ -49,7 +49,7 @@ export class NettoolsSessions {
   }
 
   /** This machine's addresses, for a person to type into the board's code. */
-  addresses(): { hostname: string; addresses: HubAddress[] } {
+  addresses(): HubAddresses {
     return hubAddresses();
   }
 

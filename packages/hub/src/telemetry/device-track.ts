@@ -21,9 +21,9 @@ import type { ErrorCodeValue, TelemetryDatagram } from '@picolink/protocol';
 import { SequenceWindow } from './sequence.js';
 import type { SequenceVerdict } from './sequence.js';
 import { TokenBucket } from '@picolink/net';
-import type { TelemetryStats } from '../http/api-types.js';
+import type { TelemetryStats } from '../api-types.js';
 
-export type { TelemetryStats } from '../http/api-types.js';
+export type { TelemetryStats } from '../api-types.js';
 
 /** Boots remembered per device (their windows and loss). */
 const MAX_BOOTS = 8;

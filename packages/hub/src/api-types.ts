@@ -4,9 +4,9 @@
  * construction. Nothing here may import a Node module.
  */
 import type { ErrorCodeValue } from '@picolink/protocol';
-import type { DeviceMode, HubEventRecord, SessionRecord, TelemetryRow } from '../store/store.js';
+import type { DeviceMode, HubEventRecord, SavedMessageRecord, SessionRecord, TelemetryRow } from './store/store.js';
 
-export type { AuditRecord, DeviceMode, HubEventRecord, SessionRecord, TelemetryBucket } from '../store/store.js';
+export type { AuditRecord, DeviceMode, HubEventRecord, SessionRecord, TelemetryBucket } from './store/store.js';
 
 /** Telemetry counters since the hub started, of one device or all, as the ingest keeps them. */
 export interface TelemetryStats {
@@ -74,3 +74,19 @@ export type StreamMessage =
   | { type: 'telemetry'; device: string; rows: TelemetryPoint[] }
   | { type: 'event'; device: string; event: StreamEvent }
   | { type: 'status'; device: string; online: boolean; time: number };
+
+/** A saved network tools message as GET /api/nettools/messages lists it. */
+export type SavedMessage = Omit<SavedMessageRecord, 'createdAt'>;
+
+/** One of the hub's interface addresses (GET /api/nettools/addresses). */
+export interface HubAddress {
+  interface: string;
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  internal: boolean;
+}
+
+export interface HubAddresses {
+  hostname: string;
+  addresses: HubAddress[];
+}
