@@ -5,7 +5,7 @@ export { serveDevice, DEFAULT_MAX_CLIENTS } from './server.js';
 export { DialHome, dialHome } from './dial-home.js';
 export type { DialHomeEvents, DialHomeOptions, DialHomeState, HubAddress, HubTlsOptions, WelcomeInfo } from './dial-home.js';
 export type { ServeDeviceOptions } from './server.js';
-export { DeviceSession, DEFAULT_CLOSE_GRACE_MS, DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES } from './session.js';
+export { DeviceSession, DEFAULT_HELLO_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS } from './session.js';
 export type { SessionOptions } from './session.js';
 export { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
 export type { ControllerWatchdogHooks } from './controller-watchdog.js';

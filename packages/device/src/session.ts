@@ -40,7 +40,6 @@ import { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
-export { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_OUTPUT_BYTES };
 
 export interface SessionOptions {
   /** Largest frame accepted, in bytes, newline excluded. Default 65536. */

@@ -6,7 +6,7 @@
  */
 export * from './core/index.js';
 export { bindTcpAndUdp, bindUdp, connectFailed, connectTimedOut, hostPort, listenTcp } from '@picolink/net';
-export { MessageTcpServer, MessageConnection, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_OUTPUT_BYTES } from './server/message-tcp-server.js';
+export { MessageTcpServer, MessageConnection, DEFAULT_MAX_CLIENTS } from './server/message-tcp-server.js';
 export type { CloseInfo, MessageTcpHandlers, MessageTcpServerOptions } from './server/message-tcp-server.js';
 export { startTextServer } from './serve/text-server.js';
 export type { RunningTextServer, TextServerOptions } from './serve/text-server.js';

@@ -8,7 +8,7 @@ import type { Server, Socket } from 'node:net';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { Delimiter } from '../core/delimiter.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@picolink/protocol';
-import { peerOf } from '@picolink/net';
+import { DEFAULT_MAX_OUTPUT_BYTES, peerOf } from '@picolink/net';
 import { MessageConnection } from './message-connection.js';
 import type { CloseInfo, ConnectionLimits } from './message-connection.js';
 
@@ -16,7 +16,6 @@ export { MessageConnection } from './message-connection.js';
 export type { CloseInfo } from './message-connection.js';
 
 export const DEFAULT_MAX_CLIENTS = 64;
-export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export interface MessageTcpServerOptions {
   /** How messages end: `lf`, `nul` or `none` (each chunk read is a message). */
