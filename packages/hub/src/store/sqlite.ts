@@ -194,10 +194,7 @@ export class SqliteStore implements HubStore {
   }
 
   async listEvents(query: { deviceId?: string; type?: string; from?: number; to?: number; limit?: number }): Promise<HubEventRecord[]> {
-    const { where, params } = filters(query);
-    params.limit = checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    const rows = this.sql(`SELECT * FROM events ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params) as EventRow[];
-    return rows.map(toEvent);
+    return (this.newest('events', query) as EventRow[]).map(toEvent);
   }
 
   async insertAudit(record: AuditRecord): Promise<void> {
@@ -205,10 +202,14 @@ export class SqliteStore implements HubStore {
   }
 
   async listAudit(query: { deviceId?: string; from?: number; to?: number; limit?: number }): Promise<AuditRecord[]> {
+    return (this.newest('audit', query) as AuditRow[]).map(toAudit);
+  }
+
+  /** The newest rows of the events or audit table that pass the query's filters. */
+  private newest(table: 'events' | 'audit', query: FilterQuery & { limit?: number }): unknown[] {
     const { where, params } = filters(query);
     params.limit = checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    const rows = this.sql(`SELECT * FROM audit ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params) as AuditRow[];
-    return rows.map(toAudit);
+    return this.sql(`SELECT * FROM ${table} ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params);
   }
 
   async saveOutputState(state: OutputState): Promise<void> {
