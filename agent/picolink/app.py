@@ -9,7 +9,7 @@ import machine
 
 from picolink import actions, board
 from picolink.pins import Pins
-from picolink.proto import event
+from picolink.proto import err, event
 from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
 from picolink.session import Session
 
@@ -89,8 +89,8 @@ class Device:
         # Restarting or asleep: nobody answers. Full: say why before closing.
         if self.state == 'running':
             self.log('client refused: %d clients already connected' % n)
-            writer.write(event([('event', 'closing'), ('code', 'PL_ERR_TOO_MANY_CLIENTS'),
-                                ('error', 'the device already serves %d clients; close one and retry' % n)]))
+            e = err('full', n)
+            writer.write(event([('event', 'closing'), ('code', e.code), ('error', e.msg)]))
         try:
             await writer.drain()
             await sleep_ms(200)
@@ -105,8 +105,7 @@ class Device:
         for s in self.sessions:
             if not s.served:
                 self.log('client %s (#%d) evicted: the device is full and it has sent no request' % (s.peer, s.id))
-                s.close_by_device('PL_ERR_TOO_MANY_CLIENTS', 'the device is full (%d clients) and this connection had sent no request yet; '
-                                  'it was closed to make room (send a request right after connecting)' % n)
+                s.close_by_device(err('evicted', n))
                 self.sessions.remove(s)
                 return
 

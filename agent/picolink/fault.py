@@ -1,5 +1,7 @@
-# What is wrong with a request, in words: the parts of the codec (proto.py) only a bad
-# request needs, loaded for it and let go again.
+# What went wrong, in words: the error messages of the codec (proto.py), the pins and the
+# connections the device closes, exception names and value descriptions. Only a problem
+# needs them, so proto.err() loads this for it and lets it go again: on a board the text
+# would otherwise stay in the heap.
 from picolink.proto import PicolinkError, num, quote
 
 # Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
@@ -42,7 +44,7 @@ def bad_type(field, words, v):
     return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, _WORDS.get(words, words), describe(v)))
 
 
-# The problems proto.py raises by key: code without "PL_ERR_", then the message, which
+# The problems the agent reports by key (proto.err()): code without "PL_ERR_", then the message, which
 # takes the arguments given with the key.
 _ERRORS = {
     'utf8': ('BAD_UTF8', 'the frame is not valid UTF-8; send JSON text encoded as UTF-8'),
@@ -58,6 +60,22 @@ _ERRORS = {
     'output': ('FIELD_CONFLICT', 'field "%s" applies only to outputs; remove it or use mode "output"'),
     'delay': ('FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it'),
     'hash': ('UPDATE_HASH', 'field "sha256" has no digest for %s; give one for every file or leave sha256 out'),
+    # pins.py
+    'no_pin': ('NO_SUCH_PIN', 'pin %s does not exist on %s; use GPIO 0-22, 26-28 or "LED"'),
+    'not_set': ('PIN_NOT_SETUP', 'pin %s is not set up; send setup_pin first'),
+    'is_pwm': ('PIN_MODE', 'pin %s is driven by PWM; send setup_pin to use it as GPIO'),
+    'led_in': ('PIN_MODE', 'pin LED is output only; set it up with mode "output"'),
+    'safe_in': ('FIELD_CONFLICT', '"safe" applies to outputs only; pin %s is being set up as an input'),
+    'is_in': ('PIN_MODE', 'pin %s is an input; set it up with mode "output" to drive it'),
+    'led_pwm': ('PIN_MODE', 'pin LED cannot do PWM; use a GPIO pin'),
+    # A connection the device closes (session.py, app.py)
+    'silent': ('IDLE_TIMEOUT', 'no frame for %d ms while controlling outputs with safe values; safe values applied, closing the connection'),
+    'idle': ('IDLE_TIMEOUT', 'no frame for %d ms; closing the connection (send ping to keep it open)'),
+    'hello': ('IDLE_TIMEOUT', 'no request within %d ms of connecting; closing the connection'),
+    'slow': ('SLOW_CONSUMER', '%d bytes of responses unread; dropping the connection'),
+    'full': ('TOO_MANY_CLIENTS', 'the device already serves %d clients; close one and retry'),
+    'evicted': ('TOO_MANY_CLIENTS', 'the device is full (%d clients) and this connection had sent no request yet; '
+                'it was closed to make room (send a request right after connecting)'),
 }
 
 # The JSON problems by key (the parser's other problems come in words).

@@ -24,18 +24,23 @@ _MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
-def _fault(name, *args):
-    # Words for what is wrong with a request (fault.py), loaded only when one is told.
-    from picolink import fault
+def _use(module, name, *args):
+    # Calls `name` of picolink.`module`, a module needed only now and then: loaded for the
+    # call and let go again.
     try:
-        return getattr(fault, name)(*args)
+        return getattr(getattr(__import__('picolink.' + module), module), name)(*args)
     finally:
-        del fault
-        release('fault')
+        release(module)
 
 
-def _err(key, *args):
-    # The PicolinkError for problem `key` of fault.py's table, with `args` in its message.
+def _fault(name, *args):
+    # Words for what went wrong (fault.py).
+    return _use('fault', name, *args)
+
+
+def err(key, *args):
+    """The PicolinkError for problem `key` of fault.py's table, with `args` in its
+    message: the text is loaded only when a problem happens."""
     return _fault('err', key, args)
 
 
@@ -64,40 +69,8 @@ def to_error(e):
 
 def utf8_ok(b):
     """Strict UTF-8, as a fatal TextDecoder: no overlong forms, surrogates or code points past U+10FFFF."""
-    n = len(b)
-    if not n or max(b) < 0x80:
-        return True
-    i = 0
-    while i < n:
-        c = b[i]
-        if c < 0x80:
-            i += 1
-            continue
-        lo = 0x80
-        hi = 0xBF
-        if 0xC2 <= c <= 0xDF:
-            k = 1
-        elif 0xE0 <= c <= 0xEF:
-            k = 2
-            if c == 0xE0:
-                lo = 0xA0
-            elif c == 0xED:
-                hi = 0x9F
-        elif 0xF0 <= c <= 0xF4:
-            k = 3
-            if c == 0xF0:
-                lo = 0x90
-            elif c == 0xF4:
-                hi = 0x8F
-        else:
-            return False
-        if i + k >= n or not lo <= b[i + 1] <= hi:
-            return False
-        for j in range(i + 2, i + k + 1):
-            if b[j] & 0xC0 != 0x80:
-                return False
-        i += k + 1
-    return True
+    # ASCII here; anything else is checked by strings.py.
+    return not b or max(b) < 0x80 or _use('strings', 'utf8_ok', b)
 
 
 class LineDecoder:
@@ -141,19 +114,19 @@ class LineDecoder:
                 if line and line[-1] == 13:
                     line = line[:-1]
                 if line.strip(b' \t\r'):
-                    out.append(line if utf8_ok(line) else _err('utf8'))
+                    out.append(line if utf8_ok(line) else err('utf8'))
             start = end + 1
         return out
 
     def _too_large(self):
-        return _err('large', self.max)
+        return err('large', self.max)
 
 
 # ---------------------------------------------------------------- strict JSON (RFC 8259)
 
 def _bad(what, i):
     # `what`: a key of fault.py's JSON problems, or the problem in words.
-    return _err('json', what, i)
+    return err('json', what, i)
 
 
 def _ws(b, i):
@@ -164,45 +137,17 @@ def _ws(b, i):
 
 
 def _str(b, i):
-    # i is just past the opening quote; returns (text, index past the closing quote).
-    parts = []
-    while True:
-        j = b.find(b'"', i)
-        if j < 0:
-            raise _bad('str', i)
-        k = b.find(b'\\', i, j)
-        seg = b[i:j if k < 0 else k]
-        if seg and min(seg) < 0x20:
-            raise _bad('ctrl', i)
-        parts.append(seg.decode())
-        if k < 0:
-            return parts[0] if len(parts) == 1 else ''.join(parts), j + 1
-        e = b[k + 1]
-        if e == 0x75:  # \uXXXX, a surrogate pair making one character
-            u = _hex4(b, k + 2)
-            i = k + 6
-            if 0xD800 <= u <= 0xDBFF and b[i:i + 2] == b'\\u':
-                low = _hex4(b, i + 2)
-                if 0xDC00 <= low <= 0xDFFF:
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-            parts.append(chr(u))
-        else:
-            x = b'"\\/bfnrt'.find(bytes((e,)))
-            if x < 0:
-                raise _bad('esc', k)
-            parts.append('"\\/\b\f\n\r\t'[x])
-            i = k + 2
-
-
-def _hex4(b, i):
-    s = b[i:i + 4]
-    for c in s:
-        if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x46 or 0x61 <= c <= 0x66):
-            raise _bad('u', i)
-    if len(s) != 4:
-        raise _bad('u', i)
-    return int(s, 16)
+    # i is just past the opening quote; returns (text, index past the closing quote). A
+    # string with escapes is read by strings.py.
+    j = b.find(b'"', i)
+    if j < 0:
+        raise _bad('str', i)
+    if b.find(b'\\', i, j) >= 0:
+        return _use('strings', 'read', b, i)
+    seg = b[i:j]
+    if seg and min(seg) < 0x20:
+        raise _bad('ctrl', i)
+    return seg.decode(), j + 1
 
 
 def _num(b, i):
@@ -291,12 +236,7 @@ def check_shape(b):
     if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
         return  # counted with strings included, so within the limits outside them too
     # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
-    from picolink import shape
-    try:
-        shape.check(b, _MAX_DEPTH, _MAX_VALUES)
-    finally:
-        del shape
-        release('shape')
+    _use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
 
 
 def loads_peer(b):
@@ -331,7 +271,7 @@ def parse_frame(line):
     PL_ERR_NOT_OBJECT."""
     v = loads_peer(line)
     if not isinstance(v, dict):
-        raise _err('object')
+        raise err('object')
     return v
 
 
@@ -477,7 +417,7 @@ def coerce(field, t, v):
                 raise _bad_type(field, words, v)
             n = int(n)
         if n < t[1] or n > t[2]:
-            raise _err('range', field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n))
+            raise err('range', field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n))
         return n
     if k == 'bool' or k == 'bit':
         if v is True or v is False:
@@ -496,16 +436,11 @@ def coerce(field, t, v):
             raise _bad_type(field, 'one of ' + words, v)
         w = v.strip(_SPACE).lower()
         if w not in t[1]:
-            raise _err('choice', field, words, describe(v))
+            raise err('choice', field, words, describe(v))
         return w
     # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
     # their rules are in update.py, loaded for the moment.
-    from picolink import update
-    try:
-        return update.coerce(field, k, v)
-    finally:
-        del update
-        release('update')
+    return _use('update', 'coerce', field, k, v)
 
 
 # Each action, then its fields in validation order, "*" marking the required ones.
@@ -580,7 +515,7 @@ def read_id(frame):
         return v
     if (type(v) is int or type(v) is float) and _is_num(v) and v == int(v) and -_SAFE_INT <= v <= _SAFE_INT:
         return int(v)
-    raise _err('id')
+    raise err('id')
 
 
 def validate(frame):
@@ -588,14 +523,14 @@ def validate(frame):
     in the order of docs/protocol.md#validation."""
     read_id(frame)
     if 'action' not in frame:
-        raise _err('missing', 'action')
+        raise err('missing', 'action')
     action = frame['action']
     for line in _ACTIONS.split('\n'):
         names = line.split(' ')
         if names[0] == action:
             break
     else:
-        raise _err('action', action if isinstance(action, str) else dumps(action))
+        raise err('action', action if isinstance(action, str) else dumps(action))
     names = [n.lstrip('*') for n in names[1:]]
     required = line.count('*')
     fields = {}
@@ -610,22 +545,22 @@ def validate(frame):
         elif default is not None:
             fields[name] = default
     if missing:
-        raise _err('missing', ', '.join(missing))
+        raise err('missing', ', '.join(missing))
     for key in frame:
         if key not in names and key not in ('id', 'action', 'time_sent'):
-            raise _err('field', key, action, ', '.join(names) if names else 'no fields')
+            raise err('field', key, action, ', '.join(names) if names else 'no fields')
     if action == 'setup_pin':
         if fields['mode'] == 'input' and 'safe' in fields:
-            raise _err('output', 'safe')
+            raise err('output', 'safe')
         if 'safe_after_ms' in fields:
             if fields['mode'] == 'input':
-                raise _err('output', 'safe_after_ms')
+                raise err('output', 'safe_after_ms')
             if 'safe' not in fields:
-                raise _err('delay')
+                raise err('delay')
     if 'sha256' in fields:
         lacking = [n for n in fields['files'] if n not in fields['sha256']]
         if lacking:
-            raise _err('hash', ', '.join(lacking))
+            raise err('hash', ', '.join(lacking))
     return action, fields
 
 
