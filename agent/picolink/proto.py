@@ -10,7 +10,7 @@
 # string of it lives in the heap.
 from micropython import const
 
-from picolink.rt import release
+from picolink.rt import use
 
 try:
     from collections import OrderedDict as Obj
@@ -24,18 +24,9 @@ _MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
-def _use(module, name, *args):
-    # Calls `name` of picolink.`module`, a module needed only now and then: loaded for the
-    # call and let go again.
-    try:
-        return getattr(getattr(__import__('picolink.' + module), module), name)(*args)
-    finally:
-        release(module)
-
-
 def _fault(name, *args):
     # Words for what went wrong (fault.py).
-    return _use('fault', name, *args)
+    return use('fault', name, *args)
 
 
 def err(key, *args):
@@ -70,7 +61,7 @@ def to_error(e):
 def utf8_ok(b):
     """Strict UTF-8, as a fatal TextDecoder: no overlong forms, surrogates or code points past U+10FFFF."""
     # ASCII here; anything else is checked by strings.py.
-    return not b or max(b) < 0x80 or _use('strings', 'utf8_ok', b)
+    return not b or max(b) < 0x80 or use('strings', 'utf8_ok', b)
 
 
 class LineDecoder:
@@ -143,7 +134,7 @@ def _str(b, i):
     if j < 0:
         raise _bad('str', i)
     if b.find(b'\\', i, j) >= 0:
-        return _use('strings', 'read', b, i)
+        return use('strings', 'read', b, i)
     seg = b[i:j]
     if seg and min(seg) < 0x20:
         raise _bad('ctrl', i)
@@ -236,7 +227,7 @@ def check_shape(b):
     if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
         return  # counted with strings included, so within the limits outside them too
     # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
-    _use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
+    use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
 
 
 def loads_peer(b):
@@ -440,7 +431,7 @@ def coerce(field, t, v):
         return w
     # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
     # their rules are in update.py, loaded for the moment.
-    return _use('update', 'coerce', field, k, v)
+    return use('update', 'coerce', field, k, v)
 
 
 # Each action, then its fields in validation order, "*" marking the required ones.
