@@ -85,7 +85,7 @@ def _started(marker):
         _file(MARKER, remove=True)
         print('picolink: update confirmed: ' + ', '.join(marker['files']))
     g = globals()
-    for name in ('_begin', '_started', '_exists', 'rollback', '_file'):
+    for name in ('_begin', '_started', '_exists', 'rollback', '_file', 'MARKER', 'STATUS'):
         g.pop(name, None)
 
 

@@ -9,8 +9,7 @@ import machine
 
 from picolink import actions, board
 from picolink.pins import Pins
-from picolink.proto import err, event
-from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
+from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns, use
 from picolink.session import Session
 
 
@@ -58,12 +57,6 @@ class Device:
     def run_action(self, action, fields, conn):
         return actions.run(self, action, fields, conn)
 
-    def rssi(self):
-        try:
-            return self.wlan.status('rssi') if self.wlan.isconnected() else None
-        except Exception:
-            return None
-
     def led_state(self):
         if self.pins.uses_led():
             return None  # a client drives "LED" itself
@@ -77,37 +70,14 @@ class Device:
         """The listener's handler: the coroutine that serves a new connection."""
         n = self.cfg['max_clients']
         if self.state == 'running' and len(self.sessions) >= n:
-            self._evict_one(n)
+            # Full: crowd.py, loaded for the moment, makes room if it can.
+            use('crowd', 'evict_one', self, n)
         if self.state == 'running' and len(self.sessions) < n:
             self.last_id += 1
             s = Session(self, reader, writer, self.last_id, self.secure)
             self.sessions.append(s)
             return s.run()
-        return self._refuse(writer, n)
-
-    async def _refuse(self, writer, n):
-        # Restarting or asleep: nobody answers. Full: say why before closing.
-        if self.state == 'running':
-            self.log('client refused: %d clients already connected' % n)
-            e = err('full', n)
-            writer.write(event([('event', 'closing'), ('code', e.code), ('error', e.msg)]))
-        try:
-            await writer.drain()
-            await sleep_ms(200)
-            writer.close()
-            await writer.wait_closed()
-        except Exception:
-            pass
-
-    def _evict_one(self, n):
-        # Full: the oldest connection that has sent no valid request yet makes room, so
-        # idle sockets cannot lock controllers out. Sessions are kept oldest first.
-        for s in self.sessions:
-            if not s.served:
-                self.log('client %s (#%d) evicted: the device is full and it has sent no request' % (s.peer, s.id))
-                s.close_by_device(err('evicted', n))
-                self.sessions.remove(s)
-                return
+        return use('crowd', 'refuse', self, writer, n)
 
     def detach(self, s):
         """A connection ended: the failsafe applies to the pins it owned, its watches end."""

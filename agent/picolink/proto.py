@@ -288,19 +288,11 @@ def num(n):
         return 'true' if n else 'false'
     if type(n) is int:
         return str(n)
-    if not _is_num(n):
-        return 'NaN' if n != n else ('Infinity' if n > 0 else '-Infinity')
-    if -1e21 < n < 1e21 and n == int(n):
+    if _is_num(n) and -1e21 < n < 1e21 and n == int(n):
         return str(int(n))
     r = repr(n)
-    e = r.find('e')
-    if e < 0:
-        return r
-    m = r[:e]
-    x = int(r[e + 1:])
-    if -7 < x < 0:
-        return ('-' if m[0] == '-' else '') + '0.' + '0' * (-x - 1) + m.lstrip('-').replace('.', '')
-    return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
+    # Exponents and what is not finite are written by strings.py.
+    return r if 'e' not in r and _is_num(n) else use('strings', 'num', n, r)
 
 
 # A lone surrogate (from a "\ud800" escape) cannot be sent as UTF-8: it is written back as
@@ -311,24 +303,11 @@ _SURROGATE_HI = chr(0xDFFF)
 
 def quote(s):
     """A str as JSON.stringify writes it: non-ASCII kept, control characters and lone surrogates escaped."""
-    out = None
-    for i, c in enumerate(s):
+    for c in s:
         if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
-            if out is None:
-                out = ['"', s[:i]]
-            if c == '"' or c == '\\':
-                out.append('\\' + c)
-            elif c >= _SURROGATE_LO:
-                out.append('\\u%04x' % ord(c))
-            else:
-                x = '\b\t\n\f\r'.find(c)
-                out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))
-        elif out is not None:
-            out.append(c)
-    if out is None:
-        return '"' + s + '"'
-    out.append('"')
-    return ''.join(out)
+            # Something to escape: strings.py writes it.
+            return use('strings', 'quote', s)
+    return '"' + s + '"'
 
 
 def dumps(v):

@@ -1,7 +1,8 @@
-# The codec's text beyond plain ASCII (proto.py): strict UTF-8 for a frame with non-ASCII
-# bytes, and JSON strings with escapes. Most frames need neither, so proto.py loads this
-# only for those that do and lets it go again.
-from picolink.proto import err
+# The codec's text beyond the plain case (proto.py): strict UTF-8 for a frame with
+# non-ASCII bytes, JSON strings with escapes (read and written), and numbers written with
+# an exponent or not finite. Most frames need none of it, so proto.py loads this only for
+# those that do and lets it go again.
+from picolink.proto import _SURROGATE_HI, _SURROGATE_LO, err
 
 
 def bad(what, i):
@@ -84,3 +85,37 @@ def _hex4(b, i):
     if len(s) != 4:
         raise bad('u', i)
     return int(s, 16)
+
+
+def quote(s):
+    # proto.quote() for a str with something to escape.
+    out = None
+    for i, c in enumerate(s):
+        if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
+            if out is None:
+                out = ['"', s[:i]]
+            if c == '"' or c == '\\':
+                out.append('\\' + c)
+            elif c >= _SURROGATE_LO:
+                out.append('\\u%04x' % ord(c))
+            else:
+                x = '\b\t\n\f\r'.find(c)
+                out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))
+        elif out is not None:
+            out.append(c)
+    out.append('"')
+    return ''.join(out)
+
+
+def num(n, r):
+    # proto.num() for a float that is not finite, or whose repr() `r` has an exponent.
+    if n != n:
+        return 'NaN'
+    if n in (float('inf'), float('-inf')):
+        return 'Infinity' if n > 0 else '-Infinity'
+    e = r.find('e')
+    m = r[:e]
+    x = int(r[e + 1:])
+    if -7 < x < 0:
+        return ('-' if m[0] == '-' else '') + '0.' + '0' * (-x - 1) + m.lstrip('-').replace('.', '')
+    return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
