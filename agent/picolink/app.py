@@ -18,6 +18,21 @@ def log(msg):
 
 
 class Device:
+    # Defaults as class attributes: set on the instance only when they change (each
+    # instance attribute costs a board heap).
+    platform = sys.platform
+    state = 'running'
+    telemetry = None
+    log = staticmethod(log)
+    unix_ms = staticmethod(unix_ms)
+    unix_ns = staticmethod(unix_ns)
+    last_id = 0
+    version = actions.VERSION
+    # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
+    restart_at = None
+    updating = False
+    secure = False
+
     def __init__(self, cfg, wlan, boot, last_update):
         self.cfg = cfg
         self.device_id = cfg['device_id']
@@ -25,25 +40,13 @@ class Device:
         self.last_update = last_update
         self.wlan = wlan
         self.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
-        self.platform = sys.platform
         self.flag = Flag()
         self.hw = board.Board(self.flag)
         self.pins = Pins(self.hw, self.board_name)
         self.sessions = []
-        self.state = 'running'
         self.wifi_up = wlan is None
-        self.telemetry = None
-        self.log = log
-        self.unix_ms = unix_ms
-        self.unix_ns = unix_ns
         self._ticks = time.ticks_ms()
         self._uptime = 0
-        self.last_id = 0
-        self.version = actions.VERSION
-        # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
-        self.restart_at = None
-        self.updating = False
-        self.secure = False
 
     def uptime(self):
         """ms since start. ticks_ms wraps every 2**30 ms (about 12 days) and ticks_diff sees

@@ -12,12 +12,23 @@ _READ = 1024
 
 
 class Session:
-    def __init__(self, dev, reader, writer, cid, secure, label='client'):
+    # Defaults as class attributes: a client connection sets fewer of its own, and each
+    # costs a board heap. A hub link (home.py) sets label, heartbeat and limits.
+    label = 'client'
+    secure = False
+    heartbeat = 0
+    limits = None  # (hello, idle) timeouts in ms; None: the configuration's
+    open = True
+    _own = 1
+
+    def __init__(self, dev, reader, writer, cid, secure, label=None):
         cfg = dev.cfg
         self.dev = dev
         self.id = cid
-        self.secure = secure
-        self.label = label
+        if secure:
+            self.secure = True
+        if label:
+            self.label = label
         self._r = reader
         self._w = writer
         self.decoder = proto.LineDecoder(cfg['max_frame_bytes'])
@@ -26,7 +37,6 @@ class Session:
         self._sending = False
         self._deferred = None  # events raised while a request is handled follow its response
         self._busy = False
-        self.open = True
         self.task = None
         # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
         # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
@@ -35,14 +45,10 @@ class Session:
         # when it is full (docs/protocol.md#connections).
         self.served = False
         self.heard = time.ticks_ms()
-        self.limits = (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
-        self.heartbeat = 0
         self._pinged = self.heard
-        self._own = 1
         # Pinged by the controller check only once it has shown it answers requests (it
         # sent a request with an id, or answered one); piconetcontrol's client does not.
         self.answers_pings = False
-        self.controller_timeout = cfg['controller_timeout_ms']
         try:
             self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
         except Exception:
@@ -133,7 +139,8 @@ class Session:
         hb = self.heartbeat
         if hb and quiet >= hb and time.ticks_diff(now, self._pinged) >= hb:
             self._ping(now)
-        ct = self.controller_timeout
+        cfg = self.dev.cfg
+        ct = cfg['controller_timeout_ms']
         if ct and quiet >= ct // 2 and self.dev.pins.owns_failsafe(self.id):
             if quiet >= ct:
                 e = proto.err('silent', quiet)
@@ -144,7 +151,8 @@ class Session:
                 return
             if self.answers_pings and time.ticks_diff(self._pinged, self.heard) <= 0:
                 self._ping(now)
-        limit = self.limits[1] if self.greeted or hb else self.limits[0]
+        limits = self.limits or (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
+        limit = limits[1] if self.greeted or hb else limits[0]
         if not limit or quiet < limit:
             return
         e = proto.err('idle' if self.greeted or hb else 'hello', limit)
