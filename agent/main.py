@@ -8,6 +8,7 @@
 # clearing the marker (a hang stopped by the watchdog, a power cut) finds it still
 # "trying" and rolls back too. This file keeps no state of its own and imports nothing
 # from picolink until the guard has run, so a broken picolink package cannot stop it.
+# Once the agent accepts connections the guard's functions are dropped, leaving start().
 import json
 import os
 import sys
@@ -60,37 +61,51 @@ def rollback(marker):
     print('picolink: update rolled back: ' + ', '.join(files))
 
 
+def _begin():
+    """The guard before the start: the pending update's marker set to "trying" (None when
+    there is none), or False after a rollback, when the board restarts."""
+    if not _exists(MARKER):
+        return None
+    marker = _file(MARKER)
+    files = marker.get('files') if isinstance(marker, dict) else None
+    if not isinstance(files, list) or marker.get('state') != 'pending' or [n for n in files if _exists(n + '.new')]:
+        rollback(marker)
+        machine.reset()
+        return False
+    marker['state'] = 'trying'
+    _file(MARKER, marker)
+    return marker
+
+
+def _started(marker):
+    """The agent accepts connections: the update is confirmed, and the guard's code is let
+    go (on a board every function lives in the heap; none of it is needed again)."""
+    if marker is not None:
+        _file(STATUS, {'status': 'ok', 'files': marker['files']})
+        _file(MARKER, remove=True)
+        print('picolink: update confirmed: ' + ', '.join(marker['files']))
+    g = globals()
+    for name in ('_begin', '_started', '_exists', 'rollback', '_file', 'MARKER', 'STATUS'):
+        g.pop(name, None)
+
+
 async def start(net=None):
     """The agent, guarded. `net` replaces the network edge (picolink/net.py)."""
-    marker = _file(MARKER) if _exists(MARKER) else None
-    if _exists(MARKER):
-        files = marker.get('files') if isinstance(marker, dict) else None
-        if not isinstance(files, list) or marker.get('state') != 'pending' or [n for n in files if _exists(n + '.new')]:
-            rollback(marker)
-            machine.reset()
-            return
-        marker['state'] = 'trying'
-        _file(MARKER, marker)
-    confirmed = []
-
-    def on_started():
-        if marker is not None:
-            _file(STATUS, {'status': 'ok', 'files': marker['files']})
-            _file(MARKER, remove=True)
-            print('picolink: update confirmed: ' + ', '.join(marker['files']))
-        confirmed.append(True)
-
+    marker = _begin()
+    if marker is False:
+        return
     raw = _file('config.json')
     try:
         from picolink import app
-        await app.main(raw, net, on_started)
+        await app.main(raw, net, lambda: _started(marker))
     except Exception as e:
         if hasattr(sys, 'print_exception'):
             sys.print_exception(e)
         else:
             import traceback
             traceback.print_exception(e)
-        if marker is not None and not confirmed:
+        if marker is not None and 'rollback' in globals():
+            # It never accepted connections: back to the code from before the update.
             rollback(marker)
             machine.reset()
             return

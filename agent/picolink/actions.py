@@ -3,7 +3,8 @@
 # One function rather than one per action: on a board each function costs heap.
 import math
 
-from picolink import board, proto
+from picolink import proto
+from picolink.rt import use
 
 VERSION = '0.1.0'
 
@@ -29,17 +30,9 @@ def run(dev, action, f, conn):
         return []
     if action == 'get_version':
         return [('version', VERSION), ('protocol', 1), ('capabilities', capabilities(conn))]
-    if action == 'get_info' or action == 'get_resource_info':
-        import gc
-        info = proto.Obj()
-        for k, v in (('mem_free', gc.mem_free()), ('mem_alloc', gc.mem_alloc()), ('uptime_ms', dev.uptime()),
-                     ('board', dev.board_name), ('platform', dev.platform), ('firmware', VERSION), ('protocol', 1),
-                     ('capabilities', capabilities(conn)), ('rssi', dev.rssi()), ('pins', list(board.GPIO)),
-                     ('last_update', dev.last_update), ('device_id', dev.device_id)):
-            info[k] = v
-        return [('info', info)]
-    if action == 'list_actions':
-        return [('actions', proto.action_names())]
+    if action == 'get_info' or action == 'get_resource_info' or action == 'list_actions':
+        # Asked now and then (once per connection, say): info.py, loaded for the moment.
+        return use('info', 'run', dev, action, conn)
     if action == 'setup_pin':
         # An input has no level of its own to set; piconetcontrol clients may still send one.
         value = f.get('value') if f['mode'] == 'output' else None

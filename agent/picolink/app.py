@@ -9,8 +9,7 @@ import machine
 
 from picolink import actions, board
 from picolink.pins import Pins
-from picolink.proto import event
-from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns
+from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns, use
 from picolink.session import Session
 
 
@@ -19,6 +18,21 @@ def log(msg):
 
 
 class Device:
+    # Defaults as class attributes: set on the instance only when they change (each
+    # instance attribute costs a board heap).
+    platform = sys.platform
+    state = 'running'
+    telemetry = None
+    log = staticmethod(log)
+    unix_ms = staticmethod(unix_ms)
+    unix_ns = staticmethod(unix_ns)
+    last_id = 0
+    version = actions.VERSION
+    # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
+    restart_at = None
+    updating = False
+    secure = False
+
     def __init__(self, cfg, wlan, boot, last_update):
         self.cfg = cfg
         self.device_id = cfg['device_id']
@@ -26,25 +40,13 @@ class Device:
         self.last_update = last_update
         self.wlan = wlan
         self.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
-        self.platform = sys.platform
         self.flag = Flag()
         self.hw = board.Board(self.flag)
         self.pins = Pins(self.hw, self.board_name)
         self.sessions = []
-        self.state = 'running'
         self.wifi_up = wlan is None
-        self.telemetry = None
-        self.log = log
-        self.unix_ms = unix_ms
-        self.unix_ns = unix_ns
         self._ticks = time.ticks_ms()
         self._uptime = 0
-        self.last_id = 0
-        self.version = actions.VERSION
-        # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
-        self.restart_at = None
-        self.updating = False
-        self.secure = False
 
     def uptime(self):
         """ms since start. ticks_ms wraps every 2**30 ms (about 12 days) and ticks_diff sees
@@ -57,12 +59,6 @@ class Device:
 
     def run_action(self, action, fields, conn):
         return actions.run(self, action, fields, conn)
-
-    def rssi(self):
-        try:
-            return self.wlan.status('rssi') if self.wlan.isconnected() else None
-        except Exception:
-            return None
 
     def led_state(self):
         if self.pins.uses_led():
@@ -77,38 +73,14 @@ class Device:
         """The listener's handler: the coroutine that serves a new connection."""
         n = self.cfg['max_clients']
         if self.state == 'running' and len(self.sessions) >= n:
-            self._evict_one(n)
+            # Full: crowd.py, loaded for the moment, makes room if it can.
+            use('crowd', 'evict_one', self, n)
         if self.state == 'running' and len(self.sessions) < n:
             self.last_id += 1
             s = Session(self, reader, writer, self.last_id, self.secure)
             self.sessions.append(s)
             return s.run()
-        return self._refuse(writer, n)
-
-    async def _refuse(self, writer, n):
-        # Restarting or asleep: nobody answers. Full: say why before closing.
-        if self.state == 'running':
-            self.log('client refused: %d clients already connected' % n)
-            writer.write(event([('event', 'closing'), ('code', 'PL_ERR_TOO_MANY_CLIENTS'),
-                                ('error', 'the device already serves %d clients; close one and retry' % n)]))
-        try:
-            await writer.drain()
-            await sleep_ms(200)
-            writer.close()
-            await writer.wait_closed()
-        except Exception:
-            pass
-
-    def _evict_one(self, n):
-        # Full: the oldest connection that has sent no valid request yet makes room, so
-        # idle sockets cannot lock controllers out. Sessions are kept oldest first.
-        for s in self.sessions:
-            if not s.served:
-                self.log('client %s (#%d) evicted: the device is full and it has sent no request' % (s.peer, s.id))
-                s.close_by_device('PL_ERR_TOO_MANY_CLIENTS', 'the device is full (%d clients) and this connection had sent no request yet; '
-                                  'it was closed to make room (send a request right after connecting)' % n)
-                self.sessions.remove(s)
-                return
+        return use('crowd', 'refuse', self, writer, n)
 
     def detach(self, s):
         """A connection ended: the failsafe applies to the pins it owned, its watches end."""

@@ -1,6 +1,6 @@
 # Telemetry datagrams and acks (docs/protocol.md#telemetry), the sender's side: encoding,
 # HMAC-SHA256 over the exact unsigned bytes with ,"mac":"<hex>" inserted before the final
-# }, and taking an ack. Pure, like proto.py; imported only when telemetry is configured.
+# }, and taking an ack (a receiver makes one with receive.encode_ack()). Pure, like proto.py; imported only when telemetry is configured.
 # A receiver's full validation is in receive.py.
 import binascii
 import hashlib
@@ -55,10 +55,6 @@ def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
     if ack is not None:
         s += ',"ack":' + ('true' if ack else 'false')
     return _signed(s + '}', mac)
-
-
-def encode_ack(device, boot, seq, mac=None):
-    return _signed('{"v":1,"device":%s,"boot":%d,"ack":%d}' % (quote(device), boot, seq), mac)
 
 
 def mac_ok(b, key):

@@ -5,7 +5,7 @@
 import asyncio
 
 from picolink import board
-from picolink.proto import PicolinkError
+from picolink.proto import err
 from picolink.rt import sleep_ms
 
 
@@ -80,12 +80,12 @@ class Pins:
         s = self._slots.get(pin)
         if s is None:
             if not board.exists(pin):
-                raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'pin %s does not exist on %s; use GPIO 0-22, 26-28 or "LED"' % (pin, self.board_name))
+                raise err('no_pin', pin, self.board_name)
             s = self._slots[pin] = _Slot(pin)
         if gpio and s.mode == 'unset':
-            raise PicolinkError('PL_ERR_PIN_NOT_SETUP', 'pin %s is not set up; send setup_pin first' % pin)
+            raise err('not_set', pin)
         if gpio and s.mode == 'pwm':
-            raise PicolinkError('PL_ERR_PIN_MODE', 'pin %s is driven by PWM; send setup_pin to use it as GPIO' % pin)
+            raise err('is_pwm', pin)
         return s
 
     def level_of(self, s):
@@ -96,9 +96,9 @@ class Pins:
         s = self._slot(pin)
         if mode == 'input':
             if pin == board.LED:
-                raise PicolinkError('PL_ERR_PIN_MODE', 'pin LED is output only; set it up with mode "output"')
+                raise err('led_in')
             if safe is not None:
-                raise PicolinkError('PL_ERR_FIELD_CONFLICT', '"safe" applies to outputs only; pin %s is being set up as an input' % pin)
+                raise err('safe_in', pin)
         self._end_lease(s)
         self._own(s, owner)
         s.safe = safe
@@ -118,7 +118,7 @@ class Pins:
         """Drives an output for good, or as a lease; returns (previous, reverts_to or None)."""
         s = self._slot(pin, True)
         if s.mode == 'input':
-            raise PicolinkError('PL_ERR_PIN_MODE', 'pin %s is an input; set it up with mode "output" to drive it' % pin)
+            raise err('is_in', pin)
         previous = s.level
         if lease_ms > 0:
             # A write during a lease extends it and keeps the level from before it began.
@@ -145,7 +145,7 @@ class Pins:
         """Switches a pin to PWM; returns the 16-bit duty written."""
         s = self._slot(pin)
         if pin == board.LED:
-            raise PicolinkError('PL_ERR_PIN_MODE', 'pin LED cannot do PWM; use a GPIO pin')
+            raise err('led_pwm')
         duty_u16 = int(duty * 65535 + 0.5)
         self._end_lease(s)
         self.hw.set_pwm(pin, freq, duty_u16)

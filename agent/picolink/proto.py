@@ -10,7 +10,7 @@
 # string of it lives in the heap.
 from micropython import const
 
-from picolink.rt import release
+from picolink.rt import use
 
 try:
     from collections import OrderedDict as Obj
@@ -24,22 +24,20 @@ _MAX_VALUES = const(4096)
 _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
-# Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
-# name, then its codes without "PL_ERR_" (text costs a board less heap than a dict).
-_EXCEPTIONS = ('ValueError BAD_JSON JSON_TOO_COMPLEX UNKNOWN_ACTION OUT_OF_RANGE FIELD_CONFLICT UPDATE_HASH '
-               'KeyError MISSING_FIELD UNKNOWN_FIELD TypeError NOT_OBJECT BAD_TYPE UnicodeError BAD_UTF8 '
-               'MemoryError FRAME_TOO_LARGE OSError UPDATE_FILE TimeoutError TIMEOUT '
-               'PermissionError UNAUTHORIZED HOST_NOT_ALLOWED CSRF')
+def _fault(name, *args):
+    # Words for what went wrong (fault.py).
+    return use('fault', name, *args)
+
+
+def err(key, *args):
+    """The PicolinkError for problem `key` of fault.py's table, with `args` in its
+    message: the text is loaded only when a problem happens."""
+    return _fault('err', key, args)
 
 
 def exception_name(code):
-    name = 'RuntimeError'
-    for w in _EXCEPTIONS.split(' '):
-        if w[-5:] == 'Error':
-            name = w
-        elif 'PL_ERR_' + w == code:
-            return name
-    return 'RuntimeError'
+    """The exception name of error code `code` (docs/protocol.md#errors)."""
+    return _fault('exception_name', code)
 
 
 class PicolinkError(Exception):
@@ -62,40 +60,8 @@ def to_error(e):
 
 def utf8_ok(b):
     """Strict UTF-8, as a fatal TextDecoder: no overlong forms, surrogates or code points past U+10FFFF."""
-    n = len(b)
-    if not n or max(b) < 0x80:
-        return True
-    i = 0
-    while i < n:
-        c = b[i]
-        if c < 0x80:
-            i += 1
-            continue
-        lo = 0x80
-        hi = 0xBF
-        if 0xC2 <= c <= 0xDF:
-            k = 1
-        elif 0xE0 <= c <= 0xEF:
-            k = 2
-            if c == 0xE0:
-                lo = 0xA0
-            elif c == 0xED:
-                hi = 0x9F
-        elif 0xF0 <= c <= 0xF4:
-            k = 3
-            if c == 0xF0:
-                lo = 0x90
-            elif c == 0xF4:
-                hi = 0x8F
-        else:
-            return False
-        if i + k >= n or not lo <= b[i + 1] <= hi:
-            return False
-        for j in range(i + 2, i + k + 1):
-            if b[j] & 0xC0 != 0x80:
-                return False
-        i += k + 1
-    return True
+    # ASCII here; anything else is checked by strings.py.
+    return not b or max(b) < 0x80 or use('strings', 'utf8_ok', b)
 
 
 class LineDecoder:
@@ -139,19 +105,19 @@ class LineDecoder:
                 if line and line[-1] == 13:
                     line = line[:-1]
                 if line.strip(b' \t\r'):
-                    out.append(line if utf8_ok(line) else PicolinkError(
-                        'PL_ERR_BAD_UTF8', 'the frame is not valid UTF-8; send JSON text encoded as UTF-8'))
+                    out.append(line if utf8_ok(line) else err('utf8'))
             start = end + 1
         return out
 
     def _too_large(self):
-        return PicolinkError('PL_ERR_FRAME_TOO_LARGE', "frame larger than %d bytes; split the request or raise the peer's frame limit" % self.max)
+        return err('large', self.max)
 
 
 # ---------------------------------------------------------------- strict JSON (RFC 8259)
 
-def _bad(msg, i):
-    return PicolinkError('PL_ERR_BAD_JSON', 'invalid JSON: %s at byte %d' % (msg, i))
+def _bad(what, i):
+    # `what`: a key of fault.py's JSON problems, or the problem in words.
+    return err('json', what, i)
 
 
 def _ws(b, i):
@@ -162,45 +128,17 @@ def _ws(b, i):
 
 
 def _str(b, i):
-    # i is just past the opening quote; returns (text, index past the closing quote).
-    parts = []
-    while True:
-        j = b.find(b'"', i)
-        if j < 0:
-            raise _bad('unterminated string', i)
-        k = b.find(b'\\', i, j)
-        seg = b[i:j if k < 0 else k]
-        if seg and min(seg) < 0x20:
-            raise _bad('control character in string', i)
-        parts.append(seg.decode())
-        if k < 0:
-            return parts[0] if len(parts) == 1 else ''.join(parts), j + 1
-        e = b[k + 1]
-        if e == 0x75:  # \uXXXX, a surrogate pair making one character
-            u = _hex4(b, k + 2)
-            i = k + 6
-            if 0xD800 <= u <= 0xDBFF and b[i:i + 2] == b'\\u':
-                low = _hex4(b, i + 2)
-                if 0xDC00 <= low <= 0xDFFF:
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-            parts.append(chr(u))
-        else:
-            x = b'"\\/bfnrt'.find(bytes((e,)))
-            if x < 0:
-                raise _bad('bad escape', k)
-            parts.append('"\\/\b\f\n\r\t'[x])
-            i = k + 2
-
-
-def _hex4(b, i):
-    s = b[i:i + 4]
-    for c in s:
-        if not (0x30 <= c <= 0x39 or 0x41 <= c <= 0x46 or 0x61 <= c <= 0x66):
-            raise _bad('bad \\u escape', i)
-    if len(s) != 4:
-        raise _bad('bad \\u escape', i)
-    return int(s, 16)
+    # i is just past the opening quote; returns (text, index past the closing quote). A
+    # string with escapes is read by strings.py.
+    j = b.find(b'"', i)
+    if j < 0:
+        raise _bad('str', i)
+    if b.find(b'\\', i, j) >= 0:
+        return use('strings', 'read', b, i)
+    seg = b[i:j]
+    if seg and min(seg) < 0x20:
+        raise _bad('ctrl', i)
+    return seg.decode(), j + 1
 
 
 def _num(b, i):
@@ -210,7 +148,7 @@ def _num(b, i):
     while j < n and 0x30 <= b[j] <= 0x39:
         j += 1
     if j == digits or (b[digits] == 0x30 and j - digits > 1):
-        raise _bad('bad number', i)
+        raise _bad('num', i)
     whole = j
     integral = True
     if j < n and b[j] == 0x2E:
@@ -221,7 +159,7 @@ def _num(b, i):
                 integral = False
             j += 1
         if j == k:
-            raise _bad('bad number', i)
+            raise _bad('num', i)
     if j < n and b[j] in b'eE':
         j += 1
         if j < n and b[j] in b'+-':
@@ -230,7 +168,7 @@ def _num(b, i):
         while j < n and 0x30 <= b[j] <= 0x39:
             j += 1
         if j == k:
-            raise _bad('bad number', i)
+            raise _bad('num', i)
         integral = False
     if integral and whole - i < 300:
         # 2.0 is the integer 2, as in JavaScript; taken from its digits it stays exact
@@ -242,7 +180,7 @@ def _num(b, i):
 def _value(b, i, obj, room):
     # `room`: levels of nesting still allowed; the recursion never goes deeper.
     if room < 0:
-        raise _bad('nested too deeply', i)
+        raise _bad('deep', i)
     c = b[i]
     if c == 0x22:
         return _str(b, i + 1)
@@ -255,11 +193,11 @@ def _value(b, i, obj, room):
         while True:
             if c == 0x7B:
                 if b[i] != 0x22:
-                    raise _bad('expected a key', i)
+                    raise _bad('key', i)
                 k, i = _str(b, i + 1)
                 i = _ws(b, i)
                 if b[i] != 0x3A:
-                    raise _bad('expected ":"', i)
+                    raise _bad(':', i)
                 v, i = _value(b, _ws(b, i + 1), obj, room - 1)
                 out[k] = v
             else:
@@ -269,7 +207,7 @@ def _value(b, i, obj, room):
             if b[i] == close:
                 return out, i + 1
             if b[i] != 0x2C:
-                raise _bad('expected "," or a closing bracket', i)
+                raise _bad(',', i)
             i = _ws(b, i + 1)
     for word, v in ((b'true', True), (b'false', False), (b'null', None)):
         if b[i:i + len(word)] == word:
@@ -289,12 +227,7 @@ def check_shape(b):
     if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
         return  # counted with strings included, so within the limits outside them too
     # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
-    from picolink import shape
-    try:
-        shape.check(b, _MAX_DEPTH, _MAX_VALUES)
-    finally:
-        del shape
-        release('shape')
+    use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
 
 
 def loads_peer(b):
@@ -318,9 +251,9 @@ def loads(b, obj=Obj, max_depth=_MAX_DEPTH):
         raise
     except Exception:
         # Ran off the end (IndexError), or a number int()/float() would not take.
-        raise _bad('unexpected end', len(b))
+        raise _bad('end', len(b))
     if _ws(b, i) != len(b):
-        raise _bad('unexpected data after the value', i)
+        raise _bad('after', i)
     return v
 
 
@@ -329,7 +262,7 @@ def parse_frame(line):
     PL_ERR_NOT_OBJECT."""
     v = loads_peer(line)
     if not isinstance(v, dict):
-        raise PicolinkError('PL_ERR_NOT_OBJECT', 'a frame must be one JSON object, like {"action": "ping"}')
+        raise err('object')
     return v
 
 
@@ -355,19 +288,11 @@ def num(n):
         return 'true' if n else 'false'
     if type(n) is int:
         return str(n)
-    if not _is_num(n):
-        return 'NaN' if n != n else ('Infinity' if n > 0 else '-Infinity')
-    if -1e21 < n < 1e21 and n == int(n):
+    if _is_num(n) and -1e21 < n < 1e21 and n == int(n):
         return str(int(n))
     r = repr(n)
-    e = r.find('e')
-    if e < 0:
-        return r
-    m = r[:e]
-    x = int(r[e + 1:])
-    if -7 < x < 0:
-        return ('-' if m[0] == '-' else '') + '0.' + '0' * (-x - 1) + m.lstrip('-').replace('.', '')
-    return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
+    # Exponents and what is not finite are written by strings.py.
+    return r if 'e' not in r and _is_num(n) else use('strings', 'num', n, r)
 
 
 # A lone surrogate (from a "\ud800" escape) cannot be sent as UTF-8: it is written back as
@@ -378,24 +303,11 @@ _SURROGATE_HI = chr(0xDFFF)
 
 def quote(s):
     """A str as JSON.stringify writes it: non-ASCII kept, control characters and lone surrogates escaped."""
-    out = None
-    for i, c in enumerate(s):
+    for c in s:
         if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
-            if out is None:
-                out = ['"', s[:i]]
-            if c == '"' or c == '\\':
-                out.append('\\' + c)
-            elif c >= _SURROGATE_LO:
-                out.append('\\u%04x' % ord(c))
-            else:
-                x = '\b\t\n\f\r'.find(c)
-                out.append('\\' + 'btnfr'[x] if x >= 0 else '\\u%04x' % ord(c))
-        elif out is not None:
-            out.append(c)
-    if out is None:
-        return '"' + s + '"'
-    out.append('"')
-    return ''.join(out)
+            # Something to escape: strings.py writes it.
+            return use('strings', 'quote', s)
+    return '"' + s + '"'
 
 
 def dumps(v):
@@ -414,13 +326,7 @@ def dumps(v):
 
 def describe(v):
     """A received value in an error message; text is cut at 40 characters."""
-    if isinstance(v, str):
-        return quote(v if len(v) <= 40 else v[:40] + '\u2026')
-    if v is None:
-        return 'null'
-    if isinstance(v, (list, dict)):
-        return 'a list' if isinstance(v, list) else 'an object'
-    return num(v)
+    return _fault('describe', v)
 
 
 # ---------------------------------------------------------------- requests (docs/protocol.md#types, #validation)
@@ -449,7 +355,7 @@ def _numeric(s, fraction):
 
 
 def _bad_type(field, words, v):
-    return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, words, describe(v)))
+    return _fault('bad_type', field, words, v)
 
 
 def coerce(field, t, v):
@@ -463,7 +369,7 @@ def coerce(field, t, v):
             return coerce(field, ('int', 0, 63), v)
         except PicolinkError as e:
             if e.code == 'PL_ERR_BAD_TYPE':
-                raise _bad_type(field, 'a GPIO number or "LED"', v)
+                raise _bad_type(field, 'pin', v)
             raise
     if k == 'int' or k == 'number':
         words = 'an integer' if k == 'int' else 'a number'
@@ -481,8 +387,7 @@ def coerce(field, t, v):
                 raise _bad_type(field, words, v)
             n = int(n)
         if n < t[1] or n > t[2]:
-            raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be between %s and %s%s, got %s' % (
-                field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n)))
+            raise err('range', field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n))
         return n
     if k == 'bool' or k == 'bit':
         if v is True or v is False:
@@ -493,8 +398,7 @@ def coerce(field, t, v):
             w = v.strip(_SPACE).lower() if isinstance(v, str) else None
             b = True if w in ('true', '1', 'yes', 'on') else False if w in ('false', '0', 'no', 'off') else None
             if b is None:
-                raise _bad_type(field, '0 or 1 (also true/false, "on"/"off")' if k == 'bit' else
-                                'true or false (also 1/0, "true"/"false", "on"/"off")', v)
+                raise _bad_type(field, k, v)
         return (1 if b else 0) if k == 'bit' else b
     if k == 'enum':
         words = ', '.join(t[1])
@@ -502,16 +406,11 @@ def coerce(field, t, v):
             raise _bad_type(field, 'one of ' + words, v)
         w = v.strip(_SPACE).lower()
         if w not in t[1]:
-            raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must be one of %s, got %s' % (field, words, describe(v)))
+            raise err('choice', field, words, describe(v))
         return w
     # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
     # their rules are in update.py, loaded for the moment.
-    from picolink import update
-    try:
-        return update.coerce(field, k, v)
-    finally:
-        del update
-        release('update')
+    return use('update', 'coerce', field, k, v)
 
 
 # Each action, then its fields in validation order, "*" marking the required ones.
@@ -586,7 +485,7 @@ def read_id(frame):
         return v
     if (type(v) is int or type(v) is float) and _is_num(v) and v == int(v) and -_SAFE_INT <= v <= _SAFE_INT:
         return int(v)
-    raise PicolinkError('PL_ERR_BAD_TYPE', 'field "id" must be a string of at most 128 characters or an integer')
+    raise err('id')
 
 
 def validate(frame):
@@ -594,15 +493,14 @@ def validate(frame):
     in the order of docs/protocol.md#validation."""
     read_id(frame)
     if 'action' not in frame:
-        raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: action')
+        raise err('missing', 'action')
     action = frame['action']
     for line in _ACTIONS.split('\n'):
         names = line.split(' ')
         if names[0] == action:
             break
     else:
-        raise PicolinkError('PL_ERR_UNKNOWN_ACTION', 'unknown action "%s", use "list_actions" to list available actions' % (
-            action if isinstance(action, str) else dumps(action)))
+        raise err('action', action if isinstance(action, str) else dumps(action))
     names = [n.lstrip('*') for n in names[1:]]
     required = line.count('*')
     fields = {}
@@ -617,23 +515,22 @@ def validate(frame):
         elif default is not None:
             fields[name] = default
     if missing:
-        raise PicolinkError('PL_ERR_MISSING_FIELD', 'incomplete command, missing fields: ' + ', '.join(missing))
+        raise err('missing', ', '.join(missing))
     for key in frame:
         if key not in names and key not in ('id', 'action', 'time_sent'):
-            raise PicolinkError('PL_ERR_UNKNOWN_FIELD', 'unknown field "%s"; %s takes %s' % (
-                key, action, ', '.join(names) if names else 'no fields'))
+            raise err('field', key, action, ', '.join(names) if names else 'no fields')
     if action == 'setup_pin':
         if fields['mode'] == 'input' and 'safe' in fields:
-            raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe" applies only to outputs; remove it or use mode "output"')
+            raise err('output', 'safe')
         if 'safe_after_ms' in fields:
             if fields['mode'] == 'input':
-                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" applies only to outputs; remove it or use mode "output"')
+                raise err('output', 'safe_after_ms')
             if 'safe' not in fields:
-                raise PicolinkError('PL_ERR_FIELD_CONFLICT', 'field "safe_after_ms" delays the safe value; give "safe" too, or remove it')
+                raise err('delay')
     if 'sha256' in fields:
         lacking = [n for n in fields['files'] if n not in fields['sha256']]
         if lacking:
-            raise PicolinkError('PL_ERR_UPDATE_HASH', 'field "sha256" has no digest for %s; give one for every file or leave sha256 out' % ', '.join(lacking))
+            raise err('hash', ', '.join(lacking))
     return action, fields
 
 

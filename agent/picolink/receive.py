@@ -2,10 +2,15 @@
 # TypeScript codec's parseTelemetry and parseTelemetryAck. The agent itself only takes
 # acks (datagram.take_ack); this is for receivers written in Python, and the shared test
 # vectors check it.
-from picolink.datagram import mac_ok
+from picolink.datagram import _signed, mac_ok
 from picolink.proto import PicolinkError, _is_num, loads_peer, quote
 
 _SAFE_INT = 9007199254740991
+
+
+def encode_ack(device, boot, seq, mac=None):
+    """The ack of datagram `seq` (bytes), signed with MacKey `mac` when given."""
+    return _signed('{"v":1,"device":%s,"boot":%d,"ack":%d}' % (quote(device), boot, seq), mac)
 
 
 def _uint(v, hi=_SAFE_INT):

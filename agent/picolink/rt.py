@@ -50,6 +50,15 @@ def unix_ms():
     return ms if ms > 1700000000000 else None
 
 
+def use(module, name, *args):
+    """Calls `name` of picolink.`module`, a module needed only now and then: loaded for
+    the call and let go again."""
+    try:
+        return getattr(getattr(__import__('picolink.' + module), module), name)(*args)
+    finally:
+        release(module)
+
+
 def release(name):
     """Lets module picolink.`name` leave the heap: Python keeps a module in sys.modules
     and as an attribute of its package, so both references go."""

@@ -12,12 +12,23 @@ _READ = 1024
 
 
 class Session:
-    def __init__(self, dev, reader, writer, cid, secure, label='client'):
+    # Defaults as class attributes: a client connection sets fewer of its own, and each
+    # costs a board heap. A hub link (home.py) sets label, heartbeat and limits.
+    label = 'client'
+    secure = False
+    heartbeat = 0
+    limits = None  # (hello, idle) timeouts in ms; None: the configuration's
+    open = True
+    _own = 1
+
+    def __init__(self, dev, reader, writer, cid, secure, label=None):
         cfg = dev.cfg
         self.dev = dev
         self.id = cid
-        self.secure = secure
-        self.label = label
+        if secure:
+            self.secure = True
+        if label:
+            self.label = label
         self._r = reader
         self._w = writer
         self.decoder = proto.LineDecoder(cfg['max_frame_bytes'])
@@ -26,7 +37,6 @@ class Session:
         self._sending = False
         self._deferred = None  # events raised while a request is handled follow its response
         self._busy = False
-        self.open = True
         self.task = None
         # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
         # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
@@ -35,18 +45,18 @@ class Session:
         # when it is full (docs/protocol.md#connections).
         self.served = False
         self.heard = time.ticks_ms()
-        self.limits = (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
-        self.heartbeat = 0
         self._pinged = self.heard
-        self._own = 1
         # Pinged by the controller check only once it has shown it answers requests (it
         # sent a request with an id, or answered one); piconetcontrol's client does not.
         self.answers_pings = False
-        self.controller_timeout = cfg['controller_timeout_ms']
         try:
             self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
         except Exception:
             self.peer = '?'
+
+    def _say(self, msg):
+        # A log line about this connection.
+        self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, msg))
 
     # ---- output
 
@@ -54,8 +64,8 @@ class Session:
         self._out.append(data)
         self._out_len += len(data)
         if self._out_len > self.dev.cfg['max_output_bytes']:
-            self.dev.log('%s %s (#%d): PL_ERR_SLOW_CONSUMER: %d bytes of responses unread; dropping the connection' % (
-                self.label, self.peer, self.id, self._out_len))
+            e = proto.err('slow', self._out_len)
+            self._say(e.code + ': ' + e.msg)
             self._out = []
             self._out_len = 0
             self.open = False
@@ -95,11 +105,14 @@ class Session:
         if not self._busy and self.open:
             asyncio.create_task(self._send())
 
-    def close_by_device(self, code, msg):
-        """Ends the connection from the device side, with a `closing` event saying why."""
+    def close_by_device(self, code, msg=None):
+        """Ends the connection from the device side, with a `closing` event saying why:
+        `code` and `msg`, or a PicolinkError as `code`."""
         if not self.open:
             return
         self.open = False
+        if msg is None:
+            code, msg = code.code, code.msg
         self._queue(proto.event([('event', 'closing'), ('code', code), ('error', msg)]))
         self._abort()
 
@@ -126,26 +139,25 @@ class Session:
         hb = self.heartbeat
         if hb and quiet >= hb and time.ticks_diff(now, self._pinged) >= hb:
             self._ping(now)
-        ct = self.controller_timeout
+        cfg = self.dev.cfg
+        ct = cfg['controller_timeout_ms']
         if ct and quiet >= ct // 2 and self.dev.pins.owns_failsafe(self.id):
             if quiet >= ct:
-                msg = 'no frame for %d ms while controlling outputs with safe values; safe values applied, closing the connection' % quiet
-                self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, msg))
+                e = proto.err('silent', quiet)
+                self._say(e.msg)
                 # The failsafe now, not when the socket has finally closed.
                 self.dev.pins.release_owner(self.id)
-                self.close_by_device('PL_ERR_IDLE_TIMEOUT', msg)
+                self.close_by_device(e)
                 return
             if self.answers_pings and time.ticks_diff(self._pinged, self.heard) <= 0:
                 self._ping(now)
-        limit = self.limits[1] if self.greeted or hb else self.limits[0]
+        limits = self.limits or (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
+        limit = limits[1] if self.greeted or hb else limits[0]
         if not limit or quiet < limit:
             return
-        if self.greeted or hb:
-            msg = 'no frame for %d ms; closing the connection (send ping to keep it open)' % limit
-        else:
-            msg = 'no request within %d ms of connecting; closing the connection' % limit
-        self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, msg))
-        self.close_by_device('PL_ERR_IDLE_TIMEOUT', msg)
+        e = proto.err('idle' if self.greeted or hb else 'hello', limit)
+        self._say(e.msg)
+        self.close_by_device(e)
 
     async def run(self, first=None):
         """Serves the connection until it ends; `first`: lines already read (a hub link's)."""
@@ -167,7 +179,7 @@ class Session:
             pass
         except Exception as e:
             from picolink.neterr import reason
-            self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, reason(e, self.secure and not self.greeted)))
+            self._say(reason(e, self.secure and not self.greeted))
         finally:
             self.open = False
             # Failsafe first, while other watchers can still hear it; then the goodbye.
@@ -206,7 +218,7 @@ class Session:
         if isinstance(item, proto.PicolinkError):
             # Too large or not UTF-8: the stream can no longer be trusted to be in step.
             self._queue(proto.failure(None, None, item))
-            self.dev.log('%s %s (#%d): %s; closing' % (self.label, self.peer, self.id, item.code))
+            self._say(item.code + '; closing')
             self.open = False
             await self._send()
             await self._drain_input()
@@ -238,7 +250,7 @@ class Session:
         except Exception as e:
             err = proto.to_error(e)
             if err.code == 'PL_ERR_INTERNAL':
-                self.dev.log('%s %s (#%d): %s' % (self.label, self.peer, self.id, err.msg))
+                self._say(err.msg)
             out = proto.failure(item, frame, err)
         events = self._deferred
         self._deferred = None

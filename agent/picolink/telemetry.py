@@ -1,13 +1,19 @@
 # UDP telemetry (docs/protocol.md#telemetry): every interval one datagram with the
 # configured readings, the device id, the boot id and a sequence number, signed with
 # HMAC-SHA256 when a key is set. With acks on, datagrams wait in a bounded buffer and are
-# resent unchanged until acknowledged. Sending never waits on the network, so telemetry
+# resent unchanged until acknowledged (kept as what they were made from, and made again,
+# byte for byte, on a resend: a fifth of a signed datagram's heap). Sending never waits on the network, so telemetry
 # cannot hold up the control connections. Mirrors packages/device/src/telemetry/.
 import time
+
+from micropython import const
 
 from picolink import datagram
 from picolink.actions import celsius, round_js
 from picolink.rt import sleep_ms
+
+
+_N = const(5)
 
 
 class Telemetry:
@@ -29,8 +35,8 @@ class Telemetry:
         self._sock = None
         self._seq = 0
         self._ignored = 0
-        # Unacknowledged datagrams, oldest first, as flat triples seq, datagram, ticks when
-        # sent: one list instead of one per datagram.
+        # Unacknowledged datagrams, oldest first, as flat groups of _N: seq, ticks when sent,
+        # uptime, Unix time, readings (one list instead of one per datagram).
         self.pending = []
 
     async def run(self):
@@ -60,16 +66,16 @@ class Telemetry:
                     dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
             else:
                 p = self.pending
-                for i in range(0, len(p), 3):
+                for i in range(0, len(p), _N):
                     if p[i] == seq:
-                        del p[i:i + 3]
+                        del p[i:i + _N]
                         break
         now = time.ticks_ms()
         p = self.pending
-        for i in range(0, len(p), 3):
-            if time.ticks_diff(now, p[i + 2]) >= self._resend:
-                p[i + 2] = now
-                sock.send(p[i + 1])
+        for i in range(0, len(p), _N):
+            if time.ticks_diff(now, p[i + 1]) >= self._resend:
+                p[i + 1] = now
+                sock.send(self._encode(*p[i:i + _N]))
         readings = []
         for name, arg in self.sensors:
             if name[0] == 'p':
@@ -81,11 +87,15 @@ class Telemetry:
                 readings.append((name, v))
         if not readings:
             return
-        data = datagram.encode(dev.device_id, dev.boot, self._seq, dev.uptime(), readings,
-                               dev.unix_ms(), True if self._ack else None, self._mac)
-        sock.send(data)
+        entry = (self._seq, now, dev.uptime(), dev.unix_ms(), tuple(readings))
+        sock.send(self._encode(*entry))
         if self._ack:
-            p += (self._seq, data, now)
-            if len(p) > 3 * self._max:
-                del p[:3]
+            p += entry
+            if len(p) > _N * self._max:
+                del p[:_N]
         self._seq += 1
+
+    def _encode(self, seq, _, t, time_ms, readings):
+        dev = self._dev
+        return datagram.encode(dev.device_id, dev.boot, seq, t, readings, time_ms,
+                               True if self._ack else None, self._mac)

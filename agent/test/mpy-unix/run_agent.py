@@ -11,8 +11,9 @@ import sys
 
 flash = sys.argv[1]
 # The flash first (main.py, picolink), then the stand-ins, then the interpreter's frozen
-# modules (asyncio).
-sys.path[:] = [flash, sys.argv[2], '.frozen']
+# modules (asyncio). The flash is the working directory, named '' as on a board, so the
+# agent's modules carry the short file names a board gives them ('picolink/app.py').
+sys.path[:] = ['', sys.argv[2], '.frozen']
 
 import gc  # noqa: E402
 import json  # noqa: E402
@@ -24,6 +25,7 @@ os.chdir(flash)
 # What a board has in ROM or as C modules costs its heap nothing: import it all before the
 # baseline, so the figure {"mem":true} reports is the agent's own.
 import asyncio  # noqa: E402
+import asyncio.event  # noqa: E402  (loaded by asyncio on first use of Event/ThreadSafeFlag)
 import binascii  # noqa: E402
 import collections  # noqa: E402
 import deflate  # noqa: E402
@@ -68,9 +70,6 @@ def _extra_info(self, name):
 
 asyncio.StreamReader.get_extra_info = _extra_info
 
-gc.collect()
-_baseline = gc.mem_alloc()
-
 
 def _mem():
     gc.collect()
@@ -96,9 +95,14 @@ async def _read_stdin():
 
 
 async def _boot():
-    asyncio.create_task(_read_stdin())
     import main
     await main.start()
 
 
+# The runner's own code and its stdin task exist before the baseline: a board has neither,
+# so the figure {"mem":true} reports is the agent's alone.
+asyncio.create_task(_read_stdin())
+_baseline = 0
+gc.collect()
+_baseline = gc.mem_alloc()
 asyncio.run(_boot())

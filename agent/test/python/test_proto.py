@@ -143,7 +143,7 @@ class Vectors(unittest.TestCase):
 
         def encode(c, m, mac):
             if c['kind'] == 'ack':
-                return datagram.encode_ack(m['device'], m['boot'], m['ack'], mac)
+                return receive.encode_ack(m['device'], m['boot'], m['ack'], mac)
             return datagram.encode(m['device'], m['boot'], m['seq'], m['t'], list(m['readings'].items()),
                                    m.get('time'), m.get('ack'), mac)
 
@@ -265,11 +265,11 @@ class Codec(unittest.TestCase):
 
     def test_the_device_takes_only_valid_acks_for_its_device_and_boot(self):
         key = datagram.MacKey(b'k' * 32)
-        good = datagram.encode_ack('pico-1', 7, 42, key)
+        good = receive.encode_ack('pico-1', 7, 42, key)
         self.assertEqual(datagram.take_ack(good, 'pico-1', 7, key), 42)
-        self.assertEqual(datagram.take_ack(datagram.encode_ack('pico-1', 7, 42), 'pico-1', 7, None), 42)
-        for ack in (datagram.encode_ack('pico-1', 7, 42), datagram.encode_ack('pico-1', 7, 42, datagram.MacKey(b'other')),
-                    datagram.encode_ack('pico-1', 8, 42, key), datagram.encode_ack('pico-2', 7, 42, key),
+        self.assertEqual(datagram.take_ack(receive.encode_ack('pico-1', 7, 42), 'pico-1', 7, None), 42)
+        for ack in (receive.encode_ack('pico-1', 7, 42), receive.encode_ack('pico-1', 7, 42, datagram.MacKey(b'other')),
+                    receive.encode_ack('pico-1', 8, 42, key), receive.encode_ack('pico-2', 7, 42, key),
                     good.replace(b'"ack":42', b'"ack":43'), good.replace(b'"v":1', b'"v":true'),
                     b'{"v":1,"device":"pico-1","boot":7,"ack":42,"seq":1}', b'not json', b'[1]'):
             self.assertEqual(datagram.take_ack(ack, 'pico-1', 7, key), None, ack)
