@@ -2,7 +2,7 @@
  * The network tools part of the OpenAPI document (openapi.ts): schemas and paths of
  * /api/nettools/* (docs/hub.md#network-tools-sessions).
  */
-import { json, object, ref, t } from './openapi-parts.js';
+import { json, object, queryParam, ref, t } from './openapi-parts.js';
 
 const ERRORS: Record<number, string> = {
   400: 'Invalid body or parameter (PL_ERR_BAD_TYPE for bad hex, PL_ERR_OUT_OF_RANGE for a local port below 1024, PL_ERR_MISSING_FIELD, PL_ERR_UNKNOWN_FIELD, PL_ERR_FIELD_CONFLICT)',
@@ -156,7 +156,7 @@ export const nettoolsPaths: Record<string, object> = {
     get: {
       operationId: 'getNettoolsLog',
       summary: 'Log entries after a sequence number (at most nettools.logBytes are kept, oldest dropped first)',
-      parameters: [sessionId, { name: 'after', in: 'query', required: false, description: 'Only entries with a larger seq (default 0: all)', schema: { type: 'integer', minimum: 0 } }],
+      parameters: [sessionId, queryParam('after', 'Only entries with a larger seq (default 0: all)', { type: 'integer', minimum: 0 })],
       responses: {
         '200': { description: 'Entries', content: json({ type: 'object', properties: { entries: { type: 'array', items: ref('NetLogEntry') }, droppedEntries: { type: 'integer' } } }) },
         ...errors(400, 404),
@@ -200,7 +200,7 @@ export const nettoolsPaths: Record<string, object> = {
         'Upgrade to a WebSocket. Messages (JSON text): {"type":"hello","limits"} first, one {"type":"session","session"} per session, then ' +
         '{"type":"session","session"} on each change, {"type":"entry","session","entry"} per log entry, {"type":"closed","id"} when a session is deleted. ' +
         'A slow reader loses entries first (a gap in seq; re-read with GET …/log?after=); one that stops reading is closed (1013).',
-      parameters: [{ name: 'token', in: 'query', required: false, description: 'The API token, for clients that cannot set headers', schema: { type: 'string' } }],
+      parameters: [queryParam('token', 'The API token, for clients that cannot set headers')],
       responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errors(426, 503) },
     },
   },

@@ -13,3 +13,6 @@ export const object = (properties: Record<string, object>, optional: readonly st
   required: Object.keys(properties).filter((key) => !optional.includes(key)),
   properties,
 });
+
+/** An optional query parameter (a string unless `schema` says otherwise). */
+export const queryParam = (name: string, description: string, schema: object = t.string): object => ({ name, in: 'query', required: false, description, schema });

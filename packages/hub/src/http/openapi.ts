@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { nettoolsPaths, nettoolsSchemas } from './openapi-nettools.js';
-import { json, nullable, object, ref, t } from './openapi-parts.js';
+import { json, nullable, object, queryParam, ref, t } from './openapi-parts.js';
 
 /** Error answers of a route; every route may answer 403 (the Host check, docs/hub.md#host-check). */
 const errorResponses = (...statuses: number[]): Record<string, object> => {
@@ -30,37 +30,15 @@ const errorResponses = (...statuses: number[]): Record<string, object> => {
 };
 
 const idParam = { name: 'id', in: 'path', required: true, description: 'Device id', schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } };
-const timeParam = (name: string, description: string): object => ({
-  name,
-  in: 'query',
-  required: false,
-  description: `${description}: Unix ms, an ISO 8601 date, "now", or a time ago such as -15m, -1h, -7d`,
-  schema: { type: 'string' },
-});
-const limitParam = (fallback: number, max: number): object => ({
-  name: 'limit',
-  in: 'query',
-  required: false,
-  description: `Most records returned (default ${fallback}, at most ${max})`,
-  schema: { type: 'integer', minimum: 1, maximum: max },
-});
-const metricParam = { name: 'metric', in: 'query', required: false, description: 'One metric (all when absent)', schema: { type: 'string' } };
-const bucketParam = {
-  name: 'bucket',
-  in: 'query',
-  required: false,
-  description: 'Bucket width for min/max/avg (ms, or 10s, 5m, 1h, 1d); raw rows when absent. At most 10,000 buckets.',
-  schema: { type: 'string' },
-};
-const deviceFilterParam = { name: 'device', in: 'query', required: false, description: 'Only this device', schema: { type: 'string' } };
-const typeParam = { name: 'type', in: 'query', required: false, description: 'Only events of this type (pin_change, online, offline, ...)', schema: { type: 'string' } };
-const tokenParam = {
-  name: 'token',
-  in: 'query',
-  required: false,
-  description: 'The API token, for WebSocket clients that cannot send an Authorization header (browsers)',
-  schema: { type: 'string' },
-};
+const timeParam = (name: string, description: string): object =>
+  queryParam(name, `${description}: Unix ms, an ISO 8601 date, "now", or a time ago such as -15m, -1h, -7d`);
+const limitParam = (fallback: number, max: number): object =>
+  queryParam('limit', `Most records returned (default ${fallback}, at most ${max})`, { type: 'integer', minimum: 1, maximum: max });
+const metricParam = queryParam('metric', 'One metric (all when absent)');
+const bucketParam = queryParam('bucket', 'Bucket width for min/max/avg (ms, or 10s, 5m, 1h, 1d); raw rows when absent. At most 10,000 buckets.');
+const deviceFilterParam = queryParam('device', 'Only this device');
+const typeParam = queryParam('type', 'Only events of this type (pin_change, online, offline, ...)');
+const tokenParam = queryParam('token', 'The API token, for WebSocket clients that cannot send an Authorization header (browsers)');
 
 const schemas = {
   Error: object({ error: { type: 'string', description: 'What went wrong and what to do' }, code: { type: 'string', description: 'Stable code from docs/errors.md' } }),
@@ -349,8 +327,8 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
             '{"type":"telemetry","device","rows":[{metric,time,value}]}, {"type":"event","device","event":{type,time,deviceTime,data}}, ' +
             '{"type":"status","device","online","time"}. A client that does not read is dropped (close code 1013); one that sends a binary message is closed (1003).',
           parameters: [
-            { name: 'device', in: 'query', required: false, description: 'Comma-separated device ids (all when absent)', schema: { type: 'string' } },
-            { name: 'types', in: 'query', required: false, description: 'Comma-separated kinds: telemetry, event, status (all when absent)', schema: { type: 'string' } },
+            queryParam('device', 'Comma-separated device ids (all when absent)'),
+            queryParam('types', 'Comma-separated kinds: telemetry, event, status (all when absent)'),
             tokenParam,
           ],
           responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errorResponses(400, 401, 426, 503) },
