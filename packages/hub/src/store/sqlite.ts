@@ -230,8 +230,7 @@ export class SqliteStore implements HubStore {
   }
 
   async listManagedDevices(): Promise<ManagedDeviceRecord[]> {
-    const rows = this.sql('SELECT id, token_hash, telemetry_key, created_at FROM managed_devices ORDER BY id').all() as Array<{ id: string; token_hash: string; telemetry_key: string; created_at: number }>;
-    return rows.map((row) => ({ id: row.id, tokenHash: row.token_hash, telemetryKey: row.telemetry_key, createdAt: row.created_at }));
+    return this.sql('SELECT id, token_hash AS tokenHash, telemetry_key AS telemetryKey, created_at AS createdAt FROM managed_devices ORDER BY id').all() as ManagedDeviceRecord[];
   }
 
   async addManagedDevice(device: ManagedDeviceRecord): Promise<void> {
@@ -249,15 +248,7 @@ export class SqliteStore implements HubStore {
   }
 
   async listSavedMessages(): Promise<SavedMessageRecord[]> {
-    const rows = this.sql('SELECT id, name, data, encoding, ending, created_at FROM saved_messages ORDER BY created_at, id').all() as Array<{
-      id: string;
-      name: string;
-      data: string;
-      encoding: SavedMessageRecord['encoding'];
-      ending: SavedMessageRecord['ending'];
-      created_at: number;
-    }>;
-    return rows.map((row) => ({ id: row.id, name: row.name, data: row.data, encoding: row.encoding, ending: row.ending, createdAt: row.created_at }));
+    return this.sql('SELECT id, name, data, encoding, ending, created_at AS createdAt FROM saved_messages ORDER BY created_at, id').all() as SavedMessageRecord[];
   }
 
   async addSavedMessage(message: SavedMessageRecord): Promise<void> {
