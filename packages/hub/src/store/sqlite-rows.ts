@@ -1,8 +1,9 @@
 /**
  * SQLite rows of the hub's tables and their conversion to the store's records: JSON
- * columns parsed, snake_case to camelCase, pins stored as text ("2", "LED").
+ * columns parsed, snake_case to camelCase, pins stored as text ("2", "LED"). (Tables with
+ * neither, such as sessions, are read with their columns renamed in the query.)
  */
-import type { AuditRecord, DeviceMode, DeviceRecord, HubEventRecord, OutputState, SessionRecord } from './store.js';
+import type { AuditRecord, DeviceMode, DeviceRecord, HubEventRecord, OutputState } from './store.js';
 
 export interface DeviceRow {
   id: string;
@@ -12,16 +13,6 @@ export interface DeviceRow {
   info: string | null;
   first_seen: number;
   last_seen: number;
-}
-
-export interface SessionRow {
-  id: number;
-  device_id: string;
-  mode: string;
-  address: string | null;
-  opened_at: number;
-  closed_at: number | null;
-  close_reason: string | null;
 }
 
 export interface EventRow {
@@ -76,18 +67,6 @@ export function toDevice(row: DeviceRow): DeviceRecord {
     info: parseJson(row.info),
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
-  };
-}
-
-export function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    mode: row.mode as DeviceMode,
-    address: row.address,
-    openedAt: row.opened_at,
-    closedAt: row.closed_at,
-    closeReason: row.close_reason,
   };
 }
 

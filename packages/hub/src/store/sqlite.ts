@@ -11,8 +11,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { jsonOrNull, toAudit, toDevice, toEvent, toOutput, toSession } from './sqlite-rows.js';
-import type { AuditRow, DeviceRow, EventRow, OutputRow, SessionRow } from './sqlite-rows.js';
+import { jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
+import type { AuditRow, DeviceRow, EventRow, OutputRow } from './sqlite-rows.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Checkpointer } from './checkpointer.js';
 import { migrate } from './sqlite-schema.js';
@@ -163,11 +163,9 @@ export class SqliteStore implements HubStore {
   }
 
   async listSessions(deviceId: string, limit?: number): Promise<SessionRecord[]> {
-    const rows = this.sql('SELECT * FROM sessions WHERE device_id = ? ORDER BY opened_at DESC, id DESC LIMIT ?').all(
-      deviceId,
-      checkLimit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT),
-    ) as SessionRow[];
-    return rows.map(toSession);
+    const columns = 'id, device_id AS deviceId, mode, address, opened_at AS openedAt, closed_at AS closedAt, close_reason AS closeReason';
+    const query = `SELECT ${columns} FROM sessions WHERE device_id = ? ORDER BY opened_at DESC, id DESC LIMIT ?`;
+    return this.sql(query).all(deviceId, checkLimit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)) as SessionRecord[];
   }
 
   async insertTelemetry(rows: readonly TelemetryRow[]): Promise<void> {
