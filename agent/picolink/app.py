@@ -108,7 +108,9 @@ class Device:
                 if s.heartbeat and s.heartbeat // 5 < period:
                     period = max(20, s.heartbeat // 5)
             await sleep_ms(period)
+            # Also keeps uptime() counting past the wrap of ticks_ms (see uptime()).
             now = time.ticks_ms()
+            self.uptime()
             for s in list(self.sessions):
                 s.check_idle(now)
 
@@ -116,16 +118,11 @@ class Device:
 async def main(raw_config, net=None, on_started=None):
     """Runs the agent until the board restarts. `net` is the network edge (picolink.net
     by default); on_started() is called once connections are accepted."""
-    from picolink import start
-    dev = await start.run(raw_config, net, on_started)
-    # Start-up code (start.py, config.py) is done with: give its heap back.
-    del start
-    release('start')
-    release('config')
+    # Start-up code (start.py, config.py) runs once: let go as soon as it is done, so its
+    # heap comes back. This task then checks the connections' timeouts for good.
+    dev = await use('start', 'run', raw_config, net, on_started)
     gc.collect()
-    while True:
-        await sleep_ms(60000)
-        dev.uptime()
+    await dev.idle_check()
 
 
 async def watchdog(ms):

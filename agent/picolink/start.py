@@ -1,6 +1,7 @@
 # Start-up: config.json read through config.py, then the agent composed from it (device
 # state, listener, WiFi, status LED, watchdog, telemetry, dial-home). app.main() runs it
-# once and lets it go, with config.py, so code that runs once keeps no heap.
+# once and lets it go, with config.py, so code that runs once keeps no heap; the Device's
+# timeout checks (idle_check) then run in app.main()'s own task.
 import asyncio
 
 import machine
@@ -8,7 +9,7 @@ import machine
 from picolink import config
 from picolink.app import Device, keep_wifi, log, watchdog
 from picolink.proto import PicolinkError
-from picolink.rt import sleep_ms
+from picolink.rt import release, sleep_ms
 
 
 async def run(raw_config, net, on_started):
@@ -37,7 +38,6 @@ async def run(raw_config, net, on_started):
         on_started()
     dev.last_update = config.last_update()
     asyncio.create_task(dev.inputs())
-    asyncio.create_task(dev.idle_check())
     if wlan is not None:
         asyncio.create_task(keep_wifi(dev))
         while not dev.wifi_up:
@@ -47,6 +47,7 @@ async def run(raw_config, net, on_started):
     if hub is not None:
         from picolink import home
         asyncio.create_task(home.run(dev, net, hub[0], hub[1]))
+    release('config')
     return dev
 
 
