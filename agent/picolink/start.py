@@ -3,13 +3,16 @@
 # once and lets it go, with config.py, so code that runs once keeps no heap; the Device's
 # timeout checks (idle_check) then run in app.main()'s own task.
 import asyncio
+import sys
+import time
 
 import machine
 
-from picolink import config
+from picolink import board, config
 from picolink.app import Device, keep_wifi, log, watchdog
+from picolink.pins import Pins
 from picolink.proto import PicolinkError
-from picolink.rt import release, sleep_ms
+from picolink.rt import Flag, release, sleep_ms
 
 
 async def run(raw_config, net, on_started):
@@ -21,7 +24,20 @@ async def run(raw_config, net, on_started):
     if cfg['ssid']:
         import network
         wlan = network.WLAN(network.STA_IF)
-    dev = Device(cfg, wlan, config.boot_id(), None)
+    dev = Device()
+    dev.cfg = cfg
+    dev.device_id = cfg['device_id']
+    dev.boot = config.boot_id()
+    dev.last_update = None
+    dev.wlan = wlan
+    dev.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
+    dev.flag = Flag()
+    dev.hw = board.Board(dev.flag)
+    dev.pins = Pins(dev.hw, dev.board_name)
+    dev.sessions = []
+    dev.wifi_up = wlan is None
+    dev._ticks = time.ticks_ms()
+    dev._uptime = 0
     if cfg['watchdog_ms']:
         asyncio.create_task(watchdog(cfg['watchdog_ms']))
     if cfg['status_led']:
