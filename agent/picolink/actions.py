@@ -47,7 +47,8 @@ def run(dev, action, f, conn):
     if action == 'read_pin':
         return [('value', pins.read(f['pin']))]
     if action == 'set_pwm':
-        return [('duty_u16', pins.set_pwm(f['pin'], f['freq'], f['duty']))]
+        # Only some setups use PWM: pwm.py, loaded for the moment.
+        return [('duty_u16', use('pwm', 'set_pwm', pins, f['pin'], f['freq'], f['duty']))]
     if action == 'read_adc':
         value = dev.hw.read_adc(f['channel'])
         volts = value * 3.3 / 65535

@@ -7,9 +7,8 @@ import time
 
 import machine
 
-from picolink import actions, board
-from picolink.pins import Pins
-from picolink.rt import Flag, release, sleep_ms, unix_ms, unix_ns, use
+from picolink import actions
+from picolink.rt import release, sleep_ms, unix_ms, unix_ns, use
 from picolink.session import Session
 
 
@@ -32,21 +31,9 @@ class Device:
     restart_at = None
     updating = False
     secure = False
-
-    def __init__(self, cfg, wlan, boot, last_update):
-        self.cfg = cfg
-        self.device_id = cfg['device_id']
-        self.boot = boot
-        self.last_update = last_update
-        self.wlan = wlan
-        self.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
-        self.flag = Flag()
-        self.hw = board.Board(self.flag)
-        self.pins = Pins(self.hw, self.board_name)
-        self.sessions = []
-        self.wifi_up = wlan is None
-        self._ticks = time.ticks_ms()
-        self._uptime = 0
+    # The rest is set once, by start.py (code that runs once stays out of the heap): cfg,
+    # device_id, boot, last_update, wlan, board_name, flag, hw, pins, sessions, wifi_up,
+    # _ticks and _uptime.
 
     def uptime(self):
         """ms since start. ticks_ms wraps every 2**30 ms (about 12 days) and ticks_diff sees
@@ -108,7 +95,9 @@ class Device:
                 if s.heartbeat and s.heartbeat // 5 < period:
                     period = max(20, s.heartbeat // 5)
             await sleep_ms(period)
+            # Also keeps uptime() counting past the wrap of ticks_ms (see uptime()).
             now = time.ticks_ms()
+            self.uptime()
             for s in list(self.sessions):
                 s.check_idle(now)
 
@@ -116,16 +105,11 @@ class Device:
 async def main(raw_config, net=None, on_started=None):
     """Runs the agent until the board restarts. `net` is the network edge (picolink.net
     by default); on_started() is called once connections are accepted."""
-    from picolink import start
-    dev = await start.run(raw_config, net, on_started)
-    # Start-up code (start.py, config.py) is done with: give its heap back.
-    del start
-    release('start')
-    release('config')
+    # Start-up code (start.py, config.py) runs once: let go as soon as it is done, so its
+    # heap comes back. This task then checks the connections' timeouts for good.
+    dev = await use('start', 'run', raw_config, net, on_started)
     gc.collect()
-    while True:
-        await sleep_ms(60000)
-        dev.uptime()
+    await dev.idle_check()
 
 
 async def watchdog(ms):

@@ -1,7 +1,7 @@
 # The Pico W's hardware, as the pin registry uses it: GPIO, PWM, ADC, input interrupts.
 # Only this module touches machine.Pin/PWM/ADC, so the protocol's pin rules (pins.py)
 # never depend on the port; tests run it over shim modules that record every write.
-from machine import ADC, PWM, Pin
+from machine import ADC, Pin
 from micropython import const
 
 GPIO = tuple(range(23)) + (26, 27, 28)
@@ -61,16 +61,6 @@ class Board:
 
     def read(self, pin):
         return 1 if self._pin(pin).value() else 0
-
-    def set_pwm(self, pin, freq, duty_u16):
-        pwm = self._pwm.get(pin)
-        if pwm is None:
-            p = self._pin(pin)
-            p.irq(handler=None)
-            pwm = PWM(p)
-            self._pwm[pin] = pwm
-        pwm.freq(freq)
-        pwm.duty_u16(duty_u16)
 
     def read_adc(self, channel):
         adc = self._adc.get(channel)

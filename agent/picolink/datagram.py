@@ -46,12 +46,18 @@ def _signed(text, mac):
     return b if mac is None else b[:-1] + b',"mac":"' + mac.hex(b).encode() + b'"}'
 
 
+def readings(pairs):
+    """Readings ((name, number) pairs) as a datagram's "readings" object, in JSON: the
+    form the sender keeps them in until they are acknowledged (less heap than the pairs)."""
+    return '{' + ','.join([quote(n) + ':' + num(v) for n, v in pairs]) + '}'
+
+
 def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
-    """A datagram (bytes), fields in protocol order; readings are (name, number) pairs."""
+    """A datagram (bytes), fields in protocol order; `readings` as readings() makes it."""
     s = '{"v":1,"device":%s,"boot":%d,"seq":%d,"t":%d' % (quote(device), boot, seq, t)
     if time_ms is not None:
         s += ',"time":%d' % time_ms
-    s += ',"readings":{' + ','.join([quote(n) + ':' + num(v) for n, v in readings]) + '}'
+    s += ',"readings":' + readings
     if ack is not None:
         s += ',"ack":' + ('true' if ack else 'false')
     return _signed(s + '}', mac)

@@ -141,17 +141,6 @@ class Pins:
     def read(self, pin):
         return self.level_of(self._slot(pin, True))
 
-    def set_pwm(self, pin, freq, duty):
-        """Switches a pin to PWM; returns the 16-bit duty written."""
-        s = self._slot(pin)
-        if pin == board.LED:
-            raise err('led_pwm')
-        duty_u16 = int(duty * 65535 + 0.5)
-        self._end_lease(s)
-        self.hw.set_pwm(pin, freq, duty_u16)
-        s.mode = 'pwm'
-        return duty_u16
-
     def watch(self, pin, conn, edge, debounce_ms):
         """Starts (or replaces) conn's watch on a set-up pin; returns the level now."""
         s = self._slot(pin, True)

@@ -334,26 +334,6 @@ def describe(v):
 _SPACE = ' \t\n\r\x0b\x0c'
 
 
-def _numeric(s, fraction):
-    # JavaScript's /^[+-]?\d+$/, or with `fraction` /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.
-    s = s[1:] if s[:1] in ('+', '-') else s
-    if fraction:
-        e = max(s.find('e'), s.find('E'))
-        if e >= 0:
-            x = s[e + 1:]
-            if not _numeric(x, False):
-                return False
-            s = s[:e]
-        if s.count('.') == 1:
-            s = s.replace('.', '')
-    if not s:
-        return False
-    for c in s:
-        if not '0' <= c <= '9':
-            return False
-    return True
-
-
 def _bad_type(field, words, v):
     return _fault('bad_type', field, words, v)
 
@@ -375,11 +355,11 @@ def coerce(field, t, v):
         words = 'an integer' if k == 'int' else 'a number'
         if type(v) is int or type(v) is float:
             n = v
-        elif isinstance(v, str) and _numeric(v.strip(_SPACE), k == 'number'):
-            s = v.strip(_SPACE)
-            n = float(s) if k == 'number' or len(s) > 300 else int(s)
         else:
-            raise _bad_type(field, words, v)
+            # Text ("2", " 0.5 ") as piconetcontrol's clients send it: strings.py.
+            n = use('strings', 'number', v, k == 'number') if isinstance(v, str) else None
+            if n is None:
+                raise _bad_type(field, words, v)
         if not _is_num(n):
             raise _bad_type(field, words if k == 'int' else 'a finite number', v)
         if k == 'int':
@@ -395,8 +375,7 @@ def coerce(field, t, v):
         elif (type(v) is int or type(v) is float) and v in (0, 1):
             b = v == 1
         else:
-            w = v.strip(_SPACE).lower() if isinstance(v, str) else None
-            b = True if w in ('true', '1', 'yes', 'on') else False if w in ('false', '0', 'no', 'off') else None
+            b = use('strings', 'truth', v) if isinstance(v, str) else None
             if b is None:
                 raise _bad_type(field, k, v)
         return (1 if b else 0) if k == 'bit' else b

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from picolink import proto
-from picolink.rt import sleep_ms, wait_for_ms
+from picolink.rt import release, sleep_ms, wait_for_ms
 
 _READ = 1024
 
@@ -216,12 +216,11 @@ class Session:
 
     async def _handle(self, item, t_ns):
         if isinstance(item, proto.PicolinkError):
-            # Too large or not UTF-8: the stream can no longer be trusted to be in step.
-            self._queue(proto.failure(None, None, item))
-            self._say(item.code + '; closing')
-            self.open = False
-            await self._send()
-            await self._drain_input()
+            # Too large or not UTF-8: rare, so badline.py is loaded for the moment.
+            from picolink import badline
+            aw = badline.close(self, item)
+            release('badline')
+            await aw
             return
         try:
             frame = proto.parse_frame(item)
@@ -257,14 +256,3 @@ class Session:
         self._queue(out)
         for e in events:
             self._queue(e)
-
-    async def _drain_input(self):
-        # Read what the peer still sends for a moment, so closing is a FIN, not a reset
-        # that could destroy the error response on its way.
-        try:
-            while True:
-                data = await wait_for_ms(self._r.read(_READ), 200)
-                if not data:
-                    return
-        except Exception:
-            pass

@@ -1,14 +1,18 @@
 # Start-up: config.json read through config.py, then the agent composed from it (device
 # state, listener, WiFi, status LED, watchdog, telemetry, dial-home). app.main() runs it
-# once and lets it go, with config.py, so code that runs once keeps no heap.
+# once and lets it go, with config.py, so code that runs once keeps no heap; the Device's
+# timeout checks (idle_check) then run in app.main()'s own task.
 import asyncio
+import sys
+import time
 
 import machine
 
-from picolink import config
+from picolink import board, config
 from picolink.app import Device, keep_wifi, log, watchdog
+from picolink.pins import Pins
 from picolink.proto import PicolinkError
-from picolink.rt import sleep_ms
+from picolink.rt import Flag, release, sleep_ms
 
 
 async def run(raw_config, net, on_started):
@@ -20,7 +24,20 @@ async def run(raw_config, net, on_started):
     if cfg['ssid']:
         import network
         wlan = network.WLAN(network.STA_IF)
-    dev = Device(cfg, wlan, config.boot_id(), None)
+    dev = Device()
+    dev.cfg = cfg
+    dev.device_id = cfg['device_id']
+    dev.boot = config.boot_id()
+    dev.last_update = None
+    dev.wlan = wlan
+    dev.board_name = cfg.get('board') or getattr(sys.implementation, '_machine', None) or sys.platform
+    dev.flag = Flag()
+    dev.hw = board.Board(dev.flag)
+    dev.pins = Pins(dev.hw, dev.board_name)
+    dev.sessions = []
+    dev.wifi_up = wlan is None
+    dev._ticks = time.ticks_ms()
+    dev._uptime = 0
     if cfg['watchdog_ms']:
         asyncio.create_task(watchdog(cfg['watchdog_ms']))
     if cfg['status_led']:
@@ -37,7 +54,6 @@ async def run(raw_config, net, on_started):
         on_started()
     dev.last_update = config.last_update()
     asyncio.create_task(dev.inputs())
-    asyncio.create_task(dev.idle_check())
     if wlan is not None:
         asyncio.create_task(keep_wifi(dev))
         while not dev.wifi_up:
@@ -47,6 +63,7 @@ async def run(raw_config, net, on_started):
     if hub is not None:
         from picolink import home
         asyncio.create_task(home.run(dev, net, hub[0], hub[1]))
+    release('config')
     return dev
 
 

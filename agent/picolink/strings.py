@@ -1,8 +1,8 @@
 # The codec's text beyond the plain case (proto.py): strict UTF-8 for a frame with
 # non-ASCII bytes, JSON strings with escapes (read and written), and numbers written with
-# an exponent or not finite. Most frames need none of it, so proto.py loads this only for
-# those that do and lets it go again.
-from picolink.proto import _SURROGATE_HI, _SURROGATE_LO, err
+# an exponent or not finite, and numbers and booleans sent as text. Most frames need none
+# of it, so proto.py loads this only for those that do and lets it go again.
+from picolink.proto import _SPACE, _SURROGATE_HI, _SURROGATE_LO, err
 
 
 def bad(what, i):
@@ -119,3 +119,38 @@ def num(n, r):
     if -7 < x < 0:
         return ('-' if m[0] == '-' else '') + '0.' + '0' * (-x - 1) + m.lstrip('-').replace('.', '')
     return m + 'e' + ('+' if x > 0 else '-') + str(abs(x))
+
+
+def _numeric(s, fraction):
+    # JavaScript's /^[+-]?\d+$/, or with `fraction` /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.
+    s = s[1:] if s[:1] in ('+', '-') else s
+    if fraction:
+        e = max(s.find('e'), s.find('E'))
+        if e >= 0:
+            x = s[e + 1:]
+            if not _numeric(x, False):
+                return False
+            s = s[:e]
+        if s.count('.') == 1:
+            s = s.replace('.', '')
+    if not s:
+        return False
+    for c in s:
+        if not '0' <= c <= '9':
+            return False
+    return True
+
+
+def number(v, fraction):
+    """Text as a number the way piconetcontrol's server reads it ("2", " 0.5 "; with
+    `fraction`, a fraction or an exponent too), or None when it is not one."""
+    s = v.strip(_SPACE)
+    if not _numeric(s, fraction):
+        return None
+    return float(s) if fraction or len(s) > 300 else int(s)
+
+
+def truth(v):
+    """Text as a boolean ("on", "0", " TRUE "), or None when it is not one."""
+    w = v.strip(_SPACE).lower()
+    return True if w in ('true', '1', 'yes', 'on') else False if w in ('false', '0', 'no', 'off') else None

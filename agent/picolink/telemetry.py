@@ -36,7 +36,7 @@ class Telemetry:
         self._seq = 0
         self._ignored = 0
         # Unacknowledged datagrams, oldest first, as flat groups of _N: seq, ticks when sent,
-        # uptime, Unix time, readings (one list instead of one per datagram).
+        # uptime, Unix time, readings as JSON text (one list instead of one per datagram).
         self.pending = []
 
     async def run(self):
@@ -87,7 +87,7 @@ class Telemetry:
                 readings.append((name, v))
         if not readings:
             return
-        entry = (self._seq, now, dev.uptime(), dev.unix_ms(), tuple(readings))
+        entry = (self._seq, now, dev.uptime(), dev.unix_ms(), datagram.readings(readings))
         sock.send(self._encode(*entry))
         if self._ack:
             p += entry

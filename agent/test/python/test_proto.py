@@ -144,7 +144,7 @@ class Vectors(unittest.TestCase):
         def encode(c, m, mac):
             if c['kind'] == 'ack':
                 return receive.encode_ack(m['device'], m['boot'], m['ack'], mac)
-            return datagram.encode(m['device'], m['boot'], m['seq'], m['t'], list(m['readings'].items()),
+            return datagram.encode(m['device'], m['boot'], m['seq'], m['t'], datagram.readings(list(m['readings'].items())),
                                    m.get('time'), m.get('ack'), mac)
 
         def run(c):
