@@ -21,8 +21,8 @@
 import { execFileSync, fork } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { LineClient } from '@picolink/device/test/line-client';
-import { SquatterProcess } from '@picolink/device/test/squatter-process';
+import { LineClient } from '@picolink/test-kit/line-client';
+import { SquatterProcess } from '@picolink/test-kit/squatter-process';
 import { startServerProcess } from './servers.js';
 
 const DEFAULT_SQUATTERS = 5_000;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { AGENT_DIR } from '../src/index.js';
 import { checkSteadyStateHeap, HEAP_GOAL_BYTES } from './harness/heap-scenario.js';
 import { SHIM_DIR } from './harness/mpy.js';
-import { unixInterpreter } from './harness/unix-port.js';
+import { unixInterpreter } from '@picolink/test-kit/unix-port';
 
 test('unix32: the agent keeps less than 40 KiB with three clients and telemetry running', async (t) => {
   await checkSteadyStateHeap(t, 'unix32', HEAP_GOAL_BYTES);

@@ -11,7 +11,7 @@ import { AGENT_DIR } from '../src/index.js';
 import { Board } from './harness/board.js';
 import { LineClient } from './harness/line-client.js';
 import { TLS_SUITE_OPTIONS } from './harness/tls-options.js';
-import { unixInterpreter } from './harness/unix-port.js';
+import { unixInterpreter } from '@picolink/test-kit/unix-port';
 import { agentSuite } from './suite.js';
 
 const RUN_TESTS = join(AGENT_DIR, 'test', 'mpy-unix', 'run_tests.py');

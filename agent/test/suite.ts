@@ -20,7 +20,7 @@ import type { BoardOptions, Runtime } from './harness/board.js';
 import { HubStandIn } from './harness/hub-stand-in.js';
 import { connectWhenUp, delay, LineClient } from './harness/line-client.js';
 import { PiconetcontrolClient } from './harness/piconetcontrol-client.js';
-import { endProcess, startControllerProcess } from '@picolink/client/test/controller-process';
+import { endProcess, startControllerProcess } from '@picolink/test-kit/controller-process';
 
 interface TestContext {
   after(fn: () => unknown): void;

@@ -18,8 +18,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AGENT_DIR, agentFilePath, agentFiles } from '../../src/index.js';
 import { PYTHON_TEST_DIR, SHIM_DIR } from './mpy.js';
-import { unixInterpreter } from './unix-port.js';
-import type { UnixPort } from './unix-port.js';
+import { unixInterpreter } from '@picolink/test-kit/unix-port';
+import type { UnixPort } from '@picolink/test-kit/unix-port';
 
 /**
  * `cpython`: python3 with shims; `micropython`: the WebAssembly port, sockets from Node;

@@ -1,16 +1,16 @@
 /**
- * The device package's raw line client (`@picolink/device/test/line-client`), with the
+ * The test kit's raw line client (`@picolink/test-kit/line-client`), with the
  * longer waits a board running under MicroPython needs.
  */
 import type { Socket } from 'node:net';
 import {
   connectWhenUp as deviceConnectWhenUp,
   LineClient as DeviceLineClient,
-} from '@picolink/device/test/line-client';
-import type { LineClientOptions } from '@picolink/device/test/line-client';
+} from '@picolink/test-kit/line-client';
+import type { LineClientOptions } from '@picolink/test-kit/line-client';
 
-export { delay } from '@picolink/device/test/line-client';
-export type { Message } from '@picolink/device/test/line-client';
+export { delay } from '@picolink/test-kit/line-client';
+export type { Message } from '@picolink/test-kit/line-client';
 
 /** Default wait for a message from the agent, in ms. */
 const AGENT_WAIT_MS = 3000;

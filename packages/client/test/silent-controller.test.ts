@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevice, SimulatedBackend } from '@picolink/device';
-import { endProcess, startControllerProcess } from './fixtures/controller-process.js';
+import { endProcess, startControllerProcess } from '@picolink/test-kit/controller-process';
 
 /** The documented bound, and what a loaded 2-core machine may add to it. */
 const BOUND_MS = 10_000;

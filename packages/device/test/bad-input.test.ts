@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startTestDevice } from './fixtures.js';
 import type { TestDevice } from './fixtures.js';
-import type { LineClient } from './line-client.js';
+import type { LineClient } from '@picolink/test-kit/line-client';
 
 interface Pair {
   device: TestDevice;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { connect } from 'node:net';
 import { startTestDevice } from './fixtures.js';
-import { delay } from './line-client.js';
+import { delay } from '@picolink/test-kit/line-client';
 
 test('a client that never says anything is told why and closed after the hello timeout', async (t) => {
   const device = await startTestDevice(t, { helloTimeoutMs: 100 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { dialHome, DeviceRuntime, SimulatedBackend } from '../src/index.js';
 import type { DialHomeOptions } from '../src/index.js';
 import { HubStandIn } from './hub-stand-in.js';
-import { delay } from './line-client.js';
+import { delay } from '@picolink/test-kit/line-client';
 import { makeTestCert } from './tls-cert.js';
 import { startTestDevice } from './fixtures.js';
 

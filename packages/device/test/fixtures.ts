@@ -1,8 +1,8 @@
 /** Starting a device for one test: loopback, port 0, closed when the test ends. */
 import { startDevice } from '../src/index.js';
 import type { DeviceOptions, RunningDevice, SimulatedBackend } from '../src/index.js';
-import { LineClient } from './line-client.js';
-import type { LineClientOptions } from './line-client.js';
+import { LineClient } from '@picolink/test-kit/line-client';
+import type { LineClientOptions } from '@picolink/test-kit/line-client';
 
 export interface TestDevice extends RunningDevice<SimulatedBackend> {
   /** Log lines written so far. */

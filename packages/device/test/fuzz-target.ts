@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { describeFrame, fuzzFrame, LineSession, loadSeeds, TargetProcess } from '@picolink/protocol/test/fuzz';
 import type { FuzzTarget, ProbeClient } from '@picolink/protocol/test/fuzz';
-import { connectWhenUp, LineClient } from './line-client.js';
+import { connectWhenUp, LineClient } from '@picolink/test-kit/line-client';
 
 const DEVICE_PROCESS = fileURLToPath(new URL('./fuzz-device-process.js', import.meta.url));
 

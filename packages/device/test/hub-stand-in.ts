@@ -4,8 +4,8 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { LineClient } from './line-client.js';
-import type { Message } from './line-client.js';
+import { LineClient } from '@picolink/test-kit/line-client';
+import type { Message } from '@picolink/test-kit/line-client';
 
 export class HubStandIn {
   /** Every connection accepted so far. */

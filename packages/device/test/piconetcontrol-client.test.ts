@@ -12,7 +12,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { deflateSync } from 'node:zlib';
 import { MemoryFirmwareStore } from '../src/index.js';
 import { startTestDevice } from './fixtures.js';
-import { delay } from './line-client.js';
+import { delay } from '@picolink/test-kit/line-client';
 import { makeTestCert } from './tls-cert.js';
 
 type Command = Record<string, unknown>;

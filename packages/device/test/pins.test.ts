@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startTestDevice } from './fixtures.js';
-import { delay } from './line-client.js';
+import { delay } from '@picolink/test-kit/line-client';
 
 function change(event: Record<string, unknown>): string {
   return `${String(event.pin)}=${String(event.value)} ${String(event.cause)}`;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { connectWhenUp, delay, LineClient } from './line-client.js';
+import { connectWhenUp, delay, LineClient } from '@picolink/test-kit/line-client';
 import { startTestDevice } from './fixtures.js';
 
 test('reset: connections close after the delay (failsafe first), pins come back unconfigured', async (t) => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestDevice } from './fixtures.js';
-import type { LineClient, Message } from './line-client.js';
+import type { LineClient, Message } from '@picolink/test-kit/line-client';
 
 const isPing = (m: Message): boolean => m.action === 'ping';
 

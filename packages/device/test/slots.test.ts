@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { startTestDevice } from './fixtures.js';
-import { LineClient, delay } from './line-client.js';
-import { SquatterProcess } from './squatter-process.js';
+import { LineClient, delay } from '@picolink/test-kit/line-client';
+import { SquatterProcess } from '@picolink/test-kit/squatter-process';
 
 /** Connects and pings until answered (an attempt can itself be evicted under churn); ms from the first connect to the answer. */
 async function controllerAnswerMs(port: number, limitMs: number): Promise<number> {

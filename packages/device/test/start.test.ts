@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
 import { ErrorCode, parseTelemetry } from '@picolink/protocol';
 import { startDevice, SimulatedBackend } from '../src/index.js';
-import { LineClient } from './line-client.js';
+import { LineClient } from '@picolink/test-kit/line-client';
 
 test('startDevice reports where it listens; close() releases everything', async () => {
   const device = await startDevice({ host: '127.0.0.1', port: 0 });

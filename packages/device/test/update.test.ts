@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { MemoryFirmwareStore, SIM_FAIL_START } from '../src/index.js';
 import type { FirmwareStore } from '../src/index.js';
-import { connectWhenUp, delay } from './line-client.js';
+import { connectWhenUp, delay } from '@picolink/test-kit/line-client';
 import { startTestDevice } from './fixtures.js';
 
 function sha256(text: string): string {

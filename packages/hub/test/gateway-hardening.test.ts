@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { SquatterProcess } from '@picolink/device/test/squatter-process';
+import { SquatterProcess } from '@picolink/test-kit/squatter-process';
 import { dialingDevice, GatewayHub, RawDevice, until } from './gateway-fixture.js';
 
 const DEVICES = { devices: [{ id: 'pico-1', token: 's3cret' }, { id: 'pico-2' }, { id: 'pico-3' }] };

@@ -1,7 +1,7 @@
 /**
  * Starts squatters.ts in a child process (so its sockets' churn is not on the server's
  * event loop) and talks to it over IPC. Used by the slot tests of the device and the hub
- * gateway, and by `npm run bench -- slots` (`@picolink/device/test/squatter-process`).
+ * gateway, and by `npm run bench -- slots` (`@picolink/test-kit/squatter-process`).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

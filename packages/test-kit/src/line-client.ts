@@ -2,7 +2,7 @@
  * A deliberately small raw client for the integration tests: it writes bytes and reads
  * newline-terminated JSON messages, with no knowledge of the protocol beyond that. Used
  * where the SDK would hide what is on the wire (ids left out, bad input, half-closed
- * sockets). The agent's tests use it too (`@picolink/device/test/line-client`).
+ * sockets). The agent's tests use it too (`@picolink/test-kit/line-client`).
  */
 import { connect as tcpConnect } from 'node:net';
 import type { Socket } from 'node:net';
