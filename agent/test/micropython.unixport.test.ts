@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AGENT_DIR } from '../src/index.js';
-import { Board } from './harness/board.js';
+import { Board } from '@picolink/test-kit/board';
 import { LineClient } from './harness/line-client.js';
 import { TLS_SUITE_OPTIONS } from './harness/tls-options.js';
 import { unixInterpreter } from '@picolink/test-kit/unix-port';

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Board } from '@picolink/agent/test-harness';
+import { Board } from '@picolink/test-kit/board';
 import { encodeTelemetryAck, parseTelemetry } from '@picolink/protocol';
 import type { TelemetryDatagram } from '@picolink/protocol';
 import { runPicolink, startPicolink } from '../support/picolink-cli.js';

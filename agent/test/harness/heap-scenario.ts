@@ -5,8 +5,8 @@
  * lease and a safe value, two watching pins, and an input change delivered.
  */
 import { strict as assert } from 'node:assert';
-import { Board } from './board.js';
-import type { MemoryReport, Runtime } from './board.js';
+import { Board } from '@picolink/test-kit/board';
+import type { MemoryReport, Runtime } from '@picolink/test-kit/board';
 import { delay, LineClient } from './line-client.js';
 
 interface TestContext {

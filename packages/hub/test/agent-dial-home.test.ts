@@ -4,7 +4,7 @@
 // everything is checked through the HTTP API and on the board's pins.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Board } from '@picolink/agent/test-harness';
+import { Board } from '@picolink/test-kit/board';
 import { startHub } from '../src/hub.js';
 import type { RunningHub } from '../src/hub.js';
 import { tempDir, testConfig, until } from './api-fixture.js';

@@ -5,7 +5,7 @@
  * unix port with real sockets and TLS (test/mpy-unix/run_agent.py; see unix-port.ts). Like a board, it
  * boots again after machine.reset() (exit code 3) and after deep sleep (exit code 4, once
  * the sleep time has passed), on the same port and with the files the agent left behind.
- * Other packages' tests import it as `@picolink/agent/test-harness`.
+ * The agent's tests and other packages' tests import it as `@picolink/test-kit/board`.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -15,11 +15,22 @@ import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { AGENT_DIR, agentFilePath, agentFiles } from '../../src/index.js';
-import { PYTHON_TEST_DIR, SHIM_DIR } from './mpy.js';
-import { unixInterpreter } from '@picolink/test-kit/unix-port';
-import type { UnixPort } from '@picolink/test-kit/unix-port';
+import { unixInterpreter } from './unix-port.js';
+import type { UnixPort } from './unix-port.js';
+
+/** The part of `@picolink/agent` the board uses. */
+interface AgentFiles {
+  AGENT_DIR: string;
+  agentFiles(): string[];
+  agentFilePath(relative: string): string;
+}
+
+// The agent package is loaded by name at run time, so the test kit builds before the agent,
+// whose own tests use it; its compiled WebAssembly host and its Python shims stay there.
+const agentName = '@picolink/agent';
+const { AGENT_DIR, agentFilePath, agentFiles } = (await import(agentName)) as AgentFiles;
+const PYTHON_TEST_DIR = join(AGENT_DIR, 'test', 'python');
+const SHIM_DIR = join(PYTHON_TEST_DIR, 'shims');
 
 /**
  * `cpython`: python3 with shims; `micropython`: the WebAssembly port, sockets from Node;
@@ -73,7 +84,7 @@ interface TestContext {
   after(fn: () => unknown): void;
 }
 
-const HOST_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'mpy-host.js');
+const HOST_SCRIPT = join(AGENT_DIR, 'dist', 'test', 'harness', 'mpy-host.js');
 const CPYTHON_SCRIPT = join(PYTHON_TEST_DIR, 'run_agent.py');
 const PYTHON = process.env.PYTHON ?? 'python3';
 const UNIX_SCRIPT = join(AGENT_DIR, 'test', 'mpy-unix', 'run_agent.py');
