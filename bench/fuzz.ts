@@ -12,8 +12,8 @@
  * target is restarted at most MAX_RESTARTS times. PICOLINK_FUZZ_SEED fixes the seed;
  * PICOLINK_FUZZ_SCALE (default 1) multiplies every input count.
  */
-import { campaignSeed, formatReport, runCampaign } from '@picolink/protocol/test/fuzz';
-import type { CampaignOptions, FuzzReport, FuzzTarget } from '@picolink/protocol/test/fuzz';
+import { campaignSeed, formatReport, runCampaign } from '@picolink/test-kit/fuzz';
+import type { CampaignOptions, FuzzReport, FuzzTarget } from '@picolink/test-kit/fuzz';
 import { deviceFuzzTarget } from '@picolink/device/test/fuzz-target';
 import { gatewayDeviceFuzzTarget, gatewayHelloFuzzTarget, httpFuzzTarget, linkFuzzTarget, telemetryFuzzTarget } from '@picolink/hub/test/fuzz';
 

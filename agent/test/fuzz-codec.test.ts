@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FuzzRandom, frameWrites, fuzzFrame, loadSeeds } from '@picolink/protocol/test/fuzz';
+import { FuzzRandom, frameWrites, fuzzFrame, loadSeeds } from '@picolink/test-kit/fuzz';
 import { AGENT_DIR } from '../src/index.js';
 import { copyFileIn, copyIn, loadPython, PYTHON_TEST_DIR, run } from './harness/mpy.js';
 

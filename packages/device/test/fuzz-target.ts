@@ -5,8 +5,8 @@
  * fuzz.test.ts and by `npm run bench -- fuzz`.
  */
 import { fileURLToPath } from 'node:url';
-import { describeFrame, fuzzFrame, LineSession, loadSeeds, TargetProcess } from '@picolink/protocol/test/fuzz';
-import type { FuzzTarget, ProbeClient } from '@picolink/protocol/test/fuzz';
+import { describeFrame, fuzzFrame, LineSession, loadSeeds, TargetProcess } from '@picolink/test-kit/fuzz';
+import type { FuzzTarget, ProbeClient } from '@picolink/test-kit/fuzz';
 import { connectWhenUp, LineClient } from '@picolink/test-kit/line-client';
 
 const DEVICE_PROCESS = fileURLToPath(new URL('./fuzz-device-process.js', import.meta.url));

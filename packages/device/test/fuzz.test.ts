@@ -4,7 +4,7 @@
 // client on another connection must keep getting answers. The seed is printed; a failure
 // is replayed with PICOLINK_FUZZ_SEED and PICOLINK_FUZZ_INPUTS.
 import { test } from 'node:test';
-import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/protocol/test/fuzz';
+import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/test-kit/fuzz';
 import { deviceFuzzTarget } from './fuzz-target.js';
 
 const INPUTS = 12_000;

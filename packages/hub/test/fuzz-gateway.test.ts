@@ -5,7 +5,7 @@
 // keep serving a command through the gateway to another device meanwhile. The seed is
 // printed; PICOLINK_FUZZ_SEED and PICOLINK_FUZZ_INPUTS replay a failure.
 import { test } from 'node:test';
-import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/protocol/test/fuzz';
+import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/test-kit/fuzz';
 import { gatewayDeviceFuzzTarget, gatewayHelloFuzzTarget } from './fuzz/index.js';
 
 test('fuzz: the gateway refuses every malformed hello with a coded error and stays up', async (t) => {

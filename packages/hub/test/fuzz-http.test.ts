@@ -5,7 +5,7 @@
 // must keep serving a command meanwhile. The seed is printed; PICOLINK_FUZZ_SEED and
 // PICOLINK_FUZZ_INPUTS replay a failure.
 import { test } from 'node:test';
-import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/protocol/test/fuzz';
+import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/test-kit/fuzz';
 import { httpFuzzTarget } from './fuzz/index.js';
 
 test('fuzz: the HTTP API answers every malformed request with a coded error and the hub stays up', async (t) => {

@@ -4,7 +4,7 @@
 // known codes, and must keep serving a command to the device meanwhile. The seed is
 // printed; PICOLINK_FUZZ_SEED and PICOLINK_FUZZ_INPUTS replay a failure.
 import { test } from 'node:test';
-import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/protocol/test/fuzz';
+import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/test-kit/fuzz';
 import { linkFuzzTarget } from './fuzz/index.js';
 
 test('fuzz: a hub:// link answers malformed frames with coded errors and the hub stays up', async (t) => {

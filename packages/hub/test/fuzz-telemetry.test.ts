@@ -4,7 +4,7 @@
 // die and must keep serving a command meanwhile. The seed is printed; PICOLINK_FUZZ_SEED
 // and PICOLINK_FUZZ_INPUTS replay a failure.
 import { test } from 'node:test';
-import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/protocol/test/fuzz';
+import { assertCampaignClean, campaignSeed, onlyInputs, runCampaign } from '@picolink/test-kit/fuzz';
 import { telemetryFuzzTarget } from './fuzz/index.js';
 
 test('fuzz: malformed, forged and oversized datagrams never stop the telemetry ingest', async (t) => {

@@ -7,8 +7,8 @@
  *   `fuzz-N`), then sends fuzzed requests, responses and events in batches, each
  *   followed by a ping the gateway answers.
  */
-import { describeFrame, fuzzFrame, LineSession, loadSeeds } from '@picolink/protocol/test/fuzz';
-import type { FuzzTarget } from '@picolink/protocol/test/fuzz';
+import { describeFrame, fuzzFrame, LineSession, loadSeeds } from '@picolink/test-kit/fuzz';
+import type { FuzzTarget } from '@picolink/test-kit/fuzz';
 import { FUZZ_DEVICES, FUZZ_TOKEN } from './hub-process.js';
 import { hubProbe } from './hub-probe.js';
 import { startHubTarget } from './hub-start.js';

@@ -7,8 +7,8 @@
  * Origin on another host — is served (DNS rebinding, docs/hub.md#auth).
  */
 import { connect } from 'node:net';
-import { errorShapeProblem, excerpt, fuzzHttpRequest } from '@picolink/protocol/test/fuzz';
-import type { FuzzHttpRequest, FuzzProblem, FuzzSession, FuzzTarget, HttpFuzzContext, TargetProcess } from '@picolink/protocol/test/fuzz';
+import { errorShapeProblem, excerpt, fuzzHttpRequest } from '@picolink/test-kit/fuzz';
+import type { FuzzHttpRequest, FuzzProblem, FuzzSession, FuzzTarget, HttpFuzzContext, TargetProcess } from '@picolink/test-kit/fuzz';
 import { PROBE_DEVICE } from './hub-process.js';
 import { hubProbe, hubRequestSeeds } from './hub-probe.js';
 import { startHubTarget } from './hub-start.js';

@@ -3,8 +3,8 @@
  * commands service, dial-home gateway, the probe device and back —
  * `POST /api/devices/probe/commands {"action":"ping"}`, which must answer 200 `ok: true`.
  */
-import { loadSeeds } from '@picolink/protocol/test/fuzz';
-import type { ProbeClient, TargetProcess } from '@picolink/protocol/test/fuzz';
+import { loadSeeds } from '@picolink/test-kit/fuzz';
+import type { ProbeClient, TargetProcess } from '@picolink/test-kit/fuzz';
 import { PROBE_DEVICE } from './hub-process.js';
 
 export async function hubProbe(target: TargetProcess): Promise<ProbeClient> {

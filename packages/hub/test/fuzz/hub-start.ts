@@ -1,7 +1,7 @@
 /** Starting the hub target process (hub-process.ts); its data directory is removed however it ends. */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TargetProcess } from '@picolink/protocol/test/fuzz';
+import { TargetProcess } from '@picolink/test-kit/fuzz';
 
 const HUB_PROCESS = fileURLToPath(new URL('./hub-process.js', import.meta.url));
 

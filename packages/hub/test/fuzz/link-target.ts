@@ -5,8 +5,8 @@
  * split over two), text or binary, then a ping the hub answers itself; every line that
  * came back before that answer is checked by the oracle.
  */
-import { describeFrame, excerpt, frameWrites, FuzzRandom, fuzzFrame, replyLineProblem, SessionRefusedError } from '@picolink/protocol/test/fuzz';
-import type { FuzzProblem, FuzzSession, FuzzTarget, TargetProcess } from '@picolink/protocol/test/fuzz';
+import { describeFrame, excerpt, frameWrites, FuzzRandom, fuzzFrame, replyLineProblem, SessionRefusedError } from '@picolink/test-kit/fuzz';
+import type { FuzzProblem, FuzzSession, FuzzTarget, TargetProcess } from '@picolink/test-kit/fuzz';
 import { WebSocket } from 'ws';
 import { PROBE_DEVICE } from './hub-process.js';
 import { hubProbe, hubRequestSeeds } from './hub-probe.js';

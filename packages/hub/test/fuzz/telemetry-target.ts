@@ -9,8 +9,8 @@
 import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
-import { describeFrame, excerpt, fuzzFrame, inputRandom, loadSeeds, replyLineProblem } from '@picolink/protocol/test/fuzz';
-import type { FuzzFrame, FuzzProblem, FuzzSession, FuzzTarget, TargetProcess } from '@picolink/protocol/test/fuzz';
+import { describeFrame, excerpt, fuzzFrame, inputRandom, loadSeeds, replyLineProblem } from '@picolink/test-kit/fuzz';
+import type { FuzzFrame, FuzzProblem, FuzzSession, FuzzTarget, TargetProcess } from '@picolink/test-kit/fuzz';
 import { FUZZ_DEVICES, PROBE_DEVICE, PROBE_TELEMETRY_KEY } from './hub-process.js';
 import { hubProbe } from './hub-probe.js';
 import { startHubTarget } from './hub-start.js';

@@ -4,9 +4,9 @@
  * datagram and ack of telemetry.json. Requests that would stop the target being a target
  * (`reset`, `sleep`) are left out: a fuzzed device must stay up to be fuzzed.
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRepoRoot } from '../repo.js';
 
 /** Actions the fuzzer never sends as seeds: they restart or suspend the device on purpose. */
 export const DISRUPTIVE_ACTIONS: ReadonlySet<string> = new Set(['reset', 'sleep']);
@@ -37,7 +37,8 @@ let cached: FuzzSeeds | undefined;
 /** The seeds, read once from the repository's test-vectors/. */
 export function loadSeeds(): FuzzSeeds {
   if (cached) return cached;
-  const root = findRepoRoot(import.meta.url);
+  // dist/src/fuzz/ of packages/test-kit, in the repository.
+  const root = fileURLToPath(new URL('../../../../../', import.meta.url));
   const requests = readVectors(root, 'requests.json')
     .cases.map((c) => c.request)
     .filter(isObject)

@@ -4,7 +4,7 @@
  * in JSON must be `{error, code}` with a known code, and no status may be 500 (the hub
  * failing on input is a bug, even when it answers).
  */
-import { isErrorCode } from '../../src/errors.js';
+import { isErrorCode } from '@picolink/protocol';
 
 /** What is wrong with one reply line, or undefined when it is acceptable. */
 export function replyLineProblem(line: string): string | undefined {

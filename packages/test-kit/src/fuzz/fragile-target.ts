@@ -8,7 +8,7 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { LineDecoder } from '../../src/framing.js';
+import { LineDecoder } from '@picolink/protocol';
 
 function serve(socket: Socket): void {
   const decoder = new LineDecoder();

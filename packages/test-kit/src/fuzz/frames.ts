@@ -13,7 +13,7 @@
  * are small (about 500 bytes on average) and the large ones come often enough to be sent
  * thousands of times in a long run.
  */
-import { DEFAULT_MAX_FRAME_BYTES } from '../../src/version.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '@picolink/protocol';
 import { emitJson, JsonMembers, RawJson, toNode } from './json-text.js';
 import type { JsonNode } from './json-text.js';
 import type { FuzzRandom } from './random.js';

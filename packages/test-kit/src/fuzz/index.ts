@@ -1,6 +1,6 @@
 /**
  * The structure-aware fuzzer shared by the tests and `npm run bench -- fuzz`
- * (docs/fuzzing.md), imported as `@picolink/protocol/test/fuzz`:
+ * (docs/fuzzing.md), imported as `@picolink/test-kit/fuzz`:
  *
  * - random.ts        seeded generator; (seed, index) rebuilds any input
  * - json-text.ts     JSON values with repeatable keys and raw text
