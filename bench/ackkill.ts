@@ -3,7 +3,7 @@
  * KILLS times: a hub process on one data directory receives 5,000 datagrams/s asking for
  * acks from a sender process, is killed with SIGKILL 0.5-1.5 s into the stream and started
  * again; every acknowledged reading is looked up in the store (the trial is the one of the
- * test suite, @picolink/hub/test/ack-kill). Prints acked / found / lost per kill, and the
+ * test suite, `#hub-ack-kill` in the root package.json). Prints acked / found / lost per kill, and the
  * ack latency p50/p99 over all kills beside the reference measured in the same run: the
  * same sender against a receiver that acks as soon as it has queued a reading (the order
  * before acks waited for the commit; ackkill-reference.ts).
@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAckKillTrial, runAckSender } from '@picolink/hub/test/ack-kill';
+import { runAckKillTrial, runAckSender } from '#hub-ack-kill';
 import { forkChild } from './ingest.js';
 
 const KILLS = 10;

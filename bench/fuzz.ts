@@ -14,8 +14,8 @@
  */
 import { campaignSeed, formatReport, runCampaign } from '@picolink/test-kit/fuzz';
 import type { CampaignOptions, FuzzReport, FuzzTarget } from '@picolink/test-kit/fuzz';
-import { deviceFuzzTarget } from '@picolink/device/test/fuzz-target';
-import { gatewayDeviceFuzzTarget, gatewayHelloFuzzTarget, httpFuzzTarget, linkFuzzTarget, telemetryFuzzTarget } from '@picolink/hub/test/fuzz';
+import { deviceFuzzTarget } from '#device-fuzz-target';
+import { gatewayDeviceFuzzTarget, gatewayHelloFuzzTarget, httpFuzzTarget, linkFuzzTarget, telemetryFuzzTarget } from '#hub-fuzz';
 
 const MAX_RESTARTS = 5;
 const BASELINE_MS = 3000;

@@ -1,6 +1,6 @@
 /**
  * The hub's fuzz targets (docs/fuzzing.md), imported by the tests beside this folder and
- * by `npm run bench -- fuzz` as `@picolink/hub/test/fuzz`:
+ * by `npm run bench -- fuzz` as `#hub-fuzz` (the root package.json "imports"):
  *
  * - hub-process.ts      the hub under attack, in a child process, with a probe device online
  * - hub-start.ts        starting it
