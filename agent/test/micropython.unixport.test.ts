@@ -2,7 +2,7 @@
 // single-precision floats (`unix32`), with the interpreter's own sockets, select, asyncio
 // and tls (mbedtls); only `machine` and `network` are stood in (test/python/shims). The
 // codec's unit tests and the whole behaviour suite, TLS included, run on both.
-// `npm run test:micropython` runs this file; harness/unix-port.ts finds the interpreters.
+// `npm run test:micropython` runs this file; `@picolink/test-kit/unix-port` finds the interpreters.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
