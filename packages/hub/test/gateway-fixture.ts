@@ -5,12 +5,13 @@
  * simulated devices that dial home, and to play a device line by line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
+import { LineClient } from '@picolink/test-kit/line-client';
 import type { DialHome, DialHomeOptions } from '@picolink/device';
 import { HubBus } from '../src/bus.js';
 import { parseConfig } from '../src/config.js';
@@ -157,77 +158,23 @@ export async function dialingDevice(t: TestContext, hub: GatewayHub, deviceId: s
 
 type Message = Record<string, unknown>;
 
-/** A device played by the test: raw lines over a real socket. */
-export class RawDevice {
-  readonly inbox: Message[] = [];
-  readonly closed: Promise<void>;
-  private buffer = '';
-  private waiters: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
+/** A device played by the test: raw lines over a real socket (the test kit's line client). */
+export type RawDevice = LineClient;
 
-  private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.onText(text));
-    socket.on('error', () => {});
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-  }
+/** How long a raw device waits for a frame by default, in ms. */
+const RAW_DEVICE_WAIT_MS = 3000;
 
-  static async connect(t: TestContext, port: number): Promise<RawDevice> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = tcpConnect({ host: '127.0.0.1', port }, () => resolve(s));
-      s.once('error', reject);
-    });
-    const device = new RawDevice(socket);
-    t.after(() => socket.destroy());
+export const RawDevice = {
+  async connect(t: TestContext, port: number): Promise<RawDevice> {
+    const device = await LineClient.connect(port, { timeoutMs: RAW_DEVICE_WAIT_MS });
+    t.after(() => device.close());
     return device;
-  }
+  },
 
   /** Connects and says hello; resolves with the hub's answer. */
-  static async hello(t: TestContext, port: number, fields: Message): Promise<{ device: RawDevice; answer: Message }> {
+  async hello(t: TestContext, port: number, fields: Message): Promise<{ device: RawDevice; answer: Message }> {
     const device = await RawDevice.connect(t, port);
     device.send({ id: 1, action: 'hello', protocol: 1, firmware: 'raw-1', capabilities: ['pipeline', 'events'], boot: 1, ...fields });
     return { device, answer: await device.next((m) => m.id === 1 && typeof m.ok === 'boolean') };
-  }
-
-  send(message: Message | string): void {
-    this.socket.write(typeof message === 'string' ? message : JSON.stringify(message) + '\n');
-  }
-
-  next(match: (m: Message) => boolean = () => true, timeoutMs = 3000): Promise<Message> {
-    const index = this.inbox.findIndex(match);
-    if (index !== -1) return Promise.resolve(this.inbox.splice(index, 1)[0] as Message);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; inbox ${JSON.stringify(this.inbox).slice(0, 300)}`)), timeoutMs);
-      this.waiters.push({
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
-    });
-  }
-
-  async closesWithin(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([this.closed.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-    clearTimeout(timer);
-    return result;
-  }
-
-  private onText(text: string): void {
-    this.buffer += text;
-    for (let end = this.buffer.indexOf('\n'); end !== -1; end = this.buffer.indexOf('\n')) {
-      const line = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 1);
-      if (line.trim() === '') continue;
-      const message = JSON.parse(line) as Message;
-      const waiter = this.waiters.find((w) => w.match(message));
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(message);
-      } else {
-        this.inbox.push(message);
-      }
-    }
-  }
-}
+  },
+};
