@@ -1,6 +1,6 @@
 /**
  * The picolink client driving a stock piconetcontrol server (its stand-in in
- * fixtures/piconetcontrol-server.ts): detected at the handshake, spoken to one request at
+ * `@picolink/test-kit/piconetcontrol-server`): detected at the handshake, spoken to one request at
  * a time without ids, its error messages mapped to codes.
  */
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { connect } from '../src/index.js';
 import type { Device } from '../src/index.js';
 import { generateCertificate } from '../src/tls/certs.js';
-import { PiconetcontrolServer } from './fixtures/piconetcontrol-server.js';
+import { PiconetcontrolServer } from '@picolink/test-kit/piconetcontrol-server';
 
 const FAST = { timeoutMs: 1000, heartbeatMs: 0, connectTimeoutMs: 1000 };
 

@@ -8,7 +8,7 @@ import { startServerLinks } from '../src/links/server-links.js';
 import type { ServerLinks, ServerLinksOptions } from '../src/links/server-links.js';
 import type { ConfiguredDevice } from '../src/config.js';
 import { GatewayHub, until } from './gateway-fixture.js';
-import { startPiconetcontrolServer } from './piconetcontrol.js';
+import { PiconetcontrolServer } from '@picolink/test-kit/piconetcontrol-server';
 
 interface TestContext {
   after(fn: () => unknown): void;
@@ -81,7 +81,7 @@ test('a device that is down at first is retried until it comes up', async (t) =>
 
 test('a stock piconetcontrol server in server mode: driven one request at a time, its state re-applied after it restarts', async (t) => {
   const hub = await GatewayHub.start(t);
-  const server = await startPiconetcontrolServer({ restartDelayMs: 30 });
+  const server = await PiconetcontrolServer.start({ restartDelayMs: 30 });
   t.after(() => server.close());
   links(t, hub, [{ id: 'legacy-1', address: server.url }]);
   const link = await until(() => hub.directory.get('legacy-1'), 'online');
