@@ -12,9 +12,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
+// The unix port's asyncio server does not say which port it bound, so a board there
+// listening on "port 0" is given a free one instead.
+import { freePort } from './free-port.js';
 import { unixInterpreter } from './unix-port.js';
 import type { UnixPort } from './unix-port.js';
 
@@ -94,20 +95,6 @@ function isUnixPort(runtime: Runtime): runtime is UnixPort {
   return runtime === 'unix' || runtime === 'unix32';
 }
 
-/**
- * A TCP port free on loopback right now. The unix port's asyncio server does not say which
- * port it bound, so a board there listening on "port 0" is given a free one instead.
- */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export const TEST_CONFIG = {
   host: '127.0.0.1',
