@@ -6,7 +6,7 @@ import asyncio
 
 from picolink import board
 from picolink.proto import err
-from picolink.rt import sleep_ms
+from picolink.rt import sleep_ms, use
 
 
 class _Slot:
@@ -155,21 +155,9 @@ class Pins:
             _cancel(w.settle)
 
     def release_owner(self, owner):
-        """The owner's connection is gone: its outputs with a safe value go to it at once
-        (a pending lease is dropped, a PWM pin stops), and nobody owns its pins any more.
-        A pin set up with safe_after_ms keeps its level that long first; a setup or write
-        by a new owner meanwhile cancels its failsafe."""
-        for s in self._slots.values():
-            if s.owner != owner:
-                continue
-            s.owner = None
-            if not _failsafe(s):
-                continue
-            if s.safe_after:
-                _cancel(s.grace)
-                s.grace = asyncio.create_task(self._grace(s))
-            else:
-                self._apply_safe(s)
+        """The owner's connection is gone: the failsafe applies to its pins (failsafe.py,
+        loaded for the moment: not every request needs it)."""
+        use('failsafe', 'release', self, owner)
 
     def owns_failsafe(self, owner):
         """True when `owner` controls an output that goes to a safe value when it is lost."""
@@ -183,22 +171,6 @@ class Pins:
         _cancel(s.grace)
         s.grace = None
         s.owner = owner
-
-    async def _grace(self, s):
-        await sleep_ms(s.safe_after)
-        s.grace = None
-        if s.owner is None and _failsafe(s):
-            self._apply_safe(s)
-
-    def _apply_safe(self, s):
-        self._end_lease(s)
-        if s.mode == 'pwm':
-            self.hw.configure_output(s.pin, s.safe)
-            s.mode = 'output'
-            s.level = s.safe
-            self._notify(s, s.safe, 'failsafe')
-        else:
-            self._drive(s, s.safe, 'failsafe')
 
     def unwatch_all(self, conn):
         for s in self._slots.values():

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from picolink import proto
-from picolink.rt import release, sleep_ms, wait_for_ms
+from picolink.rt import release
 
 _READ = 1024
 
@@ -182,13 +182,12 @@ class Session:
             self._say(reason(e, self.secure and not self.greeted))
         finally:
             self.open = False
-            # Failsafe first, while other watchers can still hear it; then the goodbye.
-            self.dev.detach(self)
-            try:
-                await wait_for_ms(self._finish(), 1000)
-            except Exception:
-                pass
-            self.dev.log('%s %s disconnected (#%d)' % (self.label, self.peer, self.id))
+            # The failsafe, the goodbye and the log line: once per connection, so
+            # hangup.py is loaded for the moment.
+            from picolink import hangup
+            aw = hangup.end(self)
+            release('hangup')
+            await aw
 
     async def _chunk(self, items, t_ns):
         # The frames of one received chunk, in order; their answers leave in one write.
@@ -203,16 +202,6 @@ class Session:
         finally:
             self._busy = False
         await self._send()
-
-    async def _finish(self):
-        while self._sending:
-            await sleep_ms(5)
-        await self._send()
-        try:
-            self._w.close()
-            await self._w.wait_closed()
-        except Exception:
-            pass
 
     async def _handle(self, item, t_ns):
         if isinstance(item, proto.PicolinkError):
