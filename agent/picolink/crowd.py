@@ -9,7 +9,7 @@ def evict_one(dev, n):
     # The oldest connection that has sent no valid request yet makes room, so idle
     # sockets cannot lock controllers out. Sessions are kept oldest first.
     for s in dev.sessions:
-        if not s.served:
+        if not s.flags & 2:  # not served
             dev.log('client %s (#%d) evicted: the device is full and it has sent no request' % (s.peer, s.id))
             s.close_by_device(err('evicted', n))
             dev.sessions.remove(s)

@@ -15,7 +15,7 @@ async def end(s):
 
 
 async def _finish(s):
-    while s._sending:
+    while s.flags & 16:  # sending
         await sleep_ms(5)
     await s._send()
     try:

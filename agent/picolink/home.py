@@ -155,7 +155,7 @@ async def _link(dev, net, host, port, ctx):
     dev.log('hub %s:%d: welcome (heartbeat %d ms)' % (host, port, hb))
     s.heartbeat = hb
     s.limits = (0, 3 * hb)
-    s.served = True  # welcomed: never evicted to make room for a client
+    s.flags |= 2  # served: welcomed: never evicted to make room for a client
     dev.sessions.append(s)
     await s.run(items)
     dev.log('hub %s:%d: link closed; dialing again' % (host, port))

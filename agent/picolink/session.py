@@ -20,6 +20,7 @@ class Session:
     limits = None  # (hello, idle) timeouts in ms; None: the configuration's
     open = True
     _own = 1
+    _pinged = None  # when the device last pinged it; None: never, so as long ago as heard
 
     def __init__(self, dev, reader, writer, cid, secure, label=None):
         cfg = dev.cfg
@@ -34,21 +35,18 @@ class Session:
         self.decoder = proto.LineDecoder(cfg['max_frame_bytes'])
         self._out = []
         self._out_len = 0
-        self._sending = False
         self._deferred = None  # events raised while a request is handled follow its response
-        self._busy = False
         self.task = None
-        # For the device's idle check (docs/protocol.md#timeouts): when the last frame came,
-        # the hello and idle timeouts, and for a hub link its heartbeat (home.py).
-        self.greeted = False
-        # Set by the first valid request: until then the device may evict this connection
-        # when it is full (docs/protocol.md#connections).
-        self.served = False
+        # Five flags in one int, as each attribute costs a board heap:
+        #   1 greeted: a frame came, so the idle timeout applies, not the hello timeout
+        #     (docs/protocol.md#timeouts);
+        #   2 served: a valid request came; until then the device may evict this
+        #     connection when it is full (docs/protocol.md#connections);
+        #   4 answers pings: it sent a request with an id, or answered one, so the
+        #     controller check pings it (piconetcontrol's client does not answer);
+        #   8 busy: a received chunk is being handled; 16 sending: _send is writing.
+        self.flags = 0
         self.heard = time.ticks_ms()
-        self._pinged = self.heard
-        # Pinged by the controller check only once it has shown it answers requests (it
-        # sent a request with an id, or answered one); piconetcontrol's client does not.
-        self.answers_pings = False
         try:
             self.peer = '%s:%s' % writer.get_extra_info('peername')[:2]
         except Exception:
@@ -74,9 +72,9 @@ class Session:
     async def _send(self):
         # One sender at a time; it keeps going until nothing is queued, so output from
         # other tasks (events) and from the reader stays in order.
-        if self._sending:
+        if self.flags & 16:
             return
-        self._sending = True
+        self.flags |= 16
         try:
             while self._out:
                 data = self._out[0] if len(self._out) == 1 else b''.join(self._out)
@@ -87,7 +85,7 @@ class Session:
         except Exception:
             self._abort()
         finally:
-            self._sending = False
+            self.flags &= ~16
 
     def pin_change(self, pin, level, cause):
         """Pushes a pin_change event (docs/protocol.md#pin-change) to this connection."""
@@ -102,7 +100,7 @@ class Session:
             self._deferred.append(data)
             return
         self._queue(data)
-        if not self._busy and self.open:
+        if not self.flags & 8 and self.open:
             asyncio.create_task(self._send())
 
     def close_by_device(self, code, msg=None):
@@ -137,7 +135,7 @@ class Session:
         (docs/protocol.md#silent-controllers)."""
         quiet = time.ticks_diff(now, self.heard)
         hb = self.heartbeat
-        if hb and quiet >= hb and time.ticks_diff(now, self._pinged) >= hb:
+        if hb and quiet >= hb and (self._pinged is None or time.ticks_diff(now, self._pinged) >= hb):
             self._ping(now)
         cfg = self.dev.cfg
         ct = cfg['controller_timeout_ms']
@@ -149,13 +147,13 @@ class Session:
                 self.dev.pins.release_owner(self.id)
                 self.close_by_device(e)
                 return
-            if self.answers_pings and time.ticks_diff(self._pinged, self.heard) <= 0:
+            if self.flags & 4 and (self._pinged is None or time.ticks_diff(self._pinged, self.heard) <= 0):
                 self._ping(now)
         limits = self.limits or (cfg['hello_timeout_ms'], cfg['idle_timeout_ms'])
-        limit = limits[1] if self.greeted or hb else limits[0]
+        limit = limits[1] if self.flags & 1 or hb else limits[0]
         if not limit or quiet < limit:
             return
-        e = proto.err('idle' if self.greeted or hb else 'hello', limit)
+        e = proto.err('idle' if self.flags & 1 or hb else 'hello', limit)
         self._say(e.msg)
         self.close_by_device(e)
 
@@ -179,7 +177,7 @@ class Session:
             pass
         except Exception as e:
             from picolink.neterr import reason
-            self._say(reason(e, self.secure and not self.greeted))
+            self._say(reason(e, self.secure and not self.flags & 1))
         finally:
             self.open = False
             # The failsafe, the goodbye and the log line: once per connection, so
@@ -191,16 +189,15 @@ class Session:
 
     async def _chunk(self, items, t_ns):
         # The frames of one received chunk, in order; their answers leave in one write.
-        self.greeted = True
+        self.flags |= 9  # greeted, busy
         self.heard = time.ticks_ms()
-        self._busy = True
         try:
             for item in items:
                 if not self.open:
                     break
                 await self._handle(item, t_ns)
         finally:
-            self._busy = False
+            self.flags &= ~8
         await self._send()
 
     async def _handle(self, item, t_ns):
@@ -218,7 +215,7 @@ class Session:
             return
         kind = proto.message_kind(frame)
         if kind == 'response':
-            self.answers_pings = True
+            self.flags |= 4  # answers pings
         if kind == 'response' or kind == 'event':
             return  # answers to the device's pings, and events, need no reply
         try:
@@ -226,9 +223,7 @@ class Session:
         except proto.PicolinkError as e:
             self._queue(proto.failure(item, frame, e))
             return
-        if frame.get('id') is not None:
-            self.answers_pings = True
-        self.served = True
+        self.flags |= 2 if frame.get('id') is None else 6  # served; answers pings
         self._deferred = []
         try:
             results = self.dev.run_action(action, fields, self)
