@@ -60,7 +60,7 @@ def read(b, i):
         if k < 0:
             return parts[0] if len(parts) == 1 else ''.join(parts), j + 1
         e = b[k + 1]
-        if e == 0x75:  # \uXXXX, a surrogate pair making one character
+        if e == 0x75:  # \u and four hex digits: a surrogate pair making one character
             u = _hex4(b, k + 2)
             i = k + 6
             if 0xD800 <= u <= 0xDBFF and b[i:i + 2] == b'\\u':
