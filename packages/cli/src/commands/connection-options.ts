@@ -4,12 +4,14 @@ import { optionSpecs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
 import type { Output } from '../output.js';
 
-export const CONNECTION_OPTION_SPECS = optionSpecs(['fingerprint', 'known-devices', 'timeout'], ['tls']);
+export const CONNECTION_OPTION_SPECS = optionSpecs(['fingerprint', 'known-devices', 'timeout', 'token'], ['tls']);
 
 export const CONNECTION_OPTIONS_HELP = `  --tls / --no-tls      use TLS (default: plain TCP unless the address is tls://...)
   --fingerprint FP      TLS: accept only this certificate (SHA-256, as printed by picolink certs)
   --known-devices FILE  TLS: trust-on-first-use file (default ~/.picolink/known_devices)
-  --timeout MS          per-request timeout in ms (default 5000)`;
+  --timeout MS          per-request timeout in ms (default 5000)
+  --token TOKEN         hub://HOST:PORT/devices/ID: the hub's API token, as printed by picolink hub
+                        (default: the PICOLINK_TOKEN environment variable)`;
 
 export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Output): ConnectOptions {
   const options: ConnectOptions = {
@@ -23,5 +25,7 @@ export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Outpu
   if (fingerprint !== undefined) options.fingerprint = fingerprint;
   const knownDevices = stringOption(args, 'known-devices');
   if (knownDevices !== undefined) options.knownDevicesFile = knownDevices;
+  const token = stringOption(args, 'token');
+  if (token !== undefined) options.token = token;
   return options;
 }

@@ -1,5 +1,4 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_CONTROLLER_TIMEOUT_MS, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_GATEWAY_PORT } from '@picolink/protocol';
@@ -8,6 +7,8 @@ import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { readTextFile } from '../read-file.js';
+import { tlsOption } from './device-tls.js';
 import { waitForStop } from '../stop-signal.js';
 
 export const DEVICE_HELP = `Usage: picolink device --sim [options]
@@ -44,21 +45,6 @@ Options:
   --json                    print the listening address as one JSON line
 `;
 
-async function tlsOption(args: ParsedArgs): Promise<DeviceOptions['tls']> {
-  const certFile = stringOption(args, 'tls-cert');
-  const keyFile = stringOption(args, 'tls-key');
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) throw usageError('TLS needs both --tls-cert FILE and --tls-key FILE');
-  const read = async (file: string): Promise<string> => {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw usageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  };
-  return { cert: await read(certFile), key: await read(keyFile) };
-}
-
 function telemetryOption(args: ParsedArgs, deviceId: string): DeviceOptions['telemetry'] {
   const target = stringOption(args, 'telemetry');
   if (target === undefined) return undefined;
@@ -94,13 +80,7 @@ async function hubOption(args: ParsedArgs): Promise<DeviceOptions['hub']> {
   if (tls) {
     hub.hub.tls = {};
     if (fingerprint !== undefined) hub.hub.tls.fingerprint = fingerprint;
-    if (caFile !== undefined) {
-      try {
-        hub.hub.tls.ca = await readFile(caFile, 'utf8');
-      } catch (err) {
-        throw usageError(`cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-    }
+    if (caFile !== undefined) hub.hub.tls.ca = await readTextFile(caFile, '--hub-ca');
   }
   if (token !== undefined) hub.token = token;
   return hub;
