@@ -72,7 +72,7 @@ function parseJsonAt(text: string, where: string, firstLine = 1): unknown {
     const message = err instanceof Error ? err.message : String(err);
     const position = /at position (\d+)/.exec(message)?.[1];
     const line = position === undefined ? firstLine : firstLine + lineAt(text, Number(position)) - 1;
-    throw usageError(`${where} line ${line}: not JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}`);
+    throw usageError(`${where} line ${line} is not JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}`);
   }
 }
 
@@ -117,7 +117,7 @@ function isError(response: Record<string, unknown>): boolean {
 }
 
 /** Widest line of the result column: longer results are folded, or listed one field per line. */
-export const RESULT_WIDTH = 64;
+export const RESULT_WIDTH = 80;
 
 /** The result column: fields the response added to the request. */
 function resultText(request: Record<string, unknown>, response: Record<string, unknown>): string {
