@@ -19,7 +19,9 @@ the MicroPython agent on a Pico W. --sim simulates a Pico W's pins, ADC (with a 
 internal temperature sensor) and PWM, so everything can be tried without hardware.
 With --hub the device dials home: it connects out to the hub's device gateway and is
 controlled through the hub (no port forwarding), reconnecting with backoff when the link
-drops. Stop it with Ctrl-C.
+drops. A hub that refuses the device (unknown id, missing or wrong --token) is said here
+with the hub's reason; the device keeps dialling with backoff (at most a minute apart), so
+fixing the hub's configuration is enough. Stop it with Ctrl-C.
 
 Options:
   --sim                     use simulated pins (required: no hardware backend is built in yet)
