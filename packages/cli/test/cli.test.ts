@@ -57,6 +57,7 @@ test('usage errors exit 2 with one actionable line', async () => {
     [['send', address, '-c', 'pin=2'], /no action=/],
     [['send', address, '--bogus', '-c', 'action=ping'], /unknown option --bogus/],
     [['ping', address, '-n', 'many'], /--count must be a whole number/],
+    [['send', address, '--token', 't', '-c', 'action=ping'], /--token is the hub's API token, for hub:\/\/HOST:PORT\/devices\/ID addresses/],
     [['device'], /--sim/],
     [['device', '--sim', '--tls-cert', 'x.pem'], /both --tls-cert FILE and --tls-key FILE/],
   ];

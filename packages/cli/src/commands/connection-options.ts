@@ -2,6 +2,7 @@
 import type { ConnectOptions } from '@picolink/client';
 import { optionSpecs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
+import { usageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
 export const CONNECTION_OPTION_SPECS = optionSpecs(['fingerprint', 'known-devices', 'timeout', 'token'], ['tls']);
@@ -13,7 +14,8 @@ export const CONNECTION_OPTIONS_HELP = `  --tls / --no-tls      use TLS (default
   --token TOKEN         hub://HOST:PORT/devices/ID: the hub's API token, as printed by picolink hub
                         (default: the PICOLINK_TOKEN environment variable)`;
 
-export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Output): ConnectOptions {
+/** `url`, when given, is checked against --token: only a hub takes one. */
+export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Output, url?: string): ConnectOptions {
   const options: ConnectOptions = {
     timeoutMs,
     connectTimeoutMs: timeoutMs,
@@ -26,6 +28,9 @@ export function connectionOptions(args: ParsedArgs, timeoutMs: number, io: Outpu
   const knownDevices = stringOption(args, 'known-devices');
   if (knownDevices !== undefined) options.knownDevicesFile = knownDevices;
   const token = stringOption(args, 'token');
+  if (token !== undefined && url !== undefined && !url.startsWith('hub://')) {
+    throw usageError(`--token is the hub's API token, for hub://HOST:PORT/devices/ID addresses; ${url} takes none`);
+  }
   if (token !== undefined) options.token = token;
   return options;
 }

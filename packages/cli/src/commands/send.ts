@@ -155,7 +155,7 @@ export async function runSend(argv: readonly string[], io: Output): Promise<Exit
   const url = deviceUrl(target, booleanOption(args, 'tls'));
   const timeoutMs = intOption(args, 'timeout', 5000, 1, 600_000);
 
-  const device: Device = await connect(url, connectionOptions(args, timeoutMs, io));
+  const device: Device = await connect(url, connectionOptions(args, timeoutMs, io, url));
   let responses: Record<string, unknown>[];
   try {
     responses = await device.sendCommands(commands);
