@@ -23,7 +23,7 @@ describe('hub:// device links', () => {
 
   before(async () => {
     pico = await startServerDevice('pico-1');
-    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off' }] });
+    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off' }, { id: 'sensor-k', telemetryKey: 'ab'.repeat(32) }] });
     await serverDeviceOnline(t.hub, 'pico-1');
     hubUrl = `hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`;
   });
@@ -172,6 +172,17 @@ describe('hub:// device links', () => {
     const token = t.hub.token ?? '';
     await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
     await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/ghost`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.UNKNOWN_DEVICE);
+  });
+
+  test('a device that only sends telemetry is PL_ERR_DEVICE_NO_COMMANDS, not offline', async () => {
+    const token = t.hub.token ?? '';
+    const refused = (err: Error & { code?: string }): boolean => err.code === ErrorCode.DEVICE_NO_COMMANDS && /only sends telemetry/.test(err.message);
+    // Configured with a telemetry key only, and heard only through telemetry so far.
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/sensor-k`, { token }), refused);
+    await t.hub.store.upsertDevice({ id: 'pico-off', mode: 'telemetry', seenAt: Date.now() });
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), refused);
+    await t.hub.store.upsertDevice({ id: 'pico-off', mode: 'dial-home', seenAt: Date.now() });
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
   });
 
   test('when the device goes offline the link says so and requests fail with PL_ERR_DEVICE_OFFLINE', async () => {

@@ -3,14 +3,15 @@
  * to the device through the hub's commands service (which writes the audit log and keeps
  * the outputs it set). The answer is the device's own response (or the list of them, in
  * order), error responses included. Requests are validated first: one bad request and
- * nothing is sent (400 with its code and index). A device that is offline is 503; a
- * single request that got no answer has the status of its failure (504 timeout, 502 link
- * lost); in a list, such a request gets an error response in its place.
+ * nothing is sent (400 with its code and index). A device that only sends telemetry is
+ * 409, one that is offline 503; a single request that got no answer has the status of its
+ * failure (504 timeout, 502 link lost); in a list, such a request gets an error response
+ * in its place.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse, ErrorCode, PicolinkError, readRequestId, toPicolinkError, validateRequest } from '@picolink/protocol';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
 import { sendError } from './errors.js';
 
 type CommandsRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
@@ -74,7 +75,7 @@ async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string
 export function registerCommandRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/devices/:id/commands', async function postCommands(request: CommandsRequest, reply: FastifyReply) {
     const deviceId = request.params.id;
-    await requireKnownDevice(ctx, deviceId);
+    refuseTelemetryOnly(ctx, deviceId, await requireKnownDevice(ctx, deviceId));
     const { list, single } = parseCommands(request.body, ctx.limits.maxCommandsPerRequest);
     const actor = apiActor(request);
     // All sent at once: the link pipelines them and the device answers in order. An offline

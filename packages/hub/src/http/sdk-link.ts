@@ -44,7 +44,7 @@ import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord } from '../store/store.js';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
 import { failSocket, guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 
@@ -270,7 +270,7 @@ export class SdkLinks {
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, deviceId: string): Promise<void> {
-    await requireKnownDevice(this.ctx, deviceId);
+    refuseTelemetryOnly(this.ctx, deviceId, await requireKnownDevice(this.ctx, deviceId));
     this.ctx.directory.require(deviceId);
     if (this.sessions.size >= this.ctx.limits.maxDeviceLinks) {
       throw new PicolinkError(ErrorCode.TOO_MANY_CLIENTS, `the hub already serves ${this.sessions.size} device links, its limit; close one and try again`);
