@@ -44,17 +44,20 @@ export function parseCommands(body: unknown, max: number): { list: Array<Record<
   return { list: list as Array<Record<string, unknown>>, single };
 }
 
-interface Outcome {
+/** One request's answer, and why it never reached the device when it did not. */
+export interface Outcome {
   response: Record<string, unknown>;
   /** Set when the request never got an answer from the device (offline, timeout, link lost). */
   failure?: PicolinkError;
 }
 
 /**
- * Sends one request; the response carries the caller's own `id` (or none), not the one the
- * hub's link used. A failure of the link becomes an error response for that request.
+ * Sends one validated request through the commands service on behalf of `actor`; the
+ * response carries the caller's own `id` (or none), not the one the hub's link used. A
+ * failure of the link becomes an error response for that request; a failure of the hub's
+ * own is logged, and answered without its details.
  */
-async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string, unknown>, actor: string): Promise<Outcome> {
+export async function sendForCaller(ctx: ApiContext, deviceId: string, request: Record<string, unknown>, actor: string): Promise<Outcome> {
   const callerId = readRequestId(request);
   const { id: _id, ...fields } = request;
   try {
@@ -64,7 +67,6 @@ async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string
   } catch (err) {
     let failure = toPicolinkError(err);
     if (failure.code === ErrorCode.INTERNAL) {
-      // The hub's own failure: the details go to its log, not to the client.
       ctx.logLimited('http-internal', `http: command to "${deviceId}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       failure = new PicolinkError(ErrorCode.INTERNAL, 'the hub failed to send this command; see the hub log');
     }
@@ -80,7 +82,7 @@ export function registerCommandRoutes(app: FastifyInstance, ctx: ApiContext): vo
     const actor = apiActor(request);
     // All sent at once: the link pipelines them and the device answers in order. An offline
     // device is refused by the commands service too, so the attempt is in the audit log.
-    const outcomes = await Promise.all(list.map((item) => sendOne(ctx, deviceId, item, actor)));
+    const outcomes = await Promise.all(list.map((item) => sendForCaller(ctx, deviceId, item, actor)));
     const first = outcomes[0] as Outcome;
     // One command that never reached the device: the status says why (503 offline, 504 timeout).
     if (single && first.failure) return sendError(reply, first.failure);
