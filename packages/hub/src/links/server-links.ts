@@ -161,7 +161,7 @@ class ServerLinkRunner {
   }
 
   private deviceOnEvent(event: Record<string, unknown>): void {
-    if (event.event !== 'pin_change') return;
+    if (event.event !== 'pinChange') return;
     const record = pinChangeRecord(this.deviceId, event, Date.now());
     if (record) this.shared.options.events.record(record);
   }
