@@ -2,7 +2,7 @@
  * A connected device: the SDK's main object. Obtain one with `connect(url)`.
  *
  * Events: 'event' (every pushed event in camelCase, e.g. a PinChange or `closing`),
- * 'close' (reason, or null after close()), 'error' (problems not tied to one request;
+ * 'rawEvent' (the same, as the wire carried it), 'close' (reason, or null after close()), 'error' (problems not tied to one request;
  * without an 'error' listener they are reported as process warnings instead of crashing
  * the program), and with `reconnect`: 'reconnecting' before each attempt and
  * 'reconnected' once the connection and its watches are back.
@@ -32,6 +32,8 @@ import type { DeviceEvent, PinChange } from './wire-names.js';
 
 export interface DeviceEvents {
   event: [event: DeviceEvent];
+  /** The same event exactly as the wire carried it (snake_case), for programs that speak the protocol's names, as send() does. */
+  rawEvent: [frame: Record<string, unknown>];
   close: [reason: PicolinkError | null];
   error: [err: PicolinkError];
   reconnecting: [info: ReconnectingInfo];
@@ -311,6 +313,7 @@ export class Device extends EventEmitter<DeviceEvents> {
     const event = fromWire<DeviceEvent>(frame);
     if (event.event === 'pinChange') this.watches.dispatch(event as PinChange);
     this.emit('event', event);
+    this.emit('rawEvent', frame);
   }
 
   private connectionOnError(err: PicolinkError): void {

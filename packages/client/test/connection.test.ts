@@ -169,6 +169,8 @@ test('pushed events reach the "event" listeners and pin.watch callbacks with the
   await withPeer({}, {}, async (device, connection) => {
     const all: unknown[] = [];
     device.on('event', (event) => all.push(event));
+    const raw: unknown[] = [];
+    device.on('rawEvent', (frame) => raw.push(frame));
     const both: PinChange[] = [];
     const rising: PinChange[] = [];
     const unwatchBoth = await device.pin(2).watch((event) => both.push(event), { debounceMs: 5 });
@@ -188,6 +190,7 @@ test('pushed events reach the "event" listeners and pin.watch callbacks with the
     assert.deepEqual(all[0], { event: 'pinChange', pin: 2, value: 1, cause: 'input', t: 5, time: 1 });
     assert.deepEqual(both[0], all[0], 'watch callbacks get the same camelCase event');
     assert.deepEqual(all[3], { event: 'telemetryNote', text: 'hello' });
+    assert.deepEqual(raw[0], change(1), "'rawEvent' has the frame as the wire carried it");
 
     await unwatchBoth();
     // Only the rising watcher is left: the device is asked for rising edges only.
