@@ -5,8 +5,11 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { startDevice, SimulatedBackend } from '@picolink/device';
 import type { RunningDevice } from '@picolink/device';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
@@ -14,6 +17,7 @@ import { connect } from '../src/index.js';
 import type { PinChange, ReconnectedInfo, ReconnectingInfo } from '../src/index.js';
 
 const FAST = { baseMs: 40, maxMs: 160 };
+const DEVICE_CHILD = fileURLToPath(new URL('./fixtures/device-child.js', import.meta.url));
 
 function start(port: number): Promise<RunningDevice<SimulatedBackend>> {
   return startDevice({ host: '127.0.0.1', port, backend: new SimulatedBackend() });
@@ -81,6 +85,54 @@ test('a restarted device is reconnected: events say so, the watch fires again, a
     await running.close();
   }
   assert.equal(closes, 1);
+});
+
+/** Starts the device process; resolves with it and its port once it listens (within 10 s). */
+async function startProcess(port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [DEVICE_CHILD, String(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdout?.setEncoding('utf8');
+  let out = '';
+  const bound = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`device process not listening within 10 s: ${out}`)), 10_000);
+    child.stdout?.on('data', (text: string) => {
+      out += text;
+      const match = /port (\d+)\n/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`device process exited (${code}): ${out}`)));
+  });
+  return { child, port: bound };
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+test('a device process killed (SIGKILL) and started again on the same port: the Device reconnects and its watch fires', async (t) => {
+  let device = await startProcess(0);
+  t.after(() => kill(device.child));
+  const pico = await connect(`tcp://127.0.0.1:${device.port}`, { reconnect: FAST, heartbeatMs: 0 });
+  t.after(() => pico.close());
+  const changes: PinChange[] = [];
+  await pico.pin(15).setup('input', { pull: 'up' });
+  await pico.pin(15).watch((event) => changes.push(event), { debounceMs: 0 });
+  const reconnected = once(pico, 'reconnected');
+  const firstAttempt = once(pico, 'reconnecting');
+
+  await kill(device.child);
+  const [info] = (await firstAttempt) as [ReconnectingInfo];
+  assert.equal(info.error.code, ErrorCode.CONNECTION_CLOSED);
+  device = await startProcess(device.port);
+  await reconnected;
+  device.child.stdin?.write('input 15 0\n');
+  const change = await until(() => changes.find((e) => e.value === 0), 'pin change from the restarted process');
+  assert.deepEqual([change.event, change.pin, change.cause], ['pinChange', 15, 'input']);
 });
 
 test('close() during reconnecting stops it; a request waiting for the connection fails with PL_ERR_DEVICE_OFFLINE after its timeout', async () => {
