@@ -13,17 +13,13 @@ import { ScriptedPeer } from './fixtures/scripted-peer.js';
 import type { PeerConnection, Reply } from './fixtures/scripted-peer.js';
 
 const ALL = ['pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry'];
+/** get_info fields whose names are the same on the wire and in the SDK. */
+const INFO_SAME = { board: 'sim', platform: 'sim', firmware: '1.0.0', protocol: 1, capabilities: ALL, rssi: null, pins: [0, 1, 2] };
 const INFO = {
+  ...INFO_SAME,
   mem_free: 1000,
   mem_alloc: 2000,
   uptime_ms: 5,
-  board: 'sim',
-  platform: 'sim',
-  firmware: '1.0.0',
-  protocol: 1,
-  capabilities: ALL,
-  rssi: null,
-  pins: [0, 1, 2],
   last_update: { status: 'rolled_back', files: ['main.py'] },
   device_id: 'pico-1',
 };
@@ -96,16 +92,10 @@ test('adc, info, listActions, ping, reset and sleep', async () => {
     assert.deepEqual(await device.adc(4).read(), { value: 13107, volts: 0.66, temperatureC: 48.1 });
     assert.deepEqual(lastRequest(connection, 'read_adc'), { action: 'read_adc', channel: 4 });
     assert.deepEqual(await device.info(), {
+      ...INFO_SAME,
       memFree: 1000,
       memAlloc: 2000,
       uptimeMs: 5,
-      board: 'sim',
-      platform: 'sim',
-      firmware: '1.0.0',
-      protocol: 1,
-      capabilities: ALL,
-      rssi: null,
-      pins: [0, 1, 2],
       lastUpdate: { status: 'rolledBack', files: ['main.py'] },
       deviceId: 'pico-1',
     });
