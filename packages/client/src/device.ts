@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { coerceInt, coercePin, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { coerceInt, coercePin, ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import type { ActionName, PinId } from '@picolink/protocol';
 import { AdcChannel } from './adc.js';
 import { requireCapability } from './capabilities.js';
@@ -330,7 +330,10 @@ export class Device extends EventEmitter<DeviceEvents> {
     }
     const { reconnect, reopen } = this;
     // Deferred so that `reconnecting` is true, and requests wait, before the first 'reconnecting' event.
-    this.relinked = Promise.resolve().then(() => this.relink(reason, reconnect, reopen));
+    this.relinked = Promise.resolve()
+      .then(() => this.relink(reason, reconnect, reopen))
+      // A 'reconnected' listener that throws must not leave an unhandled rejection behind.
+      .catch((err: unknown) => this.connectionOnError(toPicolinkError(err)));
   }
 
   /**
