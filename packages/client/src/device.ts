@@ -113,7 +113,8 @@ export class Device extends EventEmitter<DeviceEvents> {
   /**
    * Speaks to a device over an already open stream: runs the handshake and resolves
    * once the peer is known. `connect()` is this plus a transport; `reopen` (which
-   * `connect()` passes) opens a new stream to the same device for `reconnect`.
+   * `connect()` passes) opens a new stream to the same device for `reconnect`, which
+   * without it has no effect.
    */
   static async open(socket: Duplex, url: DeviceUrl, options: DeviceOptions = {}, reopen?: Reopen): Promise<Device> {
     const device = new Device(socket, url, options, reopen);
