@@ -6,10 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { connect } from '@picolink/client';
-import type { Device } from '@picolink/client';
+import type { Device, PinChange } from '@picolink/client';
 import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
-import type { PinChangeEvent } from '@picolink/protocol';
 import { WebSocket } from 'ws';
 import { startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
@@ -102,9 +101,9 @@ describe('hub:// device links', () => {
     try {
       const button = device.pin(15);
       await button.setup('input', { pull: 'up' });
-      const falling: PinChangeEvent[] = [];
+      const falling: PinChange[] = [];
       const unwatch = await button.watch((event) => falling.push(event), { edge: 'falling', debounceMs: 0 });
-      const everything: PinChangeEvent[] = [];
+      const everything: PinChange[] = [];
       await other.pin(15).watch((event) => everything.push(event), { edge: 'both', debounceMs: 0 });
       pico.device.backend.setInputLevel(15, 0);
       await until(() => falling.length === 1 || undefined, 'falling edge on the first link');
