@@ -11,6 +11,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDevice } from '@picolink/device';
+import type { RunningDevice } from '@picolink/device';
 import { loadConfig } from '@picolink/hub';
 import { validateRequest } from '@picolink/protocol';
 import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
@@ -65,14 +67,58 @@ test('every hub configuration in docs/hub.md is accepted by the hub configuratio
   }
 });
 
-test('the state_reapplied event names requests a device accepts', () => {
-  for (const block of REAPPLIED) {
-    const event = JSON.parse(block.text) as { type: string; data: { steps: { pin: unknown; action: string; request: Record<string, unknown>; result: string }[]; expiredLeases: unknown[] } };
-    assert.ok(event.data.steps.length > 0, where(block));
-    for (const step of event.data.steps) {
-      assert.equal(step.request.pin, step.pin, `${where(block)}: the step's pin`);
-      assert.doesNotThrow(() => validateRequest({ action: step.action, ...step.request }), `${where(block)}: ${JSON.stringify(step)}`);
+test('the state_reapplied event is what the hub records when a device it set up restarts', { timeout: 60_000 }, async () => {
+  const [block] = REAPPLIED;
+  assert.ok(block, 'the example is there');
+  type Reapplied = { data: { steps: { pin: number | string; action: string; request: Record<string, unknown> }[]; expiredLeases: number[] } };
+  const documented = JSON.parse(block.text) as Reapplied;
+  for (const step of documented.data.steps) assert.doesNotThrow(() => validateRequest({ action: step.action, ...step.request }), `${where(block)}: ${JSON.stringify(step)}`);
+  const dir = await mkdtemp(join(tmpdir(), 'picolink-hub-doc-state-'));
+  const demo = await startDemo({ port: 0, dataDir: join(dir, 'data') });
+  let restarted: RunningDevice | undefined;
+  try {
+    const kitchen = demo.fleet?.kitchen;
+    assert.ok(kitchen, 'the demo runs pico-kitchen in server mode');
+    const api = async (path: string, body?: unknown): Promise<unknown> => {
+      const headers: Record<string, string> = { authorization: `Bearer ${demo.token ?? ''}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${demo.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return response.json();
+    };
+    // What the example says was remembered: pin 2 an output at 1 (safe 0), pin 3 under a
+    // lease with time left, pin 6 under a lease that ends before the device comes back.
+    const commands = [
+      { action: 'setup_pin', pin: 2, mode: 'output', value: 0, safe: 0 },
+      { action: 'write_pin', pin: 2, value: 1 },
+      { action: 'setup_pin', pin: 3, mode: 'output', value: 0 },
+      { action: 'write_pin', pin: 3, value: 1, timeout: 60 },
+      { action: 'setup_pin', pin: 6, mode: 'output', value: 0 },
+      { action: 'write_pin', pin: 6, value: 1, timeout: 0.2 },
+    ];
+    const answers = (await api('/api/devices/pico-kitchen/commands', commands)) as { ok: boolean }[];
+    assert.deepEqual(answers.map((answer) => answer.ok), commands.map(() => true));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const port = kitchen.port;
+    await kitchen.close();
+    restarted = await startDevice({ host: '127.0.0.1', port, deviceId: 'pico-kitchen', log: () => {} });
+    const deadline = Date.now() + 20_000;
+    let events: unknown[] = [];
+    while (events.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      events = ((await api('/api/devices/pico-kitchen/events?type=state_reapplied')) as { events: unknown[] }).events;
     }
+    assert.equal(events.length, 1, 'one state_reapplied event once the device is back');
+    // The demo's own LED is re-applied too; the example shows the pins set above.
+    const real = events[0] as Reapplied;
+    const pins = new Set(documented.data.steps.map((step) => step.pin));
+    real.data.steps = real.data.steps.filter((step) => pins.has(step.pin));
+    assert.deepEqual(shapeProblems({ ...documented, deviceId: 'pico-kitchen' }, real), []);
+    assert.deepEqual(real.data.steps.map((step) => [step.pin, step.action]), documented.data.steps.map((step) => [step.pin, step.action]), 'the steps, pin by pin');
+    assert.deepEqual(real.data.expiredLeases, documented.data.expiredLeases);
+  } finally {
+    await restarted?.close();
+    await demo.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
