@@ -1,15 +1,20 @@
 // docs/protocol.md runs: every frame in it is checked by the protocol codec, every request
 // shown with its response is sent to a real simulated device and answered as written, the
-// example session is replayed line by line, and the telemetry MAC example is recomputed.
+// example session is replayed line by line, the hello is answered by a hub as documented,
+// and the telemetry MAC example is recomputed.
 // A block that none of this covers must say why with `<!-- not run as written: ... -->`.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTelemetry } from '@picolink/protocol';
 import { SimulatedBackend, startDevice } from '@picolink/device';
 import type { RunningDevice } from '@picolink/device';
+import { parseConfig, startHub } from '@picolink/hub';
 import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
 import type { DocBlock } from '@picolink/test-kit/doc-blocks';
 import { LineClient } from '@picolink/test-kit/line-client';
@@ -20,7 +25,7 @@ const FILE = fileURLToPath(new URL('../../../../../docs/protocol.md', import.met
 const BLOCKS = readDocBlocks(FILE);
 const SESSION_LINE = /^([<>]) (\{.*\})$/;
 /** Fields whose value is the device's clock, so only their presence is compared. */
-const CLOCK_FIELDS = new Set(['time_received', 't', 'time']);
+const CLOCK_FIELDS = new Set(['time_received', 't', 'time', 'server_time']);
 
 /** A block of JSON objects, one per line. */
 function isFrameBlock(block: DocBlock): boolean {
@@ -156,4 +161,23 @@ test('the telemetry MAC worked example computes as written', () => {
   assert.equal(signed.text, `${unsigned.text.slice(0, -1)},"mac":"${mac}"}`);
   const macFor = (_device: string, bytes: string): string => createHmac('sha256', Buffer.from(key, 'hex')).update(bytes).digest('hex');
   assert.equal(parseTelemetry(signed.text, macFor).authenticated, true, 'the hub accepts the signed datagram as authenticated');
+});
+
+test('the documented hello, sent to a hub that knows pico-1 and its token, gets the documented welcome', async () => {
+  const hello = BLOCKS.find((block) => block.text.startsWith('{"id":1,"action":"hello"') && block.text.includes('"token"'));
+  const welcome = BLOCKS.find((block) => block.text.startsWith('{"id":1,"action":"hello"') && block.text.includes('"ok":true'));
+  assert.ok(hello && welcome, 'the hello and the welcome are there');
+  const frame = parseFrameLine(hello.text);
+  const dir = await mkdtemp(join(tmpdir(), 'picolink-protocol-doc-'));
+  const loopback = { host: '127.0.0.1', port: 0 };
+  const config = parseConfig({ dataDir: dir, http: loopback, gateway: loopback, telemetry: loopback, devices: [{ id: frame.device, token: frame.token }] });
+  const hub = await startHub({ config });
+  try {
+    const device = await LineClient.connect(hub.gatewayPort);
+    assertSameAnswer(await device.request(frame), parseFrameLine(welcome.text), where(welcome));
+    device.close();
+  } finally {
+    await hub.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
