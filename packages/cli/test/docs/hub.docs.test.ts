@@ -1,57 +1,50 @@
-// docs/hub.md runs: its hub configurations are loaded by the hub's own loader, and its
-// `curl` and `node` commands run in order against `picolink demo` (a hub with the three
-// simulated devices the examples name) started on free ports, each output compared in shape
-// with the block written below the command. A block that none of this covers must say why
-// with `<!-- not run as written: ... -->`.
-import { test } from 'node:test';
+// docs/hub.md runs: its hub configurations are loaded by the hub's own loader; its `curl`
+// and `node` commands run in order against `picolink demo` (a hub with the three simulated
+// devices the examples name) on free ports, each output compared in shape with the block
+// written below it; its hub:// program is compiled and run through that hub; `picolink hub
+// --config` prints the documented report; and the state_reapplied example is what the hub
+// records when a device comes back. A block none of this covers must say why with
+// `<!-- not run as written: ... -->` (the last test fails otherwise).
+import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDevice } from '@picolink/device';
 import type { RunningDevice } from '@picolink/device';
 import { loadConfig } from '@picolink/hub';
 import { validateRequest } from '@picolink/protocol';
-import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
-import type { DocBlock } from '@picolink/test-kit/doc-blocks';
 import { startDemo } from '../../src/commands/start-demo.js';
-import type { RunningDemo } from '../../src/commands/start-demo.js';
-import { CLI_MAIN } from '../cli-process.js';
 import { shapeProblems } from './json-shape.js';
+import { DocRunner, REPO_ROOT, startDemoHub, where } from './runner.js';
+import type { DemoHub, DocBlock } from './runner.js';
 
-const ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
-const FILE = join(ROOT, 'docs', 'hub.md');
-const BLOCKS = readDocBlocks(FILE);
-/** The address the examples use, replaced by the demo's. */
-const DOC_HTTP = '127.0.0.1:8080';
-/** How long a command may take to show what its block documents (events and telemetry come every few seconds). */
+const docs = new DocRunner('docs/hub.md');
+let hub: DemoHub;
+before(async () => {
+  hub = await startDemoHub(docs);
+});
+after(() => docs.close());
+
+/** How long a command may take to show what its block documents (telemetry and the door's events come every few seconds). */
 const SETTLE_MS = 20_000;
-/** A command that streams until stopped; the test stops it once every documented line has its counterpart. */
+/** A command that streams until stopped; it is stopped once every documented line has its counterpart. */
 const STREAMS = /api\/stream/;
+/** What the commands need: the demo's token as $TOKEN, and for a `node -e` one-liner, the clone's packages. */
+const env = (): NodeJS.ProcessEnv => ({ TOKEN: hub.token, NODE_PATH: join(REPO_ROOT, 'node_modules') });
 
-/** The block right below `block`, if nothing but a blank line separates them. */
+/** The block right below `block`, if nothing but a blank line separates them: its documented output. */
 function outputOf(block: DocBlock): DocBlock | undefined {
-  const next = BLOCKS[BLOCKS.indexOf(block) + 1];
+  const next = docs.blocks[docs.blocks.indexOf(block) + 1];
   const end = block.line + block.text.split('\n').length + 1;
-  return next !== undefined && next.line === end + 1 && next.lang !== 'sh' && next.lang !== 'ts' ? next : undefined;
+  return next !== undefined && next.line === end + 1 && next.notRun === undefined && next.lang !== 'sh' && next.lang !== 'ts' ? next : undefined;
 }
 
-const COMMANDS = BLOCKS.filter((block) => block.lang === 'sh' && block.notRun === undefined && /^(curl|node) /.test(block.text));
+const COMMANDS = docs.blocks.filter((block) => block.lang === 'sh' && block.notRun === undefined && /^(curl|node) /.test(block.text));
 const OUTPUTS = new Set(COMMANDS.map(outputOf).filter((block): block is DocBlock => block !== undefined));
-const CONFIGS = BLOCKS.filter((block) => block.lang === 'json' && !OUTPUTS.has(block) && !block.text.includes('"type":"state_reapplied"'));
-const REAPPLIED = BLOCKS.filter((block) => block.lang === 'json' && block.text.includes('"type":"state_reapplied"'));
-const HUB_COMMAND = BLOCKS.filter((block) => block.lang === 'sh' && block.text.startsWith('npx picolink hub '));
-const HUB_OUTPUT = BLOCKS.filter((block) => block.lang === '' && block.text.startsWith('picolink hub is running'));
-
-test('every block of docs/hub.md is run or checked by this file or marked not run, with a reason', () => {
-  const checked = new Set([...COMMANDS, ...OUTPUTS, ...CONFIGS, ...REAPPLIED, ...HUB_COMMAND, ...HUB_OUTPUT]);
-  const unchecked = BLOCKS.filter((block) => block.notRun === undefined && !checked.has(block));
-  assert.deepEqual(unchecked.map(where), []);
-  assert.deepEqual(BLOCKS.filter((block) => block.notRun === '').map(where), []);
-});
+const isReapplied = (block: DocBlock): boolean => block.text.includes('"type":"state_reapplied"');
+const CONFIGS = docs.blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && !OUTPUTS.has(block) && !isReapplied(block));
 
 test('every hub configuration in docs/hub.md is accepted by the hub configuration loader', async () => {
   assert.ok(CONFIGS.length >= 3, 'the configuration examples are there');
@@ -61,15 +54,105 @@ test('every hub configuration in docs/hub.md is accepted by the hub configuratio
       const file = join(dir, 'picolink.json');
       await writeFile(file, block.text);
       await assert.doesNotReject(loadConfig(file), where(block));
+      docs.claim(block);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
+test('npx picolink hub --config picolink.json, with the documented configuration, prints the documented report', async () => {
+  const command = docs.take('npx picolink hub --config picolink.json', 'sh');
+  const report = docs.take('picolink hub is running', '');
+  const [config] = CONFIGS;
+  assert.ok(config, 'the configuration example is there');
+  // The documented configuration, kept on this machine: loopback addresses, free ports, and
+  // a server-mode device address that refuses at once instead of one on a LAN. In a
+  // directory of its own, so its data directory is new, as the report says.
+  const documented = JSON.parse(config.text) as { http: object; devices: { address?: string }[] };
+  const devices = documented.devices.map((device) => (device.address === undefined ? device : { ...device, address: 'tcp://127.0.0.1:1' }));
+  const local = { ...documented, http: { ...documented.http, host: '127.0.0.1', port: 0 }, gateway: { host: '127.0.0.1', port: 0 }, telemetry: { host: '127.0.0.1', port: 0 }, devices };
+  mkdirSync(join(docs.cwd, 'hub-run'));
+  writeFileSync(join(docs.cwd, 'hub-run', 'picolink.json'), JSON.stringify(local));
+  const run = docs.background(`cd hub-run\n${command.text.replace(/#.*$/, '')}`);
+  await run.waitFor(/^\s*data\s+\S+$/m);
+  await run.stop();
+  // The report, then what to try (which the doc only describes).
+  docs.checkOutput(report, run.stdout(), { prefix: true, volatile: [/^https?:\/\/[\d.]+:\d+(\/#token=[\w-]+)?$/, /^[\d.]+:\d+$/, /^\/\S*picolink-data$/] });
+});
+
+/** What the command produced, in the documented output's form (JSON, JSON lines of a stream, or a CSV file it wrote). */
+function compare(block: DocBlock, output: DocBlock | undefined, code: number | null, stdout: string): string[] {
+  if (output === undefined) {
+    if (code !== 0) return [`exit code ${String(code)}`];
+    return stdout.trim() === '' ? ['no output'] : [];
+  }
+  if (STREAMS.test(block.text)) {
+    const lines = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    return output.text.split('\n').flatMap((text, i) => {
+      const documented = JSON.parse(text) as Record<string, unknown>;
+      const real = lines.find((line) => line.type === documented.type && line.device === documented.device);
+      return real === undefined ? [`line ${i + 1}: no "${String(documented.type)}" message for ${String(documented.device)}`] : shapeProblems(documented, real, `line ${i + 1}`);
+    });
+  }
+  if (code !== 0) return [`exit code ${String(code)}`];
+  if (output.lang === 'json') return shapeProblems(JSON.parse(output.text), JSON.parse(stdout));
+  const file = / -o (\S+)/.exec(block.text)?.[1];
+  return csvProblems(output.text, file === undefined ? stdout : readFileSync(join(docs.cwd, file), 'utf8'));
+}
+
+/** The documented CSV's header is the file's, and each row has as many fields of the same kinds. */
+function csvProblems(documented: string, actual: string): string[] {
+  const [header, ...rows] = documented.split('\n');
+  const real = actual.split('\r\n').filter((line) => line !== '');
+  if (real[0] !== header) return [`header: documented ${String(header)}, got ${String(real[0])}`];
+  if (real.length < 2) return ['no rows'];
+  const kinds = (line: string): string => line.split(',').map((field) => (field !== '' && Number.isFinite(Number(field)) ? 'number' : 'text')).join(',');
+  return rows.filter((row) => kinds(row) !== kinds(real[1] as string)).map((row) => `row ${row}: fields unlike ${String(real[1])}`);
+}
+
+/** Runs one command; a stream runs until it has printed a message of every type and device its output shows. */
+async function run(block: DocBlock, output: DocBlock | undefined): Promise<{ code: number | null; stdout: string }> {
+  if (!STREAMS.test(block.text)) return docs.sh(block, { env: env() });
+  const stream = docs.background(block, { env: env() });
+  const wanted = (output?.text.split('\n') ?? []).map((text) => JSON.parse(text) as Record<string, unknown>);
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const seen = stream.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    if (wanted.every((w) => seen.some((line) => line.type === w.type && line.device === w.device)) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stream.stop();
+  return { code: 0, stdout: stream.stdout() };
+}
+
+test('the curl and node commands of docs/hub.md, run against picolink demo, print what the doc shows', { timeout: 180_000 }, async () => {
+  for (const block of COMMANDS) {
+    docs.claim(block);
+    const output = outputOf(block);
+    if (output !== undefined) docs.claim(output);
+    const deadline = Date.now() + SETTLE_MS;
+    let problems: string[];
+    // Data the demo makes over time (telemetry, the door's pin_change) may not be there yet: ask again.
+    for (;;) {
+      const ran = await run(block, output);
+      problems = compare(block, output, ran.code, ran.stdout);
+      if (problems.length === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    assert.deepEqual(problems, [], `${where(block)}, output at ${output ? where(output) : 'none'}`);
+  }
+});
+
+test('the hub:// program compiles and runs through the demo hub', { timeout: 60_000 }, async () => {
+  const [program] = await docs.compileTs([docs.take("connect('hub://", 'ts')]);
+  assert.ok(program);
+  const ran = docs.runTs(program, { env: { PICOLINK_TOKEN: hub.token } });
+  assert.equal(await ran.exited, 0, ran.stderr());
+});
+
 test('the state_reapplied event is what the hub records when a device it set up restarts', { timeout: 60_000 }, async () => {
-  const [block] = REAPPLIED;
-  assert.ok(block, 'the example is there');
+  const block = docs.take('"type":"state_reapplied"', 'json');
   type Reapplied = { data: { steps: { pin: number | string; action: string; request: Record<string, unknown> }[]; expiredLeases: number[] } };
   const documented = JSON.parse(block.text) as Reapplied;
   for (const step of documented.data.steps) assert.doesNotThrow(() => validateRequest({ action: step.action, ...step.request }), `${where(block)}: ${JSON.stringify(step)}`);
@@ -122,136 +205,7 @@ test('the state_reapplied event is what the hub records when a device it set up 
   }
 });
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-}
-
-/** Runs a documented command with the demo's address and token, in `cwd`; a stream is stopped once `until` says so, or at the time limit. */
-async function runCommand(block: DocBlock, demo: RunningDemo, cwd: string, until?: (lines: string[]) => boolean): Promise<Ran> {
-  const address = demo.url.replace(/^http:\/\//, '');
-  // NODE_PATH: a `node -e` one-liner finds the clone's packages from the temp directory.
-  return runShell(block.text.replaceAll(DOC_HTTP, address), cwd, { TOKEN: demo.token ?? '', NODE_PATH: join(ROOT, 'node_modules') }, until);
-}
-
-/** Runs a command with `sh` (`npx picolink` is this checkout's), stopping it and its children once `until` says so. */
-async function runShell(command: string, cwd: string, env: Record<string, string>, until?: (lines: string[]) => boolean): Promise<Ran> {
-  const script = command.replace(/^npx picolink /gm, `node ${CLI_MAIN} `);
-  const child = spawn('sh', ['-c', script], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const stop = (): void => {
-    try {
-      process.kill(-(child.pid as number), 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  };
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-    if (until?.(stdout.split('\n').filter((line) => line !== ''))) stop();
-  });
-  child.stderr.resume();
-  const timer = setTimeout(stop, until ? SETTLE_MS : 15_000);
-  const [code] = (await once(child, 'close')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout };
-}
-
-/** What the command produced, in the documented output's form (JSON, JSON lines, or a file it wrote). */
-async function compare(block: DocBlock, output: DocBlock | undefined, ran: Ran, cwd: string): Promise<string[]> {
-  if (output === undefined) {
-    if (ran.code !== 0) return [`exit code ${String(ran.code)}`];
-    return ran.stdout.trim() === '' ? ['no output'] : [];
-  }
-  if (output.lang === 'json' && STREAMS.test(block.text)) {
-    const lines = ran.stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-    return output.text.split('\n').flatMap((text, i) => {
-      const documented = JSON.parse(text) as Record<string, unknown>;
-      const real = lines.find((line) => line.type === documented.type && line.device === documented.device);
-      return real === undefined ? [`line ${i + 1}: no "${String(documented.type)}" message for ${String(documented.device)}`] : shapeProblems(documented, real, `line ${i + 1}`);
-    });
-  }
-  if (ran.code !== 0) return [`exit code ${String(ran.code)}`];
-  if (output.lang === 'json') return shapeProblems(JSON.parse(output.text), JSON.parse(ran.stdout));
-  const file = / -o (\S+)/.exec(block.text)?.[1];
-  const text = file === undefined ? ran.stdout : await readFile(join(cwd, file), 'utf8');
-  return csvProblems(output.text, text);
-}
-
-/** The documented CSV's header is the file's, and each row has as many fields of the same kinds. */
-function csvProblems(documented: string, actual: string): string[] {
-  const [header, ...rows] = documented.split('\n');
-  const real = actual.split('\r\n').filter((line) => line !== '');
-  if (real[0] !== header) return [`header: documented ${String(header)}, got ${String(real[0])}`];
-  if (real.length < 2) return ['no rows'];
-  const kinds = (line: string): string => line.split(',').map((field) => (field !== '' && Number.isFinite(Number(field)) ? 'number' : 'text')).join(',');
-  return rows.filter((row) => kinds(row) !== kinds(real[1] as string)).map((row) => `row ${row}: fields unlike ${String(real[1])}`);
-}
-
-test('the curl and node commands of docs/hub.md, run against picolink demo, print what the doc shows', { timeout: 180_000 }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'picolink-hub-doc-'));
-  const demo = await startDemo({ port: 0, dataDir: join(dir, 'data') });
-  try {
-    for (const block of COMMANDS) {
-      const output = outputOf(block);
-      const documentedLines = output?.text.split('\n').length ?? 0;
-      const deadline = Date.now() + SETTLE_MS;
-      let problems: string[];
-      // Data the demo makes over time (telemetry, the door's pin_change) may not be there yet: ask again.
-      for (;;) {
-        const until = STREAMS.test(block.text) ? (lines: string[]): boolean => compareStream(output, lines) : undefined;
-        const ran = await runCommand(block, demo, dir, until);
-        problems = await compare(block, output, ran, dir);
-        if (problems.length === 0 || Date.now() > deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      assert.deepEqual(problems, [], `${where(block)} (output of ${documentedLines} lines at ${output ? where(output) : 'none'})`);
-    }
-  } finally {
-    await demo.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-/** True once the stream has printed a message of every type and device the documented lines show. */
-function compareStream(output: DocBlock | undefined, lines: string[]): boolean {
-  if (output === undefined) return lines.length > 0;
-  const seen = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-  return output.text.split('\n').every((text) => {
-    const documented = JSON.parse(text) as Record<string, unknown>;
-    return seen.some((line) => line.type === documented.type && line.device === documented.device);
-  });
-}
-
-/** A line of `picolink hub`'s report with its addresses, token and paths made placeholders. */
-function reportShape(line: string): string {
-  return line
-    .replace(/https?:\/\/[\d.]+:\d+/g, 'URL')
-    .replace(/[\d.]+:\d+/g, 'ADDRESS')
-    .replace(/[A-Za-z0-9_-]{43}/g, 'TOKEN')
-    .replace(/\/\S+/g, 'PATH')
-    .trimEnd();
-}
-
-test('npx picolink hub --config picolink.json, with the documented configuration, prints the documented report', async () => {
-  const [command] = HUB_COMMAND;
-  const [report] = HUB_OUTPUT;
-  const [config] = CONFIGS;
-  assert.ok(command && report && config, 'the command, its report and the configuration are there');
-  const dir = await mkdtemp(join(tmpdir(), 'picolink-hub-doc-run-'));
-  try {
-    // The documented configuration, kept on this machine: loopback addresses, free ports, and
-    // a server-mode device address that refuses at once instead of one on a LAN.
-    const documented = JSON.parse(config.text) as { http: object; devices: { address?: string }[] };
-    const devices = documented.devices.map((device) => (device.address === undefined ? device : { ...device, address: 'tcp://127.0.0.1:1' }));
-    const local = { ...documented, http: { ...documented.http, host: '127.0.0.1', port: 0 }, gateway: { host: '127.0.0.1', port: 0 }, telemetry: { host: '127.0.0.1', port: 0 }, devices };
-    await writeFile(join(dir, 'picolink.json'), JSON.stringify(local));
-    const lines = report.text.split('\n').length;
-    const ran = await runShell(command.text.replace(/#.*$/, ''), dir, {}, (printed) => printed.length >= lines);
-    // The report, then what to try (which the doc only describes).
-    const printed = ran.stdout.split('\n').slice(0, report.text.split('\n').length);
-    assert.deepEqual(printed.map(reportShape), report.text.split('\n').map(reportShape));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+test('every block of docs/hub.md is run or checked by this file, or marked not run with a reason', () => {
+  docs.assertAllCovered();
+  assert.deepEqual(docs.blocks.filter((block) => block.notRun === '').map(where), []);
 });
