@@ -41,7 +41,8 @@ function outputOf(block: DocBlock): DocBlock | undefined {
   return next !== undefined && next.line === end + 1 && next.notRun === undefined && next.lang !== 'sh' && next.lang !== 'ts' ? next : undefined;
 }
 
-const COMMANDS = docs.blocks.filter((block) => block.lang === 'sh' && block.notRun === undefined && /^(curl|node) /.test(block.text));
+/** Commands that run to their end against the demo: curl (its answer possibly kept in a variable) and node one-liners. */
+const COMMANDS = docs.blocks.filter((block) => block.lang === 'sh' && block.notRun === undefined && /^(\w+=\$\()?(curl|node) /.test(block.text) && !block.text.includes('npx picolink'));
 const OUTPUTS = new Set(COMMANDS.map(outputOf).filter((block): block is DocBlock => block !== undefined));
 const isReapplied = (block: DocBlock): boolean => block.text.includes('"type":"state_reapplied"');
 const CONFIGS = docs.blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && !OUTPUTS.has(block) && !isReapplied(block));
@@ -141,6 +142,46 @@ test('the curl and node commands of docs/hub.md, run against picolink demo, prin
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     assert.deepEqual(problems, [], `${where(block)}, output at ${output ? where(output) : 'none'}`);
+  }
+});
+
+/** GET on the demo's API with its token. */
+async function api(path: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`http://127.0.0.1:${hub.httpPort}${path}`, { headers: { authorization: `Bearer ${hub.token}` } });
+  return { status: response.status, body: await response.json() };
+}
+
+test('a device added through the API comes online with the token the answer carries', { timeout: 60_000 }, async () => {
+  const block = docs.take('"id":"pico-3"', 'sh');
+  const device = docs.background(block, { env: env() });
+  const deadline = Date.now() + 20_000;
+  let online = false;
+  while (!online && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { status, body } = await api('/api/devices/pico-3');
+    online = status === 200 && (body as { device: { online: boolean } }).device.online;
+  }
+  await device.stop();
+  assert.ok(online, `pico-3 online; device stderr: ${device.stderr()}`);
+});
+
+test('HTTPS: picolink certs makes the pair, and the hub with the documented configuration answers over HTTPS under the certificate\'s name', { timeout: 60_000 }, async () => {
+  await docs.shOk(docs.take('npx picolink certs ./hub-cert', 'sh'));
+  const block = CONFIGS.find((config) => config.text.includes('"tls"'));
+  assert.ok(block, 'the HTTPS configuration is there');
+  // As documented, on loopback and free ports, with a data directory of its own.
+  const documented = JSON.parse(block.text) as { http: object };
+  const loopback = { host: '127.0.0.1', port: 0 };
+  const local = { ...documented, dataDir: './tls-data', http: { ...documented.http, ...loopback }, gateway: loopback, telemetry: loopback };
+  writeFileSync(join(docs.cwd, 'hub-tls.json'), JSON.stringify(local));
+  const run = docs.background('npx picolink hub --config hub-tls.json');
+  try {
+    const port = (await run.waitFor(/API\s+https:\/\/127\.0\.0\.1:(\d+)/))[1] as string;
+    const health = await docs.sh(`curl --silent --show-error --fail --cacert hub-cert/device-cert.pem --resolve pico-hub.local:${port}:127.0.0.1 https://pico-hub.local:${port}/api/health`);
+    assert.equal(health.code, 0, health.stderr);
+    assert.equal((JSON.parse(health.stdout) as { ok: boolean }).ok, true);
+  } finally {
+    await run.stop();
   }
 });
 
