@@ -15,6 +15,7 @@ import { startDevice } from '@picolink/device';
 import type { RunningDevice } from '@picolink/device';
 import { loadConfig } from '@picolink/hub';
 import { validateRequest } from '@picolink/protocol';
+import { freePort } from '@picolink/test-kit/free-port';
 import { startDemo } from '../../src/commands/start-demo.js';
 import { shapeProblems } from './json-shape.js';
 import { DocRunner, REPO_ROOT, startDemoHub, where } from './runner.js';
@@ -182,6 +183,28 @@ test('HTTPS: picolink certs makes the pair, and the hub with the documented conf
     assert.equal((JSON.parse(health.stdout) as { ok: boolean }).ok, true);
   } finally {
     await run.stop();
+  }
+});
+
+test('the gateway composed by hand, with the server-mode links and the shutdown after it, compiles, runs and ends', { timeout: 60_000 }, async () => {
+  const gateway = docs.take('startGateway({ listener', 'ts');
+  const links = docs.take('startServerLinks(', 'ts');
+  const shutdown = docs.take('await store.close()', 'ts');
+  // Its own runner: the gateway's documented port becomes a free one (the demo's is taken),
+  // on loopback, and ./picolink-data is in a directory of its own.
+  const composed = new DocRunner('docs/hub.md');
+  try {
+    composed.mapPort(12400, await freePort());
+    composed.substitute("'0.0.0.0'", "'127.0.0.1'");
+    const [program] = await composed.compileTs([{ ...gateway, text: [gateway, links, shutdown].map((block) => block.text).join('\n') }]);
+    assert.ok(program);
+    const run = composed.runTs(program);
+    const timer = setTimeout(() => void run.stop(), 20_000);
+    const code = await run.exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, `it ends by itself; stderr: ${run.stderr()}`);
+  } finally {
+    await composed.close();
   }
 });
 
