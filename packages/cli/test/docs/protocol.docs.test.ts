@@ -24,6 +24,8 @@ import type { Frame } from './frames.js';
 const FILE = fileURLToPath(new URL('../../../../../docs/protocol.md', import.meta.url));
 const BLOCKS = readDocBlocks(FILE);
 const SESSION_LINE = /^([<>]) (\{.*\})$/;
+/** How long an answer may take on a busy machine, in ms. */
+const WAIT_MS = 10_000;
 /** Fields whose value is the device's clock, so only their presence is compared. */
 const CLOCK_FIELDS = new Set(['time_received', 't', 'time', 'server_time']);
 
@@ -75,7 +77,7 @@ test('each frame in docs/protocol.md is a valid request, response, event or data
 
 test('a request shown with its response gets that response from a simulated device', async () => {
   await withDevice(async (device) => {
-    const client = await LineClient.connect(device.port);
+    const client = await LineClient.connect(device.port, { timeoutMs: WAIT_MS });
     try {
       for (const block of BLOCKS.filter((b) => b.notRun === undefined && isFrameBlock(b))) {
         const frames = block.text.split('\n').map(parseFrameLine);
@@ -131,12 +133,12 @@ test('the example session, replayed against a simulated device, goes as written'
   assert.ok(sessions.length >= 4, 'the example session is there');
   const legacy = sessions.filter((block) => !block.text.includes('"id"'));
   await withDevice(async (device) => {
-    const client = await LineClient.connect(device.port);
+    const client = await LineClient.connect(device.port, { timeoutMs: WAIT_MS });
     for (const block of sessions.filter((b) => !legacy.includes(b))) await replay(block, client, device.backend);
     client.close();
     await client.closed;
     // piconetcontrol's client opens a connection of its own.
-    const piconetcontrol = await LineClient.connect(device.port);
+    const piconetcontrol = await LineClient.connect(device.port, { timeoutMs: WAIT_MS });
     for (const block of legacy) await replay(block, piconetcontrol, device.backend);
     piconetcontrol.close();
   });
@@ -173,7 +175,7 @@ test('the documented hello, sent to a hub that knows pico-1 and its token, gets 
   const config = parseConfig({ dataDir: dir, http: loopback, gateway: loopback, telemetry: loopback, devices: [{ id: frame.device, token: frame.token }] });
   const hub = await startHub({ config });
   try {
-    const device = await LineClient.connect(hub.gatewayPort);
+    const device = await LineClient.connect(hub.gatewayPort, { timeoutMs: WAIT_MS });
     assertSameAnswer(await device.request(frame), parseFrameLine(welcome.text), where(welcome));
     device.close();
   } finally {
