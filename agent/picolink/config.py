@@ -6,7 +6,8 @@ import os
 
 import machine
 
-from picolink.proto import PicolinkError, describe
+from picolink.errors import PicolinkError
+from picolink.proto import describe
 
 DEFAULTS = {
     'ssid': '', 'pwd': '', 'device_id': '', 'host': '0.0.0.0', 'port': 12345,

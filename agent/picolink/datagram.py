@@ -1,13 +1,13 @@
 # Telemetry datagrams and acks (docs/protocol.md#telemetry), the sender's side: encoding,
 # HMAC-SHA256 over the exact unsigned bytes with ,"mac":"<hex>" inserted before the final
-# }, and taking an ack (a receiver makes one with receive.encode_ack()). Pure, like proto.py; imported only when telemetry is configured.
+# }, and taking an ack (a receiver makes one with receive.encode_ack()). Pure, like jsontext.py; imported only when telemetry is configured.
 # A receiver's full validation is in receive.py.
 import binascii
 import hashlib
 
 from micropython import const
 
-from picolink.proto import _is_num, loads_peer, num, quote
+from picolink.jsontext import is_num, loads_peer, num, quote
 
 _SUFFIX = const(74)  # len(',"mac":"') + 64 + len('"}')
 _SAFE_INT = 9007199254740991
@@ -41,7 +41,9 @@ def key_bytes(key):
     return key.encode()
 
 
-def _signed(text, mac):
+def signed(text, mac):
+    """UTF-8 bytes of the JSON object `text`, with the HMAC `mac` (a MacKey or None) of
+    those bytes added as its last field."""
     b = text.encode()
     return b if mac is None else b[:-1] + b',"mac":"' + mac.hex(b).encode() + b'"}'
 
@@ -60,7 +62,7 @@ def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
     s += ',"readings":' + readings
     if ack is not None:
         s += ',"ack":' + ('true' if ack else 'false')
-    return _signed(s + '}', mac)
+    return signed(s + '}', mac)
 
 
 def mac_ok(b, key):
@@ -84,12 +86,12 @@ def take_ack(b, device, boot, key):
         o = loads_peer(b) if len(b) <= 4096 else None
     except Exception:
         return None
-    if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (_is_num(o.get('v')) and o['v'] == 1):
+    if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (is_num(o.get('v')) and o['v'] == 1):
         return None
     for k in o:
         if k not in ('v', 'device', 'boot', 'ack', 'mac'):
             return None
     seq = o.get('ack')
-    if not (_is_num(seq) and seq == int(seq) and 0 <= seq <= _SAFE_INT) or (key is not None and not mac_ok(b, key)):
+    if not (is_num(seq) and seq == int(seq) and 0 <= seq <= _SAFE_INT) or (key is not None and not mac_ok(b, key)):
         return None
     return int(seq)

@@ -1,8 +1,9 @@
-# What went wrong, in words: the error messages of the codec (proto.py), the pins and the
+# What went wrong, in words: the error messages of the codec (framing.py, jsontext.py, proto.py), the pins and the
 # connections the device closes, exception names and value descriptions. Only a problem
-# needs them, so proto.err() loads this for it and lets it go again: on a board the text
+# needs them, so errors.err() loads this for it and lets it go again: on a board the text
 # would otherwise stay in the heap.
-from picolink.proto import PicolinkError, num, quote
+from picolink.errors import PicolinkError
+from picolink.jsontext import num, quote
 
 # Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
 # name, then its codes without "PL_ERR_".
@@ -44,7 +45,7 @@ def bad_type(field, words, v):
     return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, _WORDS.get(words, words), describe(v)))
 
 
-# The problems the agent reports by key (proto.err()): code without "PL_ERR_", then the message, which
+# The problems the agent reports by key (errors.err()): code without "PL_ERR_", then the message, which
 # takes the arguments given with the key.
 _ERRORS = {
     'utf8': ('BAD_UTF8', 'the frame is not valid UTF-8; send JSON text encoded as UTF-8'),

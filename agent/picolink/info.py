@@ -3,6 +3,7 @@
 import gc
 
 from picolink import board, proto
+from picolink.jsontext import Obj
 from picolink.actions import VERSION, capabilities
 
 
@@ -16,7 +17,7 @@ def _rssi(dev):
 def run(dev, action, conn):
     if action == 'list_actions':
         return [('actions', proto.action_names())]
-    info = proto.Obj()
+    info = Obj()
     for k, v in (('mem_free', gc.mem_free()), ('mem_alloc', gc.mem_alloc()), ('uptime_ms', dev.uptime()),
                  ('board', dev.board_name), ('platform', dev.platform), ('firmware', VERSION), ('protocol', 1),
                  ('capabilities', capabilities(conn)), ('rssi', _rssi(dev)), ('pins', list(board.GPIO)),

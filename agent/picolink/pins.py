@@ -5,7 +5,7 @@
 import asyncio
 
 from picolink import board
-from picolink.proto import err
+from picolink.errors import err
 from picolink.rt import sleep_ms, use
 
 

@@ -7,7 +7,7 @@ import time
 
 import machine
 
-from picolink.proto import PicolinkError
+from picolink.errors import PicolinkError
 from picolink.rt import release, sleep_ms
 
 

@@ -11,7 +11,7 @@ import machine
 from picolink import board, config
 from picolink.app import Device, keep_wifi, log, watchdog
 from picolink.pins import Pins
-from picolink.proto import PicolinkError
+from picolink.errors import PicolinkError
 from picolink.rt import Flag, release, sleep_ms
 
 

@@ -10,7 +10,8 @@ import hashlib
 import json
 import os
 
-from picolink.proto import PicolinkError, _bad_type, describe
+from picolink.errors import PicolinkError
+from picolink.proto import bad_type, describe
 
 MARKER = '.picolink-update.json'
 STATUS = '.picolink-last-update.json'
@@ -35,7 +36,7 @@ def coerce(field, kind, v):
     SHA-256 hex, lower-cased) as received, checked; for proto.validate()."""
     files = kind == 'files'
     if not isinstance(v, dict):
-        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
+        raise bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
     if files and not v:
         raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
     out = {}
@@ -44,9 +45,9 @@ def coerce(field, kind, v):
             raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
         if files:
             if not isinstance(x, str):
-                raise _bad_type(field + '.' + name, 'a string', x)
+                raise bad_type(field + '.' + name, 'a string', x)
         elif not isinstance(x, str) or len(x) != 64 or [c for c in x if c not in '0123456789abcdefABCDEF']:
-            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
+            raise bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
         else:
             out[name] = x.lower()
     return v if files else out
