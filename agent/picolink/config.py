@@ -7,7 +7,7 @@ import os
 import machine
 
 from picolink.errors import PicolinkError
-from picolink.proto import describe
+from picolink.rt import use
 
 DEFAULTS = {
     'ssid': '', 'pwd': '', 'device_id': '', 'host': '0.0.0.0', 'port': 12345,
@@ -37,7 +37,7 @@ def load(raw):
     cfg.update(raw or {})
     for k, v in DEFAULTS.items():
         if type(v) is int and type(cfg[k]) is not int:
-            raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, describe(cfg[k])))
+            raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, use('fault', 'describe', cfg[k])))
     if not cfg['device_id']:
         cfg['device_id'] = 'pico-' + ''.join(['%02x' % b for b in machine.unique_id()[-4:]])
     if not _id_ok(cfg['device_id']):

@@ -5,12 +5,6 @@ from picolink.errors import err
 from picolink.rt import use
 
 
-def utf8_ok(b):
-    """Strict UTF-8, as a fatal TextDecoder: no overlong forms, surrogates or code points past U+10FFFF."""
-    # ASCII here; anything else is checked by strings.py.
-    return not b or max(b) < 0x80 or use('strings', 'utf8_ok', b)
-
-
 class LineDecoder:
     """Bytes in, lines out. Holds at most `max` bytes of an unfinished line; a longer line
     gives one PL_ERR_FRAME_TOO_LARGE and is discarded up to its newline. push() returns
@@ -33,7 +27,7 @@ class LineDecoder:
                     if len(self.buf) + n - start > self.max:
                         self.buf = bytearray()
                         self.skip = True
-                        out.append(self._too_large())
+                        out.append(err('large', self.max))
                     else:
                         self.buf.extend(data[start:])
                 return out
@@ -41,7 +35,7 @@ class LineDecoder:
                 self.skip = False
             elif len(self.buf) + end - start > self.max:
                 self.buf = bytearray()
-                out.append(self._too_large())
+                out.append(err('large', self.max))
             else:
                 if self.buf:
                     self.buf.extend(data[start:end])
@@ -52,9 +46,9 @@ class LineDecoder:
                 if line and line[-1] == 13:
                     line = line[:-1]
                 if line.strip(b' \t\r'):
-                    out.append(line if utf8_ok(line) else err('utf8'))
+                    # Strict UTF-8, as a fatal TextDecoder: ASCII here, the rest (no
+                    # overlong forms, surrogates or code points past U+10FFFF) by strings.py.
+                    ok = max(line) < 0x80 or use('strings', 'utf8_ok', line)
+                    out.append(line if ok else err('utf8'))
             start = end + 1
         return out
-
-    def _too_large(self):
-        return err('large', self.max)

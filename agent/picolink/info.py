@@ -3,8 +3,8 @@
 import gc
 
 from picolink import board, proto
-from picolink.jsontext import Obj
 from picolink.actions import VERSION, capabilities
+from picolink.jsontext import Obj
 
 
 def _rssi(dev):
@@ -14,9 +14,14 @@ def _rssi(dev):
         return None
 
 
+def action_names():
+    """The actions the agent serves, in the order of proto.ACTIONS."""
+    return [line.split(' ', 1)[0] for line in proto.ACTIONS.split('\n')]
+
+
 def run(dev, action, conn):
     if action == 'list_actions':
-        return [('actions', proto.action_names())]
+        return [('actions', action_names())]
     info = Obj()
     for k, v in (('mem_free', gc.mem_free()), ('mem_alloc', gc.mem_alloc()), ('uptime_ms', dev.uptime()),
                  ('board', dev.board_name), ('platform', dev.platform), ('firmware', VERSION), ('protocol', 1),

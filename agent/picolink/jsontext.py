@@ -21,11 +21,6 @@ _MAX_DEPTH = const(32)
 _MAX_VALUES = const(4096)
 
 
-def _bad(what, i):
-    # `what`: a key of fault.py's JSON problems, or the problem in words.
-    return err('json', what, i)
-
-
 def _ws(b, i):
     n = len(b)
     while i < n and b[i] in b' \t\r\n':
@@ -38,12 +33,12 @@ def _str(b, i):
     # string with escapes is read by strings.py.
     j = b.find(b'"', i)
     if j < 0:
-        raise _bad('str', i)
+        raise err('json', 'str', i)
     if b.find(b'\\', i, j) >= 0:
         return use('strings', 'read', b, i)
     seg = b[i:j]
     if seg and min(seg) < 0x20:
-        raise _bad('ctrl', i)
+        raise err('json', 'ctrl', i)
     return seg.decode(), j + 1
 
 
@@ -54,7 +49,7 @@ def _num(b, i):
     while j < n and 0x30 <= b[j] <= 0x39:
         j += 1
     if j == digits or (b[digits] == 0x30 and j - digits > 1):
-        raise _bad('num', i)
+        raise err('json', 'num', i)
     whole = j
     integral = True
     if j < n and b[j] == 0x2E:
@@ -65,7 +60,7 @@ def _num(b, i):
                 integral = False
             j += 1
         if j == k:
-            raise _bad('num', i)
+            raise err('json', 'num', i)
     if j < n and b[j] in b'eE':
         j += 1
         if j < n and b[j] in b'+-':
@@ -74,7 +69,7 @@ def _num(b, i):
         while j < n and 0x30 <= b[j] <= 0x39:
             j += 1
         if j == k:
-            raise _bad('num', i)
+            raise err('json', 'num', i)
         integral = False
     if integral and whole - i < 300:
         # 2.0 is the integer 2, as in JavaScript; taken from its digits it stays exact
@@ -86,7 +81,7 @@ def _num(b, i):
 def _value(b, i, obj, room):
     # `room`: levels of nesting still allowed; the recursion never goes deeper.
     if room < 0:
-        raise _bad('deep', i)
+        raise err('json', 'deep', i)
     c = b[i]
     if c == 0x22:
         return _str(b, i + 1)
@@ -99,11 +94,11 @@ def _value(b, i, obj, room):
         while True:
             if c == 0x7B:
                 if b[i] != 0x22:
-                    raise _bad('key', i)
+                    raise err('json', 'key', i)
                 k, i = _str(b, i + 1)
                 i = _ws(b, i)
                 if b[i] != 0x3A:
-                    raise _bad(':', i)
+                    raise err('json', ':', i)
                 v, i = _value(b, _ws(b, i + 1), obj, room - 1)
                 out[k] = v
             else:
@@ -113,35 +108,31 @@ def _value(b, i, obj, room):
             if b[i] == close:
                 return out, i + 1
             if b[i] != 0x2C:
-                raise _bad(',', i)
+                raise err('json', ',', i)
             i = _ws(b, i + 1)
     for word, v in ((b'true', True), (b'false', False), (b'null', None)):
         if b[i:i + len(word)] == word:
             return v, i + len(word)
     if c == 0x2D or 0x30 <= c <= 0x39:
         return _num(b, i)
-    raise _bad('unexpected %r' % chr(c), i)
-
-
-def check_shape(b):
-    """PL_ERR_JSON_TOO_COMPLEX when the JSON bytes `b` nest deeper than 32 levels or hold
-    more than 4096 values, counted as packages/protocol/src/json-limits.ts counts them:
-    outside strings (escapes honoured), the top-level value, each opened object or list
-    and each comma. It does not check that `b` is JSON; loads() does that afterwards. A
-    recursive parser, and an echo written back, can then never go deeper than that."""
-    opens = b.count(b'[') + b.count(b'{')
-    if opens <= _MAX_DEPTH and opens + b.count(b',') < _MAX_VALUES:
-        return  # counted with strings included, so within the limits outside them too
-    # Perhaps past a limit: shape.py counts outside strings; rare, so loaded for the moment.
-    use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
+    raise err('json', 'unexpected %r' % chr(c), i)
 
 
 def loads_peer(b):
-    """loads() for JSON from a peer: check_shape() first, so PL_ERR_JSON_TOO_COMPLEX
-    comes before any parsing (and before PL_ERR_BAD_JSON)."""
+    """loads() for JSON from a peer, after its shape: PL_ERR_JSON_TOO_COMPLEX when the
+    bytes nest deeper than 32 levels or hold more than 4096 values, counted as
+    packages/protocol/src/json-limits.ts counts them (outside strings, escapes honoured:
+    the top-level value, each opened object or list and each comma), before any parsing
+    and so before PL_ERR_BAD_JSON. A recursive parser, and an echo written back, can then
+    never go deeper than that."""
     if isinstance(b, str):
         b = b.encode()
-    check_shape(b)
+    opens = b.count(b'[') + b.count(b'{')
+    if opens > _MAX_DEPTH or opens + b.count(b',') >= _MAX_VALUES:
+        # Perhaps past a limit (counted with strings included, so within the limits
+        # outside them otherwise): shape.py counts outside strings; rare, so loaded for
+        # the moment.
+        use('shape', 'check', b, _MAX_DEPTH, _MAX_VALUES)
     return loads(b)
 
 
@@ -157,9 +148,9 @@ def loads(b, obj=Obj, max_depth=_MAX_DEPTH):
         raise
     except Exception:
         # Ran off the end (IndexError), or a number int()/float() would not take.
-        raise _bad('end', len(b))
+        raise err('json', 'end', len(b))
     if _ws(b, i) != len(b):
-        raise _bad('after', i)
+        raise err('json', 'after', i)
     return v
 
 

@@ -12,16 +12,6 @@ _SAFE_INT = 9007199254740991
 CAPABILITIES = ('pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry')
 
 
-def _fault(name, *args):
-    # Words for what went wrong (fault.py).
-    return use('fault', name, *args)
-
-
-def exception_name(code):
-    """The exception name of error code `code` (docs/protocol.md#errors)."""
-    return _fault('exception_name', code)
-
-
 def parse_frame(line):
     """One line (bytes) -> a JSON object, or PL_ERR_JSON_TOO_COMPLEX / PL_ERR_BAD_JSON /
     PL_ERR_NOT_OBJECT."""
@@ -40,20 +30,10 @@ def message_kind(frame):
     return 'request' if isinstance(frame.get('action'), str) else 'unknown'
 
 
-def describe(v):
-    """A received value in an error message; text is cut at 40 characters."""
-    return _fault('describe', v)
-
-
 # ---------------------------------------------------------------- requests (docs/protocol.md#types, #validation)
 
 # The white space around text that coerce() strips (piconetcontrol's clients pad numbers).
 SPACE = ' \t\n\r\x0b\x0c'
-
-
-def bad_type(field, words, v):
-    """PL_ERR_BAD_TYPE: `field` should be `words` ("an integer") and is `v`."""
-    return _fault('bad_type', field, words, v)
 
 
 def coerce(field, t, v):
@@ -67,7 +47,7 @@ def coerce(field, t, v):
             return coerce(field, ('int', 0, 63), v)
         except PicolinkError as e:
             if e.code == 'PL_ERR_BAD_TYPE':
-                raise bad_type(field, 'pin', v)
+                raise use('fault', 'bad_type', field, 'pin', v)
             raise
     if k == 'int' or k == 'number':
         words = 'an integer' if k == 'int' else 'a number'
@@ -77,12 +57,12 @@ def coerce(field, t, v):
             # Text ("2", " 0.5 ") as piconetcontrol's clients send it: strings.py.
             n = use('strings', 'number', v, k == 'number') if isinstance(v, str) else None
             if n is None:
-                raise bad_type(field, words, v)
+                raise use('fault', 'bad_type', field, words, v)
         if not is_num(n):
-            raise bad_type(field, words if k == 'int' else 'a finite number', v)
+            raise use('fault', 'bad_type', field, words if k == 'int' else 'a finite number', v)
         if k == 'int':
             if n != int(n):
-                raise bad_type(field, words, v)
+                raise use('fault', 'bad_type', field, words, v)
             n = int(n)
         if n < t[1] or n > t[2]:
             raise err('range', field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n))
@@ -95,25 +75,26 @@ def coerce(field, t, v):
         else:
             b = use('strings', 'truth', v) if isinstance(v, str) else None
             if b is None:
-                raise bad_type(field, k, v)
+                raise use('fault', 'bad_type', field, k, v)
         return (1 if b else 0) if k == 'bit' else b
     if k == 'enum':
         words = ', '.join(t[1])
         if not isinstance(v, str):
-            raise bad_type(field, 'one of ' + words, v)
+            raise use('fault', 'bad_type', field, 'one of ' + words, v)
         w = v.strip(SPACE).lower()
         if w not in t[1]:
-            raise err('choice', field, words, describe(v))
+            raise err('choice', field, words, use('fault', 'describe', v))
         return w
     # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
     # their rules are in update.py, loaded for the moment.
     return use('update', 'coerce', field, k, v)
 
 
-# Each action, then its fields in validation order, "*" marking the required ones.
+# Each action, then its fields in validation order, "*" marking the required ones
+# (list_actions names them: info.py).
 # This table and the next are text, read when a request is validated: as tuples they
 # would cost a board some 2 KB more heap.
-_ACTIONS = """ping
+ACTIONS = """ping
 get_version
 get_info
 get_resource_info
@@ -152,10 +133,6 @@ sha256 hashes
 """
 
 
-def action_names():
-    return [line.split(' ', 1)[0] for line in _ACTIONS.split('\n')]
-
-
 def _field(name):
     # (type as coerce() takes it, default or None) of a field name in _TYPES.
     i = _TYPES.find('\n' + name + ' ') + len(name) + 2
@@ -192,7 +169,7 @@ def validate(frame):
     if 'action' not in frame:
         raise err('missing', 'action')
     action = frame['action']
-    for line in _ACTIONS.split('\n'):
+    for line in ACTIONS.split('\n'):
         names = line.split(' ')
         if names[0] == action:
             break
@@ -262,7 +239,7 @@ def success(line, frame, results, t_ns):
 def failure(line, frame, err):
     """An error response; `line` and `frame` None when nothing can be echoed."""
     e = to_error(err)
-    return _respond(line, frame, [('ok', False), ('error', e.msg), ('code', e.code), ('exception', exception_name(e.code))])
+    return _respond(line, frame, [('ok', False), ('error', e.msg), ('code', e.code), ('exception', use('fault', 'exception_name', e.code))])
 
 
 def event(fields):

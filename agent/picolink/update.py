@@ -11,7 +11,7 @@ import json
 import os
 
 from picolink.errors import PicolinkError
-from picolink.proto import bad_type, describe
+from picolink.rt import use
 
 MARKER = '.picolink-update.json'
 STATUS = '.picolink-last-update.json'
@@ -36,18 +36,18 @@ def coerce(field, kind, v):
     SHA-256 hex, lower-cased) as received, checked; for proto.validate()."""
     files = kind == 'files'
     if not isinstance(v, dict):
-        raise bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
+        raise use('fault', 'bad_type', field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
     if files and not v:
         raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
     out = {}
     for name, x in v.items():
         if not _safe_name(name):
-            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
+            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, use('fault', 'describe', name)))
         if files:
             if not isinstance(x, str):
-                raise bad_type(field + '.' + name, 'a string', x)
+                raise use('fault', 'bad_type', field + '.' + name, 'a string', x)
         elif not isinstance(x, str) or len(x) != 64 or [c for c in x if c not in '0123456789abcdefABCDEF']:
-            raise bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
+            raise use('fault', 'bad_type', field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
         else:
             out[name] = x.lower()
     return v if files else out
