@@ -44,9 +44,6 @@ class Device:
         self._ticks = now
         return self._uptime
 
-    def run_action(self, action, fields, conn):
-        return actions.run(self, action, fields, conn)
-
     def led_state(self):
         if self.pins.uses_led():
             return None  # a client drives "LED" itself

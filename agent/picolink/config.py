@@ -1,6 +1,7 @@
 # Reading config.json (README "Configuration") and what is set up once at start: the TLS
 # context, the boot id, the outcome of the last update. Imported at start and dropped
 # again, so none of it stays in the heap.
+import binascii
 import json
 import os
 
@@ -82,6 +83,17 @@ def hub_link(cfg):
     # verify_callback that home.pin() sets still runs and can (CERT_NONE skips it).
     ctx.verify_mode = tls.CERT_OPTIONAL
     return ctx, fp
+
+
+def key_bytes(key):
+    """Telemetry's `key` as configured (docs/protocol.md#telemetry): 32 or more hex
+    digits (an even count) are bytes in hex, other text is UTF-8."""
+    if len(key) >= 32 and len(key) % 2 == 0:
+        try:
+            return binascii.unhexlify(key)
+        except ValueError:
+            pass
+    return key.encode()
 
 
 def boot_id():

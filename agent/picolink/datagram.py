@@ -31,16 +31,6 @@ class MacKey:
         return binascii.hexlify(outer.digest()).decode()
 
 
-def key_bytes(key):
-    """A key as configured: 32+ hex digits (even count) are bytes in hex, other text UTF-8."""
-    if len(key) >= 32 and len(key) % 2 == 0:
-        try:
-            return binascii.unhexlify(key)
-        except ValueError:
-            pass
-    return key.encode()
-
-
 def signed(text, mac):
     """UTF-8 bytes of the JSON object `text`, with the HMAC `mac` (a MacKey or None) of
     those bytes added as its last field."""

@@ -36,6 +36,9 @@ def describe(v):
 # What a field of a type that is not described by its words must be.
 _WORDS = {
     'pin': 'a GPIO number or "LED"',
+    'int': 'an integer',
+    'number': 'a number',
+    'finite': 'a finite number',
     'bit': '0 or 1 (also true/false, "on"/"off")',
     'bool': 'true or false (also 1/0, "true"/"false", "on"/"off")',
 }

@@ -47,27 +47,22 @@ class Watch:
 
     def changed(self, level, cause):
         # Inputs (cause None) report once the level held for the debounce time; the
-        # device's own changes report at once.
+        # device's own changes, and a settled input, report at once.
         _cancel(self.settle)
         self.settle = None
         if level == self.reported:
             return  # bounced back before settling, or no change
         if cause is None and self.debounce:
             self.settle = asyncio.create_task(self._settled())
-        else:
-            self._report(level, cause or 'input')
+            return
+        self.reported = level
+        if self.edge == 'both' or (self.edge == 'rising') == (level == 1):
+            self.conn.pin_change(self.slot.pin, level, cause or 'input')
 
     async def _settled(self):
         await sleep_ms(self.debounce)
         self.settle = None
-        level = self.pins.level_of(self.slot)
-        if level != self.reported:
-            self._report(level, 'input')
-
-    def _report(self, level, cause):
-        self.reported = level
-        if self.edge == 'both' or (self.edge == 'rising') == (level == 1):
-            self.conn.pin_change(self.slot.pin, level, cause)
+        self.changed(self.pins.level_of(self.slot), 'input')
 
 
 class Pins:

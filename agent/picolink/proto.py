@@ -4,7 +4,7 @@
 # test-vectors/ check that both agree. Line framing is in framing.py, JSON in
 # jsontext.py, telemetry datagrams in datagram.py. Tables are tuples or text (dict order
 # is not insertion order on MicroPython, and a board keeps every object in its heap).
-from picolink.errors import PicolinkError, err, to_error
+from picolink.errors import err, to_error
 from picolink.jsontext import Obj, dumps, is_num, loads_peer, num, quote
 from picolink.rt import use
 
@@ -40,54 +40,46 @@ def coerce(field, t, v):
     """Converts a received value to field type `t` the way piconetcontrol's server does
     ("2" -> 2, "off" -> False); a coded error when it cannot."""
     k = t[0]
-    if k == 'pin':
-        if isinstance(v, str) and v.strip(SPACE).upper() == 'LED':
-            return 'LED'
-        try:
-            return coerce(field, ('int', 0, 63), v)
-        except PicolinkError as e:
-            if e.code == 'PL_ERR_BAD_TYPE':
-                raise use('fault', 'bad_type', field, 'pin', v)
-            raise
-    if k == 'int' or k == 'number':
-        words = 'an integer' if k == 'int' else 'a number'
-        if type(v) is int or type(v) is float:
-            n = v
-        else:
-            # Text ("2", " 0.5 ") as piconetcontrol's clients send it: strings.py.
-            n = use('strings', 'number', v, k == 'number') if isinstance(v, str) else None
-            if n is None:
-                raise use('fault', 'bad_type', field, words, v)
-        if not is_num(n):
-            raise use('fault', 'bad_type', field, words if k == 'int' else 'a finite number', v)
-        if k == 'int':
-            if n != int(n):
-                raise use('fault', 'bad_type', field, words, v)
-            n = int(n)
-        if n < t[1] or n > t[2]:
-            raise err('range', field, num(t[1]), num(t[2]), ' ' + t[3] if len(t) > 3 else '', num(n))
-        return n
-    if k == 'bool' or k == 'bit':
-        if v is True or v is False:
-            b = v
-        elif (type(v) is int or type(v) is float) and v in (0, 1):
-            b = v == 1
-        else:
-            b = use('strings', 'truth', v) if isinstance(v, str) else None
-            if b is None:
-                raise use('fault', 'bad_type', field, k, v)
-        return (1 if b else 0) if k == 'bit' else b
+    if k == 'files' or k == 'hashes':
+        # Only an update has them (name -> content, name -> SHA-256 hex), so their rules
+        # are in update.py, loaded for the moment.
+        return use('update', 'coerce', field, k, v)
+    text = isinstance(v, str)
     if k == 'enum':
-        words = ', '.join(t[1])
-        if not isinstance(v, str):
-            raise use('fault', 'bad_type', field, 'one of ' + words, v)
-        w = v.strip(SPACE).lower()
-        if w not in t[1]:
-            raise err('choice', field, words, use('fault', 'describe', v))
-        return w
-    # files (name -> content) or hashes (name -> SHA-256 hex): only an update has them, so
-    # their rules are in update.py, loaded for the moment.
-    return use('update', 'coerce', field, k, v)
+        if text:
+            w = v.strip(SPACE).lower()
+            if w not in t[1]:
+                raise err('choice', field, ', '.join(t[1]), use('fault', 'describe', v))
+            return w
+        k = 'one of ' + ', '.join(t[1])
+    elif k == 'pin' and text and v.strip(SPACE).upper() == 'LED':
+        return 'LED'
+    else:
+        truth = k == 'bool' or k == 'bit'
+        if text:
+            # Text ("2", " 0.5 ", "off") as piconetcontrol's clients send it: strings.py.
+            n = use('strings', 'truth', v) if truth else use('strings', 'number', v, k == 'number')
+        elif v is True or v is False:
+            n = v if truth else None
+        elif type(v) is int or type(v) is float:
+            n = (v == 1 if v in (0, 1) else None) if truth else v
+        else:
+            n = None
+        if n is not None:
+            if truth:
+                return (1 if n else 0) if k == 'bit' else n
+            if not is_num(n):
+                if k == 'number':
+                    k = 'finite'
+            elif k == 'number' or n == int(n):
+                if k != 'number':
+                    n = int(n)
+                lo, hi = (0, 63) if k == 'pin' else t[1:3]
+                if n < lo or n > hi:
+                    raise err('range', field, num(lo), num(hi), ' ' + t[3] if len(t) > 3 else '', num(n))
+                return n
+    # pin, int, number, finite, bool, bit: fault.py has the words.
+    raise use('fault', 'bad_type', field, k, v)
 
 
 # Each action, then its fields in validation order, "*" marking the required ones

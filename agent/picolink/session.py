@@ -5,7 +5,7 @@
 import asyncio
 import time
 
-from picolink import proto
+from picolink import actions, proto
 from picolink.errors import PicolinkError, err, to_error
 from picolink.framing import LineDecoder
 from picolink.rt import release
@@ -228,7 +228,7 @@ class Session:
         self.flags |= 2 if frame.get('id') is None else 6  # served; answers pings
         self._deferred = []
         try:
-            results = self.dev.run_action(action, fields, self)
+            results = actions.run(self.dev, action, fields, self)
             if not isinstance(results, list):
                 results = await results
             out = proto.success(item, frame, results, t_ns)

@@ -91,5 +91,5 @@ def telemetry(dev, cfg, net):
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
         sensors.append((name, arg))
     return Telemetry(dev, net, target[:colon], int(target[colon + 1:]), sensors, interval,
-                     datagram.MacKey(datagram.key_bytes(key)) if key else None,
+                     datagram.MacKey(config.key_bytes(key)) if key else None,
                      bool(cfg.get('ack')), cfg.get('max_unacked', 8), cfg.get('resend_ms', interval))
