@@ -1,7 +1,8 @@
-# What went wrong, in words: the error messages of the codec (framing.py, jsontext.py, proto.py), the pins and the
-# connections the device closes, exception names and value descriptions. Only a problem
-# needs them, so errors.err() loads this for it and lets it go again: on a board the text
-# would otherwise stay in the heap.
+# What went wrong, in words: the error messages of the codec (framing.py, jsontext.py,
+# proto.py), the pins and the connections the device closes, exception names, value
+# descriptions and telemetry's rare log lines. Only a problem needs them, so errors.err()
+# and the others load this for it and let it go again: on a board the text would
+# otherwise stay in the heap.
 from picolink.errors import PicolinkError
 from picolink.jsontext import num, quote
 
@@ -96,6 +97,17 @@ _JSON = {
     'end': 'unexpected end',
     'after': 'unexpected data after the value',
 }
+
+
+# Log lines about what went wrong now and then (telemetry.py), by key.
+_LINES = {
+    'udp': 'telemetry to %s:%d: %s; retrying',
+    'acks': 'telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key',
+}
+
+
+def line(key, args):
+    return _LINES[key] % args
 
 
 def err(key, args):

@@ -10,7 +10,7 @@ from micropython import const
 
 from picolink import datagram
 from picolink.actions import celsius, round_js
-from picolink.rt import sleep_ms
+from picolink.rt import sleep_ms, use
 
 
 _N = const(5)
@@ -46,7 +46,7 @@ class Telemetry:
                 try:
                     self._sock = self._net.udp(*self.target)
                 except OSError as e:
-                    self._dev.log('telemetry to %s:%d: %s; retrying' % (self.target + (e,)))
+                    self._dev.log(use('fault', 'line', 'udp', self.target + (e,)))
             if self._sock is not None and self._dev.state == 'running':
                 self.tick()
             await sleep_ms(self.interval)
@@ -64,7 +64,7 @@ class Telemetry:
                 # Logged at 1, 2, 4, 8... so a flood of forgeries cannot flood the console.
                 self._ignored += 1
                 if self._ignored & (self._ignored - 1) == 0:
-                    dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
+                    dev.log(use('fault', 'line', 'acks', self._ignored))
             else:
                 p = self.pending
                 for i in range(0, len(p), _N):

@@ -552,6 +552,14 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.ok(resentLate.every((s) => s > newest - 6), `only the last max_unacked are resent: ${resentLate.join(',')}`);
     assert.ok(received.every((r) => r.message.boot === first.boot));
 
+    // Acks signed with another key, or for another boot, are ignored, and the log says so.
+    const from = received[0]?.from ?? assert.fail('no sender');
+    const signWrong = (text: string): string => createHmac('sha256', 'another key').update(text, 'utf8').digest('hex');
+    receiver.send(encodeTelemetryAck({ v: 1, device: first.device, boot: first.boot, ack: first.seq }, signWrong), from.port, from.address);
+    receiver.send(encodeTelemetryAck({ v: 1, device: first.device, boot: first.boot ^ 1, ack: first.seq }, sign), from.port, from.address);
+    await board.waitForOutput('telemetry acks ignored (2 so far): not for this device and boot, or not signed with its key');
+    assert.match(board.log, /telemetry acks ignored \(1 so far\)/);
+
     // Acknowledge from now on: resends stop.
     acking = true;
     await delay(300);
