@@ -84,8 +84,11 @@ class Device:
         # One task for every connection's hello and idle timeouts, checked a few times
         # per timeout: cheaper on a board than a timer per read.
         cfg = self.cfg
-        limits = [t for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms'], cfg['controller_timeout_ms']) if t]
-        period = max(20, min(1000, min(limits) // 5)) if limits else 1000
+        period = 1000
+        for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms'], cfg['controller_timeout_ms']):
+            if t:
+                period = min(period, t // 5)
+        period = max(20, period)
         while True:
             for s in self.sessions:
                 # A hub link's heartbeat may be shorter than the configured timeouts.

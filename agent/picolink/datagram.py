@@ -19,9 +19,12 @@ class MacKey:
     def __init__(self, key):
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
-        key = key + bytes(64 - len(key))
-        self._i = bytes([x ^ 0x36 for x in key])
-        self._o = bytes([x ^ 0x5C for x in key])
+        # The pads, by a loop: on a board a comprehension is a function of its own.
+        self._i = bytearray(key + bytes(64 - len(key)))
+        self._o = bytearray(self._i)
+        for n in range(64):
+            self._i[n] ^= 0x36
+            self._o[n] ^= 0x5C
 
     def hex(self, msg):
         inner = hashlib.sha256(self._i)
@@ -41,7 +44,10 @@ def signed(text, mac):
 def readings(pairs):
     """Readings ((name, number) pairs) as a datagram's "readings" object, in JSON: the
     form the sender keeps them in until they are acknowledged (less heap than the pairs)."""
-    return '{' + ','.join([quote(n) + ':' + num(v) for n, v in pairs]) + '}'
+    out = []
+    for n, v in pairs:
+        out.append(quote(n) + ':' + num(v))
+    return '{%s}' % ','.join(out)
 
 
 def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):

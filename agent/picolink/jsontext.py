@@ -199,6 +199,10 @@ def dumps(v):
     if v is True or v is False or type(v) is int or type(v) is float:
         r = num(v)
         return 'null' if r[-1] in 'yN' else r
-    if isinstance(v, dict):
-        return '{' + ','.join([quote(k) + ':' + dumps(x) for k, x in v.items()]) + '}'
-    return '[' + ','.join([dumps(x) for x in v]) + ']'
+    # An object or a list. (A loop, not a comprehension: on a board each comprehension
+    # is a function of its own.)
+    d = isinstance(v, dict)
+    out = []
+    for x in v.items() if d else v:
+        out.append(quote(x[0]) + ':' + dumps(x[1]) if d else dumps(x))
+    return ('{%s}' if d else '[%s]') % ','.join(out)

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 
-from picolink.errors import PicolinkError
+from picolink.errors import PicolinkError, err
 from picolink.rt import use
 
 MARKER = '.picolink-update.json'
@@ -51,6 +51,14 @@ def coerce(field, kind, v):
         else:
             out[name] = x.lower()
     return v if files else out
+
+
+def check_hashes(files, hashes):
+    """PL_ERR_UPDATE_HASH unless `hashes` has a digest for each of `files`; for
+    proto.validate()."""
+    lacking = [n for n in files if n not in hashes]
+    if lacking:
+        raise err('hash', ', '.join(lacking))
 
 
 def exists(name):
