@@ -2,12 +2,10 @@
 # sleep, update), the listener, and the background tasks (input changes, status LED,
 # WiFi, telemetry, watchdog). main.py starts it with main().
 import gc
-import sys
 import time
 
 import machine
 
-from picolink import actions
 from picolink.rt import release, sleep_ms, unix_ms, unix_ns, use
 from picolink.session import Session
 
@@ -19,14 +17,12 @@ def log(msg):
 class Device:
     # Defaults as class attributes: set on the instance only when they change (each
     # instance attribute costs a board heap).
-    platform = sys.platform
     state = 'running'
     telemetry = None
     log = staticmethod(log)
     unix_ms = staticmethod(unix_ms)
     unix_ns = staticmethod(unix_ns)
     last_id = 0
-    version = actions.VERSION
     # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
     restart_at = None
     updating = False

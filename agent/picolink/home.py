@@ -8,7 +8,7 @@
 import random
 import time
 
-from picolink import proto
+from picolink import actions, proto
 from picolink.errors import PicolinkError
 from picolink.jsontext import is_num
 from picolink.rt import set_clock, sleep_ms, wait_for_ms
@@ -134,7 +134,7 @@ async def _link(dev, net, host, port, ctx):
         s.peer = '%s:%d' % (host, port)
         caps = list(proto.CAPABILITIES) + (['tls'] if ctx is not None else [])
         sent = time.ticks_ms()
-        writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, dev.version))
+        writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, actions.VERSION))
         # On MicroPython a TLS handshake (and the pin's check) happens here.
         await wait_for_ms(writer.drain(), _TIMEOUT_MS)
         items = []

@@ -74,7 +74,7 @@ class Pins:
     def _slot(self, pin, gpio=False):
         s = self._slots.get(pin)
         if s is None:
-            if not board.exists(pin):
+            if pin != board.LED and pin not in board.GPIO:
                 raise err('no_pin', pin, self.board_name)
             s = self._slots[pin] = _Slot(pin)
         if gpio and s.mode == 'unset':

@@ -85,7 +85,7 @@ def telemetry(dev, cfg, net):
             arg = int(n)
         elif name[:3] == 'pin' and (n == 'LED' or (0 < len(n) <= 2 and n.isdigit())):
             arg = 'LED' if n == 'LED' else int(n)
-            if not board.exists(arg):
+            if arg != board.LED and arg not in board.GPIO:
                 raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'telemetry sensor "%s": pin %s does not exist on this board' % (name, arg))
         else:
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
