@@ -36,14 +36,14 @@ def _cancel(task):
 class Watch:
     """One connection's watch on one pin: inputs debounced, edge filter applied."""
 
-    def __init__(self, pins, slot, conn, edge, debounce_ms, level):
-        self.pins = pins
+    settle = None  # the task waiting for an input to settle (each attribute costs a board heap)
+
+    def __init__(self, slot, conn, edge, debounce_ms, level):
         self.slot = slot
         self.conn = conn
         self.edge = edge
         self.debounce = debounce_ms
         self.reported = level
-        self.settle = None
 
     def changed(self, level, cause):
         # Inputs (cause None) report once the level held for the debounce time; the
@@ -62,7 +62,7 @@ class Watch:
     async def _settled(self):
         await sleep_ms(self.debounce)
         self.settle = None
-        self.changed(self.pins.level_of(self.slot), 'input')
+        self.changed(self.conn.dev.pins.level_of(self.slot), 'input')
 
 
 class Pins:
@@ -141,7 +141,7 @@ class Pins:
         s = self._slot(pin, True)
         self.unwatch(pin, conn)
         level = self.level_of(s)
-        s.watches[conn] = Watch(self, s, conn, edge, debounce_ms, level)
+        s.watches[conn] = Watch(s, conn, edge, debounce_ms, level)
         return level
 
     def unwatch(self, pin, conn):

@@ -20,22 +20,14 @@ def utf8_ok(b):
         if c < 0x80:
             i += 1
             continue
-        lo = 0x80
-        hi = 0xBF
+        # k continuation bytes; the first in lo..hi: no overlong forms (E0, F0), no
+        # surrogates (ED), nothing past U+10FFFF (F4).
+        lo = 0xA0 if c == 0xE0 else 0x90 if c == 0xF0 else 0x80
+        hi = 0x9F if c == 0xED else 0x8F if c == 0xF4 else 0xBF
         if 0xC2 <= c <= 0xDF:
             k = 1
-        elif 0xE0 <= c <= 0xEF:
-            k = 2
-            if c == 0xE0:
-                lo = 0xA0
-            elif c == 0xED:
-                hi = 0x9F
-        elif 0xF0 <= c <= 0xF4:
-            k = 3
-            if c == 0xF0:
-                lo = 0x90
-            elif c == 0xF4:
-                hi = 0x8F
+        elif 0xE0 <= c <= 0xF4:
+            k = 2 if c <= 0xEF else 3
         else:
             return False
         if i + k >= n or not lo <= b[i + 1] <= hi:
