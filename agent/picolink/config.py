@@ -5,8 +5,6 @@ import binascii
 import json
 import os
 
-import machine
-
 from picolink.errors import PicolinkError
 from picolink.rt import use
 
@@ -40,6 +38,7 @@ def load(raw):
         if type(v) is int and type(cfg[k]) is not int:
             raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, use('fault', 'describe', cfg[k])))
     if not cfg['device_id']:
+        import machine  # here, not above: the codec tests read key_bytes() without it
         cfg['device_id'] = 'pico-' + ''.join(['%02x' % b for b in machine.unique_id()[-4:]])
     if not _id_ok(cfg['device_id']):
         raise PicolinkError('PL_ERR_CONFIG', 'config.json: "device_id" must be 1-64 letters, digits, "_", "-" or "."')
