@@ -46,7 +46,8 @@ class Session:
         #     connection when it is full (docs/protocol.md#connections);
         #   4 answers pings: it sent a request with an id, or answered one, so the
         #     controller check pings it (piconetcontrol's client does not answer);
-        #   8 busy: a received chunk is being handled; 16 sending: _send is writing.
+        #   8 busy: a received chunk is being handled; 16 sending: _send is writing;
+        #   32 ended: its goodbye is done (hangup.py).
         self.flags = 0
         self.heard = time.ticks_ms()
         try:
