@@ -1,0 +1,200 @@
+/**
+ * The packages install and run outside this checkout, as README.md "Install" says: the
+ * README's own `mkdir` and `npm pack` lines pack every published workspace into a temporary
+ * directory, its `npm install` line installs the tarballs into an empty project in the OS
+ * temp directory, and from there the installed `picolink --version`, `picolink demo --port 0`
+ * (its API answers with the token it prints, its dashboard page is served) and a program that
+ * imports `@picolink/client` and drives the installed `picolink device --sim` all run.
+ *
+ * npm uses its cache first (`--prefer-offline`, no audit, no fund); better-sqlite3 compiles
+ * from source where no prebuilt binary downloads, which is most of this test's time (about
+ * 80 s of a 100 s run on a busy 2-core machine). Needs `npm run build` first, dashboard
+ * included (`npm test` does it), so the hub's tarball carries the page.
+ */
+import { strict as assert } from 'node:assert';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { readDocBlocks } from '@picolink/test-kit/doc-blocks';
+import type { DocBlock } from '@picolink/test-kit/doc-blocks';
+
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const README = join(REPO, 'README.md');
+/** The directory README.md packs into; the test substitutes its own. */
+const README_PACK_DIR = '/tmp/picolink-packages';
+/** Packing and installing (a native module compiled from source) on a slow, shared machine. */
+const INSTALL_TIMEOUT_MS = 8 * 60_000;
+
+const run = promisify(execFile);
+const { version: VERSION } = JSON.parse(readFileSync(join(REPO, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
+
+/** The environment of a person's shell: none of the `npm_*` variables `npm test` sets (its prefix is this checkout). */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+}
+
+/** The shell blocks of README.md's "Install" section. */
+function installBlocks(): DocBlock[] {
+  const lines = readFileSync(README, 'utf8').split('\n');
+  const start = lines.indexOf('## Install') + 1;
+  assert.ok(start > 0, 'README.md has an "## Install" section');
+  const next = lines.findIndex((line, i) => i >= start && line.startsWith('## '));
+  const end = next === -1 ? lines.length : next + 1;
+  return readDocBlocks(README).filter((block) => block.line > start && block.line < end && block.lang === 'sh');
+}
+
+/** The README's command lines that start with `prefix`, its pack directory replaced by `dir`. */
+function readmeCommands(prefix: string, dir: string): string[] {
+  return installBlocks()
+    .flatMap((block) => block.text.split('\n'))
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => line.replaceAll(README_PACK_DIR, dir));
+}
+
+/** Workspaces that are not private: the ones a person installs. */
+function publishedWorkspaces(): string[] {
+  const root = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { workspaces: string[] };
+  return root.workspaces.filter((dir) => {
+    const manifest = JSON.parse(readFileSync(join(REPO, dir, 'package.json'), 'utf8')) as { private?: boolean };
+    return manifest.private !== true;
+  });
+}
+
+/** Runs one README command line through the shell; its output goes into the failure message. */
+async function sh(command: string, cwd: string): Promise<string> {
+  try {
+    const { stdout } = await run('sh', ['-c', command], { cwd, env: userEnv(), timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`\`${command}\` failed in ${cwd}: ${String(error)}\n${stdout}\n${stderr}`);
+  }
+}
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  /** Waits until stdout matches (at most 20 s); the match. */
+  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the installed `picolink` in `cwd`, as `npx picolink` there would. */
+function startInstalled(cwd: string, args: readonly string[]): Running {
+  const child = spawn(join(cwd, 'node_modules', '.bin', 'picolink'), args, { cwd, env: userEnv() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  void exited.then(() => clearTimeout(killer));
+  return {
+    child,
+    output: () => `stdout: ${stdout}\nstderr: ${stderr}`,
+    async waitFor(pattern) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match) return match;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`picolink ${args.join(' ')} printed no ${pattern}; stdout: ${stdout} stderr: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      return code;
+    },
+  };
+}
+
+let work = '';
+let project = '';
+/** How long packing and installing took, for the test's output. */
+const seconds = { pack: 0, install: 0 };
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'picolink-install-'));
+  const packDir = join(work, 'packages');
+  project = join(work, 'project');
+  const packStart = performance.now();
+  for (const command of [...readmeCommands('mkdir ', packDir), ...readmeCommands('npm pack ', packDir)]) await sh(command, REPO);
+  seconds.pack = (performance.now() - packStart) / 1000;
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-pico-project', private: true, type: 'module' }) + '\n');
+  const installs = readmeCommands('npm install /', packDir);
+  assert.equal(installs.length, 1, 'README.md "Install" shows one project install line');
+  const installStart = performance.now();
+  await sh(`${installs[0]!} --prefer-offline --no-audit --no-fund`, project);
+  seconds.install = (performance.now() - installStart) / 1000;
+}, { timeout: INSTALL_TIMEOUT_MS });
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('README.md packs every published workspace, and each tarball lands', (t) => {
+  t.diagnostic(`npm pack ${seconds.pack.toFixed(1)} s, npm install ${seconds.install.toFixed(1)} s`);
+  const packed = readmeCommands('npm pack ', README_PACK_DIR).join(' ');
+  const named = [...packed.matchAll(/-w (\S+)/g)].map((match) => match[1]);
+  assert.deepEqual(new Set(named), new Set(publishedWorkspaces()), 'the README\'s npm pack line names exactly the workspaces that are not private');
+  const installed = readdirSync(join(project, 'node_modules', '@picolink')).sort();
+  assert.deepEqual(installed, ['agent', 'cli', 'client', 'device', 'hub', 'net', 'nettools', 'protocol']);
+});
+
+test('the installed picolink prints its version', async () => {
+  const stdout = await sh('npx picolink --version', project);
+  assert.equal(stdout.trim(), `picolink ${VERSION}`);
+});
+
+test('the installed picolink demo serves its API with the token it prints, and the dashboard page', async () => {
+  const demo = startInstalled(project, ['demo', '--port', '0']);
+  try {
+    const [, api] = await demo.waitFor(/^ {2}API\s+(http:\/\/\S+)$/m);
+    const [, token] = await demo.waitFor(/^ {2}token\s+(\S+)/m);
+    const refused = await fetch(`${api!}/api/devices`);
+    assert.equal(refused.status, 401, 'the API wants the token');
+    const answer = await fetch(`${api!}/api/devices`, { headers: { authorization: `Bearer ${token!}` } });
+    assert.equal(answer.status, 200);
+    const { devices } = (await answer.json()) as { devices: { id: string }[] };
+    assert.deepEqual(devices.map((device) => device.id).sort(), ['pico-garage', 'pico-kitchen', 'sensor-garden']);
+    const page = await fetch(`${api!}/`);
+    assert.equal(page.status, 200, `the dashboard page is in the hub's tarball (packages/hub/web built: ${existsSync(join(REPO, 'packages', 'hub', 'web', 'index.html'))})`);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  } finally {
+    assert.equal(await demo.stop(), 0, demo.output());
+  }
+});
+
+test('a program in the project imports @picolink/client and drives the installed simulator', async () => {
+  const device = startInstalled(project, ['device', '--sim', '--host', '127.0.0.1', '--port', '0', '--json']);
+  try {
+    const [line] = await device.waitFor(/^\{.*\}$/m);
+    const { url } = JSON.parse(line) as { url: string };
+    writeFileSync(
+      join(project, 'blink.js'),
+      [
+        "import { connect } from '@picolink/client';",
+        'const pico = await connect(process.argv[2]);',
+        'const led = pico.pin(15);',
+        "await led.setup('output', { value: 0 });",
+        'await led.write(1);',
+        'console.log(JSON.stringify({ version: pico.version, value: await led.read() }));',
+        'await pico.close();',
+      ].join('\n') + '\n',
+    );
+    const stdout = await sh(`node blink.js ${url}`, project);
+    assert.deepEqual(JSON.parse(stdout), { version: VERSION, value: 1 });
+  } finally {
+    assert.equal(await device.stop(), 0, device.output());
+  }
+});
