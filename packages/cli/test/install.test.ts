@@ -156,6 +156,18 @@ test('every published package lands in the project', (t) => {
   assert.deepEqual(installed, ['agent', 'cli', 'client', 'device', 'hub', 'net', 'nettools', 'protocol']);
 });
 
+test('each installed package holds every file its exports name, and no tests', () => {
+  for (const name of readdirSync(join(project, 'node_modules', '@picolink'))) {
+    const dir = join(project, 'node_modules', '@picolink', name);
+    const { exports } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, string>> };
+    for (const [entry, targets] of Object.entries(exports)) {
+      for (const target of Object.values(targets)) assert.ok(existsSync(join(dir, target)), `@picolink/${name} exports ${entry} as ${target}, which it does not ship`);
+    }
+    const tests = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => !file.startsWith('node_modules') && /\.test\.|(^|\/)test\//.test(file));
+    assert.deepEqual(tests, [], `@picolink/${name} ships test files`);
+  }
+});
+
 test('the installed picolink prints its version', async () => {
   const stdout = await sh('npx picolink --version', project);
   assert.equal(stdout.trim(), `picolink ${VERSION}`);
