@@ -14,9 +14,7 @@
  * dashboard included (`npm test` does it), so the hub's tarball carries the page.
  */
 import { strict as assert } from 'node:assert';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +23,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readDocBlocks } from '@picolink/test-kit/doc-blocks';
 import type { DocBlock } from '@picolink/test-kit/doc-blocks';
+import { startPicolink } from './background-process.js';
+import type { BackgroundPicolink } from './background-process.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const README = join(REPO, 'README.md');
@@ -81,44 +81,9 @@ async function sh(command: string, cwd: string): Promise<string> {
   }
 }
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output(): string;
-  /** Waits until stdout matches (at most 20 s); the match. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
 /** Starts the installed `picolink` in `cwd`, as `npx picolink` there would. */
-function startInstalled(cwd: string, args: readonly string[]): Running {
-  const child = spawn(join(cwd, 'node_modules', '.bin', 'picolink'), args, { cwd, env: userEnv() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  void exited.then(() => clearTimeout(killer));
-  return {
-    child,
-    output: () => `stdout: ${stdout}\nstderr: ${stderr}`,
-    async waitFor(pattern) {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const match = pattern.exec(stdout);
-        if (match) return match;
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`picolink ${args.join(' ')} printed no ${pattern}; stdout: ${stdout} stderr: ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const [code] = await exited;
-      return code;
-    },
-  };
+function startInstalled(cwd: string, args: readonly string[]): BackgroundPicolink {
+  return startPicolink(args, { executable: join(cwd, 'node_modules', '.bin', 'picolink'), cwd, env: userEnv() });
 }
 
 let work = '';
@@ -176,8 +141,8 @@ test('the installed picolink prints its version', async () => {
 test('the installed picolink demo serves its API with the token it prints, and the dashboard page', async () => {
   const demo = startInstalled(project, ['demo', '--port', '0']);
   try {
-    const [, api] = await demo.waitFor(/^ {2}API\s+(http:\/\/\S+)$/m);
-    const [, token] = await demo.waitFor(/^ {2}token\s+(\S+)/m);
+    const [, api] = await demo.waitFor(/^ {2}API\s+(http:\/\/\S+)$/m, 'stdout', 20_000);
+    const [, token] = await demo.waitFor(/^ {2}token\s+(\S+)/m, 'stdout', 20_000);
     const refused = await fetch(`${api!}/api/devices`);
     assert.equal(refused.status, 401, 'the API wants the token');
     const answer = await fetch(`${api!}/api/devices`, { headers: { authorization: `Bearer ${token!}` } });
@@ -188,14 +153,14 @@ test('the installed picolink demo serves its API with the token it prints, and t
     assert.equal(page.status, 200, `the dashboard page is in the hub's tarball (packages/hub/web built: ${existsSync(join(REPO, 'packages', 'hub', 'web', 'index.html'))})`);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   } finally {
-    assert.equal(await demo.stop(), 0, demo.output());
+    assert.equal(await demo.stop(), 0, demo.stderr());
   }
 });
 
 test('a TypeScript program in the project imports @picolink/client, type-checks strictly and drives the installed simulator', async () => {
   const device = startInstalled(project, ['device', '--sim', '--host', '127.0.0.1', '--port', '0', '--json']);
   try {
-    const [line] = await device.waitFor(/^\{.*\}$/m);
+    const [line] = await device.waitFor(/^\{.*\}$/m, 'stdout', 20_000);
     const { url } = JSON.parse(line) as { url: string };
     writeFileSync(
       join(project, 'blink.ts'),
@@ -217,6 +182,6 @@ test('a TypeScript program in the project imports @picolink/client, type-checks 
     const stdout = await sh(`node blink.js ${url}`, project);
     assert.deepEqual(JSON.parse(stdout), { version: VERSION, value: 1 });
   } finally {
-    assert.equal(await device.stop(), 0, device.output());
+    assert.equal(await device.stop(), 0, device.stderr());
   }
 });
