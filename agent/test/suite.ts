@@ -70,15 +70,15 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.ok((await device.ping()) < 2000);
     assert.deepEqual(await device.listActions(), ACTION_NAMES);
     const info = (await device.info()) as Record<string, unknown>;
-    assert.equal(info.device_id, 'test-pico');
+    assert.equal(info.deviceId, 'test-pico');
     assert.equal(info.protocol, 1);
     assert.equal(info.firmware, '0.1.0');
     assert.deepEqual(info.pins, [...Array.from({ length: 23 }, (_, i) => i), 26, 27, 28]);
-    assert.deepEqual(info.last_update, { status: 'none', files: [] });
-    assert.ok((info.mem_free as number) > 0 && (info.mem_alloc as number) > 0);
-    assert.ok((info.uptime_ms as number) >= 0);
+    assert.deepEqual(info.lastUpdate, { status: 'none', files: [] });
+    assert.ok((info.memFree as number) > 0 && (info.memAlloc as number) > 0);
+    assert.ok((info.uptimeMs as number) >= 0);
     const resource = await device.request('get_resource_info');
-    assert.equal((resource.info as unknown as Record<string, unknown>).device_id, 'test-pico');
+    assert.equal((resource.info as unknown as Record<string, unknown>).deviceId, 'test-pico');
   });
 
   test(`${runtime}: outputs, leases and reads reach the hardware`, async (t) => {
@@ -130,7 +130,7 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.equal((await device.send({ action: 'write_pin', pin: 14, value: 1 })).code, 'PL_ERR_PIN_MODE');
 
     const pwm = await device.request('set_pwm', { pin: 15, freq: 1000, duty: 0.25 });
-    assert.equal(pwm.duty_u16, 16384);
+    assert.equal(pwm.dutyU16, 16384);
     await board.sync();
     assert.deepEqual(board.pinEvents(15).filter((e) => e.op === 'pwm').map((e) => [e.freq, e.duty_u16]), [[1000, 16384]]);
     const read = await device.send({ action: 'read_pin', pin: 15 });
