@@ -72,7 +72,15 @@ export function certificateNotTrusted(target: string, err: Error, withGivenCa: b
 export function handshakeFailed(target: string, how: 'error' | 'closed' | 'timeout', hint: string, detail: { err?: Error; timeoutMs?: number } = {}): PicolinkError {
   if (how === 'closed') return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `${target} closed the connection during the TLS handshake; ${hint}`);
   if (how === 'timeout') return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `no TLS handshake from ${target} within ${detail.timeoutMs ?? 0} ms; ${hint}`);
+  if (answeredInPlainText(detail.err)) {
+    return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `TLS handshake with ${target} failed: it answered without TLS, so it serves plain TCP on this port; connect without TLS (tcp://)`, { cause: detail.err });
+  }
   return new PicolinkError(ErrorCode.TLS_HANDSHAKE, `TLS handshake with ${target} failed: ${detail.err?.message ?? 'unknown error'}; ${hint}`, { cause: detail.err });
+}
+
+/** OpenSSL's "wrong version number": the first bytes back were not a TLS record, i.e. plain text. */
+function answeredInPlainText(err: Error | undefined): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/.test(err?.message ?? '');
 }
 
 /** `PL_ERR_TLS_FINGERPRINT_MISMATCH`: the certificate is not the pinned one. */

@@ -70,6 +70,27 @@ test('TLS to a plain TCP server that never answers the handshake times out with 
   }
 });
 
+test('TLS to a plain TCP server that answers in plain text says so in words, not in OpenSSL\'s', async () => {
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    accepted.push(socket);
+    socket.end('{"error":"not TLS"}\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const failure = await connect({ host: '127.0.0.1', port, tls: {}, timeoutMs: 5000 }).then(
+      () => assert.fail('a plain-text answer was taken for TLS'),
+      (err: unknown) => err as PicolinkError,
+    );
+    assert.equal(failure.code, ErrorCode.TLS_HANDSHAKE);
+    assert.equal(failure.message, `TLS handshake with 127.0.0.1:${port} failed: it answered without TLS, so it serves plain TCP on this port; connect without TLS (tcp://)`);
+  } finally {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
 test('TLS: a pinned fingerprint is accepted in any written form; another one is refused before anything is sent', async () => {
   const peer = await startTlsPeer();
   try {
