@@ -3,7 +3,7 @@
 // other block carries `<!-- not run as written: REASON -->` (the last test checks that).
 import { after, before, test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@picolink/test-kit/free-port';
 import { DocRunner, startDemoHub, startSimDevice, where } from './runner.js';
@@ -18,12 +18,16 @@ after(() => docs.close());
 
 test('README: the tour starts a device as written, and ping and get_info answer', async () => {
   // The test's own device already has documented port 12345; this runs the block as written on another.
+  const start = docs.take('npx picolink device --sim --host 127.0.0.1 --port 12345');
+  const talk = docs.take('npx picolink ping localhost');
   const port = await freePort();
-  const device = docs.background(docs.take('npx picolink device --sim --host 127.0.0.1 --port 12345').text.replace('12345', String(port)));
+  const device = docs.background(start.text.replace('12345', String(port)));
   await device.waitFor(new RegExp(`listening on tcp://127\\.0\\.0\\.1:${port}`));
+  // An answer first: the device prints its address a moment before it handles SIGTERM.
+  await docs.shOk(`npx picolink ping 127.0.0.1:${port} -n 1`);
   assert.equal(await device.stop(), 0, 'Ctrl-C (SIGTERM here) stops it cleanly');
 
-  const result = await docs.shOk(docs.take('npx picolink ping localhost'));
+  const result = await docs.shOk(talk);
   assert.match(result.stdout, /replies: min [\d.]+ ms, median [\d.]+ ms, max/);
   assert.match(result.stdout, /get_info\s.*ok\s/);
 });
@@ -79,6 +83,35 @@ test('README: TLS with a pinned certificate', async () => {
   const send = await docs.shOk(docs.take('npx picolink send tls://localhost:12346'));
   assert.match(send.stdout, /ping\s.*ok/);
   assert.equal(await device.stop(), 0);
+});
+
+test('README: a simulated device dials home to a hub with its id and token', async () => {
+  const block = docs.take('npx picolink device --sim --hub hub.local:12400 --token s3cret --id greenhouse-1');
+  const dir = join(docs.cwd, 'dial-home-hub');
+  mkdirSync(dir);
+  const config = { gateway: { host: '127.0.0.1' }, telemetry: { host: '127.0.0.1' }, devices: [{ id: 'greenhouse-1', token: 's3cret' }] };
+  writeFileSync(join(dir, 'picolink.json'), JSON.stringify(config));
+  const hubRun = docs.background('npx picolink hub --config picolink.json --http-port 0 --gateway-port 0 --telemetry-port 0 --json', { cwd: dir });
+  const [line = ''] = await hubRun.waitFor(/^\{.*\}$/m);
+  const hub = JSON.parse(line) as { url: string; gatewayPort: number; token: string };
+  docs.substitute('hub.local:12400', `127.0.0.1:${hub.gatewayPort}`);
+  const device = docs.background(block);
+  const deadline = Date.now() + 15_000;
+  let online = false;
+  while (!online && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const response = await fetch(`${hub.url}/api/devices/greenhouse-1`, { headers: { authorization: `Bearer ${hub.token}` } });
+    online = response.ok && ((await response.json()) as { device: { online: boolean } }).device.online;
+  }
+  assert.ok(online, `the hub lists greenhouse-1 online; device stderr: ${device.stderr()}`);
+  const answer = await fetch(`${hub.url}/api/devices/greenhouse-1/commands`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'ping' }),
+  });
+  assert.equal(answer.status, 200, 'the hub\'s command reaches it over its own connection');
+  await device.stop();
+  await hubRun.stop();
 });
 
 test('README: the hub section against picolink demo', async () => {
