@@ -65,8 +65,17 @@ export interface BackgroundRun {
   readonly exited: Promise<number | null>;
   /** Waits until stdout (or stderr) matches; returns the match. Default 15 s. */
   waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Waits for it to end by itself (default 30 s); after that, stops it and throws. */
+  finish(timeoutMs?: number): Promise<number | null>;
   /** SIGTERM to it (and its children), then its exit code. */
   stop(): Promise<number | null>;
+}
+
+export interface RunOptions {
+  /** More environment variables. */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory; default the runner's temporary one ({@link REPO_ROOT} for commands that name files of the clone). */
+  cwd?: string;
 }
 
 /** A compiled `ts` block, ready for {@link DocRunner.runTs}. */
@@ -159,8 +168,8 @@ export class DocRunner {
   }
 
   /** Runs an `sh` block to its end (killed after `timeoutMs`, default 30 s). */
-  async sh(block: DocBlock | string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ShResult> {
-    const run = this.spawnShell(this.commandText(block), options.env);
+  async sh(block: DocBlock | string, options: RunOptions & { timeoutMs?: number } = {}): Promise<ShResult> {
+    const run = this.spawnShell(this.commandText(block), options);
     const timer = setTimeout(() => void run.stop(), options.timeoutMs ?? 30_000);
     const code = await run.exited;
     clearTimeout(timer);
@@ -168,17 +177,17 @@ export class DocRunner {
   }
 
   /** Runs an `sh` block to its end and fails unless it exits 0. */
-  async shOk(block: DocBlock | string, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ShResult> {
+  async shOk(block: DocBlock | string, options: RunOptions & { timeoutMs?: number } = {}): Promise<ShResult> {
     const result = await this.sh(block, options);
     if (result.code !== 0) throw new Error(`${typeof block === 'string' ? block : where(block)} exited with ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
     return result;
   }
 
   /** Starts an `sh` block that runs until stopped (a single command is exec'd, so stop() gets its exit code). */
-  background(block: DocBlock | string, options: { env?: NodeJS.ProcessEnv } = {}): BackgroundRun {
+  background(block: DocBlock | string, options: RunOptions = {}): BackgroundRun {
     const text = this.commandText(block);
     const single = text.startsWith('npx picolink ') && !/[\n;&|]/.test(text.replace(/\\\n/g, ' '));
-    return this.spawnShell(single ? text.replace(/^npx picolink /, 'exec node "$PICOLINK_DOC_CLI" ') : text, options.env);
+    return this.spawnShell(single ? text.replace(/^npx picolink /, 'exec node "$PICOLINK_DOC_CLI" ') : text, options);
   }
 
   /**
@@ -218,8 +227,8 @@ export class DocRunner {
   }
 
   /** Runs a compiled block with node; `runTs(...).exited` for one that ends by itself. */
-  runTs(compiled: CompiledBlock, options: { env?: NodeJS.ProcessEnv } = {}): BackgroundRun {
-    return this.track(spawn(process.execPath, [compiled.path], { cwd: this.cwd, env: this.env(options.env), detached: true }));
+  runTs(compiled: CompiledBlock, options: RunOptions = {}): BackgroundRun {
+    return this.track(spawn(process.execPath, [compiled.path], { cwd: options.cwd ?? this.cwd, env: this.env(options.env), detached: true }));
   }
 
   /** Runs `cleanup` on {@link close} (a device or hub the test started itself). */
@@ -238,8 +247,8 @@ export class DocRunner {
     return { ...process.env, HOME: this.cwd, PICOLINK_DOC_CLI: CLI_MAIN, ...extra };
   }
 
-  private spawnShell(text: string, env: NodeJS.ProcessEnv | undefined): BackgroundRun {
-    return this.track(spawn('sh', ['-ec', NPX_SHIM + text], { cwd: this.cwd, env: this.env(env), detached: true }));
+  private spawnShell(text: string, options: RunOptions): BackgroundRun {
+    return this.track(spawn('sh', ['-ec', NPX_SHIM + text], { cwd: options.cwd ?? this.cwd, env: this.env(options.env), detached: true }));
   }
 
   /** Its own process group, so stop() also ends what a shell started. */
@@ -268,6 +277,15 @@ export class DocRunner {
           if (Date.now() > deadline) throw new Error(`no ${pattern} on ${stream} within ${timeoutMs} ms; stdout: ${out.stdout} stderr: ${out.stderr}`);
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
+      },
+      async finish(timeoutMs = 30_000) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+        const code = await Promise.race([exited, late]);
+        clearTimeout(timer);
+        if (code !== 'late') return code;
+        await run.stop();
+        throw new Error(`still running after ${timeoutMs} ms; stdout: ${out.stdout} stderr: ${out.stderr}`);
       },
       async stop() {
         if (child.exitCode === null && child.signalCode === null) {
