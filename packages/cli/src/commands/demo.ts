@@ -95,6 +95,8 @@ export async function runDemo(argv: readonly string[], io: Output, signal?: Abor
   const args = parseArgs(argv, DEMO_SPECS);
   if (args.positionals.length > 0) throw usageError(`unexpected "${args.positionals[0]}"`);
   const log = (line: string): void => io.err(`${new Date().toISOString()} ${line}\n`);
+  // Listening for Ctrl-C / SIGTERM before the ready lines: a stop sent on them is a clean stop.
+  const stopped = waitForStop(signal);
   const demo = await startDemo({
     port: intOption(args, 'port', DEFAULT_HUB_HTTP_PORT, 0, 65535),
     host: stringOption(args, 'host') ?? '127.0.0.1',
@@ -111,7 +113,7 @@ export async function runDemo(argv: readonly string[], io: Output, signal?: Abor
       const lines = demo.fleet ? classicLines(demo) : crowdLines(demo);
       io.out([...lines, '', 'Ctrl-C stops the hub and the devices.', ''].join('\n'));
     }
-    await waitForStop(signal);
+    await stopped;
   } finally {
     await demo.close();
   }

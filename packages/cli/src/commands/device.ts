@@ -127,6 +127,8 @@ export async function runDevice(argv: readonly string[], io: Output, signal?: Ab
     throw usageError('no hardware GPIO backend is built in yet; run with --sim to simulate a Pico W');
   }
   const options = await deviceOptionsFrom(args, io);
+  // Listening for Ctrl-C / SIGTERM before the ready line: a stop sent on that line is a clean stop.
+  const stopped = waitForStop(signal);
   const device = await startDevice(options);
   const hubAddress = device.hub?.hubAddress;
   if (booleanOption(args, 'json') === true) {
@@ -137,7 +139,7 @@ export async function runDevice(argv: readonly string[], io: Output, signal?: Ab
     io.out(`picolink device "${options.deviceId}" (simulated Pico W) listening on ${device.url}\n`);
     io.out(`try: picolink send ${device.url} -c action=get_info\n`);
   }
-  await waitForStop(signal);
+  await stopped;
   await device.close();
   return ExitCode.OK;
 }

@@ -99,6 +99,8 @@ export async function runHub(argv: readonly string[], io: Output, signal?: Abort
   const args = parseArgs(argv, HUB_OPTION_SPECS);
   if (args.positionals.length > 0) throw usageError(`unexpected "${args.positionals[0]}"`);
   const config = await hubConfigFrom(args);
+  // Listening for Ctrl-C / SIGTERM before the ready lines: a stop sent on them is a clean stop.
+  const stopped = waitForStop(signal);
   const hub = await startHub({ config, log: (line) => io.err(`${new Date().toISOString()} ${line}\n`) });
   if (booleanOption(args, 'json') === true) {
     io.out(hubJson(hub, config) + '\n');
@@ -119,7 +121,7 @@ export async function runHub(argv: readonly string[], io: Output, signal?: Abort
       ].join('\n'),
     );
   }
-  await waitForStop(signal);
+  await stopped;
   await hub.close();
   return ExitCode.OK;
 }

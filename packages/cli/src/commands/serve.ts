@@ -84,8 +84,10 @@ export async function runServe(argv: readonly string[], io: Output, signal?: Abo
     const now = Date.now();
     io.out((json ? serveEventJson(event, now) : formatServeEvent(event, now)) + '\n');
   };
+  // Listening for Ctrl-C / SIGTERM before the "listening" lines: a stop sent on them is a clean stop.
+  const stopped = waitForStop(signal);
   const server = await startTextServer({ ...options, onEvent: log });
-  await waitForStop(signal);
+  await stopped;
   await server.close();
   return ExitCode.OK;
 }
