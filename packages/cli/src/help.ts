@@ -7,7 +7,10 @@ import { HUB_HELP } from './commands/hub.js';
 import { PING_HELP } from './commands/ping.js';
 import { SEND_HELP } from './commands/send.js';
 import { SERVE_HELP } from './commands/serve.js';
+import { SIM_HELP } from './commands/sim.js';
 import { TERM_HELP } from './commands/term.js';
+import { UPDATE_HELP } from './commands/update.js';
+import { WATCH_HELP } from './commands/watch.js';
 
 export const MAIN_HELP = `picolink — control and monitor Raspberry Pi Pico W and Linux boards over TCP and UDP
 
@@ -16,6 +19,9 @@ Usage: picolink COMMAND [options]
 Commands:
   send HOST[:PORT] -c ...   send commands (piconetcontrol syntax) and print the responses
   ping HOST[:PORT]          round-trip times to a device
+  watch HOST[:PORT] --pin N print a device's events (pin changes) as they come
+  update HOST[:PORT] DIR    over-the-air update of the agent's files, with verification and rollback
+  sim input HOST PIN 0|1    apply a level to an input of a simulated device (a button press)
   device --sim              run a (simulated) picolink device
   certs DIR                 generate a device TLS key and certificate, print its fingerprint
   hub                       run the hub: device gateway, telemetry, storage, HTTP API
@@ -47,4 +53,7 @@ export const COMMAND_HELP: Record<string, string> = {
   serve: SERVE_HELP,
   term: TERM_HELP,
   agent: AGENT_HELP,
+  watch: WATCH_HELP,
+  update: UPDATE_HELP,
+  sim: SIM_HELP,
 };

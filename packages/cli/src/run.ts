@@ -8,7 +8,10 @@ import { runHub } from './commands/hub.js';
 import { runPing } from './commands/ping.js';
 import { runSend } from './commands/send.js';
 import { runServe } from './commands/serve.js';
+import { runSim } from './commands/sim.js';
 import { runTerm } from './commands/term.js';
+import { runUpdate } from './commands/update.js';
+import { runWatch } from './commands/watch.js';
 import { ExitCode, exitCodeFor, usageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
@@ -27,6 +30,9 @@ const COMMANDS: Record<string, Command> = {
   serve: runServe,
   term: runTerm,
   agent: runAgent,
+  watch: runWatch,
+  update: runUpdate,
+  sim: runSim,
 };
 
 export async function runCli(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
