@@ -1,6 +1,6 @@
 /** `picolink sim input`: drive a simulated device's inputs from outside, as a button would. */
 import { connect } from '@picolink/client';
-import { ErrorCode } from '@picolink/protocol';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { deviceUrl } from '../address.js';
 import { booleanOption, intOption, parseArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
@@ -45,6 +45,7 @@ export async function runSim(argv: readonly string[], io: Output): Promise<ExitC
   const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
   let response: Record<string, unknown>;
   try {
+    if (device.protocol === null) throw new PicolinkError(ErrorCode.UNKNOWN_ACTION, `${url} is a piconetcontrol server, not a simulated picolink device (picolink device --sim)`);
     response = await device.send({ action: 'sim_input', pin, value });
   } finally {
     await device.close();

@@ -26,7 +26,8 @@ API token comes from PICOLINK_TOKEN.
 
 Options:
   --pin N               watch pin N (a GPIO number or LED; repeatable)
-  --pull up|down|none   pull resistor for the pins set up here as inputs (default none)
+  --pull up|down|none   pull resistor for the pins set up here as inputs (default up:
+                        a button to ground reads 1, pressed 0)
   --count N             exit (code 0) after N events
 ${CONNECTION_OPTIONS_HELP}
   --json                print each event as it arrived, one JSON object per line (NDJSON)
@@ -53,16 +54,13 @@ export function eventLine(event: Record<string, unknown>): string {
   return `${stamp} ${String(name)}${rest === '' ? '' : ` ${rest}`}`;
 }
 
-/** Watches `pin`, setting it up as an input first when the device says it is not set up. */
-async function watchPin(device: Device, pin: PinId, pull: string, io: Output): Promise<void> {
+/** Watches `pin`, setting it up as an input first when the device says it is not set up; returns its level. */
+async function watchPin(device: Device, pin: PinId, pull: string, io: Output): Promise<unknown> {
   const answer = await device.send({ action: 'watch_pin', pin });
-  if (answer.code === ErrorCode.PIN_NOT_SETUP) {
-    requireOk(await device.send({ action: 'setup_pin', pin, mode: 'input', pull }));
-    io.err(`picolink: pin ${pin} was not set up; set it up as an input (pull ${pull})\n`);
-    requireOk(await device.send({ action: 'watch_pin', pin }));
-  } else {
-    requireOk(answer);
-  }
+  if (answer.code !== ErrorCode.PIN_NOT_SETUP) return requireOk(answer).value;
+  requireOk(await device.send({ action: 'setup_pin', pin, mode: 'input', pull }));
+  io.err(`picolink: pin ${pin} was not set up; set it up as an input (pull ${pull})\n`);
+  return requireOk(await device.send({ action: 'watch_pin', pin })).value;
 }
 
 export async function runWatch(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
@@ -77,7 +75,7 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
   if (!target) throw usageError('give the device address: picolink watch HOST[:PORT] [--pin N]');
   if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"; pins go after --pin, e.g. --pin 15`);
   const pins = parsePins((args.options.pin as string[] | undefined) ?? []);
-  const pull = stringOption(args, 'pull') ?? 'none';
+  const pull = stringOption(args, 'pull') ?? 'up';
   if (!PULLS.includes(pull)) throw usageError(`--pull must be up, down or none, got "${pull}"`);
   const count = intOption(args, 'count', 0, 1, 1_000_000_000);
   const json = booleanOption(args, 'json') === true;
@@ -101,8 +99,9 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
     stop.abort();
   });
   try {
-    for (const pin of pins) await watchPin(device, pin, pull, io);
-    if (pins.length > 0) io.err(`picolink: watching pin${pins.length > 1 ? 's' : ''} ${pins.join(', ')} of ${url}; Ctrl-C ends\n`);
+    const levels: string[] = [];
+    for (const pin of pins) levels.push(`${pin} (reads ${String(await watchPin(device, pin, pull, io))})`);
+    io.err(`picolink: watching ${levels.length > 0 ? `pin ${levels.join(', pin ')}` : 'events'} of ${url}; Ctrl-C ends\n`);
     await waitForStop(stop.signal);
   } finally {
     stop.abort();
