@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { startPicolink } from './background-process.js';
+import { PiconetcontrolServer } from '@picolink/test-kit/piconetcontrol-server';
 import { runCli } from '../src/run.js';
 import { runPicolink, startDeviceProcess } from './cli-process.js';
 
@@ -83,4 +84,12 @@ test('sim input: a pin that is not an input is said on stderr; wrong words are u
     assert.equal(code, 2, args.join(' '));
     assert.match(stderr, /^picolink: .*(LEVEL|PIN|give|subcommand)/);
   }
+});
+
+test('sim input to a stock piconetcontrol server says what it is, exit 1', async (t) => {
+  const server = await PiconetcontrolServer.start();
+  t.after(() => server.close());
+  const result = await runPicolink(['sim', 'input', server.url, '15', '0']);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `picolink: ${server.url} is a piconetcontrol server, not a simulated picolink device (picolink device --sim)\n`);
 });
