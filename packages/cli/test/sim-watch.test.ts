@@ -3,9 +3,13 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startPicolink } from './background-process.js';
 import { PiconetcontrolServer } from '@picolink/test-kit/piconetcontrol-server';
+import { startDemo } from '../src/commands/start-demo.js';
 import { runCli } from '../src/run.js';
 import { runPicolink, startDeviceProcess } from './cli-process.js';
 
@@ -78,11 +82,11 @@ test('sim input: a pin that is not an input is said on stderr; wrong words are u
   const led = await runPicolink(['sim', 'input', device.url, 'LED', '1']);
   assert.equal(led.code, 1);
   assert.equal(led.stderr, 'picolink: pin LED is output only; a level can only be applied to a GPIO pin (PL_ERR_PIN_MODE)\n');
-  for (const args of [['input', device.url, '15', '2'], ['input', device.url, 'x', '1'], ['input', device.url, '15'], ['press', device.url, '15', '0']]) {
+  for (const args of [['input', device.url, '15', '2'], ['input', device.url, 'x', '1'], ['input', device.url, '15'], ['press', device.url, '15', '0'], ['input', 'hub://localhost:1/devices/pico-1', '15', '0']]) {
     let stderr = '';
     const code = await runCli(['sim', ...args], { out: () => {}, err: (text) => (stderr += text) });
     assert.equal(code, 2, args.join(' '));
-    assert.match(stderr, /^picolink: .*(LEVEL|PIN|give|subcommand)/);
+    assert.match(stderr, /^picolink: .*(LEVEL|PIN|give|subcommand|a hub does not pass)/);
   }
 });
 
@@ -92,4 +96,22 @@ test('sim input to a stock piconetcontrol server says what it is, exit 1', async
   const result = await runPicolink(['sim', 'input', server.url, '15', '0']);
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `picolink: ${server.url} is a piconetcontrol server, not a simulated picolink device (picolink device --sim)\n`);
+});
+
+test('watch through the hub (hub://, token from PICOLINK_TOKEN) sees a simulated input of a server-mode device', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'picolink-watch-hub-'));
+  const demo = await startDemo({ port: 0, dataDir });
+  t.after(async () => {
+    await demo.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const kitchen = demo.fleet?.kitchen ?? assert.fail('the demo has no kitchen device');
+  process.env.PICOLINK_TOKEN = demo.token ?? '';
+  const watch = startPicolink(['watch', `hub://${demo.url.slice('http://'.length)}/devices/pico-kitchen`, '--pin', '3', '--count', '1']);
+  delete process.env.PICOLINK_TOKEN;
+  t.after(() => watch.stop());
+  await watch.waitFor(/watching pin 3 \(reads 1\)/, 'stderr');
+  assert.equal((await runPicolink(['sim', 'input', kitchen.url, '3', '0'])).code, 0);
+  assert.equal(await exitCode(watch.child), 0);
+  assert.match(watch.stdout(), /^\S+Z pin_change pin=3 value=0 cause=input t=\d+\n$/);
 });

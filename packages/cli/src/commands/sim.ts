@@ -42,6 +42,7 @@ export async function runSim(argv: readonly string[], io: Output): Promise<ExitC
   if (levelText !== '0' && levelText !== '1') throw usageError(`LEVEL must be 0 or 1, got "${levelText}"`);
   const value = Number(levelText);
   const url = deviceUrl(target, booleanOption(args, 'tls'));
+  if (url.startsWith('hub://')) throw usageError('sim input talks to the simulated device itself (the HOST:PORT picolink device --sim prints); a hub does not pass simulator-only actions on');
   const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
   let response: Record<string, unknown>;
   try {
