@@ -69,6 +69,17 @@ test('watch ends with exit 3 and says why when the device goes away', async (t) 
   assert.match(watch.stdout(), /closing code=PL_ERR_CONNECTION_CLOSED error="the device is shutting down"/, 'the closing event is printed too');
 });
 
+test('Ctrl-C ends watch with exit 0', async (t) => {
+  const device = await startDeviceProcess();
+  t.after(() => device.stop());
+  const watch = startPicolink(['watch', device.url]);
+  t.after(() => watch.stop());
+  await watch.waitFor(/watching events of tcp:/, 'stderr');
+  watch.child.kill('SIGINT');
+  assert.equal(await exitCode(watch.child), 0);
+  assert.equal(watch.stdout(), '');
+});
+
 test('sim input: a pin that is not an input is said on stderr; wrong words are usage errors', async (t) => {
   const device = await startDeviceProcess();
   t.after(() => device.stop());

@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPicolink } from './background-process.js';
 import { runPicolink, startDeviceProcess } from './cli-process.js';
 
 interface Flash {
@@ -81,4 +83,20 @@ test('a file that does not match --checksums stops the update before anything is
 
   const missing = await runPicolink(['update', device.url, join(dirs.source, 'nope')]);
   assert.deepEqual([missing.code, missing.stderr], [2, `picolink: ${join(dirs.source, 'nope')} is not a directory; give the directory holding the files to install\n`]);
+});
+
+test('a device that does not come back after the update: exit 3 after --wait, naming the command to check it', async (t) => {
+  const dirs = tempDirs(t);
+  const device = await startDeviceProcess(['--files-dir', dirs.files]);
+  t.after(() => device.stop());
+  writeFileSync(join(dirs.source, 'main.py'), 'print("v2")\n');
+  const update = startPicolink(['update', device.url, dirs.source, '--wait', '1500']);
+  t.after(() => update.stop());
+  await update.waitFor(/verified and installed 1 file/, 'stderr');
+  await device.stop(); // the power goes during the restart
+  await update.waitFor(/did not come back/, 'stderr', 15_000);
+  const [code] = update.child.exitCode !== null ? [update.child.exitCode] : ((await once(update.child, 'exit')) as [number | null]);
+  assert.equal(code, 3);
+  assert.match(update.stderr(), new RegExp(`picolink: the device did not come back within 1500 ms of its restart \\(last: .*\\); check it with picolink send ${device.url} -c action=get_info\n$`));
+  assert.equal(update.stdout(), '');
 });
