@@ -49,3 +49,12 @@ test('sim input to a real agent: it has no simulated pins, exit 1', async (t) =>
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `picolink: ${board.url} has no simulated pins: sim input drives only a simulated device (picolink device --sim) (PL_ERR_UNKNOWN_ACTION)\n`);
 });
+
+test('an update larger than the agent can read in one frame: one line saying what to do, nothing replaced', async (t) => {
+  const board = await Board.start(t, 'cpython');
+  const dir = sourceDir(t, { 'picolink/big.py': 'x = 1\n'.repeat(3000) });
+  const result = await runPicolink(['update', board.url, dir, '--json']);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, 'picolink: the device refused the update as larger than its frame limit (18.0 kB in 1 file); update fewer files at a time, or add --compress\n');
+  assert.equal(await board.file('picolink/big.py'), undefined);
+});

@@ -6,7 +6,7 @@ import { booleanOption, intOption, parseArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { requireOk } from './answer.js';
+import { collectPeerErrors, requireOk } from './answer.js';
 import { connectionOptions, CONNECTION_OPTION_SPECS, CONNECTION_OPTIONS_HELP } from './connection-options.js';
 
 export const SIM_HELP = `Usage: picolink sim input HOST[:PORT] PIN LEVEL [options]
@@ -44,6 +44,7 @@ export async function runSim(argv: readonly string[], io: Output): Promise<ExitC
   const url = deviceUrl(target, booleanOption(args, 'tls'));
   if (url.startsWith('hub://')) throw usageError('sim input talks to the simulated device itself (the HOST:PORT picolink device --sim prints); a hub does not pass simulator-only actions on');
   const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
+  collectPeerErrors(device, io);
   let response: Record<string, unknown>;
   try {
     if (device.protocol === null) throw new PicolinkError(ErrorCode.UNKNOWN_ACTION, `${url} is a piconetcontrol server, not a simulated picolink device (picolink device --sim)`);

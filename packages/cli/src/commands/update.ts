@@ -6,12 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { connect } from '@picolink/client';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { deviceUrl } from '../address.js';
 import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import { processOutput } from '../output.js';
 import type { Output } from '../output.js';
+import { collectPeerErrors } from './answer.js';
 import { connectionOptions, CONNECTION_OPTION_SPECS, CONNECTION_OPTIONS_HELP } from './connection-options.js';
 import { allText, checkChecksums, parseChecksums, readUpdateDir } from './update-files.js';
 import { UpdateProgress } from './update-progress.js';
@@ -67,13 +69,23 @@ export async function runUpdate(argv: readonly string[], io: Output): Promise<Ex
   progress.show(1, `${files.length} file${files.length === 1 ? '' : 's'} (${kB(bytes)}) read, SHA-256 computed${checksums === undefined ? '' : ` and matching ${checksums}`}`);
 
   const device = await connect(url, options);
+  const peerError = collectPeerErrors(device);
   const previousVersion = device.version;
   let updated: string[];
   let delayMs: number;
   let acceptedAt: number;
   try {
     progress.show(1.5, `sending to ${url}${compress ? ' (compressed)' : ''}`, true);
-    const result = await device.update(Object.fromEntries(files.map((file) => [file.name, file.content])), { compress });
+    const result = await device.update(Object.fromEntries(files.map((file) => [file.name, file.content])), { compress }).catch((err: unknown) => {
+      // A device that cannot read a frame answers without an id, then closes the connection.
+      if (peerError()?.message.includes(ErrorCode.FRAME_TOO_LARGE)) {
+        throw new PicolinkError(
+          ErrorCode.FRAME_TOO_LARGE,
+          `the device refused the update as larger than its frame limit (${kB(bytes)} in ${files.length} file${files.length === 1 ? '' : 's'}); update fewer files at a time${compress ? '' : ', or add --compress'}`,
+        );
+      }
+      throw err;
+    });
     acceptedAt = performance.now();
     updated = result.updated;
     delayMs = result.delayMs ?? 0;

@@ -10,7 +10,7 @@ import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { waitForStop } from '../stop-signal.js';
 import { pairs } from '../table.js';
-import { requireOk } from './answer.js';
+import { collectPeerErrors, requireOk } from './answer.js';
 import { connectionOptions, CONNECTION_OPTION_SPECS, CONNECTION_OPTIONS_HELP } from './connection-options.js';
 
 export const WATCH_HELP = `Usage: picolink watch HOST[:PORT] [--pin N ...] [--count N] [--json] [options]
@@ -82,6 +82,7 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
   const url = deviceUrl(target, booleanOption(args, 'tls'));
 
   const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
+  collectPeerErrors(device, io);
   // Ends the wait below: on --count, when the device goes away, or on Ctrl-C.
   const stop = new AbortController();
   signal?.addEventListener('abort', () => stop.abort(), { once: true });
