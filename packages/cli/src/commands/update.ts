@@ -20,12 +20,14 @@ import { UpdateProgress } from './update-progress.js';
 import { waitForRestart } from './update-wait.js';
 
 export const UPDATE_HELP = `Usage: picolink update HOST[:PORT] DIR [options]
+       picolink update hub://HOST[:PORT]/devices/ID DIR [options]
 
 Over-the-air update: send every file under DIR (named by its path relative to DIR;
 hidden files are left out) with its SHA-256. The device checks every digest before it
 replaces anything, restarts into the new files, and puts the old ones back if the new
 ones fail to start. A progress bar shows the steps on stderr; the command waits for the
-device to come back and prints the version it runs, or the rollback.
+device to come back and prints the version it runs, or the rollback. Through a hub
+(hub://) the API token comes from PICOLINK_TOKEN.
 
 Options:
   --checksums FILE      check the files against these digests first ("SHA256  NAME" lines,
