@@ -7,6 +7,7 @@ import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { collectPeerErrors, requireOk } from './answer.js';
+import { pinWord } from './watch.js';
 import { connectionOptions, CONNECTION_OPTION_SPECS, CONNECTION_OPTIONS_HELP } from './connection-options.js';
 
 export const SIM_HELP = `Usage: picolink sim input HOST[:PORT] PIN LEVEL [options]
@@ -25,20 +26,13 @@ Example:
   picolink sim input localhost:12345 15 0      # prints: pin 15 input set to 0
 `;
 
-/** A pin as typed: a GPIO number or "LED". */
-function parsePin(text: string): number | 'LED' {
-  if (text.toUpperCase() === 'LED') return 'LED';
-  if (!/^\d{1,2}$/.test(text)) throw usageError(`PIN must be a GPIO number or LED, got "${text}"`);
-  return Number(text);
-}
-
 export async function runSim(argv: readonly string[], io: Output): Promise<ExitCodeValue> {
   const args = parseArgs(argv, { json: { type: 'boolean' }, ...CONNECTION_OPTION_SPECS });
   const [subcommand, target, pinText, levelText, ...extra] = args.positionals;
   if (subcommand !== 'input') throw usageError(`${subcommand === undefined ? 'give a subcommand' : `no sim subcommand "${subcommand}"`}: picolink sim input HOST[:PORT] PIN LEVEL`);
   if (target === undefined || pinText === undefined || levelText === undefined) throw usageError('give the device, the pin and the level: picolink sim input HOST[:PORT] PIN 0|1');
   if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"`);
-  const pin = parsePin(pinText);
+  const pin = pinWord(pinText, 'PIN');
   if (levelText !== '0' && levelText !== '1') throw usageError(`LEVEL must be 0 or 1, got "${levelText}"`);
   const value = Number(levelText);
   const url = deviceUrl(target, booleanOption(args, 'tls'));

@@ -38,12 +38,11 @@ Exit codes: 0 ended by Ctrl-C or --count, 1 the device refused a watch, 2 usage,
 
 const PULLS = ['up', 'down', 'none'];
 
-function parsePins(values: readonly string[]): PinId[] {
-  return values.map((text) => {
-    if (text.toUpperCase() === 'LED') return 'LED';
-    if (!/^\d{1,2}$/.test(text)) throw usageError(`--pin must be a GPIO number or LED, got "${text}"`);
-    return Number(text);
-  });
+/** A pin as typed: a GPIO number or "LED" (any case); `label` names it in the usage error. */
+export function pinWord(text: string, label: string): PinId {
+  if (text.toUpperCase() === 'LED') return 'LED';
+  if (!/^\d{1,2}$/.test(text)) throw usageError(`${label} must be a GPIO number or LED, got "${text}"`);
+  return Number(text);
 }
 
 /** One event as a line: its time, its name, then its other fields as key=value. */
@@ -74,7 +73,7 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
   const [target, ...extra] = args.positionals;
   if (!target) throw usageError('give the device address: picolink watch HOST[:PORT] [--pin N]');
   if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"; pins go after --pin, e.g. --pin 15`);
-  const pins = parsePins((args.options.pin as string[] | undefined) ?? []);
+  const pins = ((args.options.pin as string[] | undefined) ?? []).map((text) => pinWord(text, '--pin'));
   const pull = stringOption(args, 'pull') ?? 'up';
   if (!PULLS.includes(pull)) throw usageError(`--pull must be up, down or none, got "${pull}"`);
   const count = intOption(args, 'count', 0, 1, 1_000_000_000);
