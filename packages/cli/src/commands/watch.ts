@@ -98,11 +98,13 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
     lost = new PicolinkError(reason?.code ?? ErrorCode.CONNECTION_CLOSED, `${url} closed the connection${reason ? `: ${reason.message}` : ''}`);
     stop.abort();
   });
+  // Ctrl-C is caught from here on, before "watching" tells anyone they may press it.
+  const stopped = waitForStop(stop.signal);
   try {
     const levels: string[] = [];
     for (const pin of pins) levels.push(`${pin} (reads ${String(await watchPin(device, pin, pull, io))})`);
     io.err(`picolink: watching ${levels.length > 0 ? `pin ${levels.join(', pin ')}` : 'events'} of ${url}; Ctrl-C ends\n`);
-    await waitForStop(stop.signal);
+    await stopped;
   } finally {
     stop.abort();
     await device.close();
