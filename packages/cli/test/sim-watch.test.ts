@@ -2,23 +2,11 @@
 // what the README tour shows (a watch seeing a simulated button press), run as a user would.
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { startPicolink } from './background-process.js';
 import { PiconetcontrolServer } from '@picolink/test-kit/piconetcontrol-server';
-import { startDemo } from '../src/commands/start-demo.js';
 import { runCli } from '../src/run.js';
 import { runPicolink, startDeviceProcess } from './cli-process.js';
-
-/** The exit code of a process that ends by itself. */
-async function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
-}
+import { exitCode, startTestDemo } from './sim-fixtures.js';
 
 test('sim input makes watch --pin 15 --count 1 print the pin_change, then exit 0', async (t) => {
   const device = await startDeviceProcess();
@@ -110,15 +98,10 @@ test('sim input to a stock piconetcontrol server says what it is, exit 1', async
 });
 
 test('watch through the hub (hub://, token from PICOLINK_TOKEN) sees a simulated input of a server-mode device', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'picolink-watch-hub-'));
-  const demo = await startDemo({ port: 0, dataDir });
-  t.after(async () => {
-    await demo.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const demo = await startTestDemo(t);
   const kitchen = demo.fleet?.kitchen ?? assert.fail('the demo has no kitchen device');
   process.env.PICOLINK_TOKEN = demo.token ?? '';
-  const watch = startPicolink(['watch', `hub://${demo.url.slice('http://'.length)}/devices/pico-kitchen`, '--pin', '3', '--count', '1']);
+  const watch = startPicolink(['watch', demo.hubUrl('pico-kitchen'), '--pin', '3', '--count', '1']);
   delete process.env.PICOLINK_TOKEN;
   t.after(() => watch.stop());
   await watch.waitFor(/watching pin 3 \(reads 1\)/, 'stderr');

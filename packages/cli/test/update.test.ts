@@ -4,13 +4,12 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemo } from '../src/commands/start-demo.js';
 import { startPicolink } from './background-process.js';
 import { runPicolink, startDeviceProcess } from './cli-process.js';
+import { exitCode, startTestDemo } from './sim-fixtures.js';
 
 interface Flash {
   /** The device's files (--files-dir). */
@@ -96,23 +95,16 @@ test('a device that does not come back after the update: exit 3 after --wait, na
   await update.waitFor(/verified and installed 1 file/, 'stderr');
   await device.stop(); // the power goes during the restart
   await update.waitFor(/did not come back/, 'stderr', 15_000);
-  const [code] = update.child.exitCode !== null ? [update.child.exitCode] : ((await once(update.child, 'exit')) as [number | null]);
-  assert.equal(code, 3);
+  assert.equal(await exitCode(update.child), 3);
   assert.match(update.stderr(), new RegExp(`picolink: the device did not come back within 1500 ms of its restart \\(last: .*\\); check it with picolink send ${device.url} -c action=get_info\n$`));
   assert.equal(update.stdout(), '');
 });
 
 test('update through the hub (hub://, token from PICOLINK_TOKEN) of a device that dials home', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'picolink-update-hub-'));
-  const demo = await startDemo({ port: 0, dataDir });
-  t.after(async () => {
-    await demo.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const demo = await startTestDemo(t);
   const dirs = tempDirs(t);
   writeFileSync(join(dirs.source, 'main.py'), 'print("v2")\n');
-  const url = `hub://${demo.url.slice('http://'.length)}/devices/pico-garage`;
-  const result = await runPicolink(['update', url, dirs.source], { env: { PICOLINK_TOKEN: demo.token ?? '' }, timeoutMs: 30_000 });
+  const result = await runPicolink(['update', demo.hubUrl('pico-garage'), dirs.source], { env: { PICOLINK_TOKEN: demo.token ?? '' }, timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, 'update ok: main.py running; version 0.1.0 (unchanged)\n');
   assert.match(result.stderr, /the device answered again after/);
