@@ -112,8 +112,8 @@ async def start(net=None):
         delay = raw.get('crash_restart_ms', 10000) if isinstance(raw, dict) else 10000
         print('picolink: stopped by an error; restarting in %d ms' % delay)
         try:
-            from picolink.led import error_blink
-            error_blink(machine.Pin('LED', machine.Pin.OUT), delay // 1000)
+            from picolink.errorled import blink
+            blink(machine.Pin('LED', machine.Pin.OUT), delay // 1000)
         except Exception:
             pass
         machine.reset()

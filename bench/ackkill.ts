@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ackkill`: "ack means stored" under SIGKILL (docs/hub.md#ingest-benchmark).
+ * `npm run bench -- ackkill`: "ack means stored" under SIGKILL (bench/README.md#ackkill).
  * KILLS times: a hub process on one data directory receives 5,000 datagrams/s asking for
  * acks from a sender process, is killed with SIGKILL 0.5-1.5 s into the stream and started
  * again; every acknowledged reading is looked up in the store (the trial is the one of the

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- flood`: garbage at the hub's telemetry port (docs/hub.md#ingest-benchmark).
+ * `npm run bench -- flood`: garbage at the hub's telemetry port (bench/README.md#flood).
  *
  * 1. Hub CPU per datagram (process.cpuUsage of the hub process over a bounded run at a
  *    rate it keeps up with): accepted signed readings (the reference) beside each kind of

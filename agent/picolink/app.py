@@ -2,12 +2,10 @@
 # sleep, update), the listener, and the background tasks (input changes, status LED,
 # WiFi, telemetry, watchdog). main.py starts it with main().
 import gc
-import sys
 import time
 
 import machine
 
-from picolink import actions
 from picolink.rt import release, sleep_ms, unix_ms, unix_ns, use
 from picolink.session import Session
 
@@ -19,14 +17,12 @@ def log(msg):
 class Device:
     # Defaults as class attributes: set on the instance only when they change (each
     # instance attribute costs a board heap).
-    platform = sys.platform
     state = 'running'
     telemetry = None
     log = staticmethod(log)
     unix_ms = staticmethod(unix_ms)
     unix_ns = staticmethod(unix_ns)
     last_id = 0
-    version = actions.VERSION
     # Reset, sleep and update (power.py): when a restart is due (ticks), an update running.
     restart_at = None
     updating = False
@@ -43,9 +39,6 @@ class Device:
         self._uptime += time.ticks_diff(now, self._ticks)
         self._ticks = now
         return self._uptime
-
-    def run_action(self, action, fields, conn):
-        return actions.run(self, action, fields, conn)
 
     def led_state(self):
         if self.pins.uses_led():
@@ -87,8 +80,11 @@ class Device:
         # One task for every connection's hello and idle timeouts, checked a few times
         # per timeout: cheaper on a board than a timer per read.
         cfg = self.cfg
-        limits = [t for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms'], cfg['controller_timeout_ms']) if t]
-        period = max(20, min(1000, min(limits) // 5)) if limits else 1000
+        period = 1000
+        for t in (cfg['idle_timeout_ms'], cfg['hello_timeout_ms'], cfg['controller_timeout_ms']):
+            if t:
+                period = min(period, t // 5)
+        period = max(20, period)
         while True:
             for s in self.sessions:
                 # A hub link's heartbeat may be shorter than the configured timeouts.

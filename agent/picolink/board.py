@@ -4,13 +4,10 @@
 from machine import ADC, Pin
 from micropython import const
 
+# The pins a Pico W has: these GPIO numbers and "LED".
 GPIO = tuple(range(23)) + (26, 27, 28)
 LED = 'LED'
 _RING = const(32)
-
-
-def exists(pin):
-    return pin == LED or pin in GPIO
 
 
 class Board:

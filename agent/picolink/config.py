@@ -1,12 +1,12 @@
 # Reading config.json (README "Configuration") and what is set up once at start: the TLS
 # context, the boot id, the outcome of the last update. Imported at start and dropped
 # again, so none of it stays in the heap.
+import binascii
 import json
 import os
 
-import machine
-
-from picolink.proto import PicolinkError, describe
+from picolink.errors import PicolinkError
+from picolink.rt import use
 
 DEFAULTS = {
     'ssid': '', 'pwd': '', 'device_id': '', 'host': '0.0.0.0', 'port': 12345,
@@ -36,8 +36,9 @@ def load(raw):
     cfg.update(raw or {})
     for k, v in DEFAULTS.items():
         if type(v) is int and type(cfg[k]) is not int:
-            raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, describe(cfg[k])))
+            raise PicolinkError('PL_ERR_CONFIG', 'config.json: "%s" must be a whole number, got %s' % (k, use('fault', 'describe', cfg[k])))
     if not cfg['device_id']:
+        import machine  # here, not above: the codec tests read key_bytes() without it
         cfg['device_id'] = 'pico-' + ''.join(['%02x' % b for b in machine.unique_id()[-4:]])
     if not _id_ok(cfg['device_id']):
         raise PicolinkError('PL_ERR_CONFIG', 'config.json: "device_id" must be 1-64 letters, digits, "_", "-" or "."')
@@ -81,6 +82,17 @@ def hub_link(cfg):
     # verify_callback that home.pin() sets still runs and can (CERT_NONE skips it).
     ctx.verify_mode = tls.CERT_OPTIONAL
     return ctx, fp
+
+
+def key_bytes(key):
+    """Telemetry's `key` as configured (docs/protocol.md#telemetry): 32 or more hex
+    digits (an even count) are bytes in hex, other text is UTF-8."""
+    if len(key) >= 32 and len(key) % 2 == 0:
+        try:
+            return binascii.unhexlify(key)
+        except ValueError:
+            pass
+    return key.encode()
 
 
 def boot_id():

@@ -1,7 +1,8 @@
 # A full device (docs/protocol.md#connections): making room by evicting a connection that
 # has sent no valid request, and refusing a connection there is no room for. Rare, so
 # app.py loads this only then and lets it go again.
-from picolink.proto import err, event
+from picolink.errors import err
+from picolink.proto import event
 from picolink.rt import sleep_ms
 
 

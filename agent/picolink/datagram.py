@@ -1,13 +1,13 @@
 # Telemetry datagrams and acks (docs/protocol.md#telemetry), the sender's side: encoding,
 # HMAC-SHA256 over the exact unsigned bytes with ,"mac":"<hex>" inserted before the final
-# }, and taking an ack (a receiver makes one with receive.encode_ack()). Pure, like proto.py; imported only when telemetry is configured.
+# }, and taking an ack (a receiver makes one with receive.encode_ack()). Pure, like jsontext.py; imported only when telemetry is configured.
 # A receiver's full validation is in receive.py.
 import binascii
 import hashlib
 
 from micropython import const
 
-from picolink.proto import _is_num, loads_peer, num, quote
+from picolink.jsontext import is_num, loads_peer, num, quote
 
 _SUFFIX = const(74)  # len(',"mac":"') + 64 + len('"}')
 _SAFE_INT = 9007199254740991
@@ -19,9 +19,12 @@ class MacKey:
     def __init__(self, key):
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
-        key = key + bytes(64 - len(key))
-        self._i = bytes([x ^ 0x36 for x in key])
-        self._o = bytes([x ^ 0x5C for x in key])
+        # The pads, by a loop: on a board a comprehension is a function of its own.
+        self._i = bytearray(key + bytes(64 - len(key)))
+        self._o = bytearray(self._i)
+        for n in range(64):
+            self._i[n] ^= 0x36
+            self._o[n] ^= 0x5C
 
     def hex(self, msg):
         inner = hashlib.sha256(self._i)
@@ -31,17 +34,9 @@ class MacKey:
         return binascii.hexlify(outer.digest()).decode()
 
 
-def key_bytes(key):
-    """A key as configured: 32+ hex digits (even count) are bytes in hex, other text UTF-8."""
-    if len(key) >= 32 and len(key) % 2 == 0:
-        try:
-            return binascii.unhexlify(key)
-        except ValueError:
-            pass
-    return key.encode()
-
-
-def _signed(text, mac):
+def signed(text, mac):
+    """UTF-8 bytes of the JSON object `text`, with the HMAC `mac` (a MacKey or None) of
+    those bytes added as its last field."""
     b = text.encode()
     return b if mac is None else b[:-1] + b',"mac":"' + mac.hex(b).encode() + b'"}'
 
@@ -49,7 +44,10 @@ def _signed(text, mac):
 def readings(pairs):
     """Readings ((name, number) pairs) as a datagram's "readings" object, in JSON: the
     form the sender keeps them in until they are acknowledged (less heap than the pairs)."""
-    return '{' + ','.join([quote(n) + ':' + num(v) for n, v in pairs]) + '}'
+    out = []
+    for n, v in pairs:
+        out.append(quote(n) + ':' + num(v))
+    return '{%s}' % ','.join(out)
 
 
 def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
@@ -60,7 +58,7 @@ def encode(device, boot, seq, t, readings, time_ms=None, ack=None, mac=None):
     s += ',"readings":' + readings
     if ack is not None:
         s += ',"ack":' + ('true' if ack else 'false')
-    return _signed(s + '}', mac)
+    return signed(s + '}', mac)
 
 
 def mac_ok(b, key):
@@ -84,12 +82,12 @@ def take_ack(b, device, boot, key):
         o = loads_peer(b) if len(b) <= 4096 else None
     except Exception:
         return None
-    if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (_is_num(o.get('v')) and o['v'] == 1):
+    if not isinstance(o, dict) or o.get('device') != device or o.get('boot') != boot or not (is_num(o.get('v')) and o['v'] == 1):
         return None
     for k in o:
         if k not in ('v', 'device', 'boot', 'ack', 'mac'):
             return None
     seq = o.get('ack')
-    if not (_is_num(seq) and seq == int(seq) and 0 <= seq <= _SAFE_INT) or (key is not None and not mac_ok(b, key)):
+    if not (is_num(seq) and seq == int(seq) and 0 <= seq <= _SAFE_INT) or (key is not None and not mac_ok(b, key)):
         return None
     return int(seq)

@@ -1,8 +1,10 @@
-# What went wrong, in words: the error messages of the codec (proto.py), the pins and the
-# connections the device closes, exception names and value descriptions. Only a problem
-# needs them, so proto.err() loads this for it and lets it go again: on a board the text
-# would otherwise stay in the heap.
-from picolink.proto import PicolinkError, num, quote
+# What went wrong, in words: the error messages of the codec (framing.py, jsontext.py,
+# proto.py), the pins and the connections the device closes, exception names, value
+# descriptions and telemetry's rare log lines. Only a problem needs them, so errors.err()
+# and the others load this for it and let it go again: on a board the text would
+# otherwise stay in the heap.
+from picolink.errors import PicolinkError
+from picolink.jsontext import num, quote
 
 # Codes with another exception name than RuntimeError (docs/protocol.md#errors): each
 # name, then its codes without "PL_ERR_".
@@ -35,6 +37,9 @@ def describe(v):
 # What a field of a type that is not described by its words must be.
 _WORDS = {
     'pin': 'a GPIO number or "LED"',
+    'int': 'an integer',
+    'number': 'a number',
+    'finite': 'a finite number',
     'bit': '0 or 1 (also true/false, "on"/"off")',
     'bool': 'true or false (also 1/0, "true"/"false", "on"/"off")',
 }
@@ -44,7 +49,7 @@ def bad_type(field, words, v):
     return PicolinkError('PL_ERR_BAD_TYPE', 'field "%s" must be %s, got %s' % (field, _WORDS.get(words, words), describe(v)))
 
 
-# The problems the agent reports by key (proto.err()): code without "PL_ERR_", then the message, which
+# The problems the agent reports by key (errors.err()): code without "PL_ERR_", then the message, which
 # takes the arguments given with the key.
 _ERRORS = {
     'utf8': ('BAD_UTF8', 'the frame is not valid UTF-8; send JSON text encoded as UTF-8'),
@@ -92,6 +97,17 @@ _JSON = {
     'end': 'unexpected end',
     'after': 'unexpected data after the value',
 }
+
+
+# Log lines about what went wrong now and then (telemetry.py), by key.
+_LINES = {
+    'udp': 'telemetry to %s:%d: %s; retrying',
+    'acks': 'telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key',
+}
+
+
+def line(key, args):
+    return _LINES[key] % args
 
 
 def err(key, args):

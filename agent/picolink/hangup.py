@@ -12,6 +12,7 @@ async def end(s):
     except Exception:
         pass
     s.dev.log('%s %s disconnected (#%d)' % (s.label, s.peer, s.id))
+    s.flags |= 32  # ended: what power.py waits for before the board stops
 
 
 async def _finish(s):

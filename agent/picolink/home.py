@@ -8,7 +8,9 @@
 import random
 import time
 
-from picolink import proto
+from picolink import actions, proto
+from picolink.errors import PicolinkError
+from picolink.jsontext import is_num
 from picolink.rt import set_clock, sleep_ms, wait_for_ms
 from picolink.session import Session
 
@@ -20,7 +22,7 @@ CODES = ('FRAME_TOO_LARGE BAD_UTF8 BAD_JSON NOT_OBJECT JSON_TOO_COMPLEX UNKNOWN_
          'OUT_OF_RANGE FIELD_CONFLICT NO_SUCH_PIN PIN_NOT_SETUP PIN_MODE UPDATE_HASH UPDATE_FILE BUSY INTERNAL '
          'IDLE_TIMEOUT SLOW_CONSUMER TOO_MANY_CLIENTS TIMEOUT CONNECTION_CLOSED CONNECT_FAILED BAD_URL '
          'BAD_RESPONSE NOT_SUPPORTED TLS_FINGERPRINT_MISMATCH TLS_HANDSHAKE TELEMETRY_MALFORMED TELEMETRY_BAD_MAC '
-         'UNAUTHORIZED HOST_NOT_ALLOWED CSRF UNKNOWN_DEVICE DEVICE_OFFLINE TELEMETRY_REPLAY RATE_LIMITED CONFIG NOT_FOUND DEVICE_EXISTS '
+         'UNAUTHORIZED HOST_NOT_ALLOWED CSRF UNKNOWN_DEVICE DEVICE_OFFLINE DEVICE_NO_COMMANDS TELEMETRY_REPLAY RATE_LIMITED CONFIG NOT_FOUND DEVICE_EXISTS '
          'LISTEN_FAILED '
          'MESSAGE_TOO_LARGE USAGE').split()
 
@@ -42,11 +44,11 @@ def read_welcome(r):
         if not isinstance(code, str) or code[7:] not in CODES or code[:7] != 'PL_ERR_':
             code = 'PL_ERR_BAD_RESPONSE'
         msg = r.get('error')
-        raise proto.PicolinkError(code, msg if isinstance(msg, str) else 'the hub refused the hello without saying why')
+        raise PicolinkError(code, msg if isinstance(msg, str) else 'the hub refused the hello without saying why')
     t = r.get('server_time')
     hb = r.get('heartbeat_ms')
     config = r.get('config')
-    if not proto._is_num(t) or t < 0:
+    if not is_num(t) or t < 0:
         raise _bad('"server_time" must be Unix ms')
     if type(hb) is not int or hb < 1:
         raise _bad('"heartbeat_ms" must be a positive integer')
@@ -56,7 +58,7 @@ def read_welcome(r):
 
 
 def _bad(detail):
-    return proto.PicolinkError('PL_ERR_BAD_RESPONSE', "the hub's welcome is malformed: " + detail)
+    return PicolinkError('PL_ERR_BAD_RESPONSE', "the hub's welcome is malformed: " + detail)
 
 
 def delay_ms(attempt, rnd, base=1000, cap=60000):
@@ -109,7 +111,7 @@ async def run(dev, net, ctx, fingerprint):
         why = None
         try:
             await _link(dev, net, host, port, ctx)
-        except proto.PicolinkError as e:
+        except PicolinkError as e:
             # The hub's refusal or a malformed welcome: its code, to look up in docs/errors.md.
             why = '%s (%s)' % (e.msg, e.code)
         except Exception as e:
@@ -132,7 +134,7 @@ async def _link(dev, net, host, port, ctx):
         s.peer = '%s:%d' % (host, port)
         caps = list(proto.CAPABILITIES) + (['tls'] if ctx is not None else [])
         sent = time.ticks_ms()
-        writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, dev.version))
+        writer.write(hello(dev.device_id, dev.cfg['token'], caps, dev.boot, actions.VERSION))
         # On MicroPython a TLS handshake (and the pin's check) happens here.
         await wait_for_ms(writer.drain(), _TIMEOUT_MS)
         items = []
@@ -140,7 +142,7 @@ async def _link(dev, net, host, port, ctx):
         while answer is None:
             data = await wait_for_ms(reader.read(1024), _TIMEOUT_MS)
             if not data:
-                raise proto.PicolinkError('PL_ERR_CONNECTION_CLOSED', 'the hub closed the connection before its welcome')
+                raise PicolinkError('PL_ERR_CONNECTION_CLOSED', 'the hub closed the connection before its welcome')
             for item in s.decoder.push(data):
                 if answer is None:
                     answer = proto.parse_frame(item) if isinstance(item, bytes) else {}

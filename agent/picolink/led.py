@@ -1,6 +1,7 @@
 # The on-board LED tells what the agent is doing (README "Status LED"): piconetcontrol's
-# patterns plus one for errors, as on ms, off ms, on ms, off ms... (one flat tuple each:
-# a tuple per step would cost a board more heap).
+# patterns, as on ms, off ms, on ms, off ms... (one flat tuple each: a tuple per step
+# would cost a board more heap). The error pattern, shown once the agent has stopped, is
+# errorled.py's.
 from picolink.rt import sleep_ms
 
 PATTERNS = {
@@ -8,13 +9,11 @@ PATTERNS = {
     'connecting': (100, 200, 100, 200, 100, 1000),
     'idle': (1500, 1500),
     'client': (20, 100),
-    # ten fast blinks, then 1 s dark
-    'error': (50, 50) * 9 + (50, 1000),
 }
 
 
 async def run(pin, state):
-    """Shows the pattern of state(): 'connecting', 'idle', 'client', 'error', or None
+    """Shows the pattern of state(): 'connecting', 'idle', 'client', or None
     when the LED is not the agent's to drive (a client set up "LED"). The state is checked
     every 100 ms, so a change shows at once, and nothing is written while it is None."""
     while True:
@@ -35,15 +34,3 @@ async def run(pin, state):
             else:
                 continue
             break
-
-
-def error_blink(pin, seconds):
-    """The error pattern without asyncio, for when the agent could not start."""
-    import time
-    for _ in range(seconds):
-        steps = PATTERNS['error']
-        for i in range(0, len(steps), 2):
-            pin(1)
-            time.sleep_ms(steps[i])
-            pin(0)
-            time.sleep_ms(steps[i + 1])

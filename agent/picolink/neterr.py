@@ -3,7 +3,7 @@
 # TLS failures as OSError(mbedtls code), a negative number below -256 (with the code's
 # name as a second argument when the port has mbedtls's error strings; rp2 has not).
 # Imported when a connection fails (session.py) or by the dial-home link (home.py).
-from picolink.proto import to_error
+from picolink.errors import to_error
 
 # errno numbers: MicroPython's own (py/mperrno.h), the same as Linux's.
 _ERRNO = {

@@ -5,7 +5,7 @@
 import asyncio
 
 from picolink import board
-from picolink.proto import err
+from picolink.errors import err
 from picolink.rt import sleep_ms, use
 
 
@@ -36,38 +36,33 @@ def _cancel(task):
 class Watch:
     """One connection's watch on one pin: inputs debounced, edge filter applied."""
 
-    def __init__(self, pins, slot, conn, edge, debounce_ms, level):
-        self.pins = pins
+    settle = None  # the task waiting for an input to settle (each attribute costs a board heap)
+
+    def __init__(self, slot, conn, edge, debounce_ms, level):
         self.slot = slot
         self.conn = conn
         self.edge = edge
         self.debounce = debounce_ms
         self.reported = level
-        self.settle = None
 
     def changed(self, level, cause):
         # Inputs (cause None) report once the level held for the debounce time; the
-        # device's own changes report at once.
+        # device's own changes, and a settled input, report at once.
         _cancel(self.settle)
         self.settle = None
         if level == self.reported:
             return  # bounced back before settling, or no change
         if cause is None and self.debounce:
             self.settle = asyncio.create_task(self._settled())
-        else:
-            self._report(level, cause or 'input')
+            return
+        self.reported = level
+        if self.edge == 'both' or (self.edge == 'rising') == (level == 1):
+            self.conn.pin_change(self.slot.pin, level, cause or 'input')
 
     async def _settled(self):
         await sleep_ms(self.debounce)
         self.settle = None
-        level = self.pins.level_of(self.slot)
-        if level != self.reported:
-            self._report(level, 'input')
-
-    def _report(self, level, cause):
-        self.reported = level
-        if self.edge == 'both' or (self.edge == 'rising') == (level == 1):
-            self.conn.pin_change(self.slot.pin, level, cause)
+        self.changed(self.conn.dev.pins.level_of(self.slot), 'input')
 
 
 class Pins:
@@ -79,7 +74,7 @@ class Pins:
     def _slot(self, pin, gpio=False):
         s = self._slots.get(pin)
         if s is None:
-            if not board.exists(pin):
+            if pin != board.LED and pin not in board.GPIO:
                 raise err('no_pin', pin, self.board_name)
             s = self._slots[pin] = _Slot(pin)
         if gpio and s.mode == 'unset':
@@ -146,7 +141,7 @@ class Pins:
         s = self._slot(pin, True)
         self.unwatch(pin, conn)
         level = self.level_of(s)
-        s.watches[conn] = Watch(self, s, conn, edge, debounce_ms, level)
+        s.watches[conn] = Watch(s, conn, edge, debounce_ms, level)
         return level
 
     def unwatch(self, pin, conn):

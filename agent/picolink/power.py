@@ -7,7 +7,7 @@ import time
 
 import machine
 
-from picolink.proto import PicolinkError
+from picolink.errors import PicolinkError
 from picolink.rt import release, sleep_ms
 
 
@@ -39,10 +39,13 @@ async def _go_dark(dev, msg):
     dev.state = 'stopping'
     for s in dev.sessions:
         dev.pins.release_owner(s.id)
-    for s in list(dev.sessions):
+    closing = list(dev.sessions)
+    for s in closing:
         s.close_by_device('PL_ERR_CONNECTION_CLOSED', msg)
+    # Until each has said goodbye (hangup.py: its closing event sent, its socket closed);
+    # a connection leaves dev.sessions before that, so their count cannot tell.
     for _ in range(50):
-        if not dev.sessions:
+        if all(s.flags & 32 for s in closing):
             return
         await sleep_ms(20)
 

@@ -4,7 +4,7 @@
 from machine import PWM
 
 from picolink import board
-from picolink.proto import err
+from picolink.errors import err
 
 
 def set_pwm(pins, pin, freq, duty):

@@ -2,19 +2,20 @@
 # TypeScript codec's parseTelemetry and parseTelemetryAck. The agent itself only takes
 # acks (datagram.take_ack); this is for receivers written in Python, and the shared test
 # vectors check it.
-from picolink.datagram import _signed, mac_ok
-from picolink.proto import PicolinkError, _is_num, loads_peer, quote
+from picolink.datagram import mac_ok, signed
+from picolink.errors import PicolinkError
+from picolink.jsontext import is_num, loads_peer, quote
 
 _SAFE_INT = 9007199254740991
 
 
 def encode_ack(device, boot, seq, mac=None):
     """The ack of datagram `seq` (bytes), signed with MacKey `mac` when given."""
-    return _signed('{"v":1,"device":%s,"boot":%d,"ack":%d}' % (quote(device), boot, seq), mac)
+    return signed('{"v":1,"device":%s,"boot":%d,"ack":%d}' % (quote(device), boot, seq), mac)
 
 
 def _uint(v, hi=_SAFE_INT):
-    return _is_num(v) and v == int(v) and 0 <= v <= hi
+    return is_num(v) and v == int(v) and 0 <= v <= hi
 
 
 def id_ok(s, extra):
@@ -43,7 +44,7 @@ def _parse(b, macs, datagram):
             if k not in allowed:
                 bad = 'unknown field "%s"' % k
         r = o.get('readings')
-        if bad is None and not (_is_num(o.get('v')) and o['v'] == 1 and id_ok(o.get('device'), '_.-') and _uint(o.get('boot'), 4294967295)):
+        if bad is None and not (is_num(o.get('v')) and o['v'] == 1 and id_ok(o.get('device'), '_.-') and _uint(o.get('boot'), 4294967295)):
             bad = '"v" must be 1, "device" an id, "boot" an integer 0-4294967295'
         elif bad is None and not datagram and not _uint(o.get('ack')):
             bad = '"ack" must be a sequence number'
@@ -55,7 +56,7 @@ def _parse(b, macs, datagram):
                 bad = '"readings" must be an object of 1-64 numbers'
             else:
                 for name, v in r.items():
-                    if not id_ok(name, '_.:-') or not _is_num(v):
+                    if not id_ok(name, '_.:-') or not is_num(v):
                         bad = 'bad reading %s' % quote(name[:64])
     if bad is not None:
         raise PicolinkError('PL_ERR_TELEMETRY_MALFORMED', 'malformed telemetry datagram: ' + bad)

@@ -5,7 +5,9 @@
 import asyncio
 import time
 
-from picolink import proto
+from picolink import actions, proto
+from picolink.errors import PicolinkError, err, to_error
+from picolink.framing import LineDecoder
 from picolink.rt import release
 
 _READ = 1024
@@ -32,7 +34,7 @@ class Session:
             self.label = label
         self._r = reader
         self._w = writer
-        self.decoder = proto.LineDecoder(cfg['max_frame_bytes'])
+        self.decoder = LineDecoder(cfg['max_frame_bytes'])
         self._out = []
         self._out_len = 0
         self._deferred = None  # events raised while a request is handled follow its response
@@ -44,7 +46,8 @@ class Session:
         #     connection when it is full (docs/protocol.md#connections);
         #   4 answers pings: it sent a request with an id, or answered one, so the
         #     controller check pings it (piconetcontrol's client does not answer);
-        #   8 busy: a received chunk is being handled; 16 sending: _send is writing.
+        #   8 busy: a received chunk is being handled; 16 sending: _send is writing;
+        #   32 ended: its goodbye is done (hangup.py).
         self.flags = 0
         self.heard = time.ticks_ms()
         try:
@@ -62,7 +65,7 @@ class Session:
         self._out.append(data)
         self._out_len += len(data)
         if self._out_len > self.dev.cfg['max_output_bytes']:
-            e = proto.err('slow', self._out_len)
+            e = err('slow', self._out_len)
             self._say(e.code + ': ' + e.msg)
             self._out = []
             self._out_len = 0
@@ -141,7 +144,7 @@ class Session:
         ct = cfg['controller_timeout_ms']
         if ct and quiet >= ct // 2 and self.dev.pins.owns_failsafe(self.id):
             if quiet >= ct:
-                e = proto.err('silent', quiet)
+                e = err('silent', quiet)
                 self._say(e.msg)
                 # The failsafe now, not when the socket has finally closed.
                 self.dev.pins.release_owner(self.id)
@@ -153,7 +156,7 @@ class Session:
         limit = limits[1] if self.flags & 1 or hb else limits[0]
         if not limit or quiet < limit:
             return
-        e = proto.err('idle' if self.flags & 1 or hb else 'hello', limit)
+        e = err('idle' if self.flags & 1 or hb else 'hello', limit)
         self._say(e.msg)
         self.close_by_device(e)
 
@@ -201,7 +204,7 @@ class Session:
         await self._send()
 
     async def _handle(self, item, t_ns):
-        if isinstance(item, proto.PicolinkError):
+        if isinstance(item, PicolinkError):
             # Too large or not UTF-8: rare, so badline.py is loaded for the moment.
             from picolink import badline
             aw = badline.close(self, item)
@@ -210,7 +213,7 @@ class Session:
             return
         try:
             frame = proto.parse_frame(item)
-        except proto.PicolinkError as e:
+        except PicolinkError as e:
             self._queue(proto.failure(None, None, e))
             return
         kind = proto.message_kind(frame)
@@ -220,18 +223,18 @@ class Session:
             return  # answers to the device's pings, and events, need no reply
         try:
             action, fields = proto.validate(frame)
-        except proto.PicolinkError as e:
+        except PicolinkError as e:
             self._queue(proto.failure(item, frame, e))
             return
         self.flags |= 2 if frame.get('id') is None else 6  # served; answers pings
         self._deferred = []
         try:
-            results = self.dev.run_action(action, fields, self)
+            results = actions.run(self.dev, action, fields, self)
             if not isinstance(results, list):
                 results = await results
             out = proto.success(item, frame, results, t_ns)
         except Exception as e:
-            err = proto.to_error(e)
+            err = to_error(e)
             if err.code == 'PL_ERR_INTERNAL':
                 self._say(err.msg)
             out = proto.failure(item, frame, err)

@@ -1,8 +1,8 @@
-# The exact count behind proto.check_shape() (docs/protocol.md#framing): the nesting and
+# The exact count behind jsontext.loads_peer() (docs/protocol.md#framing): the nesting and
 # the values of JSON bytes, outside strings, as packages/protocol/src/json-limits.ts
 # counts them. Needed only when a frame has more brackets or commas than the limits allow
-# (strings included), so proto.py loads it only then and lets it go again.
-from picolink.proto import PicolinkError
+# (strings included), so jsontext.py loads it only then and lets it go again.
+from picolink.errors import PicolinkError
 
 
 def _complex(msg):

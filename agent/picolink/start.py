@@ -11,7 +11,7 @@ import machine
 from picolink import board, config
 from picolink.app import Device, keep_wifi, log, watchdog
 from picolink.pins import Pins
-from picolink.proto import PicolinkError
+from picolink.errors import PicolinkError
 from picolink.rt import Flag, release, sleep_ms
 
 
@@ -85,11 +85,11 @@ def telemetry(dev, cfg, net):
             arg = int(n)
         elif name[:3] == 'pin' and (n == 'LED' or (0 < len(n) <= 2 and n.isdigit())):
             arg = 'LED' if n == 'LED' else int(n)
-            if not board.exists(arg):
+            if arg != board.LED and arg not in board.GPIO:
                 raise PicolinkError('PL_ERR_NO_SUCH_PIN', 'telemetry sensor "%s": pin %s does not exist on this board' % (name, arg))
         else:
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
         sensors.append((name, arg))
     return Telemetry(dev, net, target[:colon], int(target[colon + 1:]), sensors, interval,
-                     datagram.MacKey(datagram.key_bytes(key)) if key else None,
+                     datagram.MacKey(config.key_bytes(key)) if key else None,
                      bool(cfg.get('ack')), cfg.get('max_unacked', 8), cfg.get('resend_ms', interval))

@@ -1,8 +1,10 @@
-# The codec's text beyond the plain case (proto.py): strict UTF-8 for a frame with
+# The codec's text beyond the plain case (framing.py, jsontext.py, proto.py): strict UTF-8 for a frame with
 # non-ASCII bytes, JSON strings with escapes (read and written), and numbers written with
 # an exponent or not finite, and numbers and booleans sent as text. Most frames need none
-# of it, so proto.py loads this only for those that do and lets it go again.
-from picolink.proto import _SPACE, _SURROGATE_HI, _SURROGATE_LO, err
+# of it, so the codec loads this only for those that do and lets it go again.
+from picolink.errors import err
+from picolink.jsontext import SURROGATE_HI, SURROGATE_LO
+from picolink.proto import SPACE
 
 
 def bad(what, i):
@@ -18,22 +20,14 @@ def utf8_ok(b):
         if c < 0x80:
             i += 1
             continue
-        lo = 0x80
-        hi = 0xBF
+        # k continuation bytes; the first in lo..hi: no overlong forms (E0, F0), no
+        # surrogates (ED), nothing past U+10FFFF (F4).
+        lo = 0xA0 if c == 0xE0 else 0x90 if c == 0xF0 else 0x80
+        hi = 0x9F if c == 0xED else 0x8F if c == 0xF4 else 0xBF
         if 0xC2 <= c <= 0xDF:
             k = 1
-        elif 0xE0 <= c <= 0xEF:
-            k = 2
-            if c == 0xE0:
-                lo = 0xA0
-            elif c == 0xED:
-                hi = 0x9F
-        elif 0xF0 <= c <= 0xF4:
-            k = 3
-            if c == 0xF0:
-                lo = 0x90
-            elif c == 0xF4:
-                hi = 0x8F
+        elif 0xE0 <= c <= 0xF4:
+            k = 2 if c <= 0xEF else 3
         else:
             return False
         if i + k >= n or not lo <= b[i + 1] <= hi:
@@ -88,15 +82,15 @@ def _hex4(b, i):
 
 
 def quote(s):
-    # proto.quote() for a str with something to escape.
+    # jsontext.quote() for a str with something to escape.
     out = None
     for i, c in enumerate(s):
-        if c < ' ' or c == '"' or c == '\\' or _SURROGATE_LO <= c <= _SURROGATE_HI:
+        if c < ' ' or c == '"' or c == '\\' or SURROGATE_LO <= c <= SURROGATE_HI:
             if out is None:
                 out = ['"', s[:i]]
             if c == '"' or c == '\\':
                 out.append('\\' + c)
-            elif c >= _SURROGATE_LO:
+            elif c >= SURROGATE_LO:
                 out.append('\\u%04x' % ord(c))
             else:
                 x = '\b\t\n\f\r'.find(c)
@@ -108,7 +102,7 @@ def quote(s):
 
 
 def num(n, r):
-    # proto.num() for a float that is not finite, or whose repr() `r` has an exponent.
+    # jsontext.num() for a float that is not finite, or whose repr() `r` has an exponent.
     if n != n:
         return 'NaN'
     if n in (float('inf'), float('-inf')):
@@ -144,7 +138,7 @@ def _numeric(s, fraction):
 def number(v, fraction):
     """Text as a number the way piconetcontrol's server reads it ("2", " 0.5 "; with
     `fraction`, a fraction or an exponent too), or None when it is not one."""
-    s = v.strip(_SPACE)
+    s = v.strip(SPACE)
     if not _numeric(s, fraction):
         return None
     return float(s) if fraction or len(s) > 300 else int(s)
@@ -152,5 +146,5 @@ def number(v, fraction):
 
 def truth(v):
     """Text as a boolean ("on", "0", " TRUE "), or None when it is not one."""
-    w = v.strip(_SPACE).lower()
+    w = v.strip(SPACE).lower()
     return True if w in ('true', '1', 'yes', 'on') else False if w in ('false', '0', 'no', 'off') else None

@@ -10,7 +10,7 @@ from micropython import const
 
 from picolink import datagram
 from picolink.actions import celsius, round_js
-from picolink.rt import sleep_ms
+from picolink.rt import sleep_ms, use
 
 
 _N = const(5)
@@ -21,11 +21,13 @@ class Telemetry:
     signed with MacKey `mac` (or None); with `ack`, keeps up to `max_unacked` datagrams
     and resends them every `resend` ms until acknowledged. start.py reads the config."""
 
+    # Acks ignored so far; set only once one is (each instance attribute costs a board heap).
+    _ignored = 0
+
     def __init__(self, dev, net, host, port, sensors, interval, mac, ack, max_unacked, resend):
         self._dev = dev
         self._net = net
-        self.host = host
-        self.port = port
+        self.target = (host, port)
         self.sensors = sensors
         self.interval = interval
         self._mac = mac
@@ -34,7 +36,6 @@ class Telemetry:
         self._resend = resend
         self._sock = None
         self._seq = 0
-        self._ignored = 0
         # Unacknowledged datagrams, oldest first, as flat groups of _N: seq, ticks when sent,
         # uptime, Unix time, readings as JSON text (one list instead of one per datagram).
         self.pending = []
@@ -43,9 +44,9 @@ class Telemetry:
         while True:
             if self._sock is None:
                 try:
-                    self._sock = self._net.udp(self.host, self.port)
+                    self._sock = self._net.udp(*self.target)
                 except OSError as e:
-                    self._dev.log('telemetry to %s:%d: %s; retrying' % (self.host, self.port, e))
+                    self._dev.log(use('fault', 'line', 'udp', self.target + (e,)))
             if self._sock is not None and self._dev.state == 'running':
                 self.tick()
             await sleep_ms(self.interval)
@@ -63,7 +64,7 @@ class Telemetry:
                 # Logged at 1, 2, 4, 8... so a flood of forgeries cannot flood the console.
                 self._ignored += 1
                 if self._ignored & (self._ignored - 1) == 0:
-                    dev.log('telemetry acks ignored (%d so far): not for this device and boot, or not signed with its key' % self._ignored)
+                    dev.log(use('fault', 'line', 'acks', self._ignored))
             else:
                 p = self.pending
                 for i in range(0, len(p), _N):

@@ -10,7 +10,8 @@ import hashlib
 import json
 import os
 
-from picolink.proto import PicolinkError, _bad_type, describe
+from picolink.errors import PicolinkError, err
+from picolink.rt import use
 
 MARKER = '.picolink-update.json'
 STATUS = '.picolink-last-update.json'
@@ -35,21 +36,29 @@ def coerce(field, kind, v):
     SHA-256 hex, lower-cased) as received, checked; for proto.validate()."""
     files = kind == 'files'
     if not isinstance(v, dict):
-        raise _bad_type(field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
+        raise use('fault', 'bad_type', field, 'an object of file name to ' + ('content' if files else 'SHA-256 hex digest'), v)
     if files and not v:
         raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'field "%s" must name at least one file' % field)
     out = {}
     for name, x in v.items():
         if not _safe_name(name):
-            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, describe(name)))
+            raise PicolinkError('PL_ERR_UPDATE_FILE', 'field "%s" has an unsafe file name %s; use a relative path of at most 64 letters, digits, "_", "-", "." and "/", without "..", "." or empty parts' % (field, use('fault', 'describe', name)))
         if files:
             if not isinstance(x, str):
-                raise _bad_type(field + '.' + name, 'a string', x)
+                raise use('fault', 'bad_type', field + '.' + name, 'a string', x)
         elif not isinstance(x, str) or len(x) != 64 or [c for c in x if c not in '0123456789abcdefABCDEF']:
-            raise _bad_type(field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
+            raise use('fault', 'bad_type', field + '.' + name, 'a SHA-256 digest (64 hex digits)', x)
         else:
             out[name] = x.lower()
     return v if files else out
+
+
+def check_hashes(files, hashes):
+    """PL_ERR_UPDATE_HASH unless `hashes` has a digest for each of `files`; for
+    proto.validate()."""
+    lacking = [n for n in files if n not in hashes]
+    if lacking:
+        raise err('hash', ', '.join(lacking))
 
 
 def exists(name):

@@ -10,6 +10,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect as tcpConnect } from 'node:net';
 import type { RemoteInfo } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { connect } from '@picolink/client';
 import type { Device } from '@picolink/client';
@@ -70,15 +72,15 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.ok((await device.ping()) < 2000);
     assert.deepEqual(await device.listActions(), ACTION_NAMES);
     const info = (await device.info()) as Record<string, unknown>;
-    assert.equal(info.device_id, 'test-pico');
+    assert.equal(info.deviceId, 'test-pico');
     assert.equal(info.protocol, 1);
     assert.equal(info.firmware, '0.1.0');
     assert.deepEqual(info.pins, [...Array.from({ length: 23 }, (_, i) => i), 26, 27, 28]);
-    assert.deepEqual(info.last_update, { status: 'none', files: [] });
-    assert.ok((info.mem_free as number) > 0 && (info.mem_alloc as number) > 0);
-    assert.ok((info.uptime_ms as number) >= 0);
+    assert.deepEqual(info.lastUpdate, { status: 'none', files: [] });
+    assert.ok((info.memFree as number) > 0 && (info.memAlloc as number) > 0);
+    assert.ok((info.uptimeMs as number) >= 0);
     const resource = await device.request('get_resource_info');
-    assert.equal((resource.info as unknown as Record<string, unknown>).device_id, 'test-pico');
+    assert.equal((resource.info as unknown as Record<string, unknown>).deviceId, 'test-pico');
   });
 
   test(`${runtime}: outputs, leases and reads reach the hardware`, async (t) => {
@@ -130,7 +132,7 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.equal((await device.send({ action: 'write_pin', pin: 14, value: 1 })).code, 'PL_ERR_PIN_MODE');
 
     const pwm = await device.request('set_pwm', { pin: 15, freq: 1000, duty: 0.25 });
-    assert.equal(pwm.duty_u16, 16384);
+    assert.equal(pwm.dutyU16, 16384);
     await board.sync();
     assert.deepEqual(board.pinEvents(15).filter((e) => e.op === 'pwm').map((e) => [e.freq, e.duty_u16]), [[1000, 16384]]);
     const read = await device.send({ action: 'read_pin', pin: 15 });
@@ -550,6 +552,14 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.ok(resentLate.every((s) => s > newest - 6), `only the last max_unacked are resent: ${resentLate.join(',')}`);
     assert.ok(received.every((r) => r.message.boot === first.boot));
 
+    // Acks signed with another key, or for another boot, are ignored, and the log says so.
+    const from = received[0]?.from ?? assert.fail('no sender');
+    const signWrong = (text: string): string => createHmac('sha256', 'another key').update(text, 'utf8').digest('hex');
+    receiver.send(encodeTelemetryAck({ v: 1, device: first.device, boot: first.boot, ack: first.seq }, signWrong), from.port, from.address);
+    receiver.send(encodeTelemetryAck({ v: 1, device: first.device, boot: first.boot ^ 1, ack: first.seq }, sign), from.port, from.address);
+    await board.waitForOutput('telemetry acks ignored (2 so far): not for this device and boot, or not signed with its key');
+    assert.match(board.log, /telemetry acks ignored \(1 so far\)/);
+
     // Acknowledge from now on: resends stop.
     acking = true;
     await delay(300);
@@ -635,6 +645,26 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.equal((await again.request({ action: 'read_pin', pin: 2 })).code, 'PL_ERR_PIN_NOT_SETUP');
     const after = ((await again.request({ action: 'get_info' })).info as { uptime_ms: number }).uptime_ms;
     assert.ok(after < before + 1000, `uptime starts again (${before} → ${after} ms)`);
+  });
+
+  test(`${runtime}: an agent stopped by an error blinks the LED's error pattern until it restarts`, async (t) => {
+    const board = await boardFor(t, {}, true);
+    const client = await lineClient(t, board);
+    // While the board is in deep sleep its flash gets a configuration the next boot refuses.
+    await client.request({ action: 'sleep', time_ms: 1500, deep: true });
+    await board.waitForHw(() => board.exits.length >= 1, 5000, 'deep sleep');
+    const path = join(board.flashDir, 'config.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...config, max_clients: 'many', crash_restart_ms: 1000 }));
+    await board.waitForOutput('picolink: stopped by an error; restarting in 1000 ms', 8000);
+    await board.waitForHw(() => board.exits.length >= 2, 8000, 'the restart after the error');
+    assert.deepEqual(board.exits.slice(0, 2), [4, 3]);
+    assert.match(board.log, /"max_clients" must be a whole number/);
+    // Ten 50 ms blinks 100 ms apart, then 1 s dark, and the restart.
+    const ons = board.hw.filter((e) => e.boot === 2 && e.pin === 'LED' && e.op === 'write' && e.level === 1);
+    assert.equal(ons.length, 10);
+    const gaps = ons.slice(1).map((e, i) => e.t - (ons[i]?.t ?? 0));
+    assert.ok(gaps.every((g) => g >= 90 && g < 400), `one blink per 100 ms: ${gaps.join(', ')}`);
   });
 
   test(`${runtime}: light sleep holds frames for its time; deep sleep closes connections until the board wakes`, async (t) => {

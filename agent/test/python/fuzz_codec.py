@@ -21,7 +21,7 @@ if __name__ == '__main__':
 
     cpython_compat.install()
 
-from picolink import home, proto  # noqa: E402
+from picolink import errors, framing, home, jsontext, proto  # noqa: E402
 
 MAX_FRAME_BYTES = 65536
 # Failures reported in full; the rest are counted.
@@ -37,8 +37,8 @@ def reply_problem(out):
     if not isinstance(out, bytes) or out[-1:] != b'\n':
         return 'the reply is not one line'
     try:
-        v = proto.loads(out[:-1])
-    except proto.PicolinkError as e:
+        v = jsontext.loads(out[:-1])
+    except errors.PicolinkError as e:
         return 'the reply does not parse: %s' % e.msg
     if not isinstance(v, dict):
         return 'the reply is not an object'
@@ -49,24 +49,24 @@ def reply_problem(out):
 
 def handle(item):
     """The reply to one decoded item, or None when none is owed."""
-    if isinstance(item, proto.PicolinkError):
+    if isinstance(item, errors.PicolinkError):
         return proto.failure(None, None, item)
     try:
         frame = proto.parse_frame(item)
-    except proto.PicolinkError as e:
+    except errors.PicolinkError as e:
         return proto.failure(None, None, e)
     kind = proto.message_kind(frame)
     if kind == 'response' or kind == 'event':
         # What a device does with the hub's answer to its hello.
         try:
             home.read_welcome(frame)
-        except proto.PicolinkError as e:
+        except errors.PicolinkError as e:
             if not known(e.code):
                 raise
         return None
     try:
         action, fields = proto.validate(frame)
-    except proto.PicolinkError as e:
+    except errors.PicolinkError as e:
         return proto.failure(item, frame, e)
     return proto.success(item, frame, [('action_checked', action)], 0)
 
@@ -85,7 +85,7 @@ def run(path):
                 continue
             count += 1
             index = parts[0].decode()
-            decoder = proto.LineDecoder(MAX_FRAME_BYTES)
+            decoder = framing.LineDecoder(MAX_FRAME_BYTES)
             try:
                 for chunk in parts[1:]:
                     for item in decoder.push(binascii.a2b_base64(chunk)):
@@ -93,7 +93,7 @@ def run(path):
                         problem = out is not None and reply_problem(out)
                         if problem:
                             failures.append('#%s: %s' % (index, problem))
-            except proto.PicolinkError as e:
+            except errors.PicolinkError as e:
                 if not known(e.code):
                     failures.append('#%s: PicolinkError with unknown code %r' % (index, e.code))
             except Exception as e:  # noqa: BLE001 (any other exception is the finding)

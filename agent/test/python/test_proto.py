@@ -1,11 +1,12 @@
-# The agent's codec (picolink/proto.py) against the shared test vectors in test-vectors/,
-# the same files packages/protocol's vectors.test.ts runs. Runs under CPython and under
-# MicroPython (unittest from micropython-lib), so it avoids what MicroPython lacks.
+# The agent's codec (picolink/framing.py, jsontext.py, proto.py) against the shared test
+# vectors in test-vectors/, the same files packages/protocol's vectors.test.ts runs. Runs
+# under CPython and under MicroPython (unittest from micropython-lib), so it avoids what
+# MicroPython lacks.
 import unittest
 
 import asyncio
 
-from picolink import datagram, home, neterr, proto, receive
+from picolink import config, datagram, errors, fault, framing, home, jsontext, neterr, proto, receive
 
 try:
     from collections import OrderedDict
@@ -24,7 +25,7 @@ SINGLE = float(2 ** 24 + 1) == float(2 ** 24)
 def load(name):
     with open(VECTOR_DIR + '/' + name, 'rb') as f:
         # The files nest their cases a few levels deeper than any frame may.
-        return proto.loads(f.read(), OrderedDict, 64)
+        return jsontext.loads(f.read(), OrderedDict, 64)
 
 
 def plain(v):
@@ -39,7 +40,7 @@ def plain(v):
 def code_of(fn):
     try:
         fn()
-    except proto.PicolinkError as e:
+    except errors.PicolinkError as e:
         return e.code, e.msg
     return None, None
 
@@ -66,12 +67,12 @@ class Vectors(unittest.TestCase):
         import binascii
 
         def run(c):
-            d = proto.LineDecoder(c['max_frame_bytes'])
+            d = framing.LineDecoder(c['max_frame_bytes'])
             for i, chunk in enumerate(c['chunks']):
                 data = chunk['text'].encode() if 'text' in chunk else binascii.unhexlify(chunk['hex'])
                 got = []
                 for item in d.push(data):
-                    if isinstance(item, proto.PicolinkError):
+                    if isinstance(item, errors.PicolinkError):
                         got.append({'error': item.code})
                     else:
                         got.append({'line': item.decode()})
@@ -119,27 +120,27 @@ class Vectors(unittest.TestCase):
     def test_responses(self):
         def run(c):
             request = c['request']
-            line = None if request is None else proto.dumps(request).encode()
-            before = None if request is None else proto.dumps(request)
+            line = None if request is None else jsontext.dumps(request).encode()
+            before = None if request is None else jsontext.dumps(request)
             if 'error' in c:
-                err = proto.PicolinkError(c['error']['code'], c['error']['message'])
+                err = errors.PicolinkError(c['error']['code'], c['error']['message'])
                 out = proto.failure(line, request, err)
             else:
                 out = proto.success(line, request, list(c['results'].items()), c['time_received'])
             if not out.endswith(b'\n') or out.count(b'\n') != 1:
                 return 'not one frame: %r' % out
-            got = proto.loads(out[:-1])
+            got = jsontext.loads(out[:-1])
             if plain(got) != plain(c['response']):
                 return 'got %r' % plain(got)
-            if request is not None and proto.dumps(request) != before:
+            if request is not None and jsontext.dumps(request) != before:
                 return 'the request was changed'
         doc = self.check_cases('responses.json', run)
         for code, name in doc['exceptions'].items():
-            self.assertEqual(proto.exception_name(code), name)
+            self.assertEqual(fault.exception_name(code), name)
 
     def test_telemetry(self):
         def mac_for(hex_key):
-            return datagram.MacKey(datagram.key_bytes(hex_key))
+            return datagram.MacKey(config.key_bytes(hex_key))
 
         def encode(c, m, mac):
             if c['kind'] == 'ack':
@@ -176,7 +177,7 @@ class Vectors(unittest.TestCase):
         def run(c):
             if 'hello' in c and 'valid' in c:
                 v = c['valid']
-                got = proto.loads(home.hello(v['device'], v.get('token'), v['capabilities'], v['boot'], v['firmware'])[:-1])
+                got = jsontext.loads(home.hello(v['device'], v.get('token'), v['capabilities'], v['boot'], v['firmware'])[:-1])
                 want = dict(plain(v))
                 want['action'] = 'hello'
                 got.pop('id')
@@ -205,7 +206,8 @@ class Vectors(unittest.TestCase):
         for c in load('requests.json')['cases']:
             if 'valid' in c:
                 covered.add(c['valid']['action'])
-        self.assertEqual([a for a in proto.action_names() if a not in covered], [])
+        names = [line.split(' ', 1)[0] for line in proto.ACTIONS.split('\n')]
+        self.assertEqual([a for a in names if a not in covered], [])
 
 
 class Codec(unittest.TestCase):
@@ -220,10 +222,10 @@ class Codec(unittest.TestCase):
             # Past single precision's digits: a Pico holds 123456789.25 as 123456792.
             cases += [(123456789.25, '123456789.25'), (1048575.25, '1048575.25'), (123456.789, '123456.789')]
         for n, text in cases:
-            self.assertEqual(proto.num(n), text, n)
+            self.assertEqual(jsontext.num(n), text, n)
 
     def test_strings_are_quoted_as_json_stringify_does(self):
-        self.assertEqual(proto.quote('a"b\\c\n\x01\u00e9'), '"a\\"b\\\\c\\n\\u0001\u00e9"')
+        self.assertEqual(jsontext.quote('a"b\\c\n\x01\u00e9'), '"a\\"b\\\\c\\n\\u0001\u00e9"')
 
     def test_integral_decimals_stay_exact_integers(self):
         # 62500001.0 as a single-precision float would be 62500000: parsed from its digits
@@ -231,18 +233,18 @@ class Codec(unittest.TestCase):
         frame = proto.parse_frame(b'{"action":"set_pwm","pin":2,"freq":62500001.0,"duty":0.5}')
         code, _ = code_of(lambda: proto.validate(frame))
         self.assertEqual(code, 'PL_ERR_OUT_OF_RANGE')
-        self.assertEqual(proto.loads(b'[9007199254740993, 1.000, -0.0]'), [9007199254740993, 1, 0])
+        self.assertEqual(jsontext.loads(b'[9007199254740993, 1.000, -0.0]'), [9007199254740993, 1, 0])
 
     def test_lenient_json_that_micropython_json_accepts_is_refused(self):
         for text in (b'{"a" 1}', b'{"a":1 "b":2}', b'{,}', b'[1 2]', b'{"a":01}', b'{"a":1,}', b'"\\x41"', b'{"a":.5}'):
-            code, _ = code_of(lambda: proto.loads(text))
+            code, _ = code_of(lambda: jsontext.loads(text))
             self.assertEqual(code, 'PL_ERR_BAD_JSON', text)
 
     def test_surrogate_pair_escapes_make_one_character(self):
-        self.assertEqual(proto.loads(b'"\\ud83d\\ude00"'), '\U0001f600')
+        self.assertEqual(jsontext.loads(b'"\\ud83d\\ude00"'), '\U0001f600')
 
     def test_deep_nesting_is_refused_not_a_crash(self):
-        code, _ = code_of(lambda: proto.loads(b'[' * 5000))
+        code, _ = code_of(lambda: jsontext.loads(b'[' * 5000))
         self.assertEqual(code, 'PL_ERR_BAD_JSON')
 
     def test_a_peer_frame_past_the_shape_limits_is_refused_before_parsing(self):
@@ -253,7 +255,7 @@ class Codec(unittest.TestCase):
         code, msg = code_of(lambda: proto.parse_frame(wide))
         self.assertEqual((code, msg), ('PL_ERR_JSON_TOO_COMPLEX', 'the JSON holds more than 4096 values; send flat requests (docs/protocol.md#framing)'))
         # Its error response echoes nothing, so nothing deep is ever written back.
-        self.assertEqual(proto.failure(None, None, proto.PicolinkError(code, msg))[:10], b'{"ok":fals')
+        self.assertEqual(proto.failure(None, None, errors.PicolinkError(code, msg))[:10], b'{"ok":fals')
         # An ack from a hub goes through the same check.
         self.assertIsNone(datagram.take_ack(b'{"v":1,"device":"d","boot":1,"ack":' + b'[' * 2000 + b']' * 2000 + b'}', 'd', 1, None))
 
@@ -296,7 +298,7 @@ class LogWords(unittest.TestCase):
             (asyncio.TimeoutError(), False, 'timed out'),
             (OSError(9999), False, 'internal error: OSError: 9999'),
             (ValueError('x'), False, 'internal error: ValueError: x'),
-            (proto.PicolinkError('PL_ERR_BUSY', 'busy'), False, 'busy'),
+            (errors.PicolinkError('PL_ERR_BUSY', 'busy'), False, 'busy'),
         ]
         for e, handshake, words in cases:
             self.assertEqual(neterr.reason(e, handshake), words)

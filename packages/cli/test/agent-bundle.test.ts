@@ -101,6 +101,6 @@ test('a bundle boots (CPython with the test shims) and serves TLS with the print
   });
   const device = await connect(`tls://127.0.0.1:${port}`, { fingerprint, timeoutMs: 5000 });
   t.after(() => device.close());
-  assert.equal(((await device.info()) as { device_id?: string }).device_id, 'pico-2');
+  assert.equal(((await device.info()) as { deviceId?: string }).deviceId, 'pico-2');
   assert.ok(device.capabilities.includes('tls'));
 });

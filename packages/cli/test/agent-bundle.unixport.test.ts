@@ -129,7 +129,7 @@ test('a bundle compiled with mpy-cross -march=armv6m boots on the unix port from
   assert.ok(listening, `the compiled agent did not start on ${unixInterpreter('unix').label}:\n${board.output()}`);
   const device = await connect(`tcp://127.0.0.1:${port}`, { timeoutMs: 5000 });
   t.after(() => device.close());
-  assert.equal(((await device.info()) as { device_id?: string }).device_id, 'pico-mpy');
+  assert.equal(((await device.info()) as { deviceId?: string }).deviceId, 'pico-mpy');
   await device.pin('LED').setup('output');
   await device.pin('LED').write(1);
   // MicroPython's dicts keep no order: the fields of the `@hw` line come in any order.

@@ -29,7 +29,7 @@ export class AdcChannel {
     requireCapability(this.device, 'adc', 'ADC readings');
     const response = await this.device.request('read_adc', { channel: this.channel });
     const reading: AdcReading = { value: response.value, volts: response.volts };
-    if (typeof response.temperature_c === 'number') reading.temperatureC = response.temperature_c;
+    if (typeof response.temperatureC === 'number') reading.temperatureC = response.temperatureC;
     return reading;
   }
 }

@@ -1,11 +1,11 @@
 /** `connect(url)`: open the transport the URL names, then run the handshake. */
-import type { ConnectionOptions } from './connection/connection.js';
 import { Device } from './device.js';
+import type { DeviceOptions, Reopen } from './device.js';
 import { TRANSPORTS } from './transport/registry.js';
 import type { TransportOptions } from './transport/transport.js';
 import { parseDeviceUrl } from './url.js';
 
-export interface ConnectOptions extends TransportOptions, Omit<ConnectionOptions, 'peerName'> {
+export interface ConnectOptions extends TransportOptions, Omit<DeviceOptions, 'peerName'> {
   /** For a plain `host[:port]` address: connect with TLS. Default false. */
   tls?: boolean;
 }
@@ -15,10 +15,11 @@ export interface ConnectOptions extends TransportOptions, Omit<ConnectionOptions
  * `host[:port]` (port 12345 by default), or through a hub at
  * `hub://host[:port]/devices/ID` (port 8080 by default; pass `{ token }`), and resolves
  * once the handshake has told whether it is a picolink device or a stock piconetcontrol
- * server.
+ * server. With `{ reconnect: true }` a lost connection is opened again the same way
+ * (see {@link DeviceOptions.reconnect}).
  */
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Device> {
   const target = parseDeviceUrl(url, options.tls === undefined ? {} : { tls: options.tls });
-  const socket = await TRANSPORTS[target.scheme](target, options);
-  return Device.open(socket, target, options);
+  const reopen: Reopen = () => TRANSPORTS[target.scheme](target, options);
+  return Device.open(await reopen(), target, options, reopen);
 }

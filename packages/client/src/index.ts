@@ -1,14 +1,16 @@
 export { connect } from './connect.js';
 export type { ConnectOptions } from './connect.js';
 export { Device } from './device.js';
-export type { DeviceEvents, LegacyDeviceInfo, SleepOptions, UpdateOptions, UpdateResult } from './device.js';
+export type { DeviceEvents, DeviceOptions, LegacyDeviceInfo, Reopen, SleepOptions, UpdateOptions, UpdateResult } from './device.js';
+export type { ReconnectedInfo, ReconnectingInfo, ReconnectOptions } from './reconnect.js';
+export type { CamelCase, Camelized, DeviceEvent, PinChange } from './wire-names.js';
 export { Pin } from './pin.js';
 export type { Level, PinSetupOptions, PinWatchOptions, PinWriteOptions, PinWriteResult } from './pin.js';
 export type { Edge, PinChangeCallback } from './pin-watches.js';
 export { AdcChannel } from './adc.js';
 export type { AdcReading } from './adc.js';
 export { ResponseError } from './response-error.js';
-export type { ActionResponse, CallOptions, RequestInput, ResultOf } from './types.js';
+export type { ActionResponse, CallOptions, DeviceInfo, RequestInput, ResultOf } from './types.js';
 export type { ConnectionOptions, MatchingMode } from './connection/connection.js';
 export type { PeerInfo } from './connection/handshake.js';
 export { parseDeviceUrl, SUPPORTED_SCHEMES } from './url.js';

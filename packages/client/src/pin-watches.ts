@@ -3,10 +3,11 @@
  * connection, so several callbacks on the same pin share it: the device is asked for the
  * union of their edges, and each callback gets only the edges it asked for.
  */
-import type { PinChangeEvent, PinId } from '@picolink/protocol';
+import type { PinId } from '@picolink/protocol';
+import type { PinChange } from './wire-names.js';
 
 export type Edge = 'rising' | 'falling' | 'both';
-export type PinChangeCallback = (event: PinChangeEvent) => void;
+export type PinChangeCallback = (event: PinChange) => void;
 
 /** Sends watch_pin / unwatch_pin for a pin. */
 export interface WatchRequests {
@@ -20,6 +21,7 @@ interface Subscription {
 }
 
 interface PinSubscriptions {
+  pin: PinId;
   subscriptions: Set<Subscription>;
   debounceMs: number;
   edge: Edge;
@@ -37,7 +39,7 @@ export class PinWatches {
     const subscription: Subscription = { callback, edge };
     const wanted = unionEdge([...(existing?.subscriptions ?? []), subscription]);
     await this.requests.watch(pin, wanted, debounceMs);
-    const entry = this.pins.get(key) ?? { subscriptions: new Set<Subscription>(), debounceMs, edge: wanted };
+    const entry = this.pins.get(key) ?? { pin, subscriptions: new Set<Subscription>(), debounceMs, edge: wanted };
     entry.subscriptions.add(subscription);
     entry.debounceMs = debounceMs;
     entry.edge = wanted;
@@ -45,8 +47,13 @@ export class PinWatches {
     return () => this.remove(pin, subscription);
   }
 
-  /** Hands a pin_change event to the callbacks watching that pin and edge. */
-  dispatch(event: PinChangeEvent): void {
+  /** The watch each watched pin needs from the device (to ask for them again after a reconnect). */
+  active(): Array<{ pin: PinId; edge: Edge; debounceMs: number }> {
+    return [...this.pins.values()].map(({ pin, edge, debounceMs }) => ({ pin, edge, debounceMs }));
+  }
+
+  /** Hands a pin change to the callbacks watching that pin and edge. */
+  dispatch(event: PinChange): void {
     const entry = this.pins.get(String(event.pin));
     if (!entry) return;
     for (const subscription of [...entry.subscriptions]) {

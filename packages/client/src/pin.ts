@@ -80,7 +80,7 @@ export class Pin {
     } else {
       if (options.pull !== undefined) fields.pull = options.pull;
       if (options.safe !== undefined) fields.safe = level(options.safe);
-      if (options.safeAfterMs !== undefined) fields.safe_after_ms = options.safeAfterMs;
+      if (options.safeAfterMs !== undefined) fields.safeAfterMs = options.safeAfterMs;
     }
     await this.device.request('setup_pin', fields);
   }
@@ -104,8 +104,8 @@ export class Pin {
     const response = await this.device.request('write_pin', fields);
     const result: PinWriteResult = {};
     if (response.previous === 0 || response.previous === 1) result.previous = response.previous;
-    if (response.reverts_to === 0 || response.reverts_to === 1) result.revertsTo = response.reverts_to;
-    if (typeof response.lease_ms === 'number') result.leaseMs = response.lease_ms;
+    if (response.revertsTo === 0 || response.revertsTo === 1) result.revertsTo = response.revertsTo;
+    if (typeof response.leaseMs === 'number') result.leaseMs = response.leaseMs;
     return result;
   }
 

@@ -5,9 +5,8 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import type { PinChangeEvent } from '@picolink/protocol';
 import { connect } from '../src/index.js';
-import type { ConnectOptions, Device } from '../src/index.js';
+import type { ConnectOptions, Device, PinChange } from '../src/index.js';
 import { ScriptedPeer } from './fixtures/scripted-peer.js';
 import type { PeerConnection, ScriptedPeerOptions } from './fixtures/scripted-peer.js';
 
@@ -170,8 +169,10 @@ test('pushed events reach the "event" listeners and pin.watch callbacks with the
   await withPeer({}, {}, async (device, connection) => {
     const all: unknown[] = [];
     device.on('event', (event) => all.push(event));
-    const both: PinChangeEvent[] = [];
-    const rising: PinChangeEvent[] = [];
+    const raw: unknown[] = [];
+    device.on('rawEvent', (frame) => raw.push(frame));
+    const both: PinChange[] = [];
+    const rising: PinChange[] = [];
     const unwatchBoth = await device.pin(2).watch((event) => both.push(event), { debounceMs: 5 });
     const unwatchRising = await device.pin(2).watch((event) => rising.push(event), { edge: 'rising' });
     const watches = connection.frames.filter((f) => f.action === 'watch_pin');
@@ -186,7 +187,10 @@ test('pushed events reach the "event" listeners and pin.watch callbacks with the
     assert.deepEqual(both.map((e) => e.value), [1, 0]);
     assert.deepEqual(rising.map((e) => e.value), [1]);
     assert.equal(all.length, 4);
-    assert.deepEqual(all[3], { event: 'telemetry_note', text: 'hello' });
+    assert.deepEqual(all[0], { event: 'pinChange', pin: 2, value: 1, cause: 'input', t: 5, time: 1 });
+    assert.deepEqual(both[0], all[0], 'watch callbacks get the same camelCase event');
+    assert.deepEqual(all[3], { event: 'telemetryNote', text: 'hello' });
+    assert.deepEqual(raw[0], change(1), "'rawEvent' has the frame as the wire carried it");
 
     await unwatchBoth();
     // Only the rising watcher is left: the device is asked for rising edges only.

@@ -7,8 +7,8 @@ import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions, RunningDevice } from '@picolink/device';
-import type { PinChangeEvent } from '@picolink/protocol';
 import { connect, generateCertificate } from '../src/index.js';
+import type { DeviceInfo, PinChange } from '../src/index.js';
 
 async function withDevice(
   options: Omit<DeviceOptions, 'backend'>,
@@ -22,7 +22,7 @@ async function withDevice(
   }
 }
 
-function nextEvent(events: PinChangeEvent[], predicate: (e: PinChangeEvent) => boolean, timeoutMs = 3000): Promise<PinChangeEvent> {
+function nextEvent(events: PinChange[], predicate: (e: PinChange) => boolean, timeoutMs = 3000): Promise<PinChange> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = setInterval(() => {
@@ -56,7 +56,7 @@ test('a lease reverts to the previous level and a watcher sees why', async () =>
     const pico = await connect(running.url);
     const relay = pico.pin(5);
     await relay.setup('output', { value: 0 });
-    const events: PinChangeEvent[] = [];
+    const events: PinChange[] = [];
     const unwatch = await relay.watch((event) => events.push(event));
     const lease = await relay.write(1, { timeoutS: 0.2 });
     assert.deepEqual([lease.previous, lease.revertsTo, lease.leaseMs], [0, 0, 200]);
@@ -76,7 +76,7 @@ test('an output goes to its safe value when the controlling client disconnects',
     const observer = await connect(running.url);
     await controller.pin(7).setup('output', { value: 0, safe: 0 });
     await controller.pin(7).write(1);
-    const events: PinChangeEvent[] = [];
+    const events: PinChange[] = [];
     await observer.pin(7).watch((event) => events.push(event));
     await controller.close();
     const failsafe = await nextEvent(events, (e) => e.cause === 'failsafe');
@@ -91,7 +91,7 @@ test('input changes are pushed, debounced, with device timestamps', async () => 
     const pico = await connect(running.url);
     const button = pico.pin(15);
     await button.setup('input', { pull: 'up' });
-    const events: PinChangeEvent[] = [];
+    const events: PinChange[] = [];
     await button.watch((event) => events.push(event), { edge: 'falling', debounceMs: 30 });
     // A bounce shorter than the debounce is not reported.
     running.backend.setInputLevel(15, 0);
@@ -116,7 +116,8 @@ test('ADC, info and version describe the simulated Pico W', async () => {
     const adc0 = await pico.adc(0).read();
     assert.ok(Math.abs(adc0.volts - 1.5) < 0.05, `adc0 ${adc0.volts} V`);
     const info = await pico.info();
-    assert.equal((info as { device_id?: string }).device_id, 'bench-pico');
+    assert.equal((info as DeviceInfo).deviceId, 'bench-pico');
+    assert.ok((info as DeviceInfo).memFree > 0 && (info as DeviceInfo).uptimeMs >= 0);
     assert.match(pico.version, /\d+\.\d+\.\d+/);
     await pico.close();
   });
@@ -130,8 +131,8 @@ test('update installs verified files and the device comes back with them', async
     assert.deepEqual([...result.updated].sort(), ['main.py', 'picolink/extra.py']);
     await closed;
     const again = await connect(running.url);
-    const info = (await again.info()) as { last_update: { status: string; files: string[] } };
-    assert.equal(info.last_update.status, 'ok');
+    const info = (await again.info()) as DeviceInfo;
+    assert.equal(info.lastUpdate.status, 'ok');
     await again.close();
   });
 });

@@ -13,18 +13,15 @@ import { ScriptedPeer } from './fixtures/scripted-peer.js';
 import type { PeerConnection, Reply } from './fixtures/scripted-peer.js';
 
 const ALL = ['pipeline', 'events', 'leases', 'failsafe', 'pwm', 'adc', 'update', 'telemetry'];
+/** get_info fields whose names are the same on the wire and in the SDK. */
+const INFO_SAME = { board: 'sim', platform: 'sim', firmware: '1.0.0', protocol: 1, capabilities: ALL, rssi: null, pins: [0, 1, 2] };
 const INFO = {
+  ...INFO_SAME,
   mem_free: 1000,
   mem_alloc: 2000,
   uptime_ms: 5,
-  board: 'sim',
-  platform: 'sim',
-  firmware: '1.0.0',
-  protocol: 1,
-  capabilities: ALL,
-  rssi: null,
-  pins: [0, 1, 2],
-  last_update: { status: 'none', files: [] },
+  last_update: { status: 'rolled_back', files: ['main.py'] },
+  device_id: 'pico-1',
 };
 
 const RESULTS: Record<string, object> = {
@@ -94,7 +91,14 @@ test('adc, info, listActions, ping, reset and sleep', async () => {
   await withDevice(async (device, connection) => {
     assert.deepEqual(await device.adc(4).read(), { value: 13107, volts: 0.66, temperatureC: 48.1 });
     assert.deepEqual(lastRequest(connection, 'read_adc'), { action: 'read_adc', channel: 4 });
-    assert.deepEqual(await device.info(), INFO);
+    assert.deepEqual(await device.info(), {
+      ...INFO_SAME,
+      memFree: 1000,
+      memAlloc: 2000,
+      uptimeMs: 5,
+      lastUpdate: { status: 'rolledBack', files: ['main.py'] },
+      deviceId: 'pico-1',
+    });
     assert.deepEqual(await device.listActions(), ['ping', 'read_pin']);
     const rtt = await device.ping();
     assert.ok(rtt >= 0 && rtt < 1000);
@@ -104,6 +108,23 @@ test('adc, info, listActions, ping, reset and sleep', async () => {
     const typed = await device.request('read_pin', { pin: 2 });
     assert.equal(typed.value, 1);
     assert.equal(typed.action, 'read_pin');
+  });
+});
+
+test('request() takes and returns camelCase names; the wire keeps snake_case; send() stays raw', async () => {
+  await withDevice(async (device, connection) => {
+    const setup = await device.request('setup_pin', { pin: 5, mode: 'output', safe: 0, safeAfterMs: 200 });
+    assert.deepEqual(lastRequest(connection, 'setup_pin'), { action: 'setup_pin', pin: 5, mode: 'output', safe: 0, safe_after_ms: 200 });
+    assert.equal(setup.safeAfterMs, 200, 'the echoed request is camelCase too');
+    assert.equal(typeof setup.timeReceived, 'number');
+    assert.equal('time_received' in setup, false);
+    const pwm = await device.request('set_pwm', { pin: 5, freq: 1000, duty: 0.5 });
+    assert.equal(pwm.dutyU16, 32768);
+    await device.request('watch_pin', { pin: 5, debounceMs: 7 });
+    assert.deepEqual(lastRequest(connection, 'watch_pin'), { action: 'watch_pin', pin: 5, debounce_ms: 7 });
+    const raw = await device.send({ action: 'write_pin', pin: 5, value: 1, timeout: 1 });
+    assert.equal(raw.reverts_to, 0);
+    assert.equal(typeof raw.time_received, 'number');
   });
 });
 

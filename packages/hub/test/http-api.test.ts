@@ -229,6 +229,20 @@ describe('HTTP API', () => {
       }, 'telemetry stored and queryable');
     });
 
+    test('a command to a device that only sends telemetry is 409 PL_ERR_DEVICE_NO_COMMANDS, saying why and what to do', async () => {
+      assert.equal((await t.json<{ device: { mode: string } }>('/api/devices/sensor-1')).device.mode, 'telemetry');
+      for (const body of [{ action: 'ping' }, [{ action: 'ping' }, { action: 'get_info' }]]) {
+        const error = await errorOf(await t.post('/api/devices/sensor-1/commands', body));
+        assert.deepEqual([error.status, error.code], [409, ErrorCode.DEVICE_NO_COMMANDS]);
+        assert.match(String(error.error), /"sensor-1" only sends telemetry/);
+        assert.match(String(error.error), /no server-mode address .* never dialed home/);
+        assert.match(String(error.error), /"address" in the hub configuration.*dial home with a token/);
+        assert.doesNotMatch(String(error.error), /powered/);
+      }
+      const { audit } = await t.json<{ audit: unknown[] }>('/api/audit?device=sensor-1');
+      assert.deepEqual(audit, [], 'nothing was sent, so nothing is in the audit log');
+    });
+
     test('raw rows in a time range, one metric or all', async () => {
       const all = await t.json<{ rows: Array<{ metric: string; time: number; value: number }>; truncated: boolean }>(`/api/devices/sensor-1/telemetry?from=${T0}`);
       assert.equal(all.rows.length, 60);

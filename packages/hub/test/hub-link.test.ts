@@ -6,10 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
 import { connect } from '@picolink/client';
-import type { Device } from '@picolink/client';
+import type { Device, PinChange } from '@picolink/client';
 import { DEVICE_FIRMWARE_VERSION } from '@picolink/device';
 import { ErrorCode } from '@picolink/protocol';
-import type { PinChangeEvent } from '@picolink/protocol';
 import { WebSocket } from 'ws';
 import { startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
@@ -23,7 +22,7 @@ describe('hub:// device links', () => {
 
   before(async () => {
     pico = await startServerDevice('pico-1');
-    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off' }] });
+    t = await startTestHub({ devices: [{ id: 'pico-1', address: pico.device.url }, { id: 'pico-off' }, { id: 'sensor-k', telemetryKey: 'ab'.repeat(32) }] });
     await serverDeviceOnline(t.hub, 'pico-1');
     hubUrl = `hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`;
   });
@@ -102,9 +101,9 @@ describe('hub:// device links', () => {
     try {
       const button = device.pin(15);
       await button.setup('input', { pull: 'up' });
-      const falling: PinChangeEvent[] = [];
+      const falling: PinChange[] = [];
       const unwatch = await button.watch((event) => falling.push(event), { edge: 'falling', debounceMs: 0 });
-      const everything: PinChangeEvent[] = [];
+      const everything: PinChange[] = [];
       await other.pin(15).watch((event) => everything.push(event), { edge: 'both', debounceMs: 0 });
       pico.device.backend.setInputLevel(15, 0);
       await until(() => falling.length === 1 || undefined, 'falling edge on the first link');
@@ -172,6 +171,17 @@ describe('hub:// device links', () => {
     const token = t.hub.token ?? '';
     await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
     await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/ghost`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.UNKNOWN_DEVICE);
+  });
+
+  test('a device that only sends telemetry is PL_ERR_DEVICE_NO_COMMANDS, not offline', async () => {
+    const token = t.hub.token ?? '';
+    const refused = (err: Error & { code?: string }): boolean => err.code === ErrorCode.DEVICE_NO_COMMANDS && /only sends telemetry/.test(err.message);
+    // Configured with a telemetry key only, and heard only through telemetry so far.
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/sensor-k`, { token }), refused);
+    await t.hub.store.upsertDevice({ id: 'pico-off', mode: 'telemetry', seenAt: Date.now() });
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), refused);
+    await t.hub.store.upsertDevice({ id: 'pico-off', mode: 'dial-home', seenAt: Date.now() });
+    await assert.rejects(connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-off`, { token }), (err: Error & { code?: string }) => err.code === ErrorCode.DEVICE_OFFLINE);
   });
 
   test('when the device goes offline the link says so and requests fail with PL_ERR_DEVICE_OFFLINE', async () => {

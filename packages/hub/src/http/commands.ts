@@ -3,14 +3,15 @@
  * to the device through the hub's commands service (which writes the audit log and keeps
  * the outputs it set). The answer is the device's own response (or the list of them, in
  * order), error responses included. Requests are validated first: one bad request and
- * nothing is sent (400 with its code and index). A device that is offline is 503; a
- * single request that got no answer has the status of its failure (504 timeout, 502 link
- * lost); in a list, such a request gets an error response in its place.
+ * nothing is sent (400 with its code and index). A device that only sends telemetry is
+ * 409, one that is offline 503; a single request that got no answer has the status of its
+ * failure (504 timeout, 502 link lost); in a list, such a request gets an error response
+ * in its place.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse, ErrorCode, PicolinkError, readRequestId, toPicolinkError, validateRequest } from '@picolink/protocol';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
 import { sendError } from './errors.js';
 
 type CommandsRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;
@@ -43,17 +44,20 @@ export function parseCommands(body: unknown, max: number): { list: Array<Record<
   return { list: list as Array<Record<string, unknown>>, single };
 }
 
-interface Outcome {
+/** One request's answer, and why it never reached the device when it did not. */
+export interface Outcome {
   response: Record<string, unknown>;
   /** Set when the request never got an answer from the device (offline, timeout, link lost). */
   failure?: PicolinkError;
 }
 
 /**
- * Sends one request; the response carries the caller's own `id` (or none), not the one the
- * hub's link used. A failure of the link becomes an error response for that request.
+ * Sends one validated request through the commands service on behalf of `actor`; the
+ * response carries the caller's own `id` (or none), not the one the hub's link used. A
+ * failure of the link becomes an error response for that request; a failure of the hub's
+ * own is logged, and answered without its details.
  */
-async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string, unknown>, actor: string): Promise<Outcome> {
+export async function sendForCaller(ctx: ApiContext, deviceId: string, request: Record<string, unknown>, actor: string): Promise<Outcome> {
   const callerId = readRequestId(request);
   const { id: _id, ...fields } = request;
   try {
@@ -63,7 +67,6 @@ async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string
   } catch (err) {
     let failure = toPicolinkError(err);
     if (failure.code === ErrorCode.INTERNAL) {
-      // The hub's own failure: the details go to its log, not to the client.
       ctx.logLimited('http-internal', `http: command to "${deviceId}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       failure = new PicolinkError(ErrorCode.INTERNAL, 'the hub failed to send this command; see the hub log');
     }
@@ -74,12 +77,12 @@ async function sendOne(ctx: ApiContext, deviceId: string, request: Record<string
 export function registerCommandRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/devices/:id/commands', async function postCommands(request: CommandsRequest, reply: FastifyReply) {
     const deviceId = request.params.id;
-    await requireKnownDevice(ctx, deviceId);
+    refuseTelemetryOnly(ctx, deviceId, await requireKnownDevice(ctx, deviceId));
     const { list, single } = parseCommands(request.body, ctx.limits.maxCommandsPerRequest);
     const actor = apiActor(request);
     // All sent at once: the link pipelines them and the device answers in order. An offline
     // device is refused by the commands service too, so the attempt is in the audit log.
-    const outcomes = await Promise.all(list.map((item) => sendOne(ctx, deviceId, item, actor)));
+    const outcomes = await Promise.all(list.map((item) => sendForCaller(ctx, deviceId, item, actor)));
     const first = outcomes[0] as Outcome;
     // One command that never reached the device: the status says why (503 offline, 504 timeout).
     if (single && first.failure) return sendError(reply, first.failure);

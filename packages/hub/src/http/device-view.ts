@@ -90,6 +90,24 @@ export async function requireDeviceView(ctx: ApiContext, id: string): Promise<De
 }
 
 /**
+ * Refuses commands to a device that can never take them (PL_ERR_DEVICE_NO_COMMANDS): it is
+ * not connected, has no server-mode address, and the hub has only ever heard its
+ * telemetry (a device that dials home once is recorded as `dial-home` from then on).
+ * Told apart from PL_ERR_DEVICE_OFFLINE, whose advice (check its power) would not help.
+ */
+export function refuseTelemetryOnly(ctx: ApiContext, id: string, record: DeviceRecord | undefined): void {
+  if (ctx.directory.isOnline(id)) return;
+  const configured = ctx.config.devices.find((d) => d.id === id);
+  if (configured?.address !== undefined) return;
+  if ((record?.mode ?? (configured && configuredMode(configured))) !== 'telemetry') return;
+  throw new PicolinkError(
+    ErrorCode.DEVICE_NO_COMMANDS,
+    `device "${id}" only sends telemetry, so it cannot take commands: the hub has no server-mode address for it and it has never dialed home; ` +
+      'give it an "address" in the hub configuration\'s devices, or let it dial home with a token (picolink agent bundle --hub, picolink device --hub)',
+  );
+}
+
+/**
  * Checks that `id` names a device the hub knows (stored, configured or connected) and
  * returns its stored record, if any. Unknown ids get PL_ERR_UNKNOWN_DEVICE.
  */

@@ -18,7 +18,9 @@ const errorResponses = (...statuses: number[]): Record<string, object> => {
       'The Host header names a host the hub does not answer to (PL_ERR_HOST_NOT_ALLOWED); add it to http.allowedHosts. ' +
       'Or a state-changing request signed in by the session cookie lacks X-CSRF-Token (PL_ERR_CSRF)',
     404: 'Unknown device (PL_ERR_UNKNOWN_DEVICE)',
-    409: 'A device with that id exists already (PL_ERR_DEVICE_EXISTS)',
+    409:
+      'A device with that id exists already (PL_ERR_DEVICE_EXISTS); or, for commands, the device only sends telemetry: ' +
+      'no server-mode address and it never dialed home (PL_ERR_DEVICE_NO_COMMANDS)',
     429: 'Too many wrong tokens from this address; wait the seconds of Retry-After (PL_ERR_RATE_LIMITED)',
     413: 'Body too large (PL_ERR_FRAME_TOO_LARGE)',
     426: 'A plain GET on a WebSocket route (PL_ERR_NOT_SUPPORTED)',
@@ -250,7 +252,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
               description: "The device's response (for one request) or responses in order (for a list; a request that never reached the device gets an error response with its code)",
               content: json({ oneOf: [ref('Response'), { type: 'array', items: ref('Response') }] }),
             },
-            ...errorResponses(400, 401, 404, 413, 502, 503, 504),
+            ...errorResponses(400, 401, 404, 409, 413, 502, 503, 504),
           },
         },
       },

@@ -25,26 +25,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  DEFAULT_MAX_FRAME_BYTES,
-  encodeFrame,
-  errorResponse,
-  ErrorCode,
-  messageKind,
-  parseFrame,
-  PicolinkError,
-  readRequestId,
-  successResponse,
-  toPicolinkError,
-  validateRequest,
-} from '@picolink/protocol';
-import type { RequestId, ValidRequest } from '@picolink/protocol';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, errorResponse, ErrorCode, messageKind, parseFrame, PicolinkError, successResponse, validateRequest } from '@picolink/protocol';
+import type { ValidRequest } from '@picolink/protocol';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord } from '../store/store.js';
+import { sendForCaller } from './commands.js';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
 import { failSocket, guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 
@@ -199,20 +188,7 @@ class SdkLinkSession {
 
   /** Sends a request through the commands service; the response carries the SDK's id. */
   private async forward(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-    let id: RequestId | undefined;
-    try {
-      id = readRequestId(frame);
-    } catch (err) {
-      return errorResponse(frame, err);
-    }
-    const { id: _id, ...fields } = frame;
-    try {
-      const response = await this.ctx.sendCommand(this.deviceId, fields, this.actor);
-      const { id: _linkId, ...rest } = response;
-      return id === undefined ? rest : { id, ...rest };
-    } catch (err) {
-      return errorResponse(frame, toPicolinkError(err));
-    }
+    return (await sendForCaller(this.ctx, this.deviceId, frame, this.actor)).response;
   }
 
   private busOnEvent(event: HubEventRecord): void {
@@ -270,7 +246,7 @@ export class SdkLinks {
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, deviceId: string): Promise<void> {
-    await requireKnownDevice(this.ctx, deviceId);
+    refuseTelemetryOnly(this.ctx, deviceId, await requireKnownDevice(this.ctx, deviceId));
     this.ctx.directory.require(deviceId);
     if (this.sessions.size >= this.ctx.limits.maxDeviceLinks) {
       throw new PicolinkError(ErrorCode.TOO_MANY_CLIENTS, `the hub already serves ${this.sessions.size} device links, its limit; close one and try again`);

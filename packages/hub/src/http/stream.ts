@@ -141,14 +141,7 @@ export class LiveStream {
       if (!list) byDevice.set(row.deviceId, (list = []));
       list.push({ metric: row.metric, time: row.time, value: row.value });
     }
-    for (const [deviceId, deviceRows] of byDevice) {
-      let text: string | undefined;
-      for (const client of this.clients) {
-        if (!client.types.has('telemetry') || (client.devices && !client.devices.has(deviceId))) continue;
-        text ??= JSON.stringify({ type: 'telemetry', device: deviceId, rows: deviceRows });
-        this.deliver(client, text);
-      }
-    }
+    for (const [deviceId, deviceRows] of byDevice) this.broadcast('telemetry', deviceId, () => ({ type: 'telemetry', device: deviceId, rows: deviceRows }));
   }
 
   private busOnEvent(event: HubEventRecord): void {

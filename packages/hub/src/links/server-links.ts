@@ -143,7 +143,7 @@ class ServerLinkRunner {
     this.device = device;
     this.failures = 0;
     const closed = new Promise<PicolinkError | null>((resolve) => device.once('close', resolve));
-    device.on('event', (event) => this.deviceOnEvent(event as Record<string, unknown>));
+    device.on('rawEvent', (frame) => this.deviceOnEvent(frame));
     device.on('error', (err) => log.limited(`error-${this.deviceId}`, `server link "${this.deviceId}": ${err.message}`));
     const link = new ServerLink(device, this.deviceId, this.address.replace(/^[a-z]+:\/\//, ''), options.requestTimeoutMs ?? 10_000);
     this.state = 'online';
