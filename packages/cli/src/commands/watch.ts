@@ -87,9 +87,10 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
   signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let printed = 0;
   let lost: PicolinkError | undefined;
-  device.on('event', (event) => {
+  // Wire names (pin_change, debounce_ms), as the protocol documents them and send --json prints them.
+  device.on('rawEvent', (event) => {
     if (stop.signal.aborted) return;
-    io.out(json ? JSON.stringify(event) + '\n' : eventLine(event as Record<string, unknown>) + '\n');
+    io.out(json ? JSON.stringify(event) + '\n' : eventLine(event) + '\n');
     printed += 1;
     if (count > 0 && printed >= count) stop.abort();
   });
