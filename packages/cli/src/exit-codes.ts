@@ -22,6 +22,10 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.IDLE_TIMEOUT,
   ErrorCode.TOO_MANY_CLIENTS,
   ErrorCode.LISTEN_FAILED,
+  // Through a hub: the hub refused the link, does not know the device, or the device is offline.
+  ErrorCode.UNAUTHORIZED,
+  ErrorCode.UNKNOWN_DEVICE,
+  ErrorCode.DEVICE_OFFLINE,
 ]);
 
 /** The exit code for an error that ended a command. */

@@ -1,16 +1,4 @@
 /** `picolink --help`: every command, one line each, and where to read more. */
-import { AGENT_HELP } from './commands/agent.js';
-import { CERTS_HELP } from './commands/certs.js';
-import { DEMO_HELP } from './commands/demo.js';
-import { DEVICE_HELP } from './commands/device.js';
-import { HUB_HELP } from './commands/hub.js';
-import { PING_HELP } from './commands/ping.js';
-import { SEND_HELP } from './commands/send.js';
-import { SERVE_HELP } from './commands/serve.js';
-import { SIM_HELP } from './commands/sim.js';
-import { TERM_HELP } from './commands/term.js';
-import { UPDATE_HELP } from './commands/update.js';
-import { WATCH_HELP } from './commands/watch.js';
 
 export const MAIN_HELP = `picolink — control and monitor Raspberry Pi Pico W and Linux boards over TCP and UDP
 
@@ -40,20 +28,8 @@ Options for every command:
 Exit codes: 0 ok, 1 a command was answered with an error, 2 usage error,
 3 the device or server could not be reached, or a port could not be opened.
 
+Environment:
+  PICOLINK_TOKEN            the hub's API token for hub:// addresses (what --token gives)
+
 Run "picolink help COMMAND" for a command's options. Docs: docs/protocol.md, docs/errors.md.
 `;
-
-export const COMMAND_HELP: Record<string, string> = {
-  send: SEND_HELP,
-  ping: PING_HELP,
-  device: DEVICE_HELP,
-  certs: CERTS_HELP,
-  demo: DEMO_HELP,
-  hub: HUB_HELP,
-  serve: SERVE_HELP,
-  term: TERM_HELP,
-  agent: AGENT_HELP,
-  watch: WATCH_HELP,
-  update: UPDATE_HELP,
-  sim: SIM_HELP,
-};

@@ -1,42 +1,19 @@
 /** Runs one `picolink` command line; returns the exit code. Used by main.ts and tests. */
 import { toPicolinkError } from '@picolink/protocol';
-import { runAgent } from './commands/agent.js';
-import { runCerts } from './commands/certs.js';
-import { runDemo } from './commands/demo.js';
-import { runDevice } from './commands/device.js';
-import { runHub } from './commands/hub.js';
-import { runPing } from './commands/ping.js';
-import { runSend } from './commands/send.js';
-import { runServe } from './commands/serve.js';
-import { runSim } from './commands/sim.js';
-import { runTerm } from './commands/term.js';
-import { runUpdate } from './commands/update.js';
-import { runWatch } from './commands/watch.js';
+import { COMMANDS } from './commands.js';
 import { ExitCode, exitCodeFor, usageError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
-import { COMMAND_HELP, MAIN_HELP } from './help.js';
+import { explainFailure } from './explain.js';
+import { MAIN_HELP } from './help.js';
 import type { Output } from './output.js';
 import { VERSION } from './version.js';
+import { WarningLog } from './warnings.js';
 
-type Command = (argv: readonly string[], io: Output, signal?: AbortSignal) => Promise<ExitCodeValue>;
-
-const COMMANDS: Record<string, Command> = {
-  send: runSend,
-  ping: runPing,
-  device: runDevice,
-  certs: runCerts,
-  demo: runDemo,
-  hub: runHub,
-  serve: runServe,
-  term: runTerm,
-  agent: runAgent,
-  watch: runWatch,
-  update: runUpdate,
-  sim: runSim,
-};
+const commandList = (): string => Object.keys(COMMANDS).join(', ');
 
 export async function runCli(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
   const [name, ...rest] = argv;
+  const warnings = new WarningLog();
   try {
     if (name === undefined || name === '-h' || name === '--help') {
       io.out(MAIN_HELP);
@@ -48,21 +25,35 @@ export async function runCli(argv: readonly string[], io: Output, signal?: Abort
     }
     if (name === 'help') {
       const topic = rest[0];
-      const text = topic === undefined ? MAIN_HELP : COMMAND_HELP[topic];
-      if (text === undefined) throw usageError(`no command "${topic}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-      io.out(text);
+      if (topic === undefined) {
+        io.out(MAIN_HELP);
+        return ExitCode.OK;
+      }
+      const load = COMMANDS[topic];
+      if (!load) throw usageError(`no command "${topic}"; commands: ${commandList()}`);
+      io.out((await load()).help);
       return ExitCode.OK;
     }
-    const command = COMMANDS[name];
-    if (!command) throw usageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')} (see picolink --help)`);
+    const load = COMMANDS[name];
+    if (!load) throw usageError(`unknown command "${name}"; commands: ${commandList()} (see picolink --help)`);
+    const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(COMMAND_HELP[name] ?? MAIN_HELP);
+      io.out(command.help);
       return ExitCode.OK;
     }
-    return await command(rest, io, signal);
+    warnings.start(io);
+    const code = await command.run(rest, io, signal);
+    WarningLog.say(io, await warnings.take());
+    return code;
   } catch (err) {
-    const coded = toPicolinkError(err);
+    const failure = toPicolinkError(err);
+    const seen = await warnings.take();
+    const coded = explainFailure(failure, seen);
+    // An explained failure has used its warnings; otherwise they are said before it.
+    if (coded === failure) WarningLog.say(io, seen);
     io.err(`picolink: ${coded.message.split('\n')[0]}\n`);
     return exitCodeFor(coded);
+  } finally {
+    warnings.stop();
   }
 }

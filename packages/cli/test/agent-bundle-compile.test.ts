@@ -9,7 +9,7 @@ import { runPicolink } from './cli-process.js';
 
 const MODULES = agentFiles().filter((file) => file.startsWith('picolink/'));
 const COMPILED = MODULES.map((file) => file.replace(/\.py$/, '.mpy'));
-const BASE = ['--ssid', 'lab', '--password', 'p', '--device-id', 'pico-c'];
+const BASE = ['--ssid', 'lab', '--password', 'password', '--device-id', 'pico-c'];
 
 /**
  * A stand-in for mpy-cross (the real one runs in agent-bundle.unixport.test.ts): it logs its

@@ -14,7 +14,7 @@ import { runPicolink } from './cli-process.js';
 test('agent bundle writes the agent, its config and a DER certificate whose fingerprint it prints', async (t) => {
   const dir = join(await tempDir(t), 'pico');
   const result = await runPicolink([
-    'agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p4ss', '--device-id', 'pico-1',
+    'agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p4ssw0rd', '--device-id', 'pico-1',
     '--tls', '--telemetry', '192.168.1.10:9932', '--port', '12346', '--json',
   ]);
   assert.equal(result.code, 0, result.stderr);
@@ -27,7 +27,7 @@ test('agent bundle writes the agent, its config and a DER certificate whose fing
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(config, {
     ssid: 'lab',
-    pwd: 'p4ss',
+    pwd: 'p4ssw0rd',
     device_id: 'pico-1',
     port: 12346,
     tls_cert: 'device-cert.der',
@@ -43,10 +43,10 @@ test('agent bundle writes the agent, its config and a DER certificate whose fing
   assert.equal((await stat(join(dir, 'config.json'))).mode & 0o077, 0, 'so is the WiFi password');
   assert.match(bundle.copy, /mpremote cp -r main\.py picolink config\.json device-cert\.der device-key\.der : && mpremote reset$/);
 
-  const again = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1']);
+  const again = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'password', '--device-id', 'pico-1']);
   assert.equal(again.code, 2, 'refuses to overwrite without --force');
   assert.match(again.stderr, /already exists; pass --force/);
-  const forced = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-1', '--force', '--hub', 'hub.local', '--token', 't0k']);
+  const forced = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'password', '--device-id', 'pico-1', '--force', '--hub', 'hub.local', '--token', 't0k']);
   assert.equal(forced.code, 0, forced.stderr);
   const hubConfig = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual([hubConfig.hub, hubConfig.hub_tls, hubConfig.hub_fingerprint, hubConfig.token], ['hub.local', false, '', 't0k']);
@@ -60,12 +60,12 @@ test('agent bundle: usage errors exit 2 with one line', async (t) => {
   const cases: [string[], RegExp][] = [
     [['agent'], /picolink agent bundle OUTDIR/],
     [['agent', 'flash', dir], /unknown agent command "flash"/],
-    [['agent', 'bundle', dir, '--password', 'p', '--device-id', 'x'], /--ssid is required/],
-    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'no spaces'], /--device-id must be/],
-    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
-    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub-fingerprint', 'AB'], /--hub-fingerprint needs --hub/],
-    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--hub', 'h', '--hub-fingerprint', 'AB'], /must be a SHA-256 fingerprint/],
-    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'p', '--device-id', 'x', '--mpy-cross', '/usr/bin/mpy-cross'], /--mpy-cross needs --compile/],
+    [['agent', 'bundle', dir, '--password', 'password', '--device-id', 'x'], /--ssid is required/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'no spaces'], /--device-id must be/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--hub-fingerprint', 'AB'], /--hub-fingerprint needs --hub/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--hub', 'h', '--hub-fingerprint', 'AB'], /must be a SHA-256 fingerprint/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--mpy-cross', '/usr/bin/mpy-cross'], /--mpy-cross needs --compile/],
   ];
   for (const [args, pattern] of cases) {
     const result = await runPicolink(args);
@@ -80,7 +80,7 @@ test('agent bundle: usage errors exit 2 with one line', async (t) => {
 
 test('a bundle boots (CPython with the test shims) and serves TLS with the printed fingerprint', async (t) => {
   const dir = await tempDir(t);
-  const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-2', '--tls', '--json']);
+  const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'password', '--device-id', 'pico-2', '--tls', '--json']);
   assert.equal(made.code, 0, made.stderr);
   const { fingerprint } = JSON.parse(made.stdout) as BundleResult;
   await useLoopback(dir, 0);

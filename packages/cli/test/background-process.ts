@@ -18,8 +18,16 @@ export interface BackgroundPicolink {
   stop(): Promise<number | null>;
 }
 
-export function startPicolink(args: readonly string[]): BackgroundPicolink {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args]);
+/** Where the process runs; `executable`: an installed `picolink` instead of this checkout's. */
+export interface StartOptions {
+  executable?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function startPicolink(args: readonly string[], options: StartOptions = {}): BackgroundPicolink {
+  const { executable, cwd, env } = options;
+  const child = executable ? spawn(executable, args, { cwd, env }) : spawn(process.execPath, [CLI_MAIN, ...args], { cwd, env });
   const out = { stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8').on('data', (text: string) => (out.stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (out.stderr += text));

@@ -1,4 +1,5 @@
 /** Runs the real `picolink` executable in a child process, as a person would. */
+import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
@@ -65,4 +66,13 @@ export async function startDeviceProcess(extraArgs: readonly string[] = []): Pro
       return code;
     },
   };
+}
+
+/** One line, no stack trace: what a person sees on an error. */
+export function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.match(lines[0] ?? '', /^picolink: /);
+  assert.match(stderr, pattern);
+  assert.doesNotMatch(stderr, /\n\s+at /);
 }

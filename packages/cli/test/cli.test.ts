@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { parseTelemetry } from '@picolink/protocol';
 import { once } from 'node:events';
-import { CLI_MAIN, runPicolink, startDeviceProcess } from './cli-process.js';
+import { assertOneLineError, CLI_MAIN, runPicolink, startDeviceProcess } from './cli-process.js';
 import type { BackgroundDevice } from './cli-process.js';
 
 let device: BackgroundDevice;
@@ -25,14 +25,6 @@ after(async () => {
   assert.equal(await device.stop(), 0, 'device exits cleanly on SIGTERM');
 });
 
-/** One line, no stack trace: what a person sees on an error. */
-function assertOneLineError(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.match(lines[0] ?? '', /^picolink: /);
-  assert.match(stderr, pattern);
-  assert.doesNotMatch(stderr, /\n\s+at /);
-}
 
 test('--help lists every command and the exit codes', async () => {
   const result = await runPicolink(['--help']);
@@ -65,6 +57,7 @@ test('usage errors exit 2 with one actionable line', async () => {
     [['send', address, '-c', 'pin=2'], /no action=/],
     [['send', address, '--bogus', '-c', 'action=ping'], /unknown option --bogus/],
     [['ping', address, '-n', 'many'], /--count must be a whole number/],
+    [['send', address, '--token', 't', '-c', 'action=ping'], /--token is the hub's API token, for hub:\/\/HOST:PORT\/devices\/ID addresses/],
     [['device'], /--sim/],
     [['device', '--sim', '--tls-cert', 'x.pem'], /both --tls-cert FILE and --tls-key FILE/],
   ];
@@ -145,7 +138,7 @@ test('send -f reads a JSON array or JSON lines', async () => {
   await writeFile(linesFile, '{"action":"ping"}\n\n{"action":"get_version"}\n');
   const fromLines = await runPicolink(['send', address, '-f', linesFile]);
   assert.equal(fromLines.code, 0, fromLines.stderr);
-  assert.match(fromLines.stdout, /2\s+get_version\s+ok version=/);
+  assert.match(fromLines.stdout, /^2\s+get_version\s+ok\n\s+version\s+\d+\.\d+\.\d+$/m, 'a long result is listed field by field');
 
   await writeFile(linesFile, '{"action": ');
   const broken = await runPicolink(['send', address, '-f', linesFile]);

@@ -12,7 +12,7 @@ import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { renderTable } from '../table.js';
 
-export const AGENT_HELP = `Usage: picolink agent bundle OUTDIR --ssid S --password P --device-id ID [options]
+export const AGENT_HELP = `Usage: picolink agent bundle OUTDIR --ssid S (--password P | --open) --device-id ID [options]
 
 Write the picolink agent for a Raspberry Pi Pico W (MicroPython 1.23 or later) into
 OUTDIR: main.py, the picolink/ package and a config.json with your WiFi network, device
@@ -22,7 +22,8 @@ id and port. Copy the contents of OUTDIR to the board (README "Put the agent on 
 
 Options:
   --ssid S                 WiFi network name
-  --password P             WiFi password
+  --password P             WiFi password (WPA/WPA2: 8 to 63 characters)
+  --open                   the network is open: no password
   --device-id ID           the device's id (1-64 of A-Z a-z 0-9 _ - .), e.g. pico-kitchen
   --port N                 TCP port the agent listens on (default ${DEFAULT_DEVICE_PORT})
   --tls                    also write an EC P-256 key and self-signed certificate (DER) and
@@ -52,6 +53,23 @@ function required(value: string | undefined, option: string): string {
   return value;
 }
 
+/** WPA-PSK passphrases are 8 to 63 characters; a board given another would never join. */
+const WPA_MIN = 8;
+const WPA_MAX = 63;
+
+/** The password config.json gets: the one given, checked, or "" for an open network. */
+function wifiPassword(password: string | undefined, open: boolean): string {
+  if (open) {
+    if (password !== undefined) throw usageError('--open is for a network without a password; leave out --password, or --open');
+    return '';
+  }
+  if (password === undefined || password === '') throw usageError('--password is required (or --open for a network without one; see picolink help agent)');
+  if (password.length < WPA_MIN || password.length > WPA_MAX) {
+    throw usageError(`--password must be ${WPA_MIN} to ${WPA_MAX} characters for WPA/WPA2, got ${password.length}`);
+  }
+  return password;
+}
+
 function telemetryTarget(text: string): string {
   const colon = text.lastIndexOf(':');
   const port = Number(text.slice(colon + 1));
@@ -76,6 +94,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   const args = parseArgs(rest, {
     ssid: { type: 'string' },
     password: { type: 'string' },
+    open: { type: 'boolean' },
     'device-id': { type: 'string' },
     port: { type: 'string' },
     tls: { type: 'boolean' },
@@ -92,7 +111,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   if (!outDir) throw usageError('give the directory to write into: picolink agent bundle OUTDIR ...');
   if (extra.length > 0) throw usageError(`unexpected "${extra[0]}"`);
   const ssid = required(stringOption(args, 'ssid'), '--ssid');
-  const password = required(stringOption(args, 'password'), '--password');
+  const password = wifiPassword(stringOption(args, 'password'), booleanOption(args, 'open') === true);
   const deviceId = required(stringOption(args, 'device-id'), '--device-id');
   if (!DEVICE_ID_PATTERN.test(deviceId)) throw usageError(`--device-id must be 1-64 letters, digits, "_", "-" or ".", got "${deviceId}"`);
   const port = intOption(args, 'port', DEFAULT_DEVICE_PORT, 1, 65535);

@@ -1,5 +1,4 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_CONTROLLER_TIMEOUT_MS, startDevice, SimulatedBackend } from '@picolink/device';
 import type { DeviceOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_GATEWAY_PORT } from '@picolink/protocol';
@@ -8,6 +7,8 @@ import type { ParsedArgs } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { readTextFile } from '../read-file.js';
+import { tlsOption } from './device-tls.js';
 import { waitForStop } from '../stop-signal.js';
 
 export const DEVICE_HELP = `Usage: picolink device --sim [options]
@@ -18,7 +19,9 @@ the MicroPython agent on a Pico W. --sim simulates a Pico W's pins, ADC (with a 
 internal temperature sensor) and PWM, so everything can be tried without hardware.
 With --hub the device dials home: it connects out to the hub's device gateway and is
 controlled through the hub (no port forwarding), reconnecting with backoff when the link
-drops. Stop it with Ctrl-C.
+drops. A hub that refuses the device (unknown id, missing or wrong --token) is said here
+with the hub's reason; the device keeps dialling with backoff (at most a minute apart), so
+fixing the hub's configuration is enough. Stop it with Ctrl-C.
 
 Options:
   --sim                     use simulated pins (required: no hardware backend is built in yet)
@@ -43,21 +46,6 @@ Options:
   --hub-ca FILE             TLS: verify the hub's certificate against this CA (PEM)
   --json                    print the listening address as one JSON line
 `;
-
-async function tlsOption(args: ParsedArgs): Promise<DeviceOptions['tls']> {
-  const certFile = stringOption(args, 'tls-cert');
-  const keyFile = stringOption(args, 'tls-key');
-  if (certFile === undefined && keyFile === undefined) return undefined;
-  if (certFile === undefined || keyFile === undefined) throw usageError('TLS needs both --tls-cert FILE and --tls-key FILE');
-  const read = async (file: string): Promise<string> => {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw usageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  };
-  return { cert: await read(certFile), key: await read(keyFile) };
-}
 
 function telemetryOption(args: ParsedArgs, deviceId: string): DeviceOptions['telemetry'] {
   const target = stringOption(args, 'telemetry');
@@ -94,13 +82,7 @@ async function hubOption(args: ParsedArgs): Promise<DeviceOptions['hub']> {
   if (tls) {
     hub.hub.tls = {};
     if (fingerprint !== undefined) hub.hub.tls.fingerprint = fingerprint;
-    if (caFile !== undefined) {
-      try {
-        hub.hub.tls.ca = await readFile(caFile, 'utf8');
-      } catch (err) {
-        throw usageError(`cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-    }
+    if (caFile !== undefined) hub.hub.tls.ca = await readTextFile(caFile, '--hub-ca');
   }
   if (token !== undefined) hub.token = token;
   return hub;

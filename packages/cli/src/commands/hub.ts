@@ -64,6 +64,23 @@ export function describeHub(hub: RunningHub, config: HubConfig): string[] {
   ];
 }
 
+/**
+ * The command that makes a simulated device dial home to this hub and be admitted: a
+ * configured device with its token, or any id when unknown devices are accepted.
+ */
+export function dialHomeHint(config: HubConfig, gatewayPort: number): string[] {
+  const command = `  npx picolink device --sim --hub 127.0.0.1:${gatewayPort}`;
+  const said = '    (a simulated Pico W dialling home)';
+  const device = config.devices[0];
+  if (device !== undefined) return [`${command} --id ${device.id}${device.token === undefined ? '' : ` --token ${device.token}`}${said}`];
+  if (config.gateway.acceptUnknownDevices) return [`${command} --id pico-1${said}`];
+  return [
+    '  (no device is configured: the hub admits devices listed in "devices" of --config FILE with',
+    '   their tokens; restart with --accept-unknown-devices to admit any id, then:)',
+    `${command} --id pico-1${said}`,
+  ];
+}
+
 /** The JSON line of --json. */
 export function hubJson(hub: RunningHub, config: HubConfig): string {
   return JSON.stringify({
@@ -95,8 +112,7 @@ export async function runHub(argv: readonly string[], io: Output, signal?: Abort
         'Try:',
         // A self-signed certificate (picolink certs) is trusted by naming it.
         `  curl${config.http.tls ? ` --cacert ${config.http.tls.cert}` : ''}${auth} ${hub.httpUrl}/api/devices`,
-        `  npx picolink device --sim --hub 127.0.0.1:${hub.gatewayPort} --id pico-1    (a simulated Pico W dialling home)`,
-        ...(config.gateway.acceptUnknownDevices ? [] : ['  (the hub admits devices listed in the configuration; --accept-unknown-devices admits any id)']),
+        ...dialHomeHint(config, hub.gatewayPort),
         '',
         'Ctrl-C stops the hub.',
         '',

@@ -46,7 +46,7 @@ export async function runPing(argv: readonly string[], io: Output): Promise<Exit
   const interval = intOption(args, 'interval', 200, 0, 3_600_000);
   const json = booleanOption(args, 'json') === true;
   const url = deviceUrl(target, booleanOption(args, 'tls'));
-  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
+  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io, url));
   const samples: number[] = [];
   try {
     for (let seq = 1; seq <= count; seq++) {

@@ -1,5 +1,4 @@
 /** `picolink send`: send commands to a device and show each response. */
-import { readFile } from 'node:fs/promises';
 import { connect } from '@picolink/client';
 import type { Device } from '@picolink/client';
 import { deviceUrl } from '../address.js';
@@ -7,7 +6,8 @@ import { parseArgs, stringOption, booleanOption, intOption } from '../args.js';
 import { ExitCode, usageError } from '../exit-codes.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { renderTable, pairs } from '../table.js';
+import { readTextFile } from '../read-file.js';
+import { fold, isPlainObject, keyValueList, pairs, renderTable } from '../table.js';
 import { connectionOptions, CONNECTION_OPTION_SPECS, CONNECTION_OPTIONS_HELP } from './connection-options.js';
 
 export const SEND_HELP = `Usage: picolink send HOST[:PORT] [options] -c action=NAME key=value ... [-c ...]
@@ -18,7 +18,8 @@ response. Values are sent as typed; the device converts "2" to 2 and "false" to 
 
 Options:
   -c, --command WORDS   one command: action=NAME followed by key=value words (repeatable)
-  -f, --file FILE       commands from a JSON file: an array of objects, or one object per line
+  -f, --file FILE       commands from a JSON file: an object or an array of objects (pretty-printed
+                        or not), or one object per line (NDJSON)
 ${CONNECTION_OPTIONS_HELP}
   --json                print each response as one JSON object per line (NDJSON)
 
@@ -27,6 +28,7 @@ Examples:
                              -c action=write_pin pin=2 value=1 timeout=5
   picolink send tls://pico.local -c action=get_info
   picolink send localhost:12345 -f commands.json --json
+  picolink send hub://localhost:8080/devices/pico-1 --token TOKEN -c action=get_info
 
 Exit codes: 0 all answered ok, 1 a command was answered with an error, 2 usage,
 3 the device could not be reached.
@@ -57,21 +59,55 @@ export function extractCommands(argv: readonly string[]): { commands: Record<str
   return { commands, rest };
 }
 
-/** Reads commands from a JSON array or from JSON lines. */
+/** The line of `text` at character `position` (1-based). */
+function lineAt(text: string, position: number): number {
+  return text.slice(0, position).split('\n').length;
+}
+
+/** JSON.parse, its error naming the line (V8 names only the character position). */
+function parseJsonAt(text: string, where: string, firstLine = 1): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const line = position === undefined ? firstLine : firstLine + lineAt(text, Number(position)) - 1;
+    throw usageError(`${where} line ${line} is not JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}`);
+  }
+}
+
+/**
+ * Reads commands from a JSON file: one object or an array of objects (pretty-printed or
+ * not), or one object per line (NDJSON). A bad line is named by its number.
+ */
 export function parseCommandFile(text: string, path: string): Record<string, unknown>[] {
   const trimmed = text.trim();
-  let values: unknown[];
-  try {
-    values = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
-  } catch (err) {
-    throw usageError(`${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  let values: { value: unknown; line: number }[];
+  const lines = text.split('\n');
+  const whole = trimmed.startsWith('[') || (trimmed.startsWith('{') && !isJsonLines(lines));
+  if (whole) {
+    const value = parseJsonAt(text, path);
+    values = (Array.isArray(value) ? value : [value]).map((item) => ({ value: item, line: 0 }));
+  } else {
+    values = lines.flatMap((line, index) => (line.trim() === '' ? [] : [{ value: parseJsonAt(line, path, index + 1), line: index + 1 }]));
   }
-  values.forEach((value, index) => {
+  values.forEach(({ value, line }, index) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw usageError(`${path}: command ${index + 1} is not a JSON object`);
+      throw usageError(`${path}: ${line === 0 ? `command ${index + 1}` : `line ${line}`} is not a JSON object`);
     }
   });
-  return values as Record<string, unknown>[];
+  return values.map(({ value }) => value as Record<string, unknown>);
+}
+
+/** True when every non-blank line is a JSON value of its own: NDJSON, not one pretty-printed object. */
+function isJsonLines(lines: readonly string[]): boolean {
+  const first = lines.find((line) => line.trim() !== '') ?? '';
+  try {
+    JSON.parse(first);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const ECHO_KEYS: ReadonlySet<string> = new Set(['ok', 'time_received', 'time_sent', 'time_responded', 'id', 'action', 'error', 'code', 'exception']);
@@ -80,11 +116,14 @@ function isError(response: Record<string, unknown>): boolean {
   return response.ok === false || typeof response.error === 'string';
 }
 
-/** The result columns: fields the response added to the request. */
+/** Widest line of the result column: longer results are folded, or listed one field per line. */
+export const RESULT_WIDTH = 80;
+
+/** The result column: fields the response added to the request. */
 function resultText(request: Record<string, unknown>, response: Record<string, unknown>): string {
   if (isError(response)) {
     const code = typeof response.code === 'string' ? `${response.code}: ` : '';
-    return `error ${code}${String(response.error)}`;
+    return fold(`error ${code}${String(response.error)}`, RESULT_WIDTH).join('\n');
   }
   const added: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(response)) {
@@ -92,7 +131,12 @@ function resultText(request: Record<string, unknown>, response: Record<string, u
     if (key in request && JSON.stringify(request[key]) === JSON.stringify(value)) continue;
     added[key] = value;
   }
-  return Object.keys(added).length === 0 ? 'ok' : `ok ${pairs(added)}`;
+  if (Object.keys(added).length === 0) return 'ok';
+  const line = `ok ${pairs(added)}`;
+  if (line.length <= RESULT_WIDTH) return line;
+  // One long object (get_info's info) reads as a list of its fields, without its name on each.
+  const [only, ...others] = Object.values(added);
+  return `ok\n${keyValueList(others.length === 0 && isPlainObject(only) ? only : added, RESULT_WIDTH)}`;
 }
 
 export async function runSend(argv: readonly string[], io: Output): Promise<ExitCodeValue> {
@@ -104,20 +148,14 @@ export async function runSend(argv: readonly string[], io: Output): Promise<Exit
   const file = stringOption(args, 'file');
   const commands: Record<string, unknown>[] = [...inline];
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw usageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    commands.push(...parseCommandFile(text, file));
+    commands.push(...parseCommandFile(await readTextFile(file, '--file'), file));
   }
   if (commands.length === 0) throw usageError('nothing to send; add -c action=NAME ... or -f FILE');
   const json = booleanOption(args, 'json') === true;
   const url = deviceUrl(target, booleanOption(args, 'tls'));
   const timeoutMs = intOption(args, 'timeout', 5000, 1, 600_000);
 
-  const device: Device = await connect(url, connectionOptions(args, timeoutMs, io));
+  const device: Device = await connect(url, connectionOptions(args, timeoutMs, io, url));
   let responses: Record<string, unknown>[];
   try {
     responses = await device.sendCommands(commands);

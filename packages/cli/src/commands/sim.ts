@@ -37,7 +37,7 @@ export async function runSim(argv: readonly string[], io: Output): Promise<ExitC
   const value = Number(levelText);
   const url = deviceUrl(target, booleanOption(args, 'tls'));
   if (url.startsWith('hub://')) throw usageError('sim input talks to the simulated device itself (the HOST:PORT picolink device --sim prints); a hub does not pass simulator-only actions on');
-  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
+  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io, url));
   collectPeerErrors(device, io);
   let response: Record<string, unknown>;
   try {

@@ -27,7 +27,7 @@ hidden files are left out) with its SHA-256. The device checks every digest befo
 replaces anything, restarts into the new files, and puts the old ones back if the new
 ones fail to start. A progress bar shows the steps on stderr; the command waits for the
 device to come back and prints the version it runs, or the rollback. Through a hub
-(hub://) the API token comes from PICOLINK_TOKEN.
+(hub://) the API token is --token or PICOLINK_TOKEN.
 
 Options:
   --checksums FILE      check the files against these digests first ("SHA256  NAME" lines,
@@ -55,7 +55,7 @@ export async function runUpdate(argv: readonly string[], io: Output): Promise<Ex
   const json = booleanOption(args, 'json') === true;
   const waitMs = intOption(args, 'wait', 30_000, 1, 3_600_000);
   const url = deviceUrl(target, booleanOption(args, 'tls'));
-  const options = connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io);
+  const options = connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io, url);
   const progress = new UpdateProgress(json ? { out: () => {}, err: () => {} } : io, 3, io === processOutput && process.stderr.isTTY === true);
 
   const files = await readUpdateDir(dir, (file, index, total) => progress.show(index / total, `reading ${file.name}`, true));

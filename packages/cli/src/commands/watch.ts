@@ -22,7 +22,7 @@ sends one), the event name and its fields, e.g.
 With --pin N, pin N is watched; a pin that is not set up yet is first set up as an
 input (said on stderr). Runs until Ctrl-C, or until --count events have been printed.
 Through a hub (hub://), the hub's status events (device online/offline) show too; the
-API token comes from PICOLINK_TOKEN.
+API token is --token or PICOLINK_TOKEN.
 
 Options:
   --pin N               watch pin N (a GPIO number or LED; repeatable)
@@ -80,7 +80,7 @@ export async function runWatch(argv: readonly string[], io: Output, signal?: Abo
   const json = booleanOption(args, 'json') === true;
   const url = deviceUrl(target, booleanOption(args, 'tls'));
 
-  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io));
+  const device = await connect(url, connectionOptions(args, intOption(args, 'timeout', 5000, 1, 600_000), io, url));
   collectPeerErrors(device, io);
   // Ends the wait below: on --count, when the device goes away, or on Ctrl-C.
   const stop = new AbortController();
