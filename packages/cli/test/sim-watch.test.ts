@@ -97,12 +97,10 @@ test('sim input to a stock piconetcontrol server says what it is, exit 1', async
   assert.equal(result.stderr, `picolink: ${server.url} is a piconetcontrol server, not a simulated picolink device (picolink device --sim)\n`);
 });
 
-test('watch through the hub (hub://, token from PICOLINK_TOKEN) sees a simulated input of a server-mode device', async (t) => {
+test('watch through the hub (hub://, --token) sees a simulated input of a server-mode device', async (t) => {
   const demo = await startTestDemo(t);
   const kitchen = demo.fleet?.kitchen ?? assert.fail('the demo has no kitchen device');
-  process.env.PICOLINK_TOKEN = demo.token ?? '';
-  const watch = startPicolink(['watch', demo.hubUrl('pico-kitchen'), '--pin', '3', '--count', '1']);
-  delete process.env.PICOLINK_TOKEN;
+  const watch = startPicolink(['watch', demo.hubUrl('pico-kitchen'), '--token', demo.token ?? '', '--pin', '3', '--count', '1']);
   t.after(() => watch.stop());
   await watch.waitFor(/watching pin 3 \(reads 1\)/, 'stderr');
   assert.equal((await runPicolink(['sim', 'input', kitchen.url, '3', '0'])).code, 0);
