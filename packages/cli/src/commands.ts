@@ -28,4 +28,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: lazy(() => import('./commands/serve.js'), (m) => ({ run: m.runServe, help: m.SERVE_HELP })),
   term: lazy(() => import('./commands/term.js'), (m) => ({ run: m.runTerm, help: m.TERM_HELP })),
   agent: lazy(() => import('./commands/agent.js'), (m) => ({ run: m.runAgent, help: m.AGENT_HELP })),
+  watch: lazy(() => import('./commands/watch.js'), (m) => ({ run: m.runWatch, help: m.WATCH_HELP })),
+  update: lazy(() => import('./commands/update.js'), (m) => ({ run: m.runUpdate, help: m.UPDATE_HELP })),
+  sim: lazy(() => import('./commands/sim.js'), (m) => ({ run: m.runSim, help: m.SIM_HELP })),
 };

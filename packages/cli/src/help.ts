@@ -7,6 +7,9 @@ Usage: picolink COMMAND [options]
 Commands:
   send HOST[:PORT] -c ...   send commands (piconetcontrol syntax) and print the responses
   ping HOST[:PORT]          round-trip times to a device
+  watch HOST[:PORT]         print a device's events as they come (--pin N: pin N's changes)
+  update HOST[:PORT] DIR    over-the-air update of the agent's files, with verification and rollback
+  sim input HOST PIN 0|1    apply a level to an input of a simulated device (a button press)
   device --sim              run a (simulated) picolink device
   certs DIR                 generate a device TLS key and certificate, print its fingerprint
   hub                       run the hub: device gateway, telemetry, storage, HTTP API

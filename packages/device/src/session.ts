@@ -30,11 +30,10 @@ import {
   PicolinkError,
   encodeSuccessResponse,
   toPicolinkError,
-  validateRequest,
 } from '@picolink/protocol';
-import type { DecodedLine, ErrorCodeValue, PinChangeEvent, ValidRequest } from '@picolink/protocol';
-import { runAction } from './actions/index.js';
-import type { ActionContext, ConnectionContext } from './actions/index.js';
+import type { DecodedLine, ErrorCodeValue, PinChangeEvent } from '@picolink/protocol';
+import { runAction, validateDeviceRequest } from './actions/index.js';
+import type { ActionContext, ConnectionContext, DeviceRequest } from './actions/index.js';
 import type { DeviceRuntime, RuntimeConnection } from './runtime.js';
 import { ControllerWatchdog, DEFAULT_CONTROLLER_TIMEOUT_MS } from './controller-watchdog.js';
 
@@ -390,9 +389,9 @@ export class DeviceSession implements RuntimeConnection, ConnectionContext {
     }
     // Events need no answer.
     if (kind === 'event') return undefined;
-    let request: ValidRequest;
+    let request: DeviceRequest;
     try {
-      request = validateRequest(frame);
+      request = validateDeviceRequest(frame, this.runtime.backend);
     } catch (err) {
       this.framed.queue(encodeFrame(errorResponse(frame, err)));
       return undefined;
