@@ -1,4 +1,4 @@
-/** Options shared by the commands that connect to a device (send, ping). */
+/** Options shared by the commands that connect to a device (send, ping, watch, update, sim input). */
 import type { ConnectOptions } from '@picolink/client';
 import { optionSpecs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
