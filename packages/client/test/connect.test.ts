@@ -82,7 +82,7 @@ test('a TLS client at a plain device gets PL_ERR_TLS_HANDSHAKE', async () => {
   await withRawServer(
     (socket) => socket.end('{"error":"not TLS"}\n'),
     async (port) => {
-      await assert.rejects(connect(`tls://127.0.0.1:${port}`, FAST), hasCode(ErrorCode.TLS_HANDSHAKE, /is the device serving TLS on this port/));
+      await assert.rejects(connect(`tls://127.0.0.1:${port}`, FAST), hasCode(ErrorCode.TLS_HANDSHAKE, /answered without TLS, so it serves plain TCP on this port; connect without TLS \(tcp:\/\/\)$/));
     },
   );
 });
