@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { dialHome, DeviceRuntime, SimulatedBackend } from '../src/index.js';
+import type { DialHome } from '../src/index.js';
 import type { DialHomeOptions, WelcomeInfo } from '../src/index.js';
 import { HubStandIn } from './hub-stand-in.js';
 import { delay } from '@picolink/test-kit/line-client';
@@ -220,21 +221,21 @@ async function startRuntime(t: TestContext): Promise<DeviceRuntime> {
   return runtime;
 }
 
+/** A device dialling the hubs on these 127.0.0.1 ports, in this order; closed when the test ends. */
+async function dialList(t: TestContext, ports: readonly number[], options: Partial<DialHomeOptions>): Promise<DialHome> {
+  const runtime = await startRuntime(t);
+  const link = dialHome({ runtime, hub: ports.map((port) => ({ host: '127.0.0.1', port })), ...options });
+  t.after(() => link.close());
+  return link;
+}
+
 test('given a dead address first and a live hub second, the device comes online on the second; when that hub stops it comes back on the next live one', async (t) => {
   const dead = await deadPort();
   const second = await HubStandIn.start();
   const third = await HubStandIn.start();
   t.after(() => Promise.all([second.close(), third.close()]));
-  const runtime = await startRuntime(t);
   const logs: string[] = [];
-  const link = dialHome({
-    runtime,
-    hub: [{ host: '127.0.0.1', port: dead }, { host: '127.0.0.1', port: second.port }, { host: '127.0.0.1', port: third.port }],
-    addressPauseMs: 20,
-    backoff: { baseMs: 20, maxMs: 200 },
-    log: (line) => logs.push(line),
-  });
-  t.after(() => link.close());
+  const link = await dialList(t, [dead, second.port, third.port], { addressPauseMs: 20, backoff: { baseMs: 20, maxMs: 200 }, log: (line) => logs.push(line) });
   assert.deepEqual(link.hubAddresses, [`127.0.0.1:${dead}`, `127.0.0.1:${second.port}`, `127.0.0.1:${third.port}`]);
   const welcomed = new Promise<WelcomeInfo>((resolve) => link.once('welcome', resolve));
   const { link: conn } = await second.acceptDevice();
@@ -255,14 +256,7 @@ test('the addresses are an order of preference: after a lost link the device dia
   const preferred = await HubStandIn.start();
   const fallback = await HubStandIn.start();
   t.after(() => Promise.all([preferred.close(), fallback.close()]));
-  const runtime = await startRuntime(t);
-  const link = dialHome({
-    runtime,
-    hub: [{ host: '127.0.0.1', port: preferred.port }, { host: '127.0.0.1', port: fallback.port }],
-    addressPauseMs: 20,
-    backoff: { baseMs: 20, maxMs: 200 },
-  });
-  t.after(() => link.close());
+  const link = await dialList(t, [preferred.port, fallback.port], { addressPauseMs: 20, backoff: { baseMs: 20, maxMs: 200 } });
   // The preferred hub is not ready yet: it drops the first connection before any welcome.
   (await preferred.nextConnection()).close();
   const { link: served } = await fallback.acceptDevice();
@@ -290,15 +284,7 @@ test('a short pause separates the addresses of a round; the backoff grows with e
     }
   };
   const refusing = Promise.all([refuseAll(first, 'first'), refuseAll(second, 'second')]);
-  const runtime = await startRuntime(t);
-  const link = dialHome({
-    runtime,
-    hub: [{ host: '127.0.0.1', port: first.port }, { host: '127.0.0.1', port: second.port }],
-    addressPauseMs: 150,
-    backoff: { baseMs: 100, maxMs: 10_000 },
-    random: () => 0.999,
-  });
-  t.after(() => link.close());
+  const link = await dialList(t, [first.port, second.port], { addressPauseMs: 150, backoff: { baseMs: 100, maxMs: 10_000 }, random: () => 0.999 });
   await refusing;
   assert.deepEqual(arrivals.map((a) => a.hub), ['first', 'second', 'first', 'second', 'first', 'second', 'first', 'second']);
   const gaps = arrivals.slice(1).map((a, i) => a.at - (arrivals[i]?.at ?? 0));
