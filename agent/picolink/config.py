@@ -50,6 +50,29 @@ def load(raw):
     return cfg
 
 
+def hubs(cfg):
+    """config.json's "hub", one "HOST[:PORT]" or a list of them, as [(host, port), ...] in
+    the order home.py dials them (port 12400 by default; an IPv6 address in brackets)."""
+    h = cfg['hub']
+    out = []
+    for t in h if isinstance(h, list) else [h]:
+        try:
+            colon = t.rfind(':')
+            port = int(t[colon + 1:]) if colon > 0 and t[-1] != ']' else 12400
+            host = t[:colon] if colon > 0 and t[-1] != ']' else t
+            if host[:1] == '[' and host[-1:] == ']':
+                host = host[1:-1]
+            elif ':' in host:
+                host = ''
+            if host and 0 < port < 65536:
+                out.append((host, port))
+                continue
+        except (AttributeError, ValueError):
+            pass
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "hub" must be "HOST[:PORT]" or a list of them, got %s' % use('fault', 'describe', t))
+    return out
+
+
 def tls_context(cfg):
     """A server context from the DER certificate and key, or None for plain TCP."""
     if not (cfg['tls_cert'] and cfg['tls_key']):

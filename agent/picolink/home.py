@@ -1,10 +1,13 @@
 # Dial-home (docs/protocol.md#dial-home): the agent connects out to the hub, says hello with
 # its id and token, sets its clock from the welcome, then serves the hub's requests over
 # that connection as it serves any client (same actions, order, events, failsafe). It pings
-# after heartbeat_ms of silence and closes the link after three times that; when the link
-# ends it dials again after floor(random x min(60 s, 1 s x 2^n)) ms, n counting failures
-# since the last welcome, and logs why an attempt failed. With hub_tls the hub's certificate
-# is pinned inside the TLS handshake (pin()). Imported only when config.json names a hub.
+# after heartbeat_ms of silence and closes the link after three times that. Several hubs
+# are dialled in the order config.json lists them, _PAUSE_MS apart, until one welcomes the
+# device; each round, after a lost link as after a failed round, starts from the first.
+# Before a round it waits floor(random x min(60 s, 1 s x 2^n)) ms, n counting rounds that
+# got no welcome since the last welcome, and it logs why each attempt failed. With hub_tls
+# every hub's certificate is pinned inside the TLS handshake (pin()). Imported only when
+# config.json names a hub.
 import random
 import time
 
@@ -14,8 +17,9 @@ from picolink.jsontext import is_num
 from picolink.rt import set_clock, sleep_ms, wait_for_ms
 from picolink.session import Session
 
-PORT = 12400
 _TIMEOUT_MS = 10000
+# Between two hubs of one round: the next is dialled soon, but not in a tight loop.
+_PAUSE_MS = 250
 # Every code of docs/errors.md: an error answer with another code is reported as
 # PL_ERR_BAD_RESPONSE, as a receiver treats codes it does not know.
 CODES = ('FRAME_TOO_LARGE BAD_UTF8 BAD_JSON NOT_OBJECT JSON_TOO_COMPLEX UNKNOWN_ACTION MISSING_FIELD UNKNOWN_FIELD BAD_TYPE '
@@ -92,36 +96,47 @@ def pin(ctx, fingerprint):
     return seen
 
 
-async def run(dev, net, ctx, fingerprint):
-    """Keeps the device connected to its hub, for as long as the agent runs."""
-    from picolink.neterr import reason
-    cfg = dev.cfg
-    target = cfg['hub']
-    colon = target.rfind(':')
-    host = target[:colon] if colon > 0 else target
-    port = int(target[colon + 1:]) if colon > 0 else PORT
+async def run(dev, net, ctx, fingerprint, hubs):
+    """Keeps the device connected to one of `hubs`, [(host, port), ...] in the order to
+    dial them, for as long as the agent runs."""
     seen = pin(ctx, fingerprint) if fingerprint else [None]
     failures = 0
     wait = 0
     while True:
         await sleep_ms(wait)
-        while dev.state != 'running' or not dev.wifi_up:
-            await sleep_ms(50)
-        seen[0] = None
-        why = None
-        try:
-            await _link(dev, net, host, port, ctx)
-        except PicolinkError as e:
-            # The hub's refusal or a malformed welcome: its code, to look up in docs/errors.md.
-            why = '%s (%s)' % (e.msg, e.code)
-        except Exception as e:
-            why = reason(e, ctx is not None)
-        if seen[0] not in (None, fingerprint):
-            why = "the hub's certificate is not the one in hub_fingerprint (it has SHA-256 %s); check the hub's certificate or the fingerprint (PL_ERR_TLS_FINGERPRINT_MISMATCH)" % seen[0]
+        for i in range(len(hubs)):
+            host, port = hubs[i]
+            why = await _attempt(dev, net, host, port, ctx, fingerprint, seen)
+            if not why:
+                # Welcomed, served, and the link ended: the next round starts from the first.
+                break
+            if i + 1 < len(hubs):
+                dev.log('hub %s:%d: %s; trying the next hub in %d ms' % (host, port, why, _PAUSE_MS))
+                await sleep_ms(_PAUSE_MS)
         failures = failures + 1 if why else 0
-        wait = delay_ms(failures, random.random(), cfg['hub_backoff_ms'])
+        wait = delay_ms(failures, random.random(), dev.cfg['hub_backoff_ms'])
         if why:
             dev.log('hub %s:%d: %s; retrying in %d ms' % (host, port, why, wait))
+
+
+async def _attempt(dev, net, host, port, ctx, fingerprint, seen):
+    # One hub dialled (once the device runs and has WiFi), and served if it welcomes the
+    # device: None once that link ended, else why it failed, in words.
+    from picolink.neterr import reason
+    while dev.state != 'running' or not dev.wifi_up:
+        await sleep_ms(50)
+    seen[0] = None
+    why = None
+    try:
+        await _link(dev, net, host, port, ctx)
+    except PicolinkError as e:
+        # The hub's refusal or a malformed welcome: its code, to look up in docs/errors.md.
+        why = '%s (%s)' % (e.msg, e.code)
+    except Exception as e:
+        why = reason(e, ctx is not None)
+    if seen[0] not in (None, fingerprint):
+        why = "the hub's certificate is not the one in hub_fingerprint (it has SHA-256 %s); check the hub's certificate or the fingerprint (PL_ERR_TLS_FINGERPRINT_MISMATCH)" % seen[0]
+    return why
 
 
 async def _link(dev, net, host, port, ctx):

@@ -47,7 +47,7 @@ async def run(raw_config, net, on_started):
         dev.telemetry = telemetry(dev, cfg['telemetry'], net)
     ctx = config.tls_context(cfg)
     dev.secure = ctx is not None
-    hub = config.hub_link(cfg) if cfg['hub'] else None
+    hub = config.hub_link(cfg) + (config.hubs(cfg),) if cfg['hub'] else None
     _, port = await net.start_server(dev.on_client, cfg['host'], cfg['port'], ctx)
     log('listening on %s:%d (%s, device %s)' % (cfg['host'], port, 'TLS' if dev.secure else 'TCP', dev.device_id))
     if on_started is not None:
@@ -62,7 +62,7 @@ async def run(raw_config, net, on_started):
         asyncio.create_task(dev.telemetry.run())
     if hub is not None:
         from picolink import home
-        asyncio.create_task(home.run(dev, net, hub[0], hub[1]))
+        asyncio.create_task(home.run(dev, net, hub[0], hub[1], hub[2]))
     release('config')
     return dev
 

@@ -759,6 +759,36 @@ export function agentSuite(runtime: Runtime, options: SuiteOptions): void {
     assert.doesNotMatch(board.log, /internal error/);
   });
 
+  test(`${runtime}: given a dead hub address first, the agent comes online on the live second; when that hub stops it comes back on the next live one`, async (t) => {
+    const gone = await HubStandIn.start();
+    const dead = gone.port;
+    await gone.close();
+    const second = await HubStandIn.start();
+    const third = await HubStandIn.start();
+    t.after(() => Promise.all([second.close(), third.close()]));
+    const board = await boardFor(t, { config: { hub: [`127.0.0.1:${dead}`, `127.0.0.1:${second.port}`, `127.0.0.1:${third.port}`], hub_backoff_ms: 50 } });
+    const deadRefused = `hub 127.0.0.1:${dead}: connection refused; trying the next hub in 250 ms`;
+    const link = await second.next(10_000);
+    t.after(() => link.close());
+    HubStandIn.welcome(link, await link.next((m) => m.action === 'hello'));
+    await board.waitForOutput(`hub 127.0.0.1:${second.port}: welcome`);
+    assert.ok(board.log.includes(deadRefused), board.log);
+    assert.equal((await link.request({ id: 1, action: 'ping' })).ok, true);
+    // The second hub stops: the next round starts from the first address again, and the
+    // third hub welcomes the device.
+    const before = board.log.length;
+    const secondPort = second.port;
+    await second.close();
+    const moved = await third.next(10_000);
+    t.after(() => moved.close());
+    HubStandIn.welcome(moved, await moved.next((m) => m.action === 'hello'));
+    await board.waitForOutput(`hub 127.0.0.1:${third.port}: welcome`);
+    const after = board.log.slice(before);
+    assert.ok(after.includes(deadRefused) && after.includes(`hub 127.0.0.1:${secondPort}: connection refused; trying the next hub`), after);
+    assert.equal(((await moved.request({ id: 1, action: 'get_info' })).info as Record<string, unknown>).device_id, 'test-pico');
+    assert.doesNotMatch(board.log, /internal error/);
+  });
+
   if (options.hubCert) {
     test(`${runtime}: dials home over TLS; a hub with another certificate is refused during the handshake and never gets the hello`, async (t) => {
       const cert = options.hubCert?.() ?? assert.fail('no certificate');

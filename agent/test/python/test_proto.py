@@ -283,6 +283,24 @@ class Codec(unittest.TestCase):
 
 
 
+class HubList(unittest.TestCase):
+    def test_hub_is_one_address_or_a_list_dialled_in_order(self):
+        self.assertEqual(config.hubs({'hub': 'hub.local'}), [('hub.local', 12400)])
+        self.assertEqual(config.hubs({'hub': ['10.0.0.2:4000', 'hub.local', '[fd00::1]:12401', '[fd00::2]']}),
+                         [('10.0.0.2', 4000), ('hub.local', 12400), ('fd00::1', 12401), ('fd00::2', 12400)])
+
+    def test_a_malformed_hub_is_a_config_error_naming_it(self):
+        for hub, shown in (('hub.local:', '"hub.local:"'), ('hub.local:70000', '"hub.local:70000"'), ('fd00::1', '"fd00::1"'),
+                           (['a', ''], '""'), (['a', 12400], '12400'), ({'host': 'a'}, 'an object')):
+            try:
+                config.hubs({'hub': hub})
+            except errors.PicolinkError as e:
+                self.assertEqual(e.code, 'PL_ERR_CONFIG')
+                self.assertEqual(e.msg, 'config.json: "hub" must be "HOST[:PORT]" or a list of them, got ' + shown)
+            else:
+                self.fail('accepted %r' % (hub,))
+
+
 class LogWords(unittest.TestCase):
     def test_failed_connections_read_as_words_not_internal_errors(self):
         cases = [

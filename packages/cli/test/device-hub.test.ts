@@ -54,6 +54,29 @@ test('device --hub dials home with its id and token, then answers the hub on tha
   assert.equal((info.info as Message).device_id, 'pico-cli');
 });
 
+test('device --hub with a list dials the hubs in order: a dead first address, then the live second one serves it', async (t) => {
+  const deadPorts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const gone = await standInHub();
+    deadPorts.push(gone.port);
+    await gone.close();
+  }
+  const [dead, alsoDead] = deadPorts as [number, number];
+  const hub = await standInHub();
+  t.after(() => hub.close());
+  // A comma list and a repeated --hub make one list, in order.
+  const device = await startDeviceProcess(['--hub', `127.0.0.1:${dead}, 127.0.0.1:${alsoDead}`, '--hub', `127.0.0.1:${hub.port}`, '--id', 'pico-list']);
+  t.after(() => device.stop());
+  const { socket, frames } = await hub.connection;
+  const hello = await nextFrame(frames);
+  assert.deepEqual([hello.action, hello.device], ['hello', 'pico-list']);
+  const { token: _token, ...echo } = hello;
+  socket.write(JSON.stringify({ ...echo, ok: true, time_received: 0, server_time: Date.now(), heartbeat_ms: 15000, config: {} }) + '\n');
+  socket.write(JSON.stringify({ id: 1, action: 'ping' }) + '\n');
+  assert.equal((await nextFrame(frames)).ok, true);
+  for (const port of deadPorts) assert.match(device.stderr(), new RegExp(`hub 127\\.0\\.0\\.1:${port}: `));
+});
+
 test('device hub options without --hub, and a malformed --hub, are usage errors', async () => {
   const lonely = await runPicolink(['device', '--sim', '--token', 't']);
   assert.equal(lonely.code, 2);
@@ -61,4 +84,7 @@ test('device hub options without --hub, and a malformed --hub, are usage errors'
   const malformed = await runPicolink(['device', '--sim', '--hub', 'host:port']);
   assert.equal(malformed.code, 2);
   assert.match(malformed.stderr, /--hub must be HOST or HOST:PORT/);
+  const badInList = await runPicolink(['device', '--sim', '--hub', 'hub-a:12400,,hub-b']);
+  assert.equal(badInList.code, 2);
+  assert.match(badInList.stderr, /--hub must be HOST or HOST:PORT .*got ""/);
 });

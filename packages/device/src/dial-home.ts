@@ -3,8 +3,11 @@
  * hello, sets its clock from the welcome, and then serves the hub's requests over that
  * same connection, a DeviceSession like any other (same actions, order, events,
  * failsafe). Both sides ping after `heartbeat_ms` of silence and close after three times
- * that. When the link ends, the device dials again after a random wait that doubles with
- * each failure (full jitter, capped at 60 s); a welcome starts the count again.
+ * that. Given several hub addresses, the device dials them in order, pausing briefly
+ * between two; each round, after a lost link as after a failed round, starts again from the
+ * first, so the list is an order of preference (docs/protocol.md#reconnect). Before each
+ * round it waits a random time whose bound doubles with each round that got no welcome
+ * (full jitter, capped at 60 s); a welcome starts the count again.
  */
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -21,12 +24,14 @@ import {
   readWelcome,
   toPicolinkError,
 } from '@picolink/protocol';
-import type { PicolinkError } from '@picolink/protocol';
+import { PicolinkError } from '@picolink/protocol';
 import type { DeviceRuntime } from './runtime.js';
 import { DeviceSession } from './session.js';
 
 /** How often a device that is restarting or asleep checks whether it may dial again, in ms. */
 const RUNNING_POLL_MS = 50;
+/** Default pause between two addresses of one round, in ms. */
+const DEFAULT_ADDRESS_PAUSE_MS = 250;
 
 export interface HubTlsOptions {
   /** Accept only the hub certificate with this SHA-256 fingerprint ("AB:CD:...", colons and case optional, "SHA256:" prefix allowed). */
@@ -49,15 +54,24 @@ export interface HubAddress {
 export interface DialHomeOptions {
   /** The device, already started. */
   runtime: DeviceRuntime;
-  /** Where the hub's device gateway listens. */
-  hub: HubAddress;
+  /**
+   * Where the hub's device gateway listens: one address, or several, dialled in this order
+   * until one welcomes the device; each round starts again from the first.
+   */
+  hub: HubAddress | readonly HubAddress[];
+  /** Pause between two addresses of one round, in ms. Default 250. */
+  addressPauseMs?: number;
   /** The device's secret, as configured on the hub. Default: none. */
   token?: string;
   /** Id said in the hello. Default: the runtime's device id. */
   deviceId?: string;
   /** Heartbeat used until the welcome names the hub's, in ms. Default 15000. */
   heartbeatMs?: number;
-  /** Reconnect backoff: first bound `baseMs` (default 1000), doubling up to `maxMs` (default 60000). */
+  /**
+   * Wait before each round of dialling: random below a bound that starts at `baseMs`
+   * (default 1000) and doubles with each round that got no welcome, up to `maxMs`
+   * (default 60000).
+   */
   backoff?: BackoffOptions;
   /** Random numbers in [0, 1) for the jitter. Default Math.random. */
   random?: () => number;
@@ -88,6 +102,8 @@ export interface DialHomeOptions {
 
 /** What a welcome told the device. */
 export interface WelcomeInfo {
+  /** The address that welcomed the device, "HOST:PORT". */
+  hub: string;
   /** The hub's clock when it answered, Unix ms. */
   serverTime: number;
   heartbeatMs: number;
@@ -109,30 +125,47 @@ export interface DialHomeEvents {
   disconnect: [reason: string];
 }
 
+/** One address to dial, resolved once. */
+interface HubTarget {
+  host: string;
+  port: number;
+  /** "HOST:PORT", for logs. */
+  label: string;
+  tls: HubTlsOptions | undefined;
+}
+
 /** A device's link to its hub; reconnects until closed. */
 export class DialHome extends EventEmitter<DialHomeEvents> {
-  readonly hubAddress: string;
+  /** Every configured address, "HOST:PORT", in the order they are dialled. */
+  readonly hubAddresses: readonly string[];
+  private readonly targets: readonly HubTarget[];
+  private target: HubTarget;
   private current: DialHomeState = 'connecting';
   private failures = 0;
+  private failedRounds = 0;
   private welcomeCount = 0;
   private lastWelcome: WelcomeInfo | undefined;
   private session: DeviceSession | undefined;
   private readonly stop = new AbortController();
   private readonly log: RateLimitedLog;
   private readonly running: Promise<void>;
-  private readonly host: string;
-  private readonly port: number;
 
   constructor(private readonly options: DialHomeOptions) {
     super();
-    this.host = options.hub.host;
-    this.port = options.hub.port ?? DEFAULT_HUB_GATEWAY_PORT;
-    this.hubAddress = hostPort(this.host, this.port);
-    // A mistyped fingerprint is the caller's error, said at once (PL_ERR_USAGE), not a dial failure.
-    if (options.hub.tls?.fingerprint !== undefined) normalizeFingerprint(options.hub.tls.fingerprint);
+    const hubs: readonly HubAddress[] = Array.isArray(options.hub) ? options.hub : [options.hub as HubAddress];
+    this.targets = hubs.map(hubTarget);
+    const first = this.targets[0];
+    if (first === undefined) throw new PicolinkError(ErrorCode.USAGE, 'dial-home needs at least one hub address');
+    this.target = first;
+    this.hubAddresses = this.targets.map((target) => target.label);
     this.log = new RateLimitedLog(options.log ?? silentLog);
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
     this.running = this.run();
+  }
+
+  /** The address being dialled or served now, "HOST:PORT" (the first until a round moves on). */
+  get hubAddress(): string {
+    return this.target.label;
   }
 
   get state(): DialHomeState {
@@ -168,17 +201,35 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
     let first = true;
     while (!this.stop.signal.aborted) {
       if (!first) {
-        const delay = reconnectDelayMs(this.failures, random(), this.options.backoff);
+        const delay = reconnectDelayMs(this.failedRounds, random(), this.options.backoff);
         this.current = 'waiting';
         await sleep(delay, this.stop.signal);
       }
       first = false;
-      if (!(await this.untilRunning())) break;
-      this.current = 'connecting';
-      const welcomed = await this.connectOnce();
-      if (!welcomed) this.failures += 1;
+      const welcomed = await this.round();
+      if (welcomed === undefined) break;
+      this.failedRounds = welcomed ? 0 : this.failedRounds + 1;
     }
     this.current = 'stopped';
+  }
+
+  /**
+   * Dials the addresses in order until one welcomes the device, and serves it until that
+   * link ends. True when one welcomed it, false when none did, undefined once stopped.
+   */
+  private async round(): Promise<boolean | undefined> {
+    for (const [index, target] of this.targets.entries()) {
+      if (index > 0) {
+        this.current = 'waiting';
+        await sleep(this.options.addressPauseMs ?? DEFAULT_ADDRESS_PAUSE_MS, this.stop.signal);
+      }
+      if (!(await this.untilRunning())) return undefined;
+      this.target = target;
+      this.current = 'connecting';
+      if (await this.connectOnce()) return true;
+      this.failures += 1;
+    }
+    return false;
   }
 
   /** One connection: hello, welcome, then serving until it ends. True when it was welcomed. */
@@ -247,6 +298,7 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
       runtime.setClock(welcome.server_time + roundTripMs / 2);
       session.setHeartbeat(welcome.heartbeat_ms, 3 * welcome.heartbeat_ms);
       return {
+        hub: this.hubAddress,
         serverTime: welcome.server_time,
         heartbeatMs: welcome.heartbeat_ms,
         config: welcome.config,
@@ -268,10 +320,10 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
   }
 
   private openSocket(): Promise<Socket> {
-    const tls = this.options.hub.tls;
+    const { host, port, tls } = this.target;
     return connect({
-      host: this.host,
-      port: this.port,
+      host,
+      port,
       ...(tls ? { tls } : {}),
       timeoutMs: this.options.connectTimeoutMs ?? 10_000,
       signal: this.stop.signal,
@@ -290,6 +342,13 @@ export class DialHome extends EventEmitter<DialHomeEvents> {
       await sleep(RUNNING_POLL_MS, this.stop.signal);
     }
   }
+}
+
+/** An address with its default port, its fingerprint checked now: a mistyped one is the caller's error (PL_ERR_USAGE), not a dial failure. */
+function hubTarget(address: HubAddress): HubTarget {
+  if (address.tls?.fingerprint !== undefined) normalizeFingerprint(address.tls.fingerprint);
+  const port = address.port ?? DEFAULT_HUB_GATEWAY_PORT;
+  return { host: address.host, port, label: hostPort(address.host, port), tls: address.tls };
 }
 
 /** Connects a device to its hub and keeps it connected until closed. */

@@ -40,7 +40,8 @@ export interface DeviceOptions<B extends GpioBackend = GpioBackend>
   telemetry?: TelemetryOptions;
   /**
    * Also dial home to a hub (docs/protocol.md#dial-home) and serve it over that
-   * connection, reconnecting with backoff: `{ hub: { host, port, tls? }, token?, ... }`.
+   * connection, reconnecting with backoff: `{ hub: { host, port, tls? }, token?, ... }`,
+   * or `hub: [...]` several addresses dialled in order.
    * The device still listens on `host`/`port` as well. Default: none.
    */
   hub?: Omit<DialHomeOptions, 'runtime' | 'signal' | 'log'>;

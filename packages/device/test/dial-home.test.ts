@@ -4,7 +4,8 @@ import { X509Certificate } from 'node:crypto';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { dialHome, DeviceRuntime, SimulatedBackend } from '../src/index.js';
-import type { DialHomeOptions } from '../src/index.js';
+import type { DialHome } from '../src/index.js';
+import type { DialHomeOptions, WelcomeInfo } from '../src/index.js';
 import { HubStandIn } from './hub-stand-in.js';
 import { delay } from '@picolink/test-kit/line-client';
 import { makeTestCert } from './tls-cert.js';
@@ -203,4 +204,100 @@ test('startDevice({ hub }) listens as usual and dials home too; close() ends bot
   assert.equal((await local.request({ action: 'ping' })).ok, true);
   await device.close();
   assert.equal(device.hub?.state, 'stopped');
+});
+
+/** A port on 127.0.0.1 that refuses connections (a hub that is down). */
+async function deadPort(): Promise<number> {
+  const gone = await HubStandIn.start();
+  const { port } = gone;
+  await gone.close();
+  return port;
+}
+
+async function startRuntime(t: TestContext): Promise<DeviceRuntime> {
+  const runtime = new DeviceRuntime({ deviceId: 'pico-list', backend: new SimulatedBackend() });
+  await runtime.start();
+  t.after(() => runtime.close());
+  return runtime;
+}
+
+/** A device dialling the hubs on these 127.0.0.1 ports, in this order; closed when the test ends. */
+async function dialList(t: TestContext, ports: readonly number[], options: Partial<DialHomeOptions>): Promise<DialHome> {
+  const runtime = await startRuntime(t);
+  const link = dialHome({ runtime, hub: ports.map((port) => ({ host: '127.0.0.1', port })), ...options });
+  t.after(() => link.close());
+  return link;
+}
+
+test('given a dead address first and a live hub second, the device comes online on the second; when that hub stops it comes back on the next live one', async (t) => {
+  const dead = await deadPort();
+  const second = await HubStandIn.start();
+  const third = await HubStandIn.start();
+  t.after(() => Promise.all([second.close(), third.close()]));
+  const logs: string[] = [];
+  const link = await dialList(t, [dead, second.port, third.port], { addressPauseMs: 20, backoff: { baseMs: 20, maxMs: 200 }, log: (line) => logs.push(line) });
+  assert.deepEqual(link.hubAddresses, [`127.0.0.1:${dead}`, `127.0.0.1:${second.port}`, `127.0.0.1:${third.port}`]);
+  const welcomed = new Promise<WelcomeInfo>((resolve) => link.once('welcome', resolve));
+  const { link: conn } = await second.acceptDevice();
+  assert.equal((await welcomed).hub, `127.0.0.1:${second.port}`);
+  assert.equal(link.hubAddress, `127.0.0.1:${second.port}`);
+  assert.equal((await conn.request({ id: 1, action: 'ping' })).ok, true);
+  assert.ok(logs.some((line) => line.startsWith(`hub 127.0.0.1:${dead}: `)), logs.join('\n'));
+
+  const again = new Promise<WelcomeInfo>((resolve) => link.once('welcome', resolve));
+  await second.close();
+  const { link: moved } = await third.acceptDevice();
+  assert.equal((await again).hub, `127.0.0.1:${third.port}`);
+  assert.equal((await moved.request({ id: 1, action: 'get_info' })).ok, true);
+  assert.equal(link.welcomes, 2);
+});
+
+test('the addresses are an order of preference: after a lost link the device dials the first again', async (t) => {
+  const preferred = await HubStandIn.start();
+  const fallback = await HubStandIn.start();
+  t.after(() => Promise.all([preferred.close(), fallback.close()]));
+  const link = await dialList(t, [preferred.port, fallback.port], { addressPauseMs: 20, backoff: { baseMs: 20, maxMs: 200 } });
+  // The preferred hub is not ready yet: it drops the first connection before any welcome.
+  (await preferred.nextConnection()).close();
+  const { link: served } = await fallback.acceptDevice();
+  await new Promise((resolve) => link.once('welcome', resolve));
+  assert.equal(link.welcome?.hub, `127.0.0.1:${fallback.port}`);
+  // The fallback's link drops: the next round starts at the preferred hub, which now answers.
+  const welcomed = new Promise<WelcomeInfo>((resolve) => link.once('welcome', resolve));
+  served.close();
+  await preferred.acceptDevice();
+  assert.equal((await welcomed).hub, `127.0.0.1:${preferred.port}`);
+  assert.equal(fallback.connections.length, 1, 'the fallback was not dialled again');
+});
+
+test('a short pause separates the addresses of a round; the backoff grows with each round that got no welcome', async (t) => {
+  // Two hubs that drop every connection before its welcome.
+  const first = await HubStandIn.start();
+  const second = await HubStandIn.start();
+  t.after(() => Promise.all([first.close(), second.close()]));
+  const arrivals: Array<{ hub: 'first' | 'second'; at: number }> = [];
+  const refuseAll = async (hub: HubStandIn, name: 'first' | 'second'): Promise<void> => {
+    for (let i = 0; i < 4; i++) {
+      const conn = await hub.nextConnection(5000);
+      arrivals.push({ hub: name, at: performance.now() });
+      conn.close();
+    }
+  };
+  const refusing = Promise.all([refuseAll(first, 'first'), refuseAll(second, 'second')]);
+  const link = await dialList(t, [first.port, second.port], { addressPauseMs: 150, backoff: { baseMs: 100, maxMs: 10_000 }, random: () => 0.999 });
+  await refusing;
+  assert.deepEqual(arrivals.map((a) => a.hub), ['first', 'second', 'first', 'second', 'first', 'second', 'first', 'second']);
+  const gaps = arrivals.slice(1).map((a, i) => a.at - (arrivals[i]?.at ?? 0));
+  // first -> second: the pause (150 ms). second -> first: the backoff before rounds 1, 2, 3,
+  // 0.999 x 100 x 2^n ms: about 199, 399, 799.
+  const expected = [150, 199, 150, 399, 150, 799, 150];
+  gaps.forEach((gap, i) => assert.ok(gap >= (expected[i] as number) - 3, `gap ${i}: ${Math.round(gap)} ms < ${expected[i]} ms`));
+  // Counted by rounds, not by addresses: counting each failed address would wait 1598 ms before round 3.
+  assert.ok((gaps[5] as number) < 1500, `the wait before round 3 was ${Math.round(gaps[5] as number)} ms`);
+  assert.equal(link.consecutiveFailures >= 6, true);
+});
+
+test('an empty list of hub addresses is a usage error', async (t) => {
+  const runtime = await startRuntime(t);
+  assert.throws(() => dialHome({ runtime, hub: [] }), { code: 'PL_ERR_USAGE', message: /at least one hub address/ });
 });

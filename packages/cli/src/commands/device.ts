@@ -1,6 +1,6 @@
 /** `picolink device`: run the device runtime (today with simulated pins). */
 import { DEFAULT_CONTROLLER_TIMEOUT_MS, startDevice, SimulatedBackend } from '@picolink/device';
-import type { DeviceOptions } from '@picolink/device';
+import type { DeviceOptions, HubAddress, HubTlsOptions } from '@picolink/device';
 import { DEFAULT_DEVICE_PORT, DEFAULT_HUB_GATEWAY_PORT } from '@picolink/protocol';
 import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
@@ -12,7 +12,7 @@ import { tlsOption } from './device-tls.js';
 import { waitForStop } from '../stop-signal.js';
 
 export const DEVICE_HELP = `Usage: picolink device --sim [options]
-       picolink device --sim --hub HOST[:PORT] [--token T] [options]
+       picolink device --sim --hub HOST[:PORT][,HOST[:PORT]...] [--token T] [options]
 
 Run a picolink device: the same actions, leases, safe values, events and telemetry as
 the MicroPython agent on a Pico W. --sim simulates a Pico W's pins, ADC (with a drifting
@@ -21,7 +21,9 @@ With --hub the device dials home: it connects out to the hub's device gateway an
 controlled through the hub (no port forwarding), reconnecting with backoff when the link
 drops. A hub that refuses the device (unknown id, missing or wrong --token) is said here
 with the hub's reason; the device keeps dialling with backoff (at most a minute apart), so
-fixing the hub's configuration is enough. Stop it with Ctrl-C.
+fixing the hub's configuration is enough. Given several hubs (--hub repeated, or a comma
+list), the device dials them in that order until one welcomes it, and after a lost link
+starts again from the first. Stop it with Ctrl-C.
 
 Options:
   --sim                     use simulated pins (required: no hardware backend is built in yet)
@@ -39,7 +41,8 @@ Options:
   --telemetry-key KEY       sign telemetry with HMAC-SHA256 using KEY
   --telemetry-ack           ask for acknowledgements and resend unacknowledged readings
   --hub HOST[:PORT]         dial home to the hub's device gateway (default port ${DEFAULT_HUB_GATEWAY_PORT}); without
-                            --port the device then listens on 127.0.0.1 only, on a free port
+                            --port the device then listens on 127.0.0.1 only, on a free port;
+                            repeat it or give a comma list for hubs to try in order
   --token T                 the device's secret, as configured on the hub (devices[].token)
   --hub-tls                 connect to the hub with TLS (verified against the system's CAs)
   --hub-fingerprint FP      TLS: accept only the hub certificate with this SHA-256 fingerprint
@@ -64,26 +67,34 @@ function telemetryOption(args: ParsedArgs, deviceId: string): DeviceOptions['tel
   return telemetry;
 }
 
+/** One `--hub` address: HOST, HOST:PORT, [IPV6] or [IPV6]:PORT. */
+function hubAddress(target: string): HubAddress {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(target);
+  if (!match || !match[1]) throw usageError(`--hub must be HOST or HOST:PORT (several: repeat --hub or separate them with commas), got "${target}"`);
+  const port = match[2] === undefined ? DEFAULT_HUB_GATEWAY_PORT : Number(match[2]);
+  if (port < 1 || port > 65535) throw usageError(`--hub port must be 1-65535, got ${port}`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
 async function hubOption(args: ParsedArgs): Promise<DeviceOptions['hub']> {
-  const target = stringOption(args, 'hub');
+  const targets = ((args.options.hub as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((word) => word.trim());
   const token = stringOption(args, 'token');
   const fingerprint = stringOption(args, 'hub-fingerprint');
   const caFile = stringOption(args, 'hub-ca');
   const tls = booleanOption(args, 'hub-tls') === true || fingerprint !== undefined || caFile !== undefined;
-  if (target === undefined) {
+  if (targets.length === 0) {
     if (token !== undefined || tls) throw usageError('--token, --hub-tls, --hub-fingerprint and --hub-ca need --hub HOST[:PORT]');
     return undefined;
   }
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(target);
-  if (!match || !match[1]) throw usageError(`--hub must be HOST or HOST:PORT, got "${target}"`);
-  const port = match[2] === undefined ? DEFAULT_HUB_GATEWAY_PORT : Number(match[2]);
-  if (port < 1 || port > 65535) throw usageError(`--hub port must be 1-65535, got ${port}`);
-  const hub: NonNullable<DeviceOptions['hub']> = { hub: { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } };
+  const addresses = targets.map(hubAddress);
   if (tls) {
-    hub.hub.tls = {};
-    if (fingerprint !== undefined) hub.hub.tls.fingerprint = fingerprint;
-    if (caFile !== undefined) hub.hub.tls.ca = await readTextFile(caFile, '--hub-ca');
+    // The same TLS rules for every hub of the list.
+    const hubTls: HubTlsOptions = {};
+    if (fingerprint !== undefined) hubTls.fingerprint = fingerprint;
+    if (caFile !== undefined) hubTls.ca = await readTextFile(caFile, '--hub-ca');
+    for (const address of addresses) address.tls = hubTls;
   }
+  const hub: NonNullable<DeviceOptions['hub']> = { hub: addresses.length === 1 ? (addresses[0] as HubAddress) : addresses };
   if (token !== undefined) hub.token = token;
   return hub;
 }
@@ -115,10 +126,13 @@ export async function deviceOptionsFrom(args: ParsedArgs, io: Output): Promise<D
   return options;
 }
 
-export const DEVICE_OPTION_SPECS = optionSpecs(
-  ['host', 'port', 'tls-cert', 'tls-key', 'id', 'files-dir', 'idle-timeout', 'controller-timeout', 'telemetry', 'telemetry-interval', 'telemetry-key', 'hub', 'token', 'hub-fingerprint', 'hub-ca'],
-  ['sim', 'telemetry-ack', 'hub-tls', 'json'],
-);
+export const DEVICE_OPTION_SPECS = {
+  ...optionSpecs(
+    ['host', 'port', 'tls-cert', 'tls-key', 'id', 'files-dir', 'idle-timeout', 'controller-timeout', 'telemetry', 'telemetry-interval', 'telemetry-key', 'token', 'hub-fingerprint', 'hub-ca'],
+    ['sim', 'telemetry-ack', 'hub-tls', 'json'],
+  ),
+  hub: { type: 'string', multiple: true },
+} as const;
 
 export async function runDevice(argv: readonly string[], io: Output, signal?: AbortSignal): Promise<ExitCodeValue> {
   const args = parseArgs(argv, DEVICE_OPTION_SPECS);
@@ -130,11 +144,13 @@ export async function runDevice(argv: readonly string[], io: Output, signal?: Ab
   // Listening for Ctrl-C / SIGTERM before the ready line: a stop sent on that line is a clean stop.
   const stopped = waitForStop(signal);
   const device = await startDevice(options);
-  const hubAddress = device.hub?.hubAddress;
+  const hubs = device.hub?.hubAddresses ?? [];
   if (booleanOption(args, 'json') === true) {
-    io.out(JSON.stringify({ url: device.url, port: device.port, deviceId: options.deviceId, ...(hubAddress ? { hub: hubAddress } : {}) }) + '\n');
-  } else if (hubAddress) {
-    io.out(`picolink device "${options.deviceId}" (simulated Pico W) dialing home to the hub at ${hubAddress}; local clients: ${device.url}\n`);
+    // `hub`: the first address, as with one; `hubs`: all of them, in the order they are dialled.
+    io.out(JSON.stringify({ url: device.url, port: device.port, deviceId: options.deviceId, ...(hubs.length > 0 ? { hub: hubs[0], hubs } : {}) }) + '\n');
+  } else if (hubs.length > 0) {
+    const where = hubs.length === 1 ? `the hub at ${hubs[0]}` : `the first of the hubs at ${hubs.join(', ')}`;
+    io.out(`picolink device "${options.deviceId}" (simulated Pico W) dialing home to ${where}; local clients: ${device.url}\n`);
   } else {
     io.out(`picolink device "${options.deviceId}" (simulated Pico W) listening on ${device.url}\n`);
     io.out(`try: picolink send ${device.url} -c action=get_info\n`);
