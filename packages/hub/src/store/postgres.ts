@@ -14,7 +14,7 @@ import { TelemetryPartitions } from './postgres-partitions.js';
 import { migratePostgres } from './postgres-schema.js';
 import { PostgresTelemetry } from './postgres-telemetry.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, checkLimit } from './sqlite.js';
-import { jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
+import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
 import type { AuditRow, DeviceRow, EventRow, OutputRow } from './sqlite-rows.js';
 import type {
   AuditRecord,
@@ -217,8 +217,7 @@ export class PostgresStore implements HubStore {
 
   async loadOutputStates(deviceId: string): Promise<OutputState[]> {
     const rows = await this.rows<OutputRow>('SELECT device_id, pin, setup::text AS setup, value, lease_until, lease_value, lease_write, updated_at FROM output_states WHERE device_id = $1', [deviceId]);
-    // Numbered pins in order, then "LED".
-    return rows.map(toOutput).sort((a, b) => (a.pin === 'LED' ? 1 : b.pin === 'LED' ? -1 : a.pin - b.pin));
+    return rows.map(toOutput).sort(byPin);
   }
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {
