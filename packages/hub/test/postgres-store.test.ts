@@ -84,6 +84,24 @@ describe('PostgreSQL store', () => {
     assert.equal(redactPostgresUrl(url), 'postgres://hub:***@127.0.0.1:1/picolink');
   });
 
+  it('works for a user who owns only its schema, without the right to create schemas', async () => {
+    await inspect('public', async (client) => {
+      await client.query('CREATE ROLE hub_only LOGIN');
+      await client.query('REVOKE CREATE ON DATABASE postgres FROM PUBLIC');
+      await client.query('CREATE SCHEMA hub_only_schema AUTHORIZATION hub_only');
+    });
+    const url = cluster.url.replace('postgres://postgres@', 'postgres://hub_only@');
+    const store = await openPostgresStore({ url, schema: 'hub_only_schema' });
+    await store.insertTelemetry([{ deviceId: 'pico-1', metric: 'v', time: today + 1, value: 1 }]);
+    assert.equal((await store.queryTelemetry({ deviceId: 'pico-1', from: today, to: today + 2 })).length, 1);
+    await store.close();
+    await assert.rejects(openPostgresStore({ url, schema: 'elsewhere' }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, ErrorCode.CONFIG);
+      assert.match(err.message, /permission denied/);
+      return true;
+    });
+  });
+
   it('stores telemetry in day partitions made ahead of time, and retention drops whole days, counting their rows', async () => {
     const schema = freshSchema();
     const store = await openPostgresStore({ url: cluster.url, schema });

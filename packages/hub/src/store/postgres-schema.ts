@@ -128,7 +128,10 @@ export async function migratePostgres(client: PoolClient, schema: string, where:
       // Everything under the lock, the schema and the version table included: a second
       // hub starting at the same moment waits here, then finds the work done.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      // Created only when missing: CREATE SCHEMA IF NOT EXISTS still needs the right to
+      // create schemas, which a user given only its own schema does not have.
+      const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`);
       await client.query(`SET LOCAL search_path TO "${schema}"`);
       await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
       const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_version');
