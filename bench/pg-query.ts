@@ -134,7 +134,7 @@ async function timeCase(store: HubStore, plan: Layout, testCase: QueryCase): Pro
   const times: number[] = [];
   let results = 0;
   for (let call = 0; call < 2 * CALLS; call++) {
-    const query = testCase.query(`q-${(call * 37) % DEVICES}`, plan);
+    const query = testCase.query(`q-${((call % CALLS) * 37) % DEVICES}`, plan);
     const started = process.hrtime.bigint();
     const answer = query.bucketMs === undefined ? await store.queryTelemetry(query) : await store.bucketTelemetry({ ...query, bucketMs: query.bucketMs });
     if (call >= CALLS) times.push(Number(process.hrtime.bigint() - started) / 1e6);
