@@ -1,6 +1,7 @@
 /**
  * Child process for bench/ingest.ts: the hub's real telemetry path — a UDP socket on
- * 127.0.0.1:0, startTelemetryIngest and the SQLite store in a temp directory. Answers
+ * 127.0.0.1:0, startTelemetryIngest and the SQLite store in a temp directory (or the
+ * PostgreSQL store at `postgresUrl`, for bench/pg-ingest.ts). Answers
  * `stats` over IPC and reports when the store last finished a write (wall clock, ms);
  * answers `{ cmd: "times", deviceId }` with the times of that device's stored rows.
  */
@@ -8,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HubBus, openSqliteStore, parseConfig, startTelemetryIngest } from '@picolink/hub';
+import { HubBus, openPostgresStore, openSqliteStore, parseConfig, startTelemetryIngest } from '@picolink/hub';
 import type { TelemetryRow } from '@picolink/hub';
 
 export interface HubChildOptions {
@@ -21,6 +22,9 @@ export interface HubChildOptions {
   bare?: boolean;
   /** Keep the hub's log lines (rejection reports) off stderr. Default false. */
   quiet?: boolean;
+  /** Store telemetry in PostgreSQL at this URL (in `postgresSchema`) instead of SQLite. Default: SQLite. */
+  postgresUrl?: string;
+  postgresSchema?: string;
 }
 
 export interface HubChildStats {
@@ -33,6 +37,7 @@ export interface HubChildStats {
   /** Date.now() when the store last finished writing a batch. */
   lastWriteEnd: number;
   receiveBufferBytes: number;
+  /** Size of the SQLite file and its WAL; 0 for PostgreSQL. */
   databaseBytes: number;
   /** Hub process CPU time (user + system) since start, in µs. */
   cpuMicros: number;
@@ -41,7 +46,7 @@ export interface HubChildStats {
 const options = JSON.parse(process.argv[2] ?? '{}') as HubChildOptions;
 const dir = mkdtempSync(join(tmpdir(), 'picolink-bench-ingest-'));
 const path = join(dir, 'hub.db');
-const store = await openSqliteStore({ path });
+const store = options.postgresUrl ? await openPostgresStore({ url: options.postgresUrl, ...(options.postgresSchema ? { schema: options.postgresSchema } : {}) }) : await openSqliteStore({ path });
 let lastWriteEnd = 0;
 const insert = store.insertTelemetry.bind(store);
 store.insertTelemetry = async (rows: readonly TelemetryRow[]) => {
@@ -85,7 +90,7 @@ function stats(): HubChildStats {
     lastWriteEnd,
     receiveBufferBytes: ingest.receiveBufferBytes,
     cpuMicros: cpu.user + cpu.system,
-    databaseBytes: statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0),
+    databaseBytes: options.postgresUrl ? 0 : statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0),
   };
 }
 

@@ -101,7 +101,7 @@ async function runLoad(load: LoadOptions): Promise<SendResult> {
   return result;
 }
 
-interface IngestResult {
+export interface IngestResult {
   send: SendResult;
   hub: HubChildStats;
   /** Datagrams accepted and stored per second. */
@@ -126,10 +126,11 @@ async function settle<T>(read: () => Promise<T>, same: (a: T, b: T) => boolean, 
   return last;
 }
 
-async function ingestRun(count: number, ratePerSecond: number, signed: boolean): Promise<IngestResult> {
+/** One run of `count` datagrams into a hub child; `store` picks PostgreSQL instead of SQLite. */
+export async function ingestRun(count: number, ratePerSecond: number, signed: boolean, store: { postgresUrl?: string; postgresSchema?: string } = {}): Promise<IngestResult> {
   const keys: Record<string, string> = {};
   if (signed) for (let d = 0; d < DEVICES; d++) keys[`bench-${d}`] = KEY;
-  const { child: hub, hello } = await forkChild<{ port: number }>('./ingest-hub.js', { keys, receiveBufferBytes: RECEIVE_BUFFER_BYTES });
+  const { child: hub, hello } = await forkChild<{ port: number }>('./ingest-hub.js', { keys, receiveBufferBytes: RECEIVE_BUFFER_BYTES, ...store });
   try {
     const before = (await hub.request<{ stats: HubChildStats }>({ cmd: 'stats' })).stats;
     const send = await runLoad({ mode: 'udp', port: hello.port, count, ratePerSecond, devices: DEVICES, key: signed ? KEY : undefined });
@@ -206,9 +207,9 @@ async function mosquittoRun(binary: string, count: number): Promise<MqttResult> 
   }
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-function printIngest(label: string, result: IngestResult, target: string): void {
+export function printIngest(label: string, result: IngestResult, target: string): void {
   const { hub, send } = result;
   const rejected = Object.values(hub.rejected).reduce((a, b) => a + b, 0);
   const sendRate = send.sent / Math.max(0.001, (send.endedAt - send.startedAt) / 1000);
@@ -217,7 +218,7 @@ function printIngest(label: string, result: IngestResult, target: string): void 
   );
 }
 
-const median = (values: readonly number[]): number => {
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 };

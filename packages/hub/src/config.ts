@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { isPostgresUrl } from './store/postgres.js';
 import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
 export const DEFAULT_TELEMETRY_PORT = 12401;
@@ -25,9 +26,20 @@ export interface ConfiguredDevice {
   config?: Record<string, unknown>;
 }
 
+/**
+ * Where the hub keeps devices, telemetry, events and audit: one SQLite file, or a
+ * PostgreSQL database for larger fleets (docs/scaling.md).
+ */
+export type StoreConfig = { sqlite: string } | { postgres: string };
+
 export interface HubConfig {
   /** Directory for the SQLite file and the API token. Default "./picolink-data". */
   dataDir: string;
+  /**
+   * `{ "sqlite": "PATH" }` or `{ "postgres": "postgres://USER:PASSWORD@HOST:PORT/DATABASE" }`.
+   * Default: the SQLite file picolink.db in `dataDir`.
+   */
+  store?: StoreConfig;
   http: {
     /** Default "127.0.0.1". */
     host: string;
@@ -171,7 +183,7 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['dataDir', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
+  '': ['dataDir', 'store', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
   'nettools.': Object.keys(DEFAULT_NETTOOLS_CONFIG),
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
   'http.tls.': ['cert', 'key'],
@@ -204,6 +216,20 @@ function parseDevice(value: unknown, index: number): ConfiguredDevice {
     device.config = value.config;
   }
   return device;
+}
+
+/** `store`: exactly one of "sqlite" (a file path) or "postgres" (a postgres:// URL). */
+function storeConfig(value: unknown): StoreConfig | undefined {
+  if (value === undefined) return undefined;
+  const expected = 'an object with one key: "sqlite" (a file path) or "postgres" (a postgres:// URL)';
+  if (!isObject(value) || Object.keys(value).length !== 1) fail('store', expected);
+  if (value.sqlite !== undefined) return { sqlite: str(value, 'sqlite', 'store.', '') };
+  if (value.postgres !== undefined) {
+    const url = str(value, 'postgres', 'store.', '');
+    if (!isPostgresUrl(url)) fail('store.postgres', 'a URL like postgres://picolink:PASSWORD@db.example:5432/picolink');
+    return { postgres: url };
+  }
+  return fail('store', expected);
 }
 
 /** `http.allowedHosts`: "*" or names as a browser sends them (no port, no scheme). */
@@ -264,6 +290,8 @@ export function parseConfig(raw: unknown): HubConfig {
       bindHost: str(nettools, 'bindHost', 'nettools.', defaults.nettools.bindHost),
     },
   };
+  const store = storeConfig(raw.store);
+  if (store) config.store = store;
   if (http.tls !== undefined) {
     if (!isObject(http.tls) || http.tls.cert === undefined || http.tls.key === undefined) fail('http.tls', 'an object with "cert" and "key" file names (PEM)');
     rejectUnknown(http.tls, 'http.tls.');

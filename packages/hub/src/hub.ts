@@ -33,7 +33,7 @@ import type { RetentionJob } from './retention.js';
 import { DeviceCommands } from './state/device-commands.js';
 import { EventRecorder } from './state/event-recorder.js';
 import { DevicePresence } from './state/presence.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openConfiguredStore } from './store/open.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
 import type { TelemetryIngest } from './telemetry/ingest.js';
@@ -56,7 +56,7 @@ export interface HubListeners {
 
 export interface StartHubOptions {
   config: HubConfig;
-  /** Default: the SQLite store in `config.dataDir` (closed by close()). A given store is left open. */
+  /** Default: the store of `config.store`, else the SQLite file in `config.dataDir` (closed by close()). A given store is left open. */
   store?: HubStore;
   listeners?: HubListeners;
   /** Aborting it closes the hub, as close() does. */
@@ -154,7 +154,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       ({ token, path: tokenPath, created: tokenCreated } = await loadOrCreateApiToken(config.dataDir));
     }
 
-    const store = options.store ?? (await openSqliteStore({ path: join(config.dataDir, DATABASE_FILE) }));
+    const store = options.store ?? (await openConfiguredStore(config.store, join(config.dataDir, DATABASE_FILE), log));
     if (!options.store) stops.push(() => store.close());
     const bus = new HubBus();
     const directory = new DeviceDirectory();

@@ -4,6 +4,8 @@ export * from './directory.js';
 export type * from './store/store.js';
 export { openSqliteStore, SqliteStore } from './store/sqlite.js';
 export type { SqliteStoreOptions } from './store/sqlite.js';
+export { isPostgresUrl, openPostgresStore, PostgresStore, redactPostgresUrl } from './store/postgres.js';
+export type { PostgresStoreOptions } from './store/postgres.js';
 export { startHub, signInLink, DATABASE_FILE, HUB_VERSION } from './hub.js';
 export { DeviceCredentials, tokenDigest } from './credentials.js';
 export type { IssuedCredentials, KnownDevice } from './credentials.js';

@@ -1,6 +1,6 @@
 /** `picolink hub`: run the hub (device gateway, telemetry, storage, HTTP API) until Ctrl-C. */
 import { resolve } from 'node:path';
-import { defaultConfig, loadConfig, startHub } from '@picolink/hub';
+import { defaultConfig, isPostgresUrl, loadConfig, redactPostgresUrl, startHub } from '@picolink/hub';
 import type { HubConfig, RunningHub } from '@picolink/hub';
 import { booleanOption, intOption, optionSpecs, parseArgs, stringOption } from '../args.js';
 import type { ParsedArgs } from '../args.js';
@@ -20,6 +20,9 @@ as "Authorization: Bearer TOKEN". Stop it with Ctrl-C.
 Options (each overrides the configuration file):
   --config FILE             hub configuration (JSON; see docs/hub.md#configuration)
   --data-dir DIR            SQLite database and API token (default ./picolink-data)
+  --store URL|FILE          where data is kept: a postgres://USER:PASSWORD@HOST:PORT/DB URL
+                            selects PostgreSQL (docs/scaling.md); a file path, SQLite there
+                            (default picolink.db in the data directory)
   --http-host ADDRESS       address of the HTTP API (default 127.0.0.1; 0.0.0.0 for the network)
   --http-port N             HTTP API port (default 8080; 0 picks a free one)
   --gateway-port N          port devices dial home to (default 12400; 0 picks a free one)
@@ -33,7 +36,7 @@ Example:
   curl -H "Authorization: Bearer TOKEN" http://127.0.0.1:8080/api/devices
 `;
 
-export const HUB_OPTION_SPECS = optionSpecs(['config', 'data-dir', 'http-host', 'http-port', 'gateway-port', 'telemetry-port'], ['auth', 'accept-unknown-devices', 'json']);
+export const HUB_OPTION_SPECS = optionSpecs(['config', 'data-dir', 'store', 'http-host', 'http-port', 'gateway-port', 'telemetry-port'], ['auth', 'accept-unknown-devices', 'json']);
 
 /** The configuration from --config and the flags that override it. */
 export async function hubConfigFrom(args: ParsedArgs): Promise<HubConfig> {
@@ -41,6 +44,8 @@ export async function hubConfigFrom(args: ParsedArgs): Promise<HubConfig> {
   const config = file === undefined ? defaultConfig() : await loadConfig(file);
   const dataDir = stringOption(args, 'data-dir');
   if (dataDir !== undefined) config.dataDir = dataDir;
+  const store = stringOption(args, 'store');
+  if (store !== undefined) config.store = isPostgresUrl(store) ? { postgres: store } : { sqlite: store };
   const httpHost = stringOption(args, 'http-host');
   if (httpHost !== undefined) config.http.host = httpHost;
   config.http.port = intOption(args, 'http-port', config.http.port, 0, 65535);
@@ -61,6 +66,7 @@ export function describeHub(hub: RunningHub, config: HubConfig): string[] {
     `  gateway    ${config.gateway.host}:${hub.gatewayPort} (TCP${config.gateway.tls ? ' with TLS' : ''}; devices dial home here)`,
     `  telemetry  ${config.telemetry.host}:${hub.telemetryPort} (UDP)`,
     `  data       ${resolve(config.dataDir)}`,
+    ...(config.store === undefined ? [] : [`  store      ${'postgres' in config.store ? redactPostgresUrl(config.store.postgres) : `SQLite ${resolve(config.store.sqlite)}`}`]),
   ];
 }
 

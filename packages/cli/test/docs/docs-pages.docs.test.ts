@@ -1,4 +1,4 @@
-// docs/errors.md, docs/architecture.md, docs/dashboard.md and docs/fuzzing.md: their blocks
+// docs/errors.md, docs/architecture.md, docs/dashboard.md, docs/fuzzing.md and docs/scaling.md: their blocks
 // are diagrams, reports and commands other tests run (each marked with the reason), so
 // this test fails as soon as a block is added that nothing runs; and every relative link
 // in them (and in README.md and examples/README.md) leads to a file and heading that exist.
@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DocRunner, REPO_ROOT } from './runner.js';
 
-const PAGES = ['docs/errors.md', 'docs/architecture.md', 'docs/dashboard.md', 'docs/fuzzing.md'];
+const PAGES = ['docs/errors.md', 'docs/architecture.md', 'docs/dashboard.md', 'docs/fuzzing.md', 'docs/scaling.md'];
 
 for (const page of PAGES) {
   test(`${page}: every block is run by a test or marked not run with a reason`, async () => {

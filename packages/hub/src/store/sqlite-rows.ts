@@ -99,3 +99,8 @@ export function toOutput(row: OutputRow): OutputState {
     updatedAt: row.updated_at,
   };
 }
+
+/** Output states in the order stores list them: numbered pins in order, then "LED". */
+export function byPin(a: OutputState, b: OutputState): number {
+  return a.pin === 'LED' ? 1 : b.pin === 'LED' ? -1 : a.pin - b.pin;
+}

@@ -24,7 +24,7 @@ interface Range {
   limit: number;
 }
 
-function checkRange(query: TelemetryQuery): Range {
+export function checkRange(query: TelemetryQuery): Range {
   if (typeof query.deviceId !== 'string') throw new PicolinkError(ErrorCode.BAD_TYPE, 'deviceId must be a string');
   if (!Number.isFinite(query.from) || !Number.isFinite(query.to)) {
     throw new PicolinkError(ErrorCode.OUT_OF_RANGE, 'from and to must be Unix times in ms');

@@ -11,7 +11,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
+import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
 import type { AuditRow, DeviceRow, EventRow, OutputRow } from './sqlite-rows.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -219,8 +219,7 @@ export class SqliteStore implements HubStore {
 
   async loadOutputStates(deviceId: string): Promise<OutputState[]> {
     const rows = this.sql('SELECT * FROM output_states WHERE device_id = ?').all(deviceId) as OutputRow[];
-    // Numbered pins in order, then "LED".
-    return rows.map(toOutput).sort((a, b) => (a.pin === 'LED' ? 1 : b.pin === 'LED' ? -1 : a.pin - b.pin));
+    return rows.map(toOutput).sort(byPin);
   }
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {

@@ -1,0 +1,166 @@
+/**
+ * Telemetry in PostgreSQL. A batch goes in as one `INSERT … SELECT FROM unnest(...)` of
+ * three arrays (series ids, times, values): one statement and one round trip whatever the
+ * batch size, about three times the rows per second of multi-row INSERTs. (device,
+ * metric) pairs resolve to series ids through a cache; series rows are never deleted (a
+ * metric whose rows all expired is left out of listMetrics by its emptiness), so a cached
+ * id stays valid whatever retention or another hub does meanwhile.
+ *
+ * Queries first look up the device's series, then read the telemetry index alone: the
+ * (series_id, time) INCLUDE (value) index answers a time range, in time order, and the
+ * bucket aggregates, without touching the table.
+ */
+import type { Pool } from 'pg';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { checkRange } from './sqlite-telemetry.js';
+import type { TelemetryPartitions } from './postgres-partitions.js';
+import type { TelemetryBucket, TelemetryQuery, TelemetryRow } from './store.js';
+
+/** The series cache is dropped when it grows past this (it refills from the table). */
+const MAX_CACHED_SERIES = 100_000;
+/** Lookups of new series before giving up (another hub may be adding the same ones). */
+const SERIES_ATTEMPTS = 3;
+
+interface SeriesRow {
+  id: number;
+  device_id: string;
+  metric: string;
+}
+
+/**
+ * A PostgreSQL array literal of numbers. Numbers need no quoting, so this skips the
+ * driver's general array encoding, which checks and escapes each element (0.7–1.4 µs of
+ * CPU per row for the three arrays, against 0.4 µs here, measured on the project's
+ * machine). Safe integers print as digits, and any other double in a form float8 reads
+ * back exactly.
+ */
+function arrayLiteral(numbers: readonly number[]): string {
+  return `{${numbers.join(',')}}`;
+}
+
+export class PostgresTelemetry {
+  /** deviceId → metric → series id. */
+  private readonly seriesIds = new Map<string, Map<string, number>>();
+  private cachedSeries = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly partitions: TelemetryPartitions,
+  ) {}
+
+  async insert(rows: readonly TelemetryRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.resolveSeries(rows);
+    await this.partitions.ensure(rows.map((row) => row.time));
+    const ids = new Array<number>(rows.length);
+    const times = new Array<number>(rows.length);
+    const values = new Array<number>(rows.length);
+    rows.forEach((row, i) => {
+      ids[i] = this.seriesIds.get(row.deviceId)?.get(row.metric) as number;
+      times[i] = row.time;
+      values[i] = row.value;
+    });
+    await this.pool.query('INSERT INTO telemetry (series_id, time, value) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::float8[])', [arrayLiteral(ids), arrayLiteral(times), arrayLiteral(values)]);
+  }
+
+  /** Fills the cache with the ids of every (device, metric) pair of `rows`, adding new series. */
+  private async resolveSeries(rows: readonly TelemetryRow[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const devices: string[] = [];
+      const metrics: string[] = [];
+      const seen = new Set<string>();
+      for (const row of rows) {
+        if (this.seriesIds.get(row.deviceId)?.has(row.metric)) continue;
+        const key = JSON.stringify([row.deviceId, row.metric]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        devices.push(row.deviceId);
+        metrics.push(row.metric);
+      }
+      if (devices.length === 0) return;
+      if (attempt > SERIES_ATTEMPTS) throw new PicolinkError(ErrorCode.INTERNAL, `could not add telemetry series for ${devices[0]}/${metrics[0]}`);
+      // The SELECT sees the series that existed when the statement began; one added by
+      // another hub meanwhile is skipped by ON CONFLICT and found on the next attempt.
+      const { rows: found } = await this.pool.query<SeriesRow>(
+        `WITH given AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(device_id, metric)),
+              added AS (INSERT INTO series (device_id, metric) SELECT device_id, metric FROM given ON CONFLICT DO NOTHING RETURNING id, device_id, metric)
+         SELECT id, device_id, metric FROM added
+         UNION ALL SELECT s.id, s.device_id, s.metric FROM series s JOIN given g ON g.device_id = s.device_id AND g.metric = s.metric`,
+        [devices, metrics],
+      );
+      for (const series of found) this.cache(series);
+    }
+  }
+
+  private cache(series: SeriesRow): void {
+    if (++this.cachedSeries > MAX_CACHED_SERIES) {
+      this.seriesIds.clear();
+      this.cachedSeries = 1;
+    }
+    let metrics = this.seriesIds.get(series.device_id);
+    if (!metrics) {
+      metrics = new Map();
+      this.seriesIds.set(series.device_id, metrics);
+    }
+    metrics.set(series.metric, series.id);
+  }
+
+  /** The device's series (one metric, or all), sorted by metric. */
+  private async series(deviceId: string, metric: string | null): Promise<SeriesRow[]> {
+    const { rows } = await this.pool.query<SeriesRow>('SELECT id, device_id, metric FROM series WHERE device_id = $1 AND ($2::text IS NULL OR metric = $2) ORDER BY metric COLLATE "C"', [deviceId, metric]);
+    return rows;
+  }
+
+  async query(query: TelemetryQuery): Promise<TelemetryRow[]> {
+    const range = checkRange(query);
+    if (range.from >= range.to) return [];
+    const series = await this.series(range.deviceId, range.metric);
+    if (series.length === 0) return [];
+    const names = new Map(series.map((s) => [s.id, s.metric]));
+    // Rows at the same time come in metric order, as in the SQLite store.
+    const order = series.length === 1 ? 'time' : 'time, array_position($1::integer[], series_id)';
+    const { rows } = await this.pool.query<{ series_id: number; time: number; value: number }>(
+      `SELECT series_id, time, value FROM telemetry WHERE series_id = ANY($1::integer[]) AND time >= $2 AND time < $3 ORDER BY ${order} LIMIT $4`,
+      [series.map((s) => s.id), range.from, range.to, range.limit],
+    );
+    return rows.map((row) => ({ deviceId: range.deviceId, metric: names.get(row.series_id) ?? '', time: row.time, value: row.value }));
+  }
+
+  async buckets(query: TelemetryQuery & { bucketMs: number }): Promise<TelemetryBucket[]> {
+    const range = checkRange(query);
+    if (!Number.isSafeInteger(query.bucketMs) || query.bucketMs < 1) {
+      throw new PicolinkError(ErrorCode.OUT_OF_RANGE, `bucketMs must be a whole number of ms, at least 1, not ${String(query.bucketMs)}`);
+    }
+    if (range.from >= range.to) return [];
+    const series = await this.series(range.deviceId, range.metric);
+    if (series.length === 0) return [];
+    const names = new Map(series.map((s) => [s.id, s.metric]));
+    // The bucket start is time - (time mod b) with a mod that is never negative, so buckets
+    // line up on multiples of b before 1970 as well.
+    const { rows } = await this.pool.query<{ series_id: number; time: number; count: number; min: number; max: number; avg: number }>(
+      `SELECT series_id, time - ((time % $4::bigint) + $4::bigint) % $4::bigint AS time,
+              count(*) AS count, min(value) AS min, max(value) AS max, avg(value) AS avg
+       FROM telemetry WHERE series_id = ANY($1::integer[]) AND time >= $2 AND time < $3
+       GROUP BY series_id, 2 ORDER BY array_position($1::integer[], series_id), 2 LIMIT $5`,
+      [series.map((s) => s.id), range.from, range.to, query.bucketMs, range.limit],
+    );
+    return rows.map((row) => ({ metric: names.get(row.series_id) ?? '', time: row.time, count: row.count, min: row.min, max: row.max, avg: row.avg }));
+  }
+
+  async metrics(deviceId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ metric: string }>(
+      'SELECT metric FROM series s WHERE device_id = $1 AND EXISTS (SELECT 1 FROM telemetry t WHERE t.series_id = s.id) ORDER BY metric COLLATE "C"',
+      [deviceId],
+    );
+    return rows.map((row) => row.metric);
+  }
+
+  /** Drops the day partitions wholly before `before`, then deletes older rows from the rest. */
+  async deleteBefore(before: number): Promise<number> {
+    let total = 0;
+    for (const name of await this.partitions.whollyBefore(before)) total += await this.partitions.drop(name);
+    // Partition pruning keeps this to the day that straddles the cut-off and the default partition.
+    const { rowCount } = await this.pool.query('DELETE FROM telemetry WHERE time < $1', [before]);
+    return total + (rowCount ?? 0);
+  }
+}
