@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { isPostgresUrl } from './store/postgres.js';
+import { DEFAULT_MAX_BUFFERED_ROWS } from './telemetry/writer.js';
 import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 
 export const DEFAULT_TELEMETRY_PORT = 12401;
@@ -80,6 +81,12 @@ export interface HubConfig {
     port: number;
     /** Datagrams per second accepted from one device before the excess is dropped. Default 2000. */
     maxPerDevicePerSecond: number;
+    /**
+     * Readings kept in memory while the store is unreachable (a PostgreSQL restart),
+     * written in order when it returns; past it the oldest are dropped and counted.
+     * Default 100000 (about 10 MB).
+     */
+    maxBufferedRows: number;
   };
   /** Delete telemetry, events and audit records older than this many days. Default 30; 0 keeps everything. */
   retentionDays: number;
@@ -133,7 +140,7 @@ export function defaultConfig(): HubConfig {
     dataDir: './picolink-data',
     http: { host: '127.0.0.1', port: DEFAULT_HUB_HTTP_PORT, auth: true, allowedHosts: [] },
     gateway: { host: '0.0.0.0', port: DEFAULT_HUB_GATEWAY_PORT, heartbeatMs: DEFAULT_HUB_HEARTBEAT_MS, acceptUnknownDevices: false },
-    telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000 },
+    telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000, maxBufferedRows: DEFAULT_MAX_BUFFERED_ROWS },
     retentionDays: 30,
     devices: [],
     nettools: { ...DEFAULT_NETTOOLS_CONFIG },
@@ -188,7 +195,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
   'http.tls.': ['cert', 'key'],
   'gateway.': ['host', 'port', 'tls', 'heartbeatMs', 'acceptUnknownDevices'],
-  'telemetry.': ['host', 'port', 'maxPerDevicePerSecond'],
+  'telemetry.': ['host', 'port', 'maxPerDevicePerSecond', 'maxBufferedRows'],
   'devices[].': ['id', 'token', 'telemetryKey', 'address', 'fingerprint', 'config'],
 };
 
@@ -273,6 +280,7 @@ export function parseConfig(raw: unknown): HubConfig {
       host: str(telemetry, 'host', 'telemetry.', defaults.telemetry.host),
       port: int(telemetry, 'port', 'telemetry.', defaults.telemetry.port, 0, 65535),
       maxPerDevicePerSecond: int(telemetry, 'maxPerDevicePerSecond', 'telemetry.', defaults.telemetry.maxPerDevicePerSecond, 1, 10_000_000),
+      maxBufferedRows: int(telemetry, 'maxBufferedRows', 'telemetry.', defaults.telemetry.maxBufferedRows, 1, 100_000_000),
     },
     retentionDays: int(raw, 'retentionDays', '', defaults.retentionDays, 0, 36_500),
     devices: [],

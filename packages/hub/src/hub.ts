@@ -36,7 +36,7 @@ import { DevicePresence } from './state/presence.js';
 import { openConfiguredStore } from './store/open.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
-import type { TelemetryIngest } from './telemetry/ingest.js';
+import type { TelemetryIngest, TelemetryIngestOptions } from './telemetry/ingest.js';
 
 /** The SQLite file in the data directory. */
 export const DATABASE_FILE = 'picolink.db';
@@ -71,6 +71,8 @@ export interface StartHubOptions {
   serverLinkBackoff?: ServerLinksOptions['backoff'];
   /** Time between retention runs, in ms. Default hourly. */
   retentionIntervalMs?: number;
+  /** Waits between telemetry writes while the store is unreachable (tests use short ones). Default { baseMs: 1000, maxMs: 10000 }. */
+  storeRetryBackoff?: TelemetryIngestOptions['storeRetryBackoff'];
 }
 
 export interface RunningHub {
@@ -176,7 +178,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
 
     const telemetrySocket = options.listeners?.telemetry ?? (await bindConfiguredUdp(config.telemetry.host, config.telemetry.port, 'telemetry.port'));
     if (!options.listeners?.telemetry) stops.push(() => new Promise<void>((resolve) => telemetrySocket.close(() => resolve())));
-    const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, credentials, log });
+    const telemetry = startTelemetryIngest({ socket: telemetrySocket, store, bus, config, credentials, log, storeRetryBackoff: options.storeRetryBackoff });
     stops.push(() => telemetry.close());
 
     const gatewayListener = options.listeners?.gateway ?? (await bindGateway(config));

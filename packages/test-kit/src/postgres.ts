@@ -4,6 +4,8 @@
  * directory, trust authentication for the `postgres` superuser. `stop()` stops it
  * (`pg_ctl stop -m immediate`) and removes the directory; a cluster still running when
  * the process exits is stopped then too, so a failing test leaves nothing behind.
+ * `shutdown()` and `restart()` stop and start the same server, for tests of a database
+ * that goes away while a hub runs.
  *
  * The binaries come from Debian's `postgresql` package: PICOLINK_PG_BIN when set, else the
  * newest /usr/lib/postgresql/VERSION/bin, else `initdb` on PATH. initdb refuses to run as
@@ -41,6 +43,13 @@ export interface PostgresCluster {
   binDir: string;
   /** Stops the server and removes its directory; a second call does nothing. */
   stop(): Promise<void>;
+  /**
+   * Shuts the server down as an administrator would (`pg_ctl stop -m fast`: clients are
+   * disconnected), keeping its directory, for tests of a database that goes away.
+   */
+  shutdown(): Promise<void>;
+  /** Starts the server again after shutdown(), on the same port and data directory. */
+  restart(): Promise<void>;
 }
 
 /** Attempts at a free port: another process may take the port between the probe and the start. */
@@ -159,6 +168,7 @@ export async function startPostgres(options: PostgresClusterOptions = {}): Promi
       }
       running = true;
       let stopping: Promise<void> | undefined;
+      const settings = serverOptions(dir, port, options);
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
@@ -175,6 +185,20 @@ export async function startPostgres(options: PostgresClusterOptions = {}): Promi
             }
           })();
           return stopping;
+        },
+        async shutdown() {
+          if (!running || stopping) return;
+          await run(binDir, 'pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', String(PG_CTL_TIMEOUT_S)]);
+          running = false;
+        },
+        async restart() {
+          if (running || stopping) return;
+          try {
+            await run(binDir, 'pg_ctl', ['start', '-D', data, '-l', logFile, '-w', '-t', String(PG_CTL_TIMEOUT_S), '-o', settings]);
+          } catch (err) {
+            throw new Error(`${(err as Error).message}\n${tail(logFile)}`, { cause: err });
+          }
+          running = true;
         },
       };
     }

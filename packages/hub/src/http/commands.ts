@@ -77,7 +77,9 @@ export async function sendForCaller(ctx: ApiContext, deviceId: string, request: 
 export function registerCommandRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post('/api/devices/:id/commands', async function postCommands(request: CommandsRequest, reply: FastifyReply) {
     const deviceId = request.params.id;
-    refuseTelemetryOnly(ctx, deviceId, await requireKnownDevice(ctx, deviceId));
+    // A device connected now needs no record from the store: commands to it keep working
+    // while the database is unreachable (docs/scaling.md#when-the-database-restarts).
+    if (!ctx.directory.isOnline(deviceId)) refuseTelemetryOnly(ctx, deviceId, await requireKnownDevice(ctx, deviceId));
     const { list, single } = parseCommands(request.body, ctx.limits.maxCommandsPerRequest);
     const actor = apiActor(request);
     // All sent at once: the link pipelines them and the device answers in order. An offline

@@ -36,6 +36,7 @@
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { encodeTelemetryAck, ErrorCode, inspectTelemetry, MAX_DATAGRAM_BYTES, peekTelemetry } from '@picolink/protocol';
 import type { ErrorCodeValue, MacLookup, TelemetryDatagram } from '@picolink/protocol';
+import type { BackoffOptions } from '@picolink/net';
 import type { HubBus } from '../bus.js';
 import type { HubConfig } from '../config.js';
 import { DeviceCredentials } from '../credentials.js';
@@ -53,7 +54,7 @@ export interface TelemetryIngestOptions {
   socket: UdpSocket;
   store: HubStore;
   bus: HubBus;
-  /** Uses `devices` (ids, telemetryKey), `telemetry.maxPerDevicePerSecond` and `gateway.acceptUnknownDevices`. */
+  /** Uses `devices` (ids, telemetryKey), `telemetry.maxPerDevicePerSecond`, `telemetry.maxBufferedRows` and `gateway.acceptUnknownDevices`. */
   config: Pick<HubConfig, 'devices' | 'telemetry' | 'gateway'>;
   /** Known devices and their keys, read at each datagram: default, `config.devices` alone (startHub adds managed devices). */
   credentials?: DeviceCredentials;
@@ -65,6 +66,8 @@ export interface TelemetryIngestOptions {
   flushMs?: number;
   /** Rows that trigger a write at once. Default 5000. */
   batchRows?: number;
+  /** Waits between writes while the store is unreachable (full jitter). Default { baseMs: 1000, maxMs: 10000 }. */
+  storeRetryBackoff?: BackoffOptions;
   /** Sequence numbers remembered per (device, boot) for duplicate and replay checks. Default 8192. */
   replayWindow?: number;
   /** A signed datagram that opens a boot the hub has not heard of must be younger than this (its `time`), in ms. Default 600000. */
@@ -126,7 +129,7 @@ export class TelemetryIngest {
     this.policy = { windowSize: options.replayWindow ?? DEFAULT_REPLAY_WINDOW, maxNewBootAgeMs: options.maxNewBootAgeMs ?? 600_000 };
     this.deviceUpdateMs = options.deviceUpdateMs ?? 1000;
     this.maxDevices = options.maxDevices ?? 10_000;
-    this.rows = new TelemetryWriter<PendingAck>(this.store, { flushMs: options.flushMs, maxRows: options.batchRows, log: this.log, onSettled: this.writerOnSettled });
+    this.rows = new TelemetryWriter<PendingAck>(this.store, { flushMs: options.flushMs, maxRows: options.batchRows, maxBufferedRows: config.telemetry.maxBufferedRows, retryBackoff: options.storeRetryBackoff, log: this.log, onSettled: this.writerOnSettled });
     this.reporter = new RejectionReporter({ bus: this.bus, store: this.store, log: this.log, intervalMs: options.rejectionIntervalMs });
     try {
       socket.setRecvBufferSize(options.receiveBufferBytes ?? 4 * 1024 * 1024);

@@ -40,7 +40,7 @@ test('close writes what is pending; later rows are dropped and counted', async (
   await writer.close();
   assert.deepEqual(batches, [2]);
   writer.add(row(3));
-  assert.deepEqual(writer.counters, { written: 2, failed: 0, dropped: 1, pending: 0 });
+  assert.deepEqual(writer.counters, { written: 2, failed: 0, dropped: 1, pending: 0, droppedOldest: 0, unreachableSince: null });
   await store.close();
 });
 
@@ -55,7 +55,7 @@ test('a failing store is logged and counted, and the writer goes on', async () =
   store.insertTelemetry = insert;
   writer.add(row(2));
   await writer.flush();
-  assert.deepEqual(writer.counters, { written: 1, failed: 1, dropped: 0, pending: 0 });
+  assert.deepEqual(writer.counters, { written: 1, failed: 1, dropped: 0, pending: 0, droppedOldest: 0, unreachableSince: null });
   assert.match(logs[0] ?? '', /1 rows could not be stored: disk full/);
   await writer.close();
   await store.close();
@@ -71,7 +71,7 @@ test('rows beyond maxPendingRows are dropped while the store is busy', async () 
   };
   const writer = new TelemetryWriter(store, { flushMs: 5, maxRows: 10, maxPendingRows: 20 });
   for (let i = 0; i < 40; i++) writer.add(row(i));
-  assert.deepEqual({ ...writer.counters }, { written: 0, failed: 0, dropped: 10, pending: 20 });
+  assert.deepEqual({ ...writer.counters }, { written: 0, failed: 0, dropped: 10, pending: 20, droppedOldest: 0, unreachableSince: null });
   for (let round = 0; round < 10 && writer.counters.written < 30; round++) {
     release();
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -135,5 +135,77 @@ test('a batch is cut after the last row of a datagram that waits for its commit'
   assert.deepEqual(batches, [10, 12], 'the second batch keeps the third datagram whole (12 rows, not 10)');
   assert.deepEqual(settled, [[0, 1, 2]]);
   await writer.close();
+  await store.close();
+});
+
+/** An error as node-postgres gives it when the server is down. */
+function refused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+}
+
+test('while the store is unreachable, rows are kept in order with their notices, retried, and the oldest dropped past maxBufferedRows', async () => {
+  const { store, batches } = await recordingStore();
+  const logs: string[] = [];
+  const settled: [string, boolean][] = [];
+  const writer = new TelemetryWriter<string>(store, {
+    flushMs: 5,
+    maxRows: 4,
+    maxBufferedRows: 6,
+    retryBackoff: { baseMs: 10, maxMs: 20 },
+    log: (line) => logs.push(line),
+    onSettled: (items, stored) => settled.push(...items.map((item): [string, boolean] => [item, stored])),
+  });
+  const insert = store.insertTelemetry;
+  store.insertTelemetry = () => Promise.reject(refused());
+  writer.add(row(0));
+  writer.afterCommit('a');
+  await writer.flush();
+  assert.notEqual(writer.counters.unreachableSince, null);
+  assert.equal(settled.length, 0, 'a kept row is neither stored nor given up');
+  for (let i = 1; i < 8; i++) {
+    writer.add(row(i));
+    writer.afterCommit(`r${i}`);
+  }
+  // 8 rows for 6 places: rows 0 and 1 go, and with them the notices attached to them.
+  assert.deepEqual(writer.counters, { written: 0, failed: 0, dropped: 0, droppedOldest: 2, pending: 6, unreachableSince: writer.counters.unreachableSince });
+  assert.deepEqual(settled, [
+    ['a', false],
+    ['r1', false],
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(writer.counters.pending, 6, 'retried meanwhile, still kept');
+  assert.equal(writer.counters.failed, 0);
+  store.insertTelemetry = insert;
+  for (let round = 0; round < 100 && (writer.counters.pending > 0 || writer.counters.unreachableSince !== null); round++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.deepEqual(
+    (await store.queryTelemetry({ deviceId: 'd', from: 0, to: 100 })).map((r) => r.value),
+    [2, 3, 4, 5, 6, 7],
+    'the kept rows, in order',
+  );
+  assert.deepEqual(batches.slice(-2), [4, 2]);
+  assert.deepEqual(
+    settled.slice(2).map(([item, stored]) => `${item}:${stored}`),
+    ['r2:true', 'r3:true', 'r4:true', 'r5:true', 'r6:true', 'r7:true'],
+  );
+  assert.match(logs.join('\n'), /the store is unreachable \(connect ECONNREFUSED/);
+  assert.match(logs.join('\n'), /dropped the 2 oldest rows \(2 in all\)/);
+  assert.match(logs.join('\n'), /the store is back after [\d.]+ s; 6 kept rows are being written/);
+  await writer.close();
+  await store.close();
+});
+
+test('close gives up the rows an unreachable store could not take, counting them as failed', async () => {
+  const { store } = await recordingStore();
+  const settled: [string, boolean][] = [];
+  const writer = new TelemetryWriter<string>(store, { flushMs: 5, onSettled: (items, stored) => settled.push(...items.map((item): [string, boolean] => [item, stored])) });
+  store.insertTelemetry = () => Promise.reject(refused());
+  writer.add(row(1));
+  writer.afterCommit('one');
+  await writer.close();
+  assert.equal(writer.counters.failed, 1);
+  assert.equal(writer.counters.pending, 0);
+  assert.deepEqual(settled, [['one', false]]);
   await store.close();
 });
