@@ -110,6 +110,11 @@ test('a PostgreSQL restart: the hub keeps serving, keeps the telemetry, and stor
   assert.equal(answer.status, 200, text);
   assert.equal((JSON.parse(text) as { ok: boolean }).ok, true);
 
+  // What needs the database answers 500 PL_ERR_INTERNAL meanwhile, and the hub goes on.
+  const query = await fetch(`${hub.httpUrl}/api/devices/pico-udp/telemetry?from=-1h`);
+  assert.equal(query.status, 500);
+  assert.equal(((await query.json()) as { code: string }).code, 'PL_ERR_INTERNAL');
+
   await cluster.restart();
   await until(() => hub.telemetry.writer.unreachableSince === null && hub.telemetry.writer.pending === 0, 'the kept rows written', 15_000);
   // Resends after the server is back change nothing either.
