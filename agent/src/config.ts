@@ -23,8 +23,11 @@ export interface AgentConfigOptions {
   token: string;
   /** Send telemetry to `target` ("HOST:PORT"), signed with `key` (hex). Default none. */
   telemetry?: { target: string; key: string };
-  /** Dial home to this hub ("HOST[:PORT]"); `fingerprint`: connect with TLS, pinning it. Default none. */
-  hub?: { address: string; fingerprint?: string };
+  /**
+   * Dial home to this hub ("HOST[:PORT]"), or to the first of a list that answers (tried in
+   * order); `fingerprint`: connect with TLS, pinning it (the same for every hub). Default none.
+   */
+  hub?: { address: string | readonly string[]; fingerprint?: string };
 }
 
 /** The agent's configuration object (written as config.json). */
@@ -44,6 +47,6 @@ export function agentConfig(options: AgentConfigOptions): AgentConfig {
       telemetry === undefined
         ? null
         : { target: telemetry.target, interval_ms: AGENT_TELEMETRY_INTERVAL_MS, sensors: [...AGENT_TELEMETRY_SENSORS], key: telemetry.key, ack: false },
-    ...(hub === undefined ? {} : { hub: hub.address, hub_tls: hub.fingerprint !== undefined, hub_fingerprint: hub.fingerprint ?? '' }),
+    ...(hub === undefined ? {} : { hub: typeof hub.address === 'string' ? hub.address : [...hub.address], hub_tls: hub.fingerprint !== undefined, hub_fingerprint: hub.fingerprint ?? '' }),
   };
 }

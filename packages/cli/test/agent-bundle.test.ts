@@ -53,6 +53,12 @@ test('agent bundle writes the agent, its config and a DER certificate whose fing
   assert.match(forced.stdout, /dials home to hub\.local with token t0k/);
   assert.match(forced.stdout, /mpremote cp -r main\.py picolink config\.json : && mpremote reset/);
   assert.match(forced.stdout, /Thonny/);
+
+  const listed = await runPicolink(['agent', 'bundle', dir, '--ssid', 'lab', '--password', 'password', '--device-id', 'pico-1', '--force', '--hub', 'hub-a.local,hub-b.local:12500', '--hub', 'hub-c.local', '--token', 't0k']);
+  assert.equal(listed.code, 0, listed.stderr);
+  const listConfig = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(listConfig.hub, ['hub-a.local', 'hub-b.local:12500', 'hub-c.local'], 'hubs to try in order, as the agent reads them');
+  assert.match(listed.stdout, /dials home to the first hub that answers of hub-a\.local, hub-b\.local:12500, hub-c\.local with token t0k; configure both on the hubs/);
 });
 
 test('agent bundle: usage errors exit 2 with one line', async (t) => {
@@ -65,6 +71,7 @@ test('agent bundle: usage errors exit 2 with one line', async (t) => {
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--telemetry', 'host'], /--telemetry must be HOST:PORT/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--hub-fingerprint', 'AB'], /--hub-fingerprint needs --hub/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--hub', 'h', '--hub-fingerprint', 'AB'], /must be a SHA-256 fingerprint/],
+    [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--hub', 'h1,bad host'], /--hub must be HOST or HOST:PORT \(several: .*got "bad host"/],
     [['agent', 'bundle', dir, '--ssid', 's', '--password', 'password', '--device-id', 'x', '--mpy-cross', '/usr/bin/mpy-cross'], /--mpy-cross needs --compile/],
   ];
   for (const [args, pattern] of cases) {

@@ -31,7 +31,8 @@ Options:
   --telemetry HOST:PORT    send UDP telemetry (internal temperature every 5 s) to HOST:PORT,
                            signed with a new random key that is printed for the receiver
   --hub HOST[:PORT]        dial home to this hub's device gateway (default port 12400), as
-                           well as listening; the hub must know the device id and token
+                           well as listening; the hub must know the device id and token;
+                           repeat it or give a comma list for hubs to try in order
   --hub-fingerprint FP     connect to the hub with TLS, accepting only its certificate with
                            this SHA-256 fingerprint
   --token T                the device's secret for the hub (default: a new random one)
@@ -100,7 +101,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     tls: { type: 'boolean' },
     telemetry: { type: 'string' },
     token: { type: 'string' },
-    hub: { type: 'string' },
+    hub: { type: 'string', multiple: true },
     'hub-fingerprint': { type: 'string' },
     compile: { type: 'boolean' },
     'mpy-cross': { type: 'string' },
@@ -119,8 +120,11 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   const telemetryText = stringOption(args, 'telemetry');
   const target = telemetryText === undefined ? undefined : telemetryTarget(telemetryText);
   const token = stringOption(args, 'token') ?? randomBytes(16).toString('hex');
-  const hub = stringOption(args, 'hub');
-  if (hub !== undefined && !/^[^\s:]+(:\d{1,5})?$/.test(hub)) throw usageError(`--hub must be HOST or HOST:PORT, got "${hub}"`);
+  const hubs = ((args.options.hub as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((word) => word.trim());
+  for (const address of hubs) {
+    if (!/^[^\s:]+(:\d{1,5})?$/.test(address)) throw usageError(`--hub must be HOST or HOST:PORT (several: repeat --hub or separate them with commas), got "${address}"`);
+  }
+  const hub = hubs.length === 0 ? undefined : hubs.join(', ');
   const hubFingerprint = stringOption(args, 'hub-fingerprint');
   if (hubFingerprint !== undefined && hub === undefined) throw usageError('--hub-fingerprint needs --hub HOST[:PORT]');
   if (hubFingerprint !== undefined && !isFingerprint(hubFingerprint)) throw usageError(`--hub-fingerprint must be a SHA-256 fingerprint (AB:CD:...), got "${hubFingerprint}"`);
@@ -162,7 +166,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
     token,
     ...(tls ? { tls: { cert: CERT_FILE, key: KEY_FILE } } : {}),
     ...(target === undefined || telemetryKey === undefined ? {} : { telemetry: { target, key: telemetryKey } }),
-    ...(hub === undefined ? {} : { hub: { address: hub, ...(hubFingerprint === undefined ? {} : { fingerprint: hubFingerprint }) } }),
+    ...(hubs.length === 0 ? {} : { hub: { address: hubs.length === 1 ? (hubs[0] as string) : hubs, ...(hubFingerprint === undefined ? {} : { fingerprint: hubFingerprint }) } }),
   });
   await writeFile(join(outDir, 'config.json'), JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   // An overwritten file keeps its mode; the config holds the WiFi password.
@@ -192,7 +196,7 @@ export async function runAgent(argv: readonly string[], io: Output): Promise<Exi
   io.out(`or in Thonny: View > Files, select ${topLevel.join(', ')} in ${outDir}, right-click > Upload to /.\n`);
   if (fingerprint) io.out(`\nSHA-256 fingerprint of the device certificate (pin it on clients):\n  ${fingerprint}\n`);
   if (telemetryKey) io.out(`\nTelemetry goes to ${target}, signed with this key (give it to the receiver):\n  ${telemetryKey}\n`);
-  io.out(hub === undefined ? `\nDevice token (for the hub): ${token}\n` : `\nThe device dials home to ${hub} with token ${token}; configure both on the hub.\n`);
+  io.out(hub === undefined ? `\nDevice token (for the hub): ${token}\n` : `\nThe device dials home to ${hubs.length > 1 ? `the first hub that answers of ${hub}` : hub} with token ${token}; configure both on the hub${hubs.length > 1 ? 's' : ''}.\n`);
   io.out(`Once the board has joined "${ssid}", reach it with: picolink ping ${tls ? 'tls://' : ''}<its address>${port === DEFAULT_DEVICE_PORT ? '' : `:${port}`}\n`);
   return ExitCode.OK;
 }
