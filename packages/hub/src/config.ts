@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { isPostgresUrl } from './store/postgres.js';
+import { isPostgresUrl } from './store/postgres-url.js';
 import { DEFAULT_MAX_BUFFERED_ROWS } from './telemetry/writer.js';
 import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 

@@ -12,7 +12,7 @@
  */
 import type { Pool } from 'pg';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { checkRange } from './sqlite-telemetry.js';
+import { checkRange } from './query-bounds.js';
 import type { TelemetryPartitions } from './postgres-partitions.js';
 import type { TelemetryBucket, TelemetryQuery, TelemetryRow } from './store.js';
 

@@ -4,7 +4,7 @@
  * (postgres-schema.ts), telemetry in day partitions (postgres-telemetry.ts,
  * postgres-partitions.ts). Every call is one statement or one short transaction, so
  * several hubs can share the database. Rows come back in the SQLite store's shapes
- * (JSON columns read as text and converted by sqlite-rows.ts), so both stores answer
+ * (JSON columns read as text and converted by rows.ts), so both stores answer
  * alike; the contract suite (test/store-contract.ts) checks that they do.
  */
 import pg from 'pg';
@@ -13,9 +13,10 @@ import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import { TelemetryPartitions } from './postgres-partitions.js';
 import { migratePostgres } from './postgres-schema.js';
 import { PostgresTelemetry } from './postgres-telemetry.js';
-import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, checkLimit } from './sqlite.js';
-import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
-import type { AuditRow, DeviceRow, EventRow, OutputRow } from './sqlite-rows.js';
+import { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';
+import { checkListLimit } from './query-bounds.js';
+import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './rows.js';
+import type { AuditRow, DeviceRow, EventRow, OutputRow } from './rows.js';
 import type {
   AuditRecord,
   DeviceMode,
@@ -57,22 +58,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary' ? (text: string) => Number(text) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
-
-/** The URL with its password replaced by "***", for messages and logs. */
-export function redactPostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}
-
-/** True for a postgres:// or postgresql:// URL. */
-export function isPostgresUrl(text: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(text);
-}
 
 type FilterQuery = { deviceId?: string; type?: string; from?: number; to?: number };
 
@@ -141,7 +126,7 @@ export class PostgresStore implements HubStore {
 
   async listSessions(deviceId: string, limit?: number): Promise<SessionRecord[]> {
     const columns = 'id, device_id AS "deviceId", mode, address, opened_at AS "openedAt", closed_at AS "closedAt", close_reason AS "closeReason"';
-    return this.rows<SessionRecord>(`SELECT ${columns} FROM sessions WHERE device_id = $1 ORDER BY opened_at DESC, id DESC LIMIT $2`, [deviceId, checkLimit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)]);
+    return this.rows<SessionRecord>(`SELECT ${columns} FROM sessions WHERE device_id = $1 ORDER BY opened_at DESC, id DESC LIMIT $2`, [deviceId, checkListLimit(limit)]);
   }
 
   async insertTelemetry(rows: readonly TelemetryRow[]): Promise<void> {
@@ -200,7 +185,7 @@ export class PostgresStore implements HubStore {
       values.push(value);
       clauses.push(`${condition} $${values.length}`);
     }
-    values.push(checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT));
+    values.push(checkListLimit(query.limit));
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
     return this.rows<T>(`SELECT ${columns} FROM ${table} ${where} ORDER BY time DESC, id DESC LIMIT $${values.length}`, values);
   }

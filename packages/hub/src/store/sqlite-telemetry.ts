@@ -7,34 +7,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
+import { checkRange } from './query-bounds.js';
 import type { TelemetryBucket, TelemetryQuery, TelemetryRow } from './store.js';
 
-/** Default and largest `limit` for telemetry rows and buckets. */
-export const DEFAULT_TELEMETRY_LIMIT = 10_000;
-export const MAX_TELEMETRY_LIMIT = 1_000_000;
 const ROWS_PER_STATEMENT = 128;
 /** The series cache is dropped when it grows past this (it refills from the table). */
 const MAX_CACHED_SERIES = 100_000;
-
-interface Range {
-  deviceId: string;
-  metric: string | null;
-  from: number;
-  to: number;
-  limit: number;
-}
-
-export function checkRange(query: TelemetryQuery): Range {
-  if (typeof query.deviceId !== 'string') throw new PicolinkError(ErrorCode.BAD_TYPE, 'deviceId must be a string');
-  if (!Number.isFinite(query.from) || !Number.isFinite(query.to)) {
-    throw new PicolinkError(ErrorCode.OUT_OF_RANGE, 'from and to must be Unix times in ms');
-  }
-  const limit = query.limit ?? DEFAULT_TELEMETRY_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_TELEMETRY_LIMIT) {
-    throw new PicolinkError(ErrorCode.OUT_OF_RANGE, `limit must be a whole number from 1 to ${MAX_TELEMETRY_LIMIT}, not ${String(limit)}`);
-  }
-  return { deviceId: query.deviceId, metric: query.metric ?? null, from: query.from, to: query.to, limit };
-}
 
 export class SqliteTelemetry {
   /** deviceId → metric → series id. */

@@ -11,10 +11,11 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './sqlite-rows.js';
-import type { AuditRow, DeviceRow, EventRow, OutputRow } from './sqlite-rows.js';
+import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './rows.js';
+import type { AuditRow, DeviceRow, EventRow, OutputRow } from './rows.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Checkpointer } from './checkpointer.js';
+import { checkListLimit } from './query-bounds.js';
 import { migrate } from './sqlite-schema.js';
 import { SqliteTelemetry } from './sqlite-telemetry.js';
 import type {
@@ -50,20 +51,7 @@ export interface SqliteStoreOptions {
   checkpointIntervalMs?: number;
 }
 
-/** Default and largest `limit` for event, audit and session listings. */
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 100_000;
-
 type Params = Record<string, string | number | null>;
-
-/** A list limit: a whole number 1..MAX_LIST_LIMIT, or the default when absent. */
-export function checkLimit(limit: number | undefined, fallback: number, max: number): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) {
-    throw new PicolinkError(ErrorCode.OUT_OF_RANGE, `limit must be a whole number from 1 to ${max}, not ${String(limit)}`);
-  }
-  return limit;
-}
 
 type FilterQuery = { deviceId?: string; type?: string; from?: number; to?: number };
 
@@ -165,7 +153,7 @@ export class SqliteStore implements HubStore {
   async listSessions(deviceId: string, limit?: number): Promise<SessionRecord[]> {
     const columns = 'id, device_id AS deviceId, mode, address, opened_at AS openedAt, closed_at AS closedAt, close_reason AS closeReason';
     const query = `SELECT ${columns} FROM sessions WHERE device_id = ? ORDER BY opened_at DESC, id DESC LIMIT ?`;
-    return this.sql(query).all(deviceId, checkLimit(limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)) as SessionRecord[];
+    return this.sql(query).all(deviceId, checkListLimit(limit)) as SessionRecord[];
   }
 
   async insertTelemetry(rows: readonly TelemetryRow[]): Promise<void> {
@@ -206,7 +194,7 @@ export class SqliteStore implements HubStore {
   /** The newest rows of the events or audit table that pass the query's filters. */
   private newest(table: 'events' | 'audit', query: FilterQuery & { limit?: number }): unknown[] {
     const { where, params } = filters(query);
-    params.limit = checkLimit(query.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    params.limit = checkListLimit(query.limit);
     return this.sql(`SELECT * FROM ${table} ${where} ORDER BY time DESC, id DESC LIMIT @limit`).all(params);
   }
 

@@ -1,7 +1,8 @@
 /**
- * SQLite rows of the hub's tables and their conversion to the store's records: JSON
- * columns parsed, snake_case to camelCase, pins stored as text ("2", "LED"). (Tables with
- * neither, such as sessions, are read with their columns renamed in the query.)
+ * Rows of the hub's tables, as both stores read them (SQLite, and PostgreSQL with JSON
+ * columns read as text), and their conversion to the store's records: JSON columns parsed,
+ * snake_case to camelCase, pins stored as text ("2", "LED"). (Tables with neither, such as
+ * sessions, are read with their columns renamed in the query.)
  */
 import type { AuditRecord, DeviceMode, DeviceRecord, HubEventRecord, OutputState } from './store.js';
 
