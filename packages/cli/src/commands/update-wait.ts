@@ -36,10 +36,15 @@ export async function waitForRestart(url: string, options: ConnectOptions, accep
       const device = await connect(url, { ...options, connectTimeoutMs: attemptMs, timeoutMs: attemptMs, heartbeatMs: 0 });
       try {
         const response = await device.send({ action: 'get_info' });
-        const info = response.info !== null && typeof response.info === 'object' ? (response.info as Record<string, unknown>) : {};
-        const sinceAccepted = performance.now() - acceptedAt;
-        if (typeof info.uptime_ms !== 'number' || info.uptime_ms <= sinceAccepted) return { info, afterMs: sinceAccepted };
-        last = `it has been up ${info.uptime_ms} ms: not restarted yet`;
+        if (response.ok === false) {
+          // A hub answers for a device that is still restarting (PL_ERR_DEVICE_OFFLINE): not back yet.
+          last = `${String(response.error)} (${String(response.code)})`;
+        } else {
+          const info = response.info !== null && typeof response.info === 'object' ? (response.info as Record<string, unknown>) : {};
+          const sinceAccepted = performance.now() - acceptedAt;
+          if (typeof info.uptime_ms !== 'number' || info.uptime_ms <= sinceAccepted) return { info, afterMs: sinceAccepted };
+          last = `it has been up ${info.uptime_ms} ms: not restarted yet`;
+        }
       } finally {
         await device.close();
       }
