@@ -5,7 +5,7 @@
  * on the other go offline, and when the same device id connects to the second hub while
  * connected to the first, the first closes its link without recording the device offline
  * and only the second holds it. Events recorded on one hub reach the other's live stream
- * and are stored once.
+ * and are stored once. A hub whose listening connection dropped reloads what it missed.
  */
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
@@ -18,6 +18,7 @@ import type { DeviceDetail, DeviceView } from '../src/api-types.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { JsonSocket, startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
+import type { StartHubOptions } from '../src/hub.js';
 
 const cluster = await startPostgres();
 after(() => cluster.stop());
@@ -25,7 +26,7 @@ after(() => cluster.stop());
 let databases = 0;
 
 /** A fresh database and two hubs on it, "hub-a" and "hub-b". */
-async function twoHubs(t: TestContext): Promise<{ a: TestHub; b: TestHub; url: string }> {
+async function twoHubs(t: TestContext, optionsA: Partial<StartHubOptions> = {}): Promise<{ a: TestHub; b: TestHub; url: string }> {
   databases += 1;
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
@@ -33,7 +34,7 @@ async function twoHubs(t: TestContext): Promise<{ a: TestHub; b: TestHub; url: s
   await admin.end();
   const url = cluster.url.replace(/\/postgres$/, `/presence_${databases}`);
   const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true } });
-  const a = await startTestHub(raw('hub-a'));
+  const a = await startTestHub(raw('hub-a'), optionsA);
   t.after(() => a.close());
   const b = await startTestHub(raw('hub-b'));
   t.after(() => b.close());
@@ -155,6 +156,23 @@ test('a device reconnecting to the same hub replaces its link there and stays he
   assert.equal(a.hub.directory.get('again')?.address, newer);
   assert.deepEqual(await row(), { hub_id: 'hub-a', address: newer });
   await shown(b, 'again', { online: true, hub: 'hub-a' });
+});
+
+test('a hub whose listening connection dropped learns on reconnecting what it missed', async (t) => {
+  // Hub-a listens again 2 s after the drop (fixed jitter): long enough for a device to come online on hub-b meanwhile.
+  const { a, b, url } = await twoHubs(t, { clusterBackoff: { baseMs: 2000, maxMs: 2000, random: () => 0.999 } });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  const { rows } = await db.query<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'picolink-listen hub-a'");
+  assert.deepEqual(rows, [{ ok: true }]);
+  await until(() => a.hub.cluster?.channel.connected === false, 'hub-a\'s channel down');
+  await dialing(t, b, 'meanwhile');
+  await until(async () => (await db.query("SELECT 1 FROM device_presence WHERE device_id = 'meanwhile'")).rowCount === 1, 'hub-b\'s claim');
+  assert.equal(a.hub.cluster?.channel.connected, false, 'hub-a was still not listening when hub-b announced the device');
+  assert.equal(a.hub.directory.remote('meanwhile'), undefined);
+  await shown(a, 'meanwhile', { online: true, hub: 'hub-b' });
+  assert.equal(a.hub.cluster?.channel.connected, true);
 });
 
 test('a hub on SQLite joins no cluster', async (t) => {

@@ -41,8 +41,8 @@ export interface HubClusterOptions {
   log: RateLimitedLog;
   /** A presence row lives this long without renewal, ms; renewed every third of it. The gateway's heartbeat. */
   heartbeatMs: number;
-  /** Reconnect backoff of the channel's listening connection. Default `@picolink/net`'s. */
-  channelBackoff?: { baseMs?: number; maxMs?: number };
+  /** Reconnect backoff of the channel's listening connection (and its jitter's random numbers). Default `@picolink/net`'s, Math.random. */
+  channelBackoff?: { baseMs?: number; maxMs?: number; random?: () => number };
 }
 
 /** A device this hub claimed. */
@@ -75,7 +75,7 @@ export class HubCluster implements PresenceClaims {
       hubId: options.hubId,
       ...options.access,
       log: (line) => options.log.limited('cluster', line),
-      ...(options.channelBackoff ? { backoff: options.channelBackoff } : {}),
+      ...(options.channelBackoff ? { backoff: options.channelBackoff, ...(options.channelBackoff.random ? { random: options.channelBackoff.random } : {}) } : {}),
     });
     this.events = new EventRelay(this.channel, options.bus, (line) => options.log.limited('cluster-events', line));
   }
