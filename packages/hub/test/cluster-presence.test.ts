@@ -5,7 +5,8 @@
  * on the other go offline, and when the same device id connects to the second hub while
  * connected to the first, the first closes its link without recording the device offline
  * and only the second holds it. Events recorded on one hub reach the other's live stream
- * and are stored once. A hub whose listening connection dropped reloads what it missed.
+ * and are stored once. A hub whose listening connection dropped reloads what it missed; a
+ * server-mode device configured on both hubs is connected by one.
  */
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
@@ -26,17 +27,18 @@ after(() => cluster.stop());
 let databases = 0;
 
 /** A fresh database and two hubs on it, "hub-a" and "hub-b". */
-async function twoHubs(t: TestContext, optionsA: Partial<StartHubOptions> = {}): Promise<{ a: TestHub; b: TestHub; url: string }> {
+async function twoHubs(t: TestContext, optionsA: Partial<StartHubOptions> = {}, devices: unknown[] = []): Promise<{ a: TestHub; b: TestHub; url: string }> {
   databases += 1;
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query(`CREATE DATABASE presence_${databases}`);
   await admin.end();
   const url = cluster.url.replace(/\/postgres$/, `/presence_${databases}`);
-  const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true } });
-  const a = await startTestHub(raw('hub-a'), optionsA);
+  const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true }, devices });
+  const serverLinkBackoff = { baseMs: 100, maxMs: 200 };
+  const a = await startTestHub(raw('hub-a'), { serverLinkBackoff, ...optionsA });
   t.after(() => a.close());
-  const b = await startTestHub(raw('hub-b'));
+  const b = await startTestHub(raw('hub-b'), { serverLinkBackoff });
   t.after(() => b.close());
   return { a, b, url };
 }
@@ -173,6 +175,25 @@ test('a hub whose listening connection dropped learns on reconnecting what it mi
   assert.equal(a.hub.directory.remote('meanwhile'), undefined);
   await shown(a, 'meanwhile', { online: true, hub: 'hub-b' });
   assert.equal(a.hub.cluster?.channel.connected, true);
+});
+
+test('a server-mode device configured on both hubs is connected by one of them only', async (t) => {
+  const device = await startDevice({ host: '127.0.0.1', port: 0, deviceId: 'listener', backend: new SimulatedBackend() });
+  t.after(() => device.close());
+  const { a, b, url } = await twoHubs(t, {}, [{ id: 'listener', address: device.url }]);
+  const holder = await until(() => (a.hub.directory.isOnline('listener') ? a : b.hub.directory.isOnline('listener') ? b : undefined), 'a hub linked');
+  const other = holder === a ? b : a;
+  const holderId = holder.hub.cluster?.hubId ?? '';
+  for (const hub of [a, b]) await shown(hub, 'listener', { online: true, hub: holderId });
+  // Several reconnect waits later the other hub still leaves it alone, and no claim took it over.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(other.hub.directory.isOnline('listener'), false);
+  assert.equal(holder.hub.directory.isOnline('listener'), true);
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  const { rows } = await db.query<{ hub_id: string; epoch: string }>("SELECT hub_id, epoch FROM device_presence WHERE device_id = 'listener'");
+  assert.deepEqual(rows, [{ hub_id: holderId, epoch: '1' }]);
 });
 
 test('a hub on SQLite joins no cluster', async (t) => {
