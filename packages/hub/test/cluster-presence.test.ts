@@ -136,6 +136,27 @@ test('the same device id connecting to hub-b while on hub-a: hub-a gives up its 
   assert.equal(sessions.filter((session) => session.closedAt === null).length, 1, 'only hub-b\'s session is open');
 });
 
+test('a device reconnecting to the same hub replaces its link there and stays held by it', async (t) => {
+  const { a, b, url } = await twoHubs(t);
+  await dialing(t, a, 'again', true);
+  const first = a.hub.directory.get('again');
+  await dialing(t, a, 'again');
+  await until(() => a.hub.directory.get('again') !== first && a.hub.directory.isOnline('again'), 'the newer link in place');
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  // The row names the newer link (its epoch depends on whether the older one was released first).
+  const newer = a.hub.directory.get('again')?.address;
+  const row = async (): Promise<{ hub_id: string; address: string } | undefined> =>
+    (await db.query<{ hub_id: string; address: string }>("SELECT hub_id, address FROM device_presence WHERE device_id = 'again'")).rows[0];
+  await until(async () => (await row())?.address === newer, 'the newer link claimed');
+  // Renewals (every heartbeat / 3) find the row this hub holds: its newer link is not fenced.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(a.hub.directory.get('again')?.address, newer);
+  assert.deepEqual(await row(), { hub_id: 'hub-a', address: newer });
+  await shown(b, 'again', { online: true, hub: 'hub-a' });
+});
+
 test('a hub on SQLite joins no cluster', async (t) => {
   const hub = await startTestHub({ hubId: 'alone', gateway: { acceptUnknownDevices: true } });
   t.after(() => hub.close());

@@ -107,9 +107,14 @@ export class HubCluster implements PresenceClaims {
   claim(session: OnlineSession): void {
     const { link } = session;
     const held: Held = { session, epoch: undefined, claimedAt: 0, claimed: Promise.resolve() };
+    const earlier = this.held.get(link.deviceId)?.claimed;
     this.held.set(link.deviceId, held);
     held.claimed = this.track(`claiming "${link.deviceId}"`, async () => {
+      // Claims of one device one after another, so the newest link gets the highest epoch;
+      // a link already replaced by a newer one on this hub claims nothing.
+      await earlier;
       const sessionId = (await session.sessionId) ?? null;
+      if (this.held.get(link.deviceId) !== held) return;
       const result = await this.table.claim(
         { deviceId: link.deviceId, mode: link.mode, address: link.address, protocol: link.protocol, capabilities: [...link.capabilities], connectedAt: link.connectedAt, sessionId },
         link.mode !== 'server',
