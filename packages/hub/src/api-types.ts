@@ -78,7 +78,14 @@ export type StreamMessage =
   | { type: 'subscribed'; devices: string[] | null; types: string[] }
   | { type: 'telemetry'; device: string; rows: TelemetryPoint[] }
   | { type: 'event'; device: string; event: StreamEvent }
-  | { type: 'status'; device: string; online: boolean; time: number };
+  | {
+      type: 'status';
+      device: string;
+      online: boolean;
+      time: number;
+      /** The hub whose connection to the device began or ended (its `hubId`). */
+      hub: string;
+    };
 
 /** A saved network tools message as GET /api/nettools/messages lists it. */
 export type SavedMessage = Omit<SavedMessageRecord, 'createdAt'>;

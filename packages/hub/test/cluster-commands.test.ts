@@ -10,6 +10,8 @@ import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { connect } from '@picolink/client';
+import type { PinChange } from '@picolink/client';
 import type { DeviceDetail } from '../src/api-types.js';
 import { startPostgres } from '@picolink/test-kit/postgres';
 import { ClusterChannel } from '../src/cluster/channel.js';
@@ -231,4 +233,30 @@ test('a holder hub that stops renewing while a command waits: PL_ERR_DEVICE_OFFL
   assert.equal(answer.status, 503, JSON.stringify(answer.body));
   assert.equal(answer.body.code, 'PL_ERR_DEVICE_OFFLINE');
   assert.ok(tookMs < DEVICE_TIMEOUT_MS + 2000, `answered in ${tookMs} ms`);
+});
+
+test('an SDK hub:// link opened on hub A to a device on hub B: commands answer and watched pin changes arrive', async (t) => {
+  const { a, b } = await twoHubs(t);
+  const sim = await startDialHomeDevice(b.hub, 'pico-sdk');
+  t.after(() => sim.device.close());
+  await heldBy(a, 'pico-sdk', 'hub-b');
+  const device = await connect(`hub://127.0.0.1:${a.hub.httpPort}/devices/pico-sdk`, { token: a.hub.token ?? '' });
+  t.after(() => device.close());
+  assert.ok(device.capabilities.includes('pipeline'));
+  const led = device.pin('LED');
+  await led.setup('output');
+  await led.write(1);
+  assert.equal(sim.device.backend.read('LED'), 1);
+  assert.equal(await led.read(), 1);
+  const button = device.pin(15);
+  await button.setup('input', { pull: 'up' });
+  const changes: PinChange[] = [];
+  await button.watch((change) => changes.push(change), { edge: 'falling', debounceMs: 0 });
+  sim.device.backend.setInputLevel(15, 0);
+  await until(() => changes.length === 1 || undefined, 'the falling edge, relayed from hub B, on the link to hub A');
+  assert.equal(changes[0]?.value, 0);
+  // Audited once, on the hub that sent it to the device, with the SDK link as the actor.
+  const writes = (await b.hub.store.listAudit({ deviceId: 'pico-sdk', limit: 100 })).filter((record) => record.action === 'write_pin');
+  assert.equal(writes.length, 1);
+  assert.match(writes[0]?.actor ?? '', /^sdk:/);
 });

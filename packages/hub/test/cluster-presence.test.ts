@@ -105,6 +105,7 @@ test('a live stream on one hub sees a device on the other go offline', async (t)
   await device.close();
   const status = await until(() => stream.find((m) => m.type === 'status' && m.device === 'leaving'), 'the status on hub-a\'s stream');
   assert.equal(status.online, false);
+  assert.equal(status.hub, 'hub-b', 'the status names the hub whose connection ended');
   await shown(a, 'leaving', { online: false, hub: null });
   await shown(b, 'leaving', { online: false, hub: null });
 });

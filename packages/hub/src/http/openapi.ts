@@ -328,7 +328,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           description:
             'Upgrade to a WebSocket. Messages (JSON text): {"type":"subscribed","devices","types"} first, then ' +
             '{"type":"telemetry","device","rows":[{metric,time,value}]}, {"type":"event","device","event":{type,time,deviceTime,data}}, ' +
-            '{"type":"status","device","online","time"}. A client that does not read is dropped (close code 1013); one that sends a binary message is closed (1003).',
+            '{"type":"status","device","online","time","hub"}. A client that does not read is dropped (close code 1013); one that sends a binary message is closed (1003).',
           parameters: [
             queryParam('device', 'Comma-separated device ids (all when absent)'),
             queryParam('types', 'Comma-separated kinds: telemetry, event, status (all when absent)'),

@@ -166,7 +166,7 @@ class SdkLinkSession {
 
   /** The device's firmware and capabilities, as the handshake reports them. */
   private async version(): Promise<{ version: string; protocol: number; capabilities: string[] }> {
-    const link = this.ctx.directory.get(this.deviceId);
+    const link = this.ctx.directory.get(this.deviceId) ?? this.ctx.directory.remote(this.deviceId);
     const record = await this.ctx.store.getDevice(this.deviceId);
     const info = record?.info;
     const fromInfo = Array.isArray(info?.capabilities) ? info.capabilities.filter((c): c is string => typeof c === 'string') : [];
@@ -247,7 +247,8 @@ export class SdkLinks {
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, deviceId: string): Promise<void> {
     refuseTelemetryOnly(this.ctx, deviceId, await requireKnownDevice(this.ctx, deviceId));
-    this.ctx.directory.require(deviceId);
+    // A device another hub holds is reached through that hub, as commands from the API are.
+    if (!this.ctx.directory.remote(deviceId)) this.ctx.directory.require(deviceId);
     if (this.sessions.size >= this.ctx.limits.maxDeviceLinks) {
       throw new PicolinkError(ErrorCode.TOO_MANY_CLIENTS, `the hub already serves ${this.sessions.size} device links, its limit; close one and try again`);
     }

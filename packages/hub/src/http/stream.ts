@@ -153,7 +153,7 @@ export class LiveStream {
   }
 
   private busOnStatus(change: DeviceStatusChange): void {
-    this.broadcast('status', change.deviceId, () => ({ type: 'status', device: change.deviceId, online: change.online, time: change.time }));
+    this.broadcast('status', change.deviceId, () => ({ type: 'status', device: change.deviceId, online: change.online, time: change.time, hub: change.hubId ?? this.ctx.config.hubId }));
   }
 
   private broadcast(type: StreamType, deviceId: string, message: () => StreamMessage): void {
