@@ -1,0 +1,184 @@
+/**
+ * docs/scaling.md "Behind a load balancer", run for real: the documented hub configuration
+ * and command start two `picolink hub` processes on one throwaway PostgreSQL, the
+ * documented HAProxy configuration (Debian's haproxy; the documented addresses and ports
+ * replaced by the hubs' and free ones on 127.0.0.1) goes in front of them, and dial-home
+ * devices connect to the balancer only. Also the check, for this page, that every block
+ * is run here or marked not run with a reason.
+ *
+ * haproxy must be installed (`apt-get install -y haproxy`; .ci/run installs it): without
+ * it this test fails and says so, it is never skipped.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
+import { startPostgres } from '@picolink/test-kit/postgres';
+import { DocRunner } from './runner.js';
+import type { BackgroundRun } from './runner.js';
+
+const DEVICES = 8;
+
+function haproxyBinary(): string {
+  const found = spawnSync('sh', ['-c', 'command -v haproxy || ls /usr/sbin/haproxy'], { encoding: 'utf8' });
+  const path = found.stdout.trim().split('\n')[0] ?? '';
+  if (found.status !== 0 || path === '') {
+    throw new Error('haproxy is not installed: this test runs the HAProxy configuration of docs/scaling.md. Install it with `apt-get install -y haproxy` (.ci/run does).');
+  }
+  return path;
+}
+
+/** A port free on 127.0.0.1 now, for HAProxy to bind (it cannot be told port 0 and report back). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls `probe` every 100 ms until it returns something, for at most `ms`. */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    const value = await probe().catch((err: unknown) => void (last = err));
+    if (value !== undefined) return value;
+    if (last instanceof Error && /^haproxy ended/.test(last.message)) throw last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last === undefined ? '' : `; last: ${String(last)}`}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+interface RunningHub {
+  run: BackgroundRun;
+  url: string;
+  httpPort: number;
+  gatewayPort: number;
+  dir: string;
+}
+
+interface DeviceView {
+  id: string;
+  online: boolean;
+  hub?: string | null;
+}
+
+const haproxy = haproxyBinary();
+const cluster = await startPostgres();
+const docs = new DocRunner('docs/scaling.md');
+after(async () => {
+  await docs.close();
+  await cluster.stop();
+});
+
+test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy configuration serve devices dialing home through it', { timeout: 120_000 }, async (t) => {
+  docs.substitute('postgres://picolink:PASSWORD@db.example:5432/picolink', cluster.url);
+  docs.substitute('0.0.0.0', '127.0.0.1');
+  const config = docs.commandText(docs.take('"store"', 'json'));
+  const command = `${docs.commandText(docs.take('npx picolink hub --config picolink.json', 'sh'))} --http-port 0 --gateway-port 0 --telemetry-port 0 --json`;
+
+  let token = '';
+  async function startHub(name: string): Promise<RunningHub> {
+    const dir = join(docs.cwd, name);
+    mkdirSync(join(dir, 'picolink-data'), { recursive: true });
+    writeFileSync(join(dir, 'picolink.json'), config);
+    // The documented step: every hub gets the first one's API token.
+    if (token !== '') copyFileSync(join(docs.cwd, 'hub-a', 'picolink-data', 'api-token'), join(dir, 'picolink-data', 'api-token'));
+    const run = docs.background(command, { cwd: dir });
+    const [line = ''] = await run.waitFor(/^\{.*\}$/m, 'stdout', 30_000);
+    const info = JSON.parse(line) as { url: string; httpPort: number; gatewayPort: number; token: string };
+    if (token === '') token = info.token;
+    assert.equal(info.token, token, `${name} uses the copied API token`);
+    return { run, url: info.url, httpPort: info.httpPort, gatewayPort: info.gatewayPort, dir };
+  }
+  const hubA = await startHub('hub-a');
+  const hubB = await startHub('hub-b');
+
+  const balancerGateway = await freePort();
+  const balancerApi = await freePort();
+  docs.mapPort(12400, balancerGateway);
+  docs.mapPort(8080, balancerApi);
+  docs.substitute('bind :', 'bind 127.0.0.1:');
+  // HAProxy needs about two descriptors per connection and refuses to start below that;
+  // a test machine's open-file limit is not a production one.
+  docs.substitute('maxconn 110000', 'maxconn 1000');
+  for (const [documented, hub] of [['10.0.0.11', hubA], ['10.0.0.12', hubB]] as const) {
+    docs.substitute(`${documented}:12400 check port 8080`, `127.0.0.1:${hub.gatewayPort} check port ${hub.httpPort}`);
+    docs.substitute(`${documented}:8080`, `127.0.0.1:${hub.httpPort}`);
+  }
+  const cfg = join(docs.cwd, 'haproxy.cfg');
+  writeFileSync(cfg, `${docs.commandText(docs.take('frontend picolink_gateway', 'haproxy'))}\n`);
+  const check = spawnSync(haproxy, ['-c', '-f', cfg], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `haproxy -c refuses the documented configuration:\n${check.stdout}${check.stderr}`);
+  const balancer = docs.background(`exec ${haproxy} -db -f ${cfg}`);
+  let balancerEnded = false;
+  void balancer.exited.then(() => (balancerEnded = true));
+
+  const api = async (base: string, path: string, cookie?: string): Promise<Response> =>
+    fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...(cookie ? { cookie } : {}) } });
+  const balancerUrl = `http://127.0.0.1:${balancerApi}`;
+
+  // The API through the balancer: the shared token is good on both hubs, and each answer
+  // carries the cookie that keeps a browser on its hub.
+  const cookies = new Set<string>();
+  await eventually('answers from both hubs through the balancer', async () => {
+    if (balancerEnded) throw new Error(`haproxy ended: ${balancer.stderr()}`);
+    const response = await api(balancerUrl, '/api/devices');
+    assert.equal(response.status, 200, await response.text());
+    const cookie = /picolink_hub=(\w+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+    if (cookie) cookies.add(cookie);
+    return cookies.size === 2 ? true : undefined;
+  }, 20_000);
+  assert.deepEqual([...cookies].sort(), ['a', 'b']);
+  for (const server of ['a', 'b']) {
+    const sticky = await api(balancerUrl, '/api/health', `picolink_hub=${server}`);
+    assert.equal(sticky.status, 200);
+    assert.equal(sticky.headers.get('set-cookie'), null, `a browser with picolink_hub=${server} stays on that hub`);
+  }
+
+  // Devices know only the balancer's address.
+  const devices = Array.from({ length: DEVICES }, (_, i) => {
+    const runtime = new DeviceRuntime({ deviceId: `lb-pico-${i}`, backend: new SimulatedBackend() });
+    return { runtime, link: undefined as ReturnType<typeof dialHome> | undefined };
+  });
+  t.after(async () => {
+    await Promise.all(devices.map(async (d) => {
+      await d.link?.close();
+      await d.runtime.close();
+    }));
+  });
+  for (const device of devices) {
+    await device.runtime.start();
+    device.link = dialHome({ runtime: device.runtime, hub: { host: '127.0.0.1', port: balancerGateway }, backoff: { baseMs: 100, maxMs: 500 } });
+  }
+  const ids = devices.map((d) => d.runtime.deviceId).sort();
+
+  const listed = async (hub: RunningHub): Promise<DeviceView[]> => {
+    const response = await api(hub.url, '/api/devices');
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { devices: DeviceView[] }).devices.filter((d) => d.id.startsWith('lb-pico-'));
+  };
+  const onlineOn = async (hub: RunningHub): Promise<string[]> => (await listed(hub)).filter((d) => d.online).map((d) => d.id).sort();
+  // Every device online, spread over both hubs by leastconn, and each hub lists them all.
+  await eventually('every device online', async () => {
+    const [a, b] = await Promise.all([onlineOn(hubA), onlineOn(hubB)]);
+    return new Set([...a, ...b]).size === DEVICES ? true : undefined;
+  }, 30_000);
+  const [onA, onB] = await Promise.all([onlineOn(hubA), onlineOn(hubB)]);
+  assert.deepEqual([...onA, ...onB].sort(), ids);
+  assert.ok(Math.abs(onA.length - onB.length) <= 2, `leastconn spreads the devices: ${onA.length} on hub A, ${onB.length} on hub B`);
+
+  // One hub stops: its devices reconnect to the same address and HAProxy sends them to the other.
+  assert.equal(await hubA.run.stop(), 0, hubA.run.stderr());
+  await eventually('every device back online on hub B', async () => ((await onlineOn(hubB)).length === DEVICES ? true : undefined), 30_000);
+  assert.deepEqual(await onlineOn(hubB), ids);
+
+  await balancer.stop();
+  await hubB.run.stop();
+  docs.assertAllCovered();
+});
