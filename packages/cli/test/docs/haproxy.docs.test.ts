@@ -11,7 +11,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,11 +24,12 @@ import type { BackgroundRun } from './runner.js';
 
 const DEVICES = 8;
 
-function haproxyBinary(): string {
-  const found = spawnSync('sh', ['-c', 'command -v haproxy || ls /usr/sbin/haproxy'], { encoding: 'utf8' });
+/** The installed program's path, or an error saying how to install it (never a skip). */
+function binary(name: string, packages: string): string {
+  const found = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name}`], { encoding: 'utf8' });
   const path = found.stdout.trim().split('\n')[0] ?? '';
   if (found.status !== 0 || path === '') {
-    throw new Error('haproxy is not installed: this test runs the HAProxy configuration of docs/scaling.md. Install it with `apt-get install -y haproxy` (.ci/run does).');
+    throw new Error(`${name} is not installed: this test runs the ${name} configuration of docs/scaling.md. Install it with \`apt-get install -y ${packages}\` (.ci/run does).`);
   }
   return path;
 }
@@ -41,6 +43,27 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A UDP port free on 127.0.0.1 now, for nginx to bind. */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+/** A failure that polling does not wait out (a server that ended). */
+class Fatal extends Error {}
+
+/** Throws {@link Fatal} once `run` has ended, from then on. */
+function aliveCheck(run: BackgroundRun, name: string): () => void {
+  let ended = false;
+  void run.exited.then(() => (ended = true));
+  return () => {
+    if (ended) throw new Fatal(`${name} ended: ${run.stderr()}`);
+  };
+}
+
 /** Polls `probe` every 100 ms until it returns something, for at most `ms`. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
@@ -48,7 +71,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   for (;;) {
     const value = await probe().catch((err: unknown) => void (last = err));
     if (value !== undefined) return value;
-    if (last instanceof Error && /^haproxy ended/.test(last.message)) throw last;
+    if (last instanceof Fatal) throw last;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last === undefined ? '' : `; last: ${String(last)}`}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -59,7 +82,7 @@ interface RunningHub {
   url: string;
   httpPort: number;
   gatewayPort: number;
-  dir: string;
+  telemetryPort: number;
 }
 
 interface DeviceView {
@@ -68,7 +91,10 @@ interface DeviceView {
   hub?: string | null;
 }
 
-const haproxy = haproxyBinary();
+const haproxy = binary('haproxy', 'haproxy');
+const nginx = binary('nginx', 'nginx libnginx-mod-stream');
+/** Debian builds nginx's stream module as a dynamic module that nginx.conf loads. */
+const NGINX_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 const cluster = await startPostgres();
 const docs = new DocRunner('docs/scaling.md');
 after(async () => {
@@ -76,26 +102,32 @@ after(async () => {
   await cluster.stop();
 });
 
-test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy configuration serve devices dialing home through it', { timeout: 120_000 }, async (t) => {
-  docs.substitute('postgres://picolink:PASSWORD@db.example:5432/picolink', cluster.url);
-  docs.substitute('0.0.0.0', '127.0.0.1');
-  const config = docs.commandText(docs.take('"store"', 'json'));
-  const command = `${docs.commandText(docs.take('npx picolink hub --config picolink.json', 'sh'))} --http-port 0 --gateway-port 0 --telemetry-port 0 --json`;
+docs.substitute('postgres://picolink:PASSWORD@db.example:5432/picolink', cluster.url);
+docs.substitute('0.0.0.0', '127.0.0.1');
+const hubConfig = docs.commandText(docs.take('"store"', 'json'));
+const hubCommand = `${docs.commandText(docs.take('npx picolink hub --config picolink.json', 'sh'))} --http-port 0 --gateway-port 0 --telemetry-port 0 --json`;
+let token = '';
 
-  let token = '';
-  async function startHub(name: string): Promise<RunningHub> {
-    const dir = join(docs.cwd, name);
-    mkdirSync(join(dir, 'picolink-data'), { recursive: true });
-    writeFileSync(join(dir, 'picolink.json'), config);
-    // The documented step: every hub gets the first one's API token.
-    if (token !== '') copyFileSync(join(docs.cwd, 'hub-a', 'picolink-data', 'api-token'), join(dir, 'picolink-data', 'api-token'));
-    const run = docs.background(command, { cwd: dir });
-    const [line = ''] = await run.waitFor(/^\{.*\}$/m, 'stdout', 30_000);
-    const info = JSON.parse(line) as { url: string; httpPort: number; gatewayPort: number; token: string };
-    if (token === '') token = info.token;
-    assert.equal(info.token, token, `${name} uses the copied API token`);
-    return { run, url: info.url, httpPort: info.httpPort, gatewayPort: info.gatewayPort, dir };
-  }
+/** A hub as the page starts it, in its own directory (`name`) with the first hub's API token. */
+async function startHub(name: string): Promise<RunningHub> {
+  const dir = join(docs.cwd, name);
+  mkdirSync(join(dir, 'picolink-data'), { recursive: true });
+  writeFileSync(join(dir, 'picolink.json'), hubConfig);
+  // The documented step: every hub gets the first one's API token.
+  if (token !== '') copyFileSync(join(docs.cwd, 'hub-a', 'picolink-data', 'api-token'), join(dir, 'picolink-data', 'api-token'));
+  const run = docs.background(hubCommand, { cwd: dir });
+  const [line = ''] = await run.waitFor(/^\{.*\}$/m, 'stdout', 30_000);
+  const info = JSON.parse(line) as { url: string; httpPort: number; gatewayPort: number; telemetryPort: number; token: string };
+  if (token === '') token = info.token;
+  assert.equal(info.token, token, `${name} uses the copied API token`);
+  return { run, url: info.url, httpPort: info.httpPort, gatewayPort: info.gatewayPort, telemetryPort: info.telemetryPort };
+}
+
+async function api(base: string, path: string, cookie?: string): Promise<Response> {
+  return fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...(cookie ? { cookie } : {}) } });
+}
+
+test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy configuration serve devices dialing home through it', { timeout: 120_000 }, async (t) => {
   const hubA = await startHub('hub-a');
   const hubB = await startHub('hub-b');
 
@@ -116,18 +148,15 @@ test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy 
   const check = spawnSync(haproxy, ['-c', '-f', cfg], { encoding: 'utf8' });
   assert.equal(check.status, 0, `haproxy -c refuses the documented configuration:\n${check.stdout}${check.stderr}`);
   const balancer = docs.background(`exec ${haproxy} -db -f ${cfg}`);
-  let balancerEnded = false;
-  void balancer.exited.then(() => (balancerEnded = true));
+  const balancerAlive = aliveCheck(balancer, 'haproxy');
 
-  const api = async (base: string, path: string, cookie?: string): Promise<Response> =>
-    fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...(cookie ? { cookie } : {}) } });
   const balancerUrl = `http://127.0.0.1:${balancerApi}`;
 
   // The API through the balancer: the shared token is good on both hubs, and each answer
   // carries the cookie that keeps a browser on its hub.
   const cookies = new Set<string>();
   await eventually('answers from both hubs through the balancer', async () => {
-    if (balancerEnded) throw new Error(`haproxy ended: ${balancer.stderr()}`);
+    balancerAlive();
     const response = await api(balancerUrl, '/api/devices');
     assert.equal(response.status, 200, await response.text());
     const cookie = /picolink_hub=(\w+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
@@ -180,5 +209,68 @@ test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy 
 
   await balancer.stop();
   await hubB.run.stop();
+});
+
+test('docs/scaling.md: the documented nginx stream block spreads UDP telemetry to the hubs and carries the acks back', { timeout: 90_000 }, async (t) => {
+  const hubC = await startHub('hub-c');
+  const hubD = await startHub('hub-d');
+  t.after(() => Promise.all([hubC.run.stop(), hubD.run.stop()]));
+  if (!existsSync(NGINX_STREAM_MODULE)) throw new Error(`no ${NGINX_STREAM_MODULE}: install it with \`apt-get install -y libnginx-mod-stream\` (.ci/run does)`);
+
+  const balancerUdp = await freeUdpPort();
+  docs.substitute('listen 12401 udp', `listen 127.0.0.1:${balancerUdp} udp`);
+  docs.substitute('10.0.0.11:12401', `127.0.0.1:${hubC.telemetryPort}`);
+  docs.substitute('10.0.0.12:12401', `127.0.0.1:${hubD.telemetryPort}`);
+  const dir = join(docs.cwd, 'nginx');
+  mkdirSync(dir, { recursive: true });
+  // The page shows the stream block only; nginx.conf around it, as Debian's has it.
+  const conf = [`load_module ${NGINX_STREAM_MODULE};`, 'daemon off;', 'master_process off;', `pid ${join(dir, 'nginx.pid')};`, 'error_log stderr;', 'events {}', docs.commandText(docs.take('stream {', 'nginx')), ''].join('\n');
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const check = spawnSync(nginx, ['-t', '-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, `nginx -t refuses the documented block:\n${check.stderr}`);
+  const balancer = docs.background(`exec ${nginx} -e stderr -p ${dir} -c ${join(dir, 'nginx.conf')}`);
+  t.after(() => balancer.stop());
+  const balancerAlive = aliveCheck(balancer, 'nginx');
+
+  // A device's datagrams asking for acks, sent to the balancer only.
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  const acked = new Set<number>();
+  socket.on('message', (data) => {
+    const ack = (JSON.parse(data.toString('utf8')) as { ack?: unknown }).ack;
+    if (typeof ack === 'number') acked.add(ack);
+  });
+  const READINGS = 20;
+  const send = (seq: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const datagram = JSON.stringify({ v: 1, device: 'udp-pico', boot: 1, seq, t: 1000 + seq, readings: { temp_c: 20 + seq }, ack: true });
+      socket.send(datagram, balancerUdp, '127.0.0.1', (err) => (err ? reject(err) : resolve()));
+    });
+  // Resent until acked, as a device does: nginx may take a moment to start.
+  await eventually('an ack for every reading, through nginx', async () => {
+    balancerAlive();
+    for (let seq = 0; seq < READINGS; seq++) if (!acked.has(seq)) await send(seq);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return acked.size === READINGS ? true : undefined;
+  }, 30_000);
+
+  // Stored once each, in the shared tables, whichever hub is asked.
+  for (const hub of [hubC, hubD]) {
+    const response = await api(hub.url, '/api/devices/udp-pico/telemetry?from=0');
+    assert.equal(response.status, 200);
+    const rows = ((await response.json()) as { rows: Array<{ value: number }> }).rows;
+    assert.deepEqual(rows.map((row) => row.value).sort((a, b) => a - b), Array.from({ length: READINGS }, (_, i) => 20 + i));
+  }
+  // `hash $remote_addr`: one device's datagrams all went to one hub.
+  const accepted = await Promise.all([hubC, hubD].map(async (hub) => {
+    const response = await api(hub.url, '/api/devices/udp-pico');
+    const view = ((await response.json()) as { device: { telemetry: { accepted: number } | null } }).device;
+    return view.telemetry?.accepted ?? 0;
+  }));
+  assert.deepEqual([...accepted].sort((a, b) => a - b), [0, READINGS], `datagrams accepted by each hub: ${accepted.join(', ')}`);
+});
+
+test('docs/scaling.md: every block is run by this file or marked not run with a reason', () => {
   docs.assertAllCovered();
 });
