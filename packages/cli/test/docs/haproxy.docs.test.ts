@@ -13,11 +13,10 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
+import { freePort } from '@picolink/test-kit/free-port';
 import { startPostgres } from '@picolink/test-kit/postgres';
 import { DocRunner } from './runner.js';
 import type { BackgroundRun } from './runner.js';
@@ -32,15 +31,6 @@ function binary(name: string, packages: string): string {
     throw new Error(`${name} is not installed: this test runs the ${name} configuration of docs/scaling.md. Install it with \`apt-get install -y ${packages}\` (.ci/run does).`);
   }
   return path;
-}
-
-/** A port free on 127.0.0.1 now, for HAProxy to bind (it cannot be told port 0 and report back). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A UDP port free on 127.0.0.1 now, for nginx to bind. */
