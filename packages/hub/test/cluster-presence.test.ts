@@ -4,7 +4,8 @@
  * every device online with the hub that holds it, a live stream on one hub sees a device
  * on the other go offline, and when the same device id connects to the second hub while
  * connected to the first, the first closes its link without recording the device offline
- * and only the second holds it.
+ * and only the second holds it. Events recorded on one hub reach the other's live stream
+ * and are stored once.
  */
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
@@ -14,6 +15,7 @@ import { SimulatedBackend, startDevice } from '@picolink/device';
 import type { RunningDevice } from '@picolink/device';
 import { startPostgres } from '@picolink/test-kit/postgres';
 import type { DeviceDetail, DeviceView } from '../src/api-types.js';
+import { openPostgresStore } from '../src/store/postgres.js';
 import { JsonSocket, startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
 
@@ -122,11 +124,15 @@ test('the same device id connecting to hub-b while on hub-a: hub-a gives up its 
   t.after(() => db.end());
   const { rows } = await db.query<{ hub_id: string; epoch: string }>("SELECT hub_id, epoch FROM device_presence WHERE device_id = 'twin'");
   assert.deepEqual(rows, [{ hub_id: 'hub-b', epoch: '2' }]);
-  // Both hubs store events in the one database: two onlines, no offline.
-  await a.hub.close();
+  // Both hubs store events in the one database (in batches): two onlines, no offline.
+  await until(async () => (await b.hub.store.listEvents({ deviceId: 'twin' })).length >= 2, 'both online events stored');
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const events = await b.hub.store.listEvents({ deviceId: 'twin' });
-  assert.deepEqual(events.map((event) => event.type).sort(), ['online', 'online']);
-  const sessions = await b.hub.store.listSessions('twin');
+  assert.deepEqual(events.map((event) => event.type), ['online', 'online']);
+  const sessions = await until(async () => {
+    const found = await b.hub.store.listSessions('twin');
+    return found.length === 2 && found.some((session) => session.closedAt !== null) ? found : undefined;
+  }, 'hub-a\'s session closed');
   assert.equal(sessions.filter((session) => session.closedAt === null).length, 1, 'only hub-b\'s session is open');
 });
 
@@ -138,4 +144,34 @@ test('a hub on SQLite joins no cluster', async (t) => {
   assert.equal((await shown(hub, 'solo', { online: true, hub: 'alone' })).mode, 'dial-home');
   await device.close();
   await shown(hub, 'solo', { online: false, hub: null });
+});
+
+test('events recorded on one hub reach the live streams of the other, stored once; a burst past one notification is counted and dropped', async (t) => {
+  const { a, b, url } = await twoHubs(t);
+  const stream = await JsonSocket.open(`${a.hub.httpUrl.replace('http', 'ws')}/api/stream?types=event&token=${a.hub.token}`);
+  t.after(() => stream.close());
+  await dialing(t, b, 'eventful');
+  const online = await until(() => stream.find((m) => m.type === 'event' && m.device === 'eventful'), 'hub-b\'s online event on hub-a\'s stream');
+  assert.equal((online.event as { type: string }).type, 'online');
+
+  // A burst within one batch: what fits in one notification is sent, the rest counted as dropped.
+  const relay = b.hub.cluster?.events;
+  assert.ok(relay);
+  const before = relay.stats();
+  const BURST = 300;
+  for (let i = 0; i < BURST; i += 1) {
+    b.hub.bus.emit('event', { deviceId: 'burst', type: 'pin_change', time: Date.now(), deviceTime: null, data: { pin: 5, value: i % 2, note: 'x'.repeat(100) } });
+  }
+  await until(() => relay.stats().sent + relay.stats().dropped - before.sent - before.dropped === BURST, 'the burst sent or dropped');
+  const sent = relay.stats().sent - before.sent;
+  assert.ok(sent > 10 && sent < BURST, `${sent} of ${BURST} events fit in the batch`);
+  await until(() => stream.messages.filter((m) => m.device === 'burst').length === sent, 'the sent ones on hub-a\'s stream');
+
+  // Stored by the hub that recorded it, never again by the one that relayed it.
+  await a.hub.close();
+  await b.hub.close();
+  const store = await openPostgresStore({ url });
+  t.after(() => store.close());
+  const events = await store.listEvents({ deviceId: 'eventful' });
+  assert.deepEqual(events.map((event) => event.type).sort(), ['offline', 'online']);
 });

@@ -11,6 +11,7 @@
  * - Every heartbeatMs / 3: one statement renews this hub and its rows; then the sweep
  *   deletes rows nobody renewed and records those devices offline, once across hubs.
  * - The mirror of other hubs' devices (remote-devices.ts) follows their announcements.
+ * - Recorded events reach the other hubs' live streams (event-relay.ts).
  */
 import type { RateLimitedLog } from '@picolink/net';
 import { sleep } from '@picolink/net';
@@ -22,6 +23,7 @@ import type { PostgresClusterAccess } from '../store/postgres.js';
 import type { HubStore } from '../store/store.js';
 import { ClusterChannel } from './channel.js';
 import type { ClusterMessage } from './channel.js';
+import { EventRelay } from './event-relay.js';
 import { PresenceTable } from './presence-table.js';
 import type { PresenceRow } from './presence-table.js';
 import { RemoteDevices } from './remote-devices.js';
@@ -56,6 +58,7 @@ interface Held {
 export class HubCluster implements PresenceClaims {
   readonly hubId: string;
   readonly channel: ClusterChannel;
+  readonly events: EventRelay;
   private readonly table: PresenceTable;
   private readonly remote: RemoteDevices;
   private readonly held = new Map<string, Held>();
@@ -74,6 +77,7 @@ export class HubCluster implements PresenceClaims {
       log: (line) => options.log.limited('cluster', line),
       ...(options.channelBackoff ? { backoff: options.channelBackoff } : {}),
     });
+    this.events = new EventRelay(this.channel, options.bus, (line) => options.log.limited('cluster-events', line));
   }
 
   /** Joins the cluster: listens, registers this hub, loads the mirror, starts renewing. */
@@ -86,6 +90,7 @@ export class HubCluster implements PresenceClaims {
       await cluster.table.renew(cluster.startedAt, options.version);
       await cluster.reload();
     } catch (err) {
+      await cluster.events.close();
       await cluster.channel.close();
       throw err;
     }
@@ -143,6 +148,7 @@ export class HubCluster implements PresenceClaims {
     this.stop.abort();
     await this.loop;
     while (this.work.size > 0) await Promise.all([...this.work]);
+    await this.events.close();
     await this.table.leave().catch(() => {});
     await this.channel.close();
   }
