@@ -12,7 +12,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
@@ -94,6 +95,7 @@ interface DeviceView {
   id: string;
   online: boolean;
   hub?: string | null;
+  capabilities?: string[];
 }
 
 const haproxy = binary('haproxy', 'haproxy');
@@ -109,6 +111,9 @@ after(async () => {
 
 docs.substitute('postgres://picolink:PASSWORD@db.example:5432/picolink', cluster.url);
 docs.substitute('0.0.0.0', '127.0.0.1');
+// The gateway certificate, made once as documented and copied to every hub.
+await docs.shOk(docs.take('npx picolink certs ./hub-cert', 'sh'));
+const fingerprint = new X509Certificate(readFileSync(join(docs.cwd, 'hub-cert', 'device-cert.pem'))).fingerprint256;
 const hubConfig = docs.commandText(docs.take('"store"', 'json'));
 const hubCommand = `${docs.commandText(docs.take('npx picolink hub --config picolink.json', 'sh'))} --http-port 0 --gateway-port 0 --telemetry-port 0 --json`;
 let token = '';
@@ -118,6 +123,7 @@ async function startHub(name: string): Promise<RunningHub> {
   const dir = join(docs.cwd, name);
   mkdirSync(join(dir, 'picolink-data'), { recursive: true });
   writeFileSync(join(dir, 'picolink.json'), hubConfig);
+  cpSync(join(docs.cwd, 'hub-cert'), join(dir, 'hub-cert'), { recursive: true });
   // The documented step: every hub gets the first one's API token.
   if (token !== '') copyFileSync(join(docs.cwd, 'hub-a', 'picolink-data', 'api-token'), join(dir, 'picolink-data', 'api-token'));
   const run = docs.background(hubCommand, { cwd: dir });
@@ -179,8 +185,12 @@ test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy 
     assert.equal(sticky.headers.get('set-cookie'), null, `a browser with picolink_hub=${server} stays on that hub`);
   }
 
-  // Devices know only the balancer's address.
-  const devices = Array.from({ length: DEVICES }, (_, i) => {
+  // Devices know only the balancer's address and pin the certificate: the documented
+  // device command, and more of them in this process.
+  docs.substitute('picolink.example.com:12400', '127.0.0.1:12400');
+  docs.substitute('SHA256_FINGERPRINT', fingerprint);
+  docs.background(docs.take('npx picolink device --sim --id pico-1', 'sh'));
+  const devices = Array.from({ length: DEVICES - 1 }, (_, i) => {
     const runtime = new DeviceRuntime({ deviceId: `lb-pico-${i}`, backend: new SimulatedBackend() });
     return { runtime, link: undefined as ReturnType<typeof dialHome> | undefined };
   });
@@ -192,14 +202,14 @@ test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy 
   });
   for (const device of devices) {
     await device.runtime.start();
-    device.link = dialHome({ runtime: device.runtime, hub: { host: '127.0.0.1', port: balancerGateway }, backoff: { baseMs: 100, maxMs: 500 } });
+    device.link = dialHome({ runtime: device.runtime, hub: { host: '127.0.0.1', port: balancerGateway, tls: { fingerprint } }, backoff: { baseMs: 100, maxMs: 500 } });
   }
-  const ids = devices.map((d) => d.runtime.deviceId).sort();
+  const ids = ['pico-1', ...devices.map((d) => d.runtime.deviceId)].sort();
 
   const listed = async (hub: RunningHub): Promise<DeviceView[]> => {
     const response = await api(hub.url, '/api/devices');
     assert.equal(response.status, 200);
-    return ((await response.json()) as { devices: DeviceView[] }).devices.filter((d) => d.id.startsWith('lb-pico-'));
+    return ((await response.json()) as { devices: DeviceView[] }).devices.filter((d) => ids.includes(d.id));
   };
   const hubIds = await Promise.all([hubA, hubB].map(async (hub) => ((await (await fetch(`${hub.url}/api/health`)).json()) as { hubId: string }).hubId));
   assert.notEqual(hubIds[0], hubIds[1], 'each hub has its own id');
@@ -220,6 +230,10 @@ test('docs/scaling.md: two hubs on one PostgreSQL behind the documented HAProxy 
   const onB = ids.filter((id) => seenByA[id] === hubIds[1]);
   assert.equal(onA.length + onB.length, DEVICES, `every device held by one of the two hubs: ${JSON.stringify(seenByA)}`);
   assert.ok(Math.abs(onA.length - onB.length) <= 2, `leastconn spreads the devices: ${onA.length} on hub A, ${onB.length} on hub B`);
+  for (const hub of [hubA, hubB]) {
+    const plain = (await listed(hub)).filter((d) => !d.capabilities?.includes('tls')).map((d) => d.id);
+    assert.deepEqual(plain, [], 'every device reached its hub with TLS, through the balancer');
+  }
 
   // One hub dies (kill -9): its devices reconnect to the same address and HAProxy sends them to the other.
   process.kill(hubA.pid, 'SIGKILL');
