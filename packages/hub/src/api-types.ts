@@ -26,6 +26,24 @@ export interface TelemetryStats {
   lastSeen: number | null;
 }
 
+/** GET /api/health `telemetry`: the store writer's counters since the hub started. */
+export interface HealthTelemetry {
+  /** Readings the store accepted. */
+  written: number;
+  /** Readings waiting in memory to be written (many while the store is unreachable). */
+  buffered: number;
+  /** Readings dropped because the store was too far behind (no room in the queue). */
+  dropped: number;
+  /** Oldest readings dropped while the store was unreachable, past telemetry.maxBufferedRows. */
+  droppedOldest: number;
+  /** Readings lost to writes the store refused, or still unwritten at close while it was unreachable. */
+  failed: number;
+  /** Writes kept to be tried again because the store could not be reached. */
+  retries: number;
+  /** Unix ms since which the store has been unreachable, or null while it answers. */
+  storeUnreachableSince: number | null;
+}
+
 /** What the API says about a device (GET /api/devices). */
 export interface DeviceView {
   id: string;

@@ -260,6 +260,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       ports: { gateway: (gatewayListener.address() as AddressInfo).port, telemetry: (telemetrySocket.address() as AddressInfo).port },
       sendCommand: commands.send,
       telemetryStats: (deviceId) => telemetry.stats(deviceId),
+      telemetryWriter: () => telemetry.writer,
       log,
       limitedLog,
       version: HUB_VERSION,

@@ -8,6 +8,7 @@ import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
 import type { TelemetryStats } from '../api-types.js';
+import type { TelemetryWriterCounters } from '../telemetry/writer.js';
 
 /** Receives one log line (no trailing newline). */
 export type HubLog = (line: string) => void;
@@ -72,6 +73,8 @@ export interface ApiContext {
   readonly token: string | null;
   readonly sendCommand: SendCommand;
   readonly telemetryStats: TelemetryStatsLookup;
+  /** The telemetry store writer's counters now, for the health route. */
+  readonly telemetryWriter: () => TelemetryWriterCounters;
   readonly limits: ApiLimits;
   readonly log: HubLog;
   /** Log lines clients can trigger at will, through a per-kind budget so they cannot flood the log. */

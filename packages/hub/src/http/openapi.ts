@@ -156,7 +156,31 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           summary: 'Liveness (no token needed)',
           security: [],
           responses: {
-            '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, hubId: { type: 'string', description: 'This hub\'s id (config hubId)' }, uptimeMs: { type: 'integer' } } }) },
+            '200': {
+              description: 'The hub is up',
+              content: json({
+                type: 'object',
+                properties: {
+                  ok: { const: true },
+                  version: { type: 'string' },
+                  hubId: { type: 'string', description: 'This hub\'s id (config hubId)' },
+                  uptimeMs: { type: 'integer' },
+                  telemetry: {
+                    type: 'object',
+                    description: "The telemetry store writer's counters since the hub started",
+                    properties: {
+                      written: { type: 'integer', description: 'Readings the store accepted' },
+                      buffered: { type: 'integer', description: 'Readings waiting in memory to be written' },
+                      dropped: { type: 'integer', description: 'Readings dropped because the store was too far behind' },
+                      droppedOldest: { type: 'integer', description: 'Oldest readings dropped while the store was unreachable (telemetry.maxBufferedRows)' },
+                      failed: { type: 'integer', description: 'Readings lost to writes the store refused' },
+                      retries: { type: 'integer', description: 'Writes tried again because the store could not be reached' },
+                      storeUnreachableSince: { type: ['integer', 'null'], description: 'Unix ms since which the store has been unreachable; null while it answers' },
+                    },
+                  },
+                },
+              }),
+            },
             ...errorResponses(),
           },
         },

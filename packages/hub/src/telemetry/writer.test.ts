@@ -40,7 +40,7 @@ test('close writes what is pending; later rows are dropped and counted', async (
   await writer.close();
   assert.deepEqual(batches, [2]);
   writer.add(row(3));
-  assert.deepEqual(writer.counters, { written: 2, failed: 0, dropped: 1, pending: 0, droppedOldest: 0, unreachableSince: null });
+  assert.deepEqual(writer.counters, { written: 2, failed: 0, dropped: 1, pending: 0, droppedOldest: 0, unreachableSince: null, retries: 0 });
   await store.close();
 });
 
@@ -55,7 +55,7 @@ test('a failing store is logged and counted, and the writer goes on', async () =
   store.insertTelemetry = insert;
   writer.add(row(2));
   await writer.flush();
-  assert.deepEqual(writer.counters, { written: 1, failed: 1, dropped: 0, pending: 0, droppedOldest: 0, unreachableSince: null });
+  assert.deepEqual(writer.counters, { written: 1, failed: 1, dropped: 0, pending: 0, droppedOldest: 0, unreachableSince: null, retries: 0 });
   assert.match(logs[0] ?? '', /1 rows could not be stored: disk full/);
   await writer.close();
   await store.close();
@@ -71,7 +71,7 @@ test('rows beyond maxPendingRows are dropped while the store is busy', async () 
   };
   const writer = new TelemetryWriter(store, { flushMs: 5, maxRows: 10, maxPendingRows: 20 });
   for (let i = 0; i < 40; i++) writer.add(row(i));
-  assert.deepEqual({ ...writer.counters }, { written: 0, failed: 0, dropped: 10, pending: 20, droppedOldest: 0, unreachableSince: null });
+  assert.deepEqual({ ...writer.counters }, { written: 0, failed: 0, dropped: 10, pending: 20, droppedOldest: 0, unreachableSince: null, retries: 0 });
   for (let round = 0; round < 10 && writer.counters.written < 30; round++) {
     release();
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -167,7 +167,7 @@ test('while the store is unreachable, rows are kept in order with their notices,
     writer.afterCommit(`r${i}`);
   }
   // 8 rows for 6 places: rows 0 and 1 go, and with them the notices attached to them.
-  assert.deepEqual(writer.counters, { written: 0, failed: 0, dropped: 0, droppedOldest: 2, pending: 6, unreachableSince: writer.counters.unreachableSince });
+  assert.deepEqual(writer.counters, { written: 0, failed: 0, dropped: 0, droppedOldest: 2, pending: 6, unreachableSince: writer.counters.unreachableSince, retries: 1 });
   assert.deepEqual(settled, [
     ['a', false],
     ['r1', false],
@@ -175,6 +175,8 @@ test('while the store is unreachable, rows are kept in order with their notices,
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.equal(writer.counters.pending, 6, 'retried meanwhile, still kept');
   assert.equal(writer.counters.failed, 0);
+  const retries = writer.counters.retries;
+  assert.ok(retries >= 2, `the failed attempts are counted: ${retries}`);
   store.insertTelemetry = insert;
   for (let round = 0; round < 100 && (writer.counters.pending > 0 || writer.counters.unreachableSince !== null); round++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -192,6 +194,7 @@ test('while the store is unreachable, rows are kept in order with their notices,
   assert.match(logs.join('\n'), /the store is unreachable \(connect ECONNREFUSED/);
   assert.match(logs.join('\n'), /dropped the 2 oldest rows \(2 in all\)/);
   assert.match(logs.join('\n'), /the store is back after [\d.]+ s; 6 kept rows are being written/);
+  assert.equal(writer.counters.retries, retries, 'a total since start: the store coming back does not reset it');
   await writer.close();
   await store.close();
 });

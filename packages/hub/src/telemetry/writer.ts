@@ -73,6 +73,8 @@ export interface TelemetryWriterCounters {
   pending: number;
   /** Since when the store has been unreachable (Unix ms), or null when the last write reached it. */
   unreachableSince: number | null;
+  /** Batches kept to be written again because the store could not be reached, since the hub started. */
+  retries: number;
 }
 
 export class TelemetryWriter<T = never> {
@@ -96,6 +98,8 @@ export class TelemetryWriter<T = never> {
   private unreachableSince: number | undefined;
   /** Failed attempts since the store was last reached. */
   private retries = 0;
+  /** Failed attempts since the hub started (what monitoring graphs). */
+  private totalRetries = 0;
   /** Oldest rows dropped since the last log line about them. */
   private droppedUnlogged = 0;
   private readonly totals = { written: 0, failed: 0, dropped: 0, droppedOldest: 0 };
@@ -114,7 +118,7 @@ export class TelemetryWriter<T = never> {
   }
 
   get counters(): TelemetryWriterCounters {
-    return { ...this.totals, pending: this.pending.length, unreachableSince: this.unreachableSince ?? null };
+    return { ...this.totals, pending: this.pending.length, unreachableSince: this.unreachableSince ?? null, retries: this.totalRetries };
   }
 
   /** True when `rows` more rows would be queued, not dropped (while the store is unreachable, the oldest make room). */
@@ -272,6 +276,7 @@ export class TelemetryWriter<T = never> {
 
   private storeIsAway(err: Error): void {
     this.retries += 1;
+    this.totalRetries += 1;
     if (this.unreachableSince !== undefined) return;
     this.unreachableSince = Date.now();
     this.log(`telemetry: the store is unreachable (${err.message}); keeping up to ${this.maxBufferedRows} rows in memory (telemetry.maxBufferedRows) and retrying`);
