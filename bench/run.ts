@@ -5,6 +5,7 @@
  * benchmark's own; it reads them from process.argv.
  */
 import { benchAckKill } from './ackkill.js';
+import { benchClusterSessions } from './cluster-sessions.js';
 import { benchCommands } from './commands.js';
 import { benchDashboard } from './dashboard.js';
 import { benchDemoFleet } from './demo-fleet.js';
@@ -17,6 +18,7 @@ import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   ackkill: benchAckKill,
+  'cluster-sessions': benchClusterSessions,
   commands: benchCommands,
   dashboard: benchDashboard,
   'demo-fleet': benchDemoFleet,
