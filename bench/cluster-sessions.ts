@@ -45,14 +45,14 @@ interface HubRun {
   listedOnline: number;
 }
 
-interface StartedHub {
+export interface StartedHub {
   child: Child;
   httpPort: number;
   gatewayPort: number;
   baseline: Memory;
 }
 
-async function startHubChild(store: string): Promise<StartedHub> {
+export async function startHubChild(store: string): Promise<StartedHub> {
   const child = new Child('./cluster-hub.js', [store, String(HEARTBEAT_MS)], ['--expose-gc']);
   const ready = await child.next('ready');
   return { child, httpPort: Number(ready.httpPort), gatewayPort: Number(ready.gatewayPort), baseline: ready.memory as Memory };

@@ -5,6 +5,7 @@
  * benchmark's own; it reads them from process.argv.
  */
 import { benchAckKill } from './ackkill.js';
+import { benchClusterCommands } from './cluster-commands.js';
 import { benchClusterSessions } from './cluster-sessions.js';
 import { benchCommands } from './commands.js';
 import { benchDashboard } from './dashboard.js';
@@ -18,6 +19,7 @@ import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   ackkill: benchAckKill,
+  'cluster-commands': benchClusterCommands,
   'cluster-sessions': benchClusterSessions,
   commands: benchCommands,
   dashboard: benchDashboard,
