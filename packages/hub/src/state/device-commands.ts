@@ -12,7 +12,7 @@
  * device come online.
  */
 import { echoedFields, ErrorCode, isErrorCode, toPicolinkError, validateRequest } from '@picolink/protocol';
-import type { PinId, ValidRequest } from '@picolink/protocol';
+import type { PicolinkError, PinId, ValidRequest } from '@picolink/protocol';
 import type { DeviceStatusChange, HubBus } from '../bus.js';
 import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore, OutputState } from '../store/store.js';
@@ -33,6 +33,29 @@ export interface DeviceCommandsOptions {
   log: RateLimitedLog;
   /** Time allowed for each device answer, ms. Default: the link's own (10000 for dial-home). */
   timeoutMs?: number;
+  /** Sends commands for devices another hub of the cluster holds (cluster/command-relay.ts). Default: none. */
+  remote?: CommandForwarder;
+}
+
+/** How a command for a device held by another hub ended. */
+export type ForwardOutcome = { response: Record<string, unknown> } | { error: PicolinkError; answered: boolean };
+
+/** The way to devices held by other hubs of a cluster. */
+export interface CommandForwarder {
+  /** The other hub holding the device's connection now, or undefined. */
+  holderOf(deviceId: string): string | undefined;
+  /**
+   * Has `holder` send the request (without `id`) through its own commands service.
+   * `answered` is false when no answer came from the holder (then it may have written no audit record).
+   */
+  forward(holder: string, deviceId: string, request: Record<string, unknown>, actor: string, timeoutMs?: number): Promise<ForwardOutcome>;
+}
+
+export interface SendOptions {
+  /** Time allowed for the device's answer, ms. Default: DeviceCommandsOptions.timeoutMs. */
+  timeoutMs?: number;
+  /** Only a link of this hub: never forwarded to another hub (commands another hub relayed here). */
+  localOnly?: boolean;
 }
 
 /** What one re-application did, as the state_reapplied event lists it. */
@@ -75,18 +98,26 @@ export class DeviceCommands {
    * Sends one request (its `id`, if any, is replaced by the link's) on behalf of `actor`
    * and resolves with the device's raw response, error responses included. Rejects with
    * PL_ERR_DEVICE_OFFLINE, PL_ERR_TIMEOUT or PL_ERR_CONNECTION_CLOSED when no answer
-   * came; every outcome is in the audit log.
+   * came; every outcome is in the audit log. A device that another hub of the cluster
+   * holds is sent the request through that hub, which writes the audit record and keeps
+   * the outputs; this hub writes one only when that hub never answered.
    */
-  readonly send = async (deviceId: string, request: Record<string, unknown>, actor: string): Promise<Record<string, unknown>> => {
+  readonly send = async (deviceId: string, request: Record<string, unknown>, actor: string, options: SendOptions = {}): Promise<Record<string, unknown>> => {
     const { id: _id, ...fields } = request;
-    let link: DeviceLink;
-    try {
-      link = this.options.directory.require(deviceId);
-    } catch (err) {
-      await this.audit(actor, deviceId, fields, toPicolinkError(err).code, null);
-      throw err;
+    const { directory, remote } = this.options;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    let link = directory.get(deviceId);
+    if (!link) {
+      const holder = options.localOnly ? undefined : remote?.holderOf(deviceId);
+      if (remote && holder !== undefined) return this.forward(remote, holder, deviceId, fields, actor, timeoutMs);
+      try {
+        link = directory.require(deviceId);
+      } catch (err) {
+        await this.audit(actor, deviceId, fields, toPicolinkError(err).code, null);
+        throw err;
+      }
     }
-    const response = await this.sendOn(link, fields, actor);
+    const response = await this.sendOn(link, fields, actor, timeoutMs);
     if (responseResult(response) === 'ok') await this.remember(link, fields, response);
     return response;
   };
@@ -110,15 +141,22 @@ export class DeviceCommands {
     await this.events.flush();
   }
 
+  private async forward(remote: CommandForwarder, holder: string, deviceId: string, fields: Record<string, unknown>, actor: string, timeoutMs: number | undefined): Promise<Record<string, unknown>> {
+    const outcome = await remote.forward(holder, deviceId, fields, actor, timeoutMs);
+    if ('response' in outcome) return outcome.response;
+    if (!outcome.answered) await this.audit(actor, deviceId, fields, outcome.error.code, null);
+    throw outcome.error;
+  }
+
   private readonly busOnStatus = (change: DeviceStatusChange): void => {
     if (!change.online || this.closed) return;
     this.reapply(change.deviceId).catch((err: unknown) => this.log.limited('reapply', `state: re-applying the outputs of "${change.deviceId}" failed: ${toPicolinkError(err).message}`));
   };
 
-  private async sendOn(link: DeviceLink, fields: Record<string, unknown>, actor: string): Promise<Record<string, unknown>> {
+  private async sendOn(link: DeviceLink, fields: Record<string, unknown>, actor: string, timeoutMs = this.options.timeoutMs): Promise<Record<string, unknown>> {
     let response: Record<string, unknown>;
     try {
-      response = await link.send(fields, this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs });
+      response = await link.send(fields, timeoutMs === undefined ? {} : { timeoutMs });
     } catch (err) {
       await this.audit(actor, link.deviceId, fields, toPicolinkError(err).code, null);
       throw err;
