@@ -5,8 +5,10 @@
  * `@picolink/test-kit/postgres`); the device (the real device runtime, simulated pins)
  * dials hub B. "Cross-hub" posts to hub A, which forwards over the cluster channel
  * (LISTEN/NOTIFY) to hub B and waits for its answer; "same hub" posts to hub B.
- * Figures: sequential round trip of one `ping` per POST (p50, p99) and pipelined
- * throughput (lists of 100 pings per POST, 4 POSTs in flight). Each command is
+ * Figures: sequential round trip of one `ping` per POST to one device (p50, p99) and
+ * pipelined throughput: lists of 100 pings per POST, one POST in flight to each of 8
+ * devices (a hub reads at most 1,000 frames/s from one device, gateway
+ * `maxFramesPerSecond`, so one device alone would measure that limit). Each command is
  * validated, sent, answered and written to the audit log on either path. The reference,
  * as in the `commands` bench: a minimal line-echo server measured with the same raw line
  * client (no HTTP, no hub), in the same run.
@@ -18,11 +20,13 @@ import type { StartedHub } from './cluster-sessions.js';
 import { startServerProcess } from './servers.js';
 import { Child, printTable } from './sessions-child.js';
 
-const DEVICE_ID = 'bench-cluster-device';
+const DEVICE_PREFIX = 'bench-cluster';
+/** The devices the pipelined figure spreads over; the sequential one uses the first. */
+const DEVICES = 8;
+const deviceIds = Array.from({ length: DEVICES }, (_, i) => `${DEVICE_PREFIX}-${i}`);
 const SEQUENTIAL_COUNT = 1_000;
 const PIPELINED_COUNT = 10_000;
 const BATCH = 100;
-const IN_FLIGHT = 4;
 const WARMUP_COUNT = 200;
 /** Bound on each measured loop, ms. */
 const TIME_LIMIT_MS = 30_000;
@@ -43,8 +47,8 @@ interface Pipelined {
 }
 
 /** POSTs one request or a list to a device's commands; the parsed answer, or the HTTP error as text. */
-async function post(httpPort: number, body: unknown): Promise<{ ok: boolean; answer: unknown }> {
-  const response = await fetch(`http://127.0.0.1:${httpPort}/api/devices/${DEVICE_ID}/commands`, {
+async function post(httpPort: number, deviceId: string, body: unknown): Promise<{ ok: boolean; answer: unknown }> {
+  const response = await fetch(`http://127.0.0.1:${httpPort}/api/devices/${deviceId}/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -64,7 +68,7 @@ async function apiSequential(httpPort: number, count: number): Promise<Sequentia
   const deadline = Date.now() + TIME_LIMIT_MS;
   for (let i = 0; i < count && Date.now() < deadline; i++) {
     const start = process.hrtime.bigint();
-    const { ok, answer } = await post(httpPort, { action: 'ping' });
+    const { ok, answer } = await post(httpPort, deviceIds[0] ?? '', { action: 'ping' });
     samples.push(Number(process.hrtime.bigint() - start) / 1e3);
     if (!ok || answeredOk(answer) !== 1) failed += 1;
   }
@@ -78,26 +82,28 @@ async function apiPipelined(httpPort: number, count: number): Promise<Pipelined>
   let sent = 0;
   let answered = 0;
   const start = process.hrtime.bigint();
-  async function lane(): Promise<void> {
+  async function lane(deviceId: string): Promise<void> {
     while (sent < count && Date.now() < deadline) {
       sent += BATCH;
-      const { ok, answer } = await post(httpPort, batch);
+      const { ok, answer } = await post(httpPort, deviceId, batch);
       if (ok) answered += answeredOk(answer);
     }
   }
-  await Promise.all(Array.from({ length: IN_FLIGHT }, () => lane()));
+  await Promise.all(deviceIds.map((deviceId) => lane(deviceId)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return { perSecond: sent / seconds, count: sent, failed: sent - answered };
 }
 
-/** Polls both hubs' APIs until each lists the device online; false when not within the limit. */
+/** Polls both hubs' APIs until each lists every device online; false when not within the limit. */
 async function waitOnline(hubs: StartedHub[]): Promise<boolean> {
   const deadline = Date.now() + ONLINE_LIMIT_MS;
   while (Date.now() < deadline) {
     const online = await Promise.all(
       hubs.map(async (hub) => {
-        const response = await fetch(`http://127.0.0.1:${hub.httpPort}/api/devices/${DEVICE_ID}`);
-        return response.ok && ((await response.json()) as { device: { online: boolean } }).device.online;
+        const response = await fetch(`http://127.0.0.1:${hub.httpPort}/api/devices`);
+        if (!response.ok) return false;
+        const listed = ((await response.json()) as { devices: Array<{ id: string; online: boolean }> }).devices;
+        return deviceIds.every((id) => listed.some((device) => device.id === id && device.online));
       }),
     );
     if (online.every(Boolean)) return true;
@@ -118,9 +124,9 @@ export async function benchClusterCommands(): Promise<void> {
     hubs.push(await startHubChild(database.url));
     hubs.push(await startHubChild(database.url));
     const [hubA, hubB] = hubs as [StartedHub, StartedHub];
-    device = new Child('./cluster-device.js', [String(hubB.gatewayPort), DEVICE_ID]);
+    device = new Child('./cluster-device.js', [String(hubB.gatewayPort), String(DEVICES), DEVICE_PREFIX]);
     await device.next('ready');
-    if (!(await waitOnline(hubs))) throw new Error(`the device was not listed online by both hubs within ${ONLINE_LIMIT_MS} ms (is presence across hubs built?)`);
+    if (!(await waitOnline(hubs))) throw new Error(`the devices were not listed online by both hubs within ${ONLINE_LIMIT_MS} ms (is presence across hubs built?)`);
 
     // Warm every path up so JIT compilation is not measured.
     await apiSequential(hubA.httpPort, WARMUP_COUNT);
@@ -142,7 +148,7 @@ export async function benchClusterCommands(): Promise<void> {
       ['commands without an ok answer', `${crossSeq.failed + crossPipe.failed}`, `${sameSeq.failed + samePipe.failed}`, '', ''],
     ]);
     console.log(
-      `(${crossSeq.count} sequential POSTs of one ping and ${crossPipe.count} pipelined pings (lists of ${BATCH}, ${IN_FLIGHT} POSTs in flight) per hub path; ` +
+      `(${crossSeq.count} sequential POSTs of one ping and ${crossPipe.count} pipelined pings (lists of ${BATCH}, one POST in flight to each of ${DEVICES} devices) per hub path; ` +
         `echo: ${echoSeq.count} sequential, ${echoPipe.count} pipelined on one raw connection; 2 cores shared by every process, figures vary between runs)`,
     );
   } finally {
