@@ -4,6 +4,7 @@
  * or "bare" (no hello, for the reference server); 5: a prefix for device ids. Either way
  * each connection answers requests (ping, get_info) the way a device does.
  * Connections are opened a few hundred at a time so the listen backlog never overflows.
+ * Answers `welcomed` with the welcomes received and the connections that have ended.
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -15,6 +16,8 @@ const CONNECTING_AT_ONCE = 200;
 const sockets: Socket[] = [];
 let welcomed = 0;
 let failed = 0;
+/** Connections that ended (the hub closed them, e.g. no hello read in time under load). */
+let closed = 0;
 
 /** The same work for both servers: every request is parsed and answered as a device would. */
 function answer(line: string): string | undefined {
@@ -61,6 +64,9 @@ function open(index: number): Promise<void> {
       failed += 1;
       resolve();
     });
+    socket.on('close', () => {
+      closed += 1;
+    });
   });
 }
 
@@ -72,7 +78,7 @@ await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, ()
 process.send?.({ type: 'opened', opened: sockets.length, failed });
 
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'welcomed') process.send?.({ type: 'welcomed', welcomed });
+  if (message.type === 'welcomed') process.send?.({ type: 'welcomed', welcomed, closed });
   if (message.type === 'stop') {
     for (const socket of sockets) socket.destroy();
     process.exit(0);
