@@ -15,6 +15,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { RateLimitedLog } from '@picolink/net';
 import { loadOrCreateApiToken } from './api-token.js';
 import { HubCluster } from './cluster/cluster.js';
+import { CommandRelay } from './cluster/command-relay.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
 import { DeviceCredentials } from './credentials.js';
@@ -196,9 +197,22 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // After the links are closed (their rows released) and before the last writes are flushed.
     if (cluster) stops.push(() => cluster.close());
 
+    // Commands for devices another hub holds go through that hub (cluster/command-relay.ts).
+    const relay: CommandRelay | undefined = cluster
+      ? new CommandRelay({
+          hubId: cluster.hubId,
+          channel: cluster.channel,
+          holderOf: (deviceId) => cluster.holder(deviceId),
+          execute: (deviceId, request, actor, timeoutMs) => commands.send(deviceId, request, actor, { timeoutMs, localOnly: true }),
+          bus,
+          log: limitedLog,
+          ...(options.gatewayLimits?.requestTimeoutMs === undefined ? {} : { timeoutMs: options.gatewayLimits.requestTimeoutMs }),
+        })
+      : undefined;
     // Before any link can come up, so that state is re-applied for every device that does.
-    const commands = new DeviceCommands({ store, bus, directory, events, log: limitedLog });
+    const commands: DeviceCommands = new DeviceCommands({ store, bus, directory, events, log: limitedLog, ...(cluster ? { hubId: cluster.hubId } : {}), ...(relay ? { remote: relay } : {}) });
     stops.push(() => commands.close());
+    if (relay) stops.push(() => relay.close());
 
     const telemetrySocket = options.listeners?.telemetry ?? (await bindConfiguredUdp(config.telemetry.host, config.telemetry.port, 'telemetry.port'));
     if (!options.listeners?.telemetry) stops.push(() => new Promise<void>((resolve) => telemetrySocket.close(() => resolve())));
