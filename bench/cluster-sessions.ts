@@ -11,7 +11,8 @@
  * The reference, measured in the same run: one hub process on SQLite (no cluster) holding
  * as many sessions as each cluster hub, with the same devices and the same heartbeat
  * setting (gateway.heartbeatMs 15 s, the default, so presence renewal runs as it would).
- * Devices run in two processes, one per hub. PICOLINK_BENCH_SESSIONS changes the count.
+ * Devices run in two processes, one per hub, at most 200 of each waiting for a welcome at
+ * once (bench/sessions-devices.ts "paced"). PICOLINK_BENCH_SESSIONS changes the count.
  */
 import { startPostgres } from '@picolink/test-kit/postgres';
 import { Child, kb, median, ms, printTable, sessionCount } from './sessions-child.js';
@@ -77,8 +78,10 @@ async function measure(hubs: StartedHub[], names: string[], sessions: number, pr
   const devices: Child[] = [];
   try {
     const started = performance.now();
-    hubs.forEach((hub, i) => devices.push(new Child('./sessions-devices.js', [String(hub.gatewayPort), String(shares[i]), 'hello', `${prefix}${i}`])));
-    await Promise.all(devices.map((device) => device.next('opened', CONNECT_LIMIT_MS)));
+    // Paced: at most 200 devices per process wait for a welcome at once, as devices backing
+    // off would; all at once, a hub on a loaded machine closes those whose hello it cannot
+    // read within 10 s.
+    hubs.forEach((hub, i) => devices.push(new Child('./sessions-devices.js', [String(hub.gatewayPort), String(shares[i]), 'hello', `${prefix}${i}`, 'paced'])));
     const heldMs: Array<number | undefined> = hubs.map(() => undefined);
     const listedMs: Array<number | undefined> = hubs.map(() => undefined);
     const listed = hubs.map(() => 0);
