@@ -76,13 +76,7 @@ function open(index: number): Promise<void> {
   });
 }
 
-let next = 0;
-async function worker(): Promise<void> {
-  while (next < count) await open(next++);
-}
-await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, () => worker()));
-process.send?.({ type: 'opened', opened: sockets.length, failed });
-
+// Listening first: the parent asks how many are welcomed while they are still being opened.
 process.on('message', (message: { type: string }) => {
   if (message.type === 'welcomed') process.send?.({ type: 'welcomed', welcomed, closed });
   if (message.type === 'stop') {
@@ -90,3 +84,11 @@ process.on('message', (message: { type: string }) => {
     process.exit(0);
   }
 });
+
+let next = 0;
+async function worker(): Promise<void> {
+  while (next < count) await open(next++);
+}
+await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, () => worker()));
+process.send?.({ type: 'opened', opened: sockets.length, failed });
+
