@@ -76,8 +76,8 @@ export interface StartHubOptions {
   retentionIntervalMs?: number;
   /** Waits between telemetry writes while the store is unreachable (tests use short ones). Default { baseMs: 1000, maxMs: 10000 }. */
   storeRetryBackoff?: TelemetryIngestOptions['storeRetryBackoff'];
-  /** Reconnect backoff of the cluster channel after PostgreSQL restarts (tests use short ones). Default 1 s doubling to 60 s. */
-  clusterBackoff?: { baseMs?: number; maxMs?: number };
+  /** Reconnect backoff of the cluster channel after its connection drops (tests use fixed ones). Default 1 s doubling to 60 s, Math.random for the jitter. */
+  clusterBackoff?: { baseMs?: number; maxMs?: number; random?: () => number };
 }
 
 export interface RunningHub {

@@ -5,7 +5,8 @@
  * on the other go offline, and when the same device id connects to the second hub while
  * connected to the first, the first closes its link without recording the device offline
  * and only the second holds it. Events recorded on one hub reach the other's live stream
- * and are stored once.
+ * and are stored once. A hub whose listening connection dropped reloads what it missed; a
+ * server-mode device configured on both hubs is connected by one.
  */
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
@@ -18,6 +19,7 @@ import type { DeviceDetail, DeviceView } from '../src/api-types.js';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { JsonSocket, startTestHub, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
+import type { StartHubOptions } from '../src/hub.js';
 
 const cluster = await startPostgres();
 after(() => cluster.stop());
@@ -25,17 +27,18 @@ after(() => cluster.stop());
 let databases = 0;
 
 /** A fresh database and two hubs on it, "hub-a" and "hub-b". */
-async function twoHubs(t: TestContext): Promise<{ a: TestHub; b: TestHub; url: string }> {
+async function twoHubs(t: TestContext, optionsA: Partial<StartHubOptions> = {}, devices: unknown[] = []): Promise<{ a: TestHub; b: TestHub; url: string }> {
   databases += 1;
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query(`CREATE DATABASE presence_${databases}`);
   await admin.end();
   const url = cluster.url.replace(/\/postgres$/, `/presence_${databases}`);
-  const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true } });
-  const a = await startTestHub(raw('hub-a'));
+  const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true }, devices });
+  const serverLinkBackoff = { baseMs: 100, maxMs: 200 };
+  const a = await startTestHub(raw('hub-a'), { serverLinkBackoff, ...optionsA });
   t.after(() => a.close());
-  const b = await startTestHub(raw('hub-b'));
+  const b = await startTestHub(raw('hub-b'), { serverLinkBackoff });
   t.after(() => b.close());
   return { a, b, url };
 }
@@ -134,6 +137,63 @@ test('the same device id connecting to hub-b while on hub-a: hub-a gives up its 
     return found.length === 2 && found.some((session) => session.closedAt !== null) ? found : undefined;
   }, 'hub-a\'s session closed');
   assert.equal(sessions.filter((session) => session.closedAt === null).length, 1, 'only hub-b\'s session is open');
+});
+
+test('a device reconnecting to the same hub replaces its link there and stays held by it', async (t) => {
+  const { a, b, url } = await twoHubs(t);
+  await dialing(t, a, 'again', true);
+  const first = a.hub.directory.get('again');
+  await dialing(t, a, 'again');
+  await until(() => a.hub.directory.get('again') !== first && a.hub.directory.isOnline('again'), 'the newer link in place');
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  // The row names the newer link (its epoch depends on whether the older one was released first).
+  const newer = a.hub.directory.get('again')?.address;
+  const row = async (): Promise<{ hub_id: string; address: string } | undefined> =>
+    (await db.query<{ hub_id: string; address: string }>("SELECT hub_id, address FROM device_presence WHERE device_id = 'again'")).rows[0];
+  await until(async () => (await row())?.address === newer, 'the newer link claimed');
+  // Renewals (every heartbeat / 3) find the row this hub holds: its newer link is not fenced.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(a.hub.directory.get('again')?.address, newer);
+  assert.deepEqual(await row(), { hub_id: 'hub-a', address: newer });
+  await shown(b, 'again', { online: true, hub: 'hub-a' });
+});
+
+test('a hub whose listening connection dropped learns on reconnecting what it missed', async (t) => {
+  // Hub-a listens again 2 s after the drop (fixed jitter): long enough for a device to come online on hub-b meanwhile.
+  const { a, b, url } = await twoHubs(t, { clusterBackoff: { baseMs: 2000, maxMs: 2000, random: () => 0.999 } });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  const { rows } = await db.query<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'picolink-listen hub-a'");
+  assert.deepEqual(rows, [{ ok: true }]);
+  await until(() => a.hub.cluster?.channel.connected === false, 'hub-a\'s channel down');
+  await dialing(t, b, 'meanwhile');
+  await until(async () => (await db.query("SELECT 1 FROM device_presence WHERE device_id = 'meanwhile'")).rowCount === 1, 'hub-b\'s claim');
+  assert.equal(a.hub.cluster?.channel.connected, false, 'hub-a was still not listening when hub-b announced the device');
+  assert.equal(a.hub.directory.remote('meanwhile'), undefined);
+  await shown(a, 'meanwhile', { online: true, hub: 'hub-b' });
+  assert.equal(a.hub.cluster?.channel.connected, true);
+});
+
+test('a server-mode device configured on both hubs is connected by one of them only', async (t) => {
+  const device = await startDevice({ host: '127.0.0.1', port: 0, deviceId: 'listener', backend: new SimulatedBackend() });
+  t.after(() => device.close());
+  const { a, b, url } = await twoHubs(t, {}, [{ id: 'listener', address: device.url }]);
+  const holder = await until(() => (a.hub.directory.isOnline('listener') ? a : b.hub.directory.isOnline('listener') ? b : undefined), 'a hub linked');
+  const other = holder === a ? b : a;
+  const holderId = holder.hub.cluster?.hubId ?? '';
+  for (const hub of [a, b]) await shown(hub, 'listener', { online: true, hub: holderId });
+  // Several reconnect waits later the other hub still leaves it alone, and no claim took it over.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(other.hub.directory.isOnline('listener'), false);
+  assert.equal(holder.hub.directory.isOnline('listener'), true);
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  t.after(() => db.end());
+  const { rows } = await db.query<{ hub_id: string; epoch: string }>("SELECT hub_id, epoch FROM device_presence WHERE device_id = 'listener'");
+  assert.deepEqual(rows, [{ hub_id: holderId, epoch: '1' }]);
 });
 
 test('a hub on SQLite joins no cluster', async (t) => {

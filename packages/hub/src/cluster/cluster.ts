@@ -41,8 +41,8 @@ export interface HubClusterOptions {
   log: RateLimitedLog;
   /** A presence row lives this long without renewal, ms; renewed every third of it. The gateway's heartbeat. */
   heartbeatMs: number;
-  /** Reconnect backoff of the channel's listening connection. Default `@picolink/net`'s. */
-  channelBackoff?: { baseMs?: number; maxMs?: number };
+  /** Reconnect backoff of the channel's listening connection (and its jitter's random numbers). Default `@picolink/net`'s, Math.random. */
+  channelBackoff?: { baseMs?: number; maxMs?: number; random?: () => number };
 }
 
 /** A device this hub claimed. */
@@ -75,7 +75,7 @@ export class HubCluster implements PresenceClaims {
       hubId: options.hubId,
       ...options.access,
       log: (line) => options.log.limited('cluster', line),
-      ...(options.channelBackoff ? { backoff: options.channelBackoff } : {}),
+      ...(options.channelBackoff ? { backoff: options.channelBackoff, ...(options.channelBackoff.random ? { random: options.channelBackoff.random } : {}) } : {}),
     });
     this.events = new EventRelay(this.channel, options.bus, (line) => options.log.limited('cluster-events', line));
   }
@@ -107,9 +107,14 @@ export class HubCluster implements PresenceClaims {
   claim(session: OnlineSession): void {
     const { link } = session;
     const held: Held = { session, epoch: undefined, claimedAt: 0, claimed: Promise.resolve() };
+    const earlier = this.held.get(link.deviceId)?.claimed;
     this.held.set(link.deviceId, held);
     held.claimed = this.track(`claiming "${link.deviceId}"`, async () => {
+      // Claims of one device one after another, so the newest link gets the highest epoch;
+      // a link already replaced by a newer one on this hub claims nothing.
+      await earlier;
       const sessionId = (await session.sessionId) ?? null;
+      if (this.held.get(link.deviceId) !== held) return;
       const result = await this.table.claim(
         { deviceId: link.deviceId, mode: link.mode, address: link.address, protocol: link.protocol, capabilities: [...link.capabilities], connectedAt: link.connectedAt, sessionId },
         link.mode !== 'server',
