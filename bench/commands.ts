@@ -58,11 +58,11 @@ class LineClient {
   }
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function sequential(port: number): Promise<{ p50: number; p99: number; count: number }> {
+export async function sequential(port: number): Promise<{ p50: number; p99: number; count: number }> {
   const client = await LineClient.open(port);
   const samples: number[] = [];
   const deadline = Date.now() + TIME_LIMIT_MS;
@@ -76,7 +76,7 @@ async function sequential(port: number): Promise<{ p50: number; p99: number; cou
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), count: samples.length };
 }
 
-async function pipelined(port: number): Promise<{ perSecond: number; count: number }> {
+export async function pipelined(port: number): Promise<{ perSecond: number; count: number }> {
   const client = await LineClient.open(port);
   const start = process.hrtime.bigint();
   const deadline = Date.now() + TIME_LIMIT_MS;

@@ -5,6 +5,8 @@
  * benchmark's own; it reads them from process.argv.
  */
 import { benchAckKill } from './ackkill.js';
+import { benchClusterCommands } from './cluster-commands.js';
+import { benchClusterSessions } from './cluster-sessions.js';
 import { benchCommands } from './commands.js';
 import { benchDashboard } from './dashboard.js';
 import { benchDemoFleet } from './demo-fleet.js';
@@ -17,6 +19,8 @@ import { benchSlots } from './slots.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   ackkill: benchAckKill,
+  'cluster-commands': benchClusterCommands,
+  'cluster-sessions': benchClusterSessions,
   commands: benchCommands,
   dashboard: benchDashboard,
   'demo-fleet': benchDemoFleet,

@@ -1,8 +1,8 @@
 /**
  * Child process for bench/sessions.ts: the hub's dial-home gateway alone (with its real
  * SQLite store), or the reference — a minimal server that only holds bare TCP connections
- * and counts the lines that come back. Driven over IPC: it reports its port, then answers `memory` (after a
- * full GC) and `round` (one request to every connection, resolved when all are answered).
+ * and counts the lines that come back. Driven over IPC (bench/sessions-probe.ts): it reports its port, then
+ * answers `memory` (after a full GC) and `round` (one request to every connection, resolved when all are answered).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,36 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RateLimitedLog } from '@picolink/net';
 import { DeviceDirectory, DevicePresence, EventRecorder, HubBus, openSqliteStore, parseConfig, startGateway } from '@picolink/hub';
-
-type Command = { type: 'memory' } | { type: 'round'; timeoutMs: number } | { type: 'count' } | { type: 'stop' };
+import { pingRound, serve } from './sessions-probe.js';
+import type { Served } from './sessions-probe.js';
 
 const kind = process.argv[2];
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (!collect) throw new Error('run with --expose-gc');
-  for (let i = 0; i < 3; i++) collect();
-}
-
-function memory(): { heap: number; rss: number } {
-  gc();
-  const usage = process.memoryUsage();
-  return { heap: usage.heapUsed + usage.external + usage.arrayBuffers, rss: usage.rss };
-}
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve((server.address() as AddressInfo).port)));
 }
 
-interface Served {
-  port: number;
-  count(): number;
-  round(timeoutMs: number): Promise<{ answered: number; ms: number }>;
-  stop(): Promise<void>;
-}
-
 /** The reference: hold every connection; a round writes one line to each and counts the lines that come back. */
-async function reference(): Promise<Served> {
+async function reference(): Promise<Served & { port: number }> {
   const sockets = new Set<Socket>();
   let answered = 0;
   let wake: (() => void) | undefined;
@@ -76,7 +57,7 @@ async function reference(): Promise<Served> {
 }
 
 /** The hub's gateway, as startHub runs it: real store, bus, directory; any device id welcome. */
-async function gateway(): Promise<Served> {
+async function gateway(): Promise<Served & { port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'picolink-bench-sessions-'));
   const store = await openSqliteStore({ path: join(dir, 'picolink.db') });
   const bus = new HubBus();
@@ -92,12 +73,7 @@ async function gateway(): Promise<Served> {
   return {
     port,
     count: () => directory.list().length,
-    async round(timeoutMs) {
-      const started = performance.now();
-      const replies = await Promise.allSettled(directory.list().map((link) => link.send({ action: 'ping' }, { timeoutMs })));
-      const answered = replies.filter((reply) => reply.status === 'fulfilled').length;
-      return { answered, ms: performance.now() - started };
-    },
+    round: (timeoutMs) => pingRound(directory, timeoutMs),
     stop: async () => {
       await running.close();
       await store.close();
@@ -107,23 +83,4 @@ async function gateway(): Promise<Served> {
 }
 
 const served = kind === 'reference' ? await reference() : await gateway();
-process.send?.({ type: 'ready', port: served.port, memory: memory() });
-process.on('message', (message: Command) => {
-  void (async () => {
-    switch (message.type) {
-      case 'count':
-        return process.send?.({ type: 'count', count: served.count() });
-      case 'memory':
-        return process.send?.({ type: 'memory', memory: memory(), count: served.count() });
-      case 'round': {
-        const cpu = process.cpuUsage();
-        const result = await served.round(message.timeoutMs);
-        const used = process.cpuUsage(cpu);
-        return process.send?.({ type: 'round', ...result, cpuMs: (used.user + used.system) / 1000 });
-      }
-      case 'stop':
-        await served.stop();
-        process.exit(0);
-    }
-  })();
-});
+serve(served, { port: served.port });

@@ -12,87 +12,15 @@
  * limit (`ulimit -n` in a bash wrapper); with a hard limit below about 10,200 the bench
  * runs fewer sessions and says so. PICOLINK_BENCH_SESSIONS changes the count.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { Child, kb, ms, printTable, sessionCount, SETUP_LIMIT_MS } from './sessions-child.js';
+import type { Memory } from './sessions-child.js';
 
 const DEFAULT_SESSIONS = 10_000;
 const DEVICE_PROCESSES = 2;
 const ROUNDS = 5;
-const SETUP_LIMIT_MS = 90_000;
 const ROUND_TIMEOUT_MS = 10_000;
 /** Time for the hub to finish what follows a welcome (get_info, store writes) before memory is read. */
 const SETTLE_MS = 2_000;
-
-type Message = Record<string, unknown> & { type: string };
-
-/** A child process spoken to over IPC, its open-file limit raised first. */
-class Child {
-  private readonly inbox: Message[] = [];
-  private waiters: Array<{ type: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
-  private exited = false;
-  readonly process: ChildProcess;
-
-  constructor(script: string, args: string[], nodeFlags: string[] = []) {
-    const file = fileURLToPath(new URL(script, import.meta.url));
-    this.process = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bash', process.execPath, ...nodeFlags, file, ...args], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.process.on('message', (message: Message) => {
-      const waiter = this.waiters.find((w) => w.type === message.type);
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(message);
-      } else {
-        this.inbox.push(message);
-      }
-    });
-    this.process.once('exit', (code) => {
-      this.exited = true;
-      for (const waiter of this.waiters) waiter.reject(new Error(`${script} exited with ${code}`));
-      this.waiters = [];
-    });
-  }
-
-  next(type: string, timeoutMs = SETUP_LIMIT_MS): Promise<Message> {
-    const index = this.inbox.findIndex((m) => m.type === type);
-    if (index !== -1) return Promise.resolve(this.inbox.splice(index, 1)[0] as Message);
-    if (this.exited) return Promise.reject(new Error('the process has exited'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${type}" within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({
-        type,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-    });
-  }
-
-  ask(message: Message, timeoutMs?: number): Promise<Message> {
-    this.process.send(message);
-    return this.next(message.type, timeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise((resolve) => this.process.once('exit', resolve));
-    this.process.send({ type: 'stop' });
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
-interface Memory {
-  heap: number;
-  rss: number;
-}
 
 interface Measured {
   sessions: number;
@@ -103,15 +31,6 @@ interface Measured {
   roundCpuMs: number;
   answered: number;
   setupMs: number;
-}
-
-function hardFileLimit(): number {
-  try {
-    const text = execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
-    return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text);
-  } catch {
-    return 1024;
-  }
 }
 
 async function measure(kind: 'gateway' | 'reference', sessions: number): Promise<Measured> {
@@ -164,22 +83,8 @@ async function measure(kind: 'gateway' | 'reference', sessions: number): Promise
   }
 }
 
-function kb(bytes: number): string {
-  return `${(bytes / 1024).toFixed(2)} KB`;
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(1)} ms`;
-}
-
 export async function benchSessions(): Promise<void> {
-  let sessions = Number(process.env.PICOLINK_BENCH_SESSIONS ?? DEFAULT_SESSIONS);
-  const limit = hardFileLimit();
-  if (limit < sessions + 200) {
-    const fewer = Math.max(100, limit - 200);
-    console.log(`the open-file hard limit is ${limit}; running ${fewer} sessions instead of ${sessions} (raise it, e.g. in /etc/security/limits.conf, for the full count)`);
-    sessions = fewer;
-  }
+  const sessions = sessionCount(DEFAULT_SESSIONS);
   console.log(`${sessions} concurrent sessions; devices in ${DEVICE_PROCESSES} processes; ${ROUNDS} heartbeat rounds each`);
   const reference = await measure('reference', sessions);
   const gateway = await measure('gateway', sessions);
@@ -194,8 +99,7 @@ export async function benchSessions(): Promise<void> {
     ['answers per round', `${gateway.answered}/${sessions}`, `${reference.answered}/${sessions}`, ''],
     ['time to connect all', ms(gateway.setupMs), ms(reference.setupMs), ''],
   ];
-  const widths = [0, 1, 2, 3].map((col) => Math.max(...rows.map((row) => row[col]?.length ?? 0)));
-  for (const row of rows) console.log(row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd());
+  printTable(rows);
   const memoryOk = gateway.rssPerSession <= 10 * 1024;
   const roundOk = median(gateway) < 1000 && gateway.answered === sessions;
   console.log(`targets: ≤ 10 KB of hub memory per session: ${memoryOk ? 'met' : 'NOT met'}; a full heartbeat round under 1 s (median): ${roundOk ? 'met' : 'NOT met'}`);
