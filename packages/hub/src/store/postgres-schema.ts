@@ -108,6 +108,23 @@ const MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL
   );
   `,
+  // Datagrams whose readings are stored, by (device, boot, seq): a datagram that reaches
+  // several hubs sharing the database is stored once (store/postgres-telemetry.ts). Keys
+  // older than a replay window are deleted, so the table stays small. UNLOGGED: its writes
+  // skip the WAL (one key per datagram, on the ingest's hot path); after a crash of the
+  // server (not a clean restart) PostgreSQL empties it, and so does a promoted standby,
+  // to which it is not replicated. What is forgotten then is only which datagrams of the
+  // last window were stored: each hub's own sequence windows still refuse what it stored
+  // itself, so at worst a datagram that two hubs received around the crash is stored twice.
+  `
+  CREATE UNLOGGED TABLE telemetry_datagrams (
+    device_id text NOT NULL,
+    boot bigint NOT NULL,
+    seq bigint NOT NULL,
+    seen_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (device_id, boot, seq)
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

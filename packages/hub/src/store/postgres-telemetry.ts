@@ -16,6 +16,37 @@ import { checkRange } from './query-bounds.js';
 import type { TelemetryPartitions } from './postgres-partitions.js';
 import type { TelemetryBucket, TelemetryQuery, TelemetryRow } from './store.js';
 
+/**
+ * How long the keys of stored datagrams are kept, in ms: as long as the ingest accepts a
+ * new boot's signed datagram by its time (TelemetryIngestOptions.maxNewBootAgeMs), and far
+ * longer than a datagram sent to several hubs, or resent until acked, takes to reach them.
+ */
+export const DATAGRAM_KEY_WINDOW_MS = 600_000;
+/** Shortest time between two deletions of expired datagram keys by one hub, in ms. */
+const KEY_CLEANUP_EVERY_MS = 60_000;
+
+/**
+ * A batch in one statement, so that it is stored all or none. The datagrams' keys go into
+ * telemetry_datagrams first, in key order (two hubs inserting overlapping batches then
+ * take the key locks in the same order and never deadlock); a key another transaction is
+ * inserting waits for it to commit or roll back. The readings are kept of the datagrams
+ * whose key this statement added, and of rows without a key (datagram 0).
+ */
+const INSERT_DEDUPED = `
+  WITH given AS (
+         SELECT * FROM unnest($4::text[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS g(device_id, boot, seq, n)),
+       added AS (
+         INSERT INTO telemetry_datagrams (device_id, boot, seq)
+         SELECT device_id, boot, seq FROM given ORDER BY device_id, boot, seq
+         ON CONFLICT DO NOTHING
+         RETURNING device_id, boot, seq),
+       kept AS (
+         SELECT given.n FROM given JOIN added USING (device_id, boot, seq))
+  INSERT INTO telemetry (series_id, time, value)
+  SELECT r.series_id, r.time, r.value
+  FROM unnest($1::integer[], $2::bigint[], $3::float8[], $7::integer[]) AS r(series_id, time, value, n)
+  WHERE r.n = 0 OR r.n IN (SELECT n FROM kept)`;
+
 /** The series cache is dropped when it grows past this (it refills from the table). */
 const MAX_CACHED_SERIES = 100_000;
 /** Lookups of new series before giving up (another hub may be adding the same ones). */
@@ -38,10 +69,50 @@ function arrayLiteral(numbers: readonly number[]): string {
   return `{${numbers.join(',')}}`;
 }
 
+interface BatchDatagrams {
+  devices: string[];
+  boots: number[];
+  seqs: number[];
+  /** For each row, its datagram's position in the lists above from 1, or 0 for a row without a key. */
+  ofRow: number[];
+}
+
+/**
+ * The datagrams of a batch, or undefined when no row has a key. The rows of one datagram
+ * come one after another and share their key object (TelemetryRow.datagram), so a datagram
+ * is listed once; one listed twice (its rows apart) is stored or left out as a whole too.
+ */
+function datagramsOf(rows: readonly TelemetryRow[]): BatchDatagrams | undefined {
+  let found: BatchDatagrams | undefined;
+  let last: TelemetryRow['datagram'];
+  let lastDevice = '';
+  const ofRow = new Array<number>(rows.length);
+  rows.forEach((row, i) => {
+    const key = row.datagram;
+    if (key === undefined) {
+      ofRow[i] = 0;
+      return;
+    }
+    found ??= { devices: [], boots: [], seqs: [], ofRow };
+    if (key !== last || row.deviceId !== lastDevice) {
+      found.devices.push(row.deviceId);
+      found.boots.push(key.boot);
+      found.seqs.push(key.seq);
+      last = key;
+      lastDevice = row.deviceId;
+    }
+    ofRow[i] = found.devices.length;
+  });
+  return found;
+}
+
 export class PostgresTelemetry {
   /** deviceId → metric → series id. */
   private readonly seriesIds = new Map<string, Map<string, number>>();
   private cachedSeries = 0;
+  /** Unix ms from which the next deletion of expired datagram keys may run. */
+  private nextExpiry = 0;
+  private expiring = false;
 
   constructor(
     private readonly pool: Pool,
@@ -60,7 +131,37 @@ export class PostgresTelemetry {
       times[i] = row.time;
       values[i] = row.value;
     });
-    await this.pool.query('INSERT INTO telemetry (series_id, time, value) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::float8[])', [arrayLiteral(ids), arrayLiteral(times), arrayLiteral(values)]);
+    const datagrams = datagramsOf(rows);
+    if (datagrams === undefined) {
+      await this.pool.query('INSERT INTO telemetry (series_id, time, value) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::float8[])', [arrayLiteral(ids), arrayLiteral(times), arrayLiteral(values)]);
+      return;
+    }
+    await this.pool.query(INSERT_DEDUPED, [arrayLiteral(ids), arrayLiteral(times), arrayLiteral(values), datagrams.devices, arrayLiteral(datagrams.boots), arrayLiteral(datagrams.seqs), arrayLiteral(datagrams.ofRow)]);
+    this.expireKeysWhenDue();
+  }
+
+  /**
+   * Deletes the keys of datagrams stored longer ago than the window, at most once per
+   * KEY_CLEANUP_EVERY_MS per hub (every hub does it; the deletions do not conflict). It
+   * runs beside the writes rather than before the next one; a failure is left for the
+   * next round, since the keys only take room meanwhile.
+   */
+  private expireKeysWhenDue(): void {
+    const now = Date.now();
+    if (this.expiring || now < this.nextExpiry) return;
+    this.nextExpiry = now + KEY_CLEANUP_EVERY_MS;
+    this.expiring = true;
+    this.expireKeys()
+      .catch(() => {})
+      .finally(() => {
+        this.expiring = false;
+      });
+  }
+
+  /** Deletes the keys of datagrams stored more than `windowMs` ago (by the database's clock); returns how many. */
+  async expireKeys(windowMs = DATAGRAM_KEY_WINDOW_MS): Promise<number> {
+    const { rowCount } = await this.pool.query("DELETE FROM telemetry_datagrams WHERE seen_at < now() - $1::bigint * interval '1 millisecond'", [windowMs]);
+    return rowCount ?? 0;
   }
 
   /** Fills the cache with the ids of every (device, metric) pair of `rows`, adding new series. */
