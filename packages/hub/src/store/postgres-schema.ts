@@ -108,6 +108,38 @@ const MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL
   );
   `,
+  // Several hubs on one database (cluster/): the hubs alive, who holds each device's
+  // connection (expiry on the database clock, renewed by the holder), and bodies of
+  // cluster messages too big for one notification.
+  `
+  CREATE TABLE cluster_hubs (
+    hub_id text PRIMARY KEY,
+    started_at bigint NOT NULL,
+    expires_at timestamptz NOT NULL,
+    version text
+  );
+
+  CREATE TABLE device_presence (
+    device_id text PRIMARY KEY,
+    hub_id text NOT NULL,
+    epoch bigint NOT NULL,
+    mode text,
+    address text,
+    protocol integer,
+    capabilities jsonb,
+    connected_at bigint,
+    session_id bigint,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX device_presence_hub ON device_presence (hub_id);
+  CREATE INDEX device_presence_expires ON device_presence (expires_at);
+
+  CREATE TABLE cluster_mail (
+    id bigserial PRIMARY KEY,
+    body text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
   // Datagrams whose readings are stored, by (device, boot, seq): a datagram that reaches
   // several hubs sharing the database is stored once (store/postgres-telemetry.ts). Keys
   // older than a replay window are deleted, so the table stays small. UNLOGGED: its writes

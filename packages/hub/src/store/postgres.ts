@@ -68,6 +68,16 @@ const FILTER_CLAUSES: ReadonlyArray<[keyof FilterQuery, string]> = [
   ['to', 'time <'],
 ];
 
+/**
+ * What the hubs sharing this database (cluster/) use beside the HubStore: the pool, and
+ * a connection of their own (LISTEN holds one for as long as the hub runs).
+ */
+export interface PostgresClusterAccess {
+  readonly pool: Pool;
+  /** A new, unconnected client on the store's database and schema. */
+  newClient(): pg.Client;
+}
+
 export class PostgresStore implements HubStore {
   private readonly telemetry: PostgresTelemetry;
   private closing: Promise<void> | undefined;
@@ -77,8 +87,15 @@ export class PostgresStore implements HubStore {
     partitions: TelemetryPartitions,
     /** The URL without its password. */
     readonly where: string,
+    private readonly clientConfig: pg.ClientConfig = {},
   ) {
     this.telemetry = new PostgresTelemetry(pool, partitions);
+  }
+
+  /** The pool and dedicated connections, for the cluster of hubs on this database. */
+  get cluster(): PostgresClusterAccess {
+    const { pool, clientConfig } = this;
+    return { pool, newClient: () => new pg.Client(clientConfig) };
   }
 
   private async rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
@@ -268,13 +285,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const where = redactPostgresUrl(options.url);
   if (!isPostgresUrl(options.url)) throw new PicolinkError(ErrorCode.CONFIG, `the PostgreSQL store needs a postgres:// URL, not ${where}`);
   if (!SCHEMA_PATTERN.test(schema)) throw new PicolinkError(ErrorCode.CONFIG, `PostgreSQL schema "${schema}" must be lower-case letters, digits and "_"`);
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString: options.url,
-    max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     options: `-c search_path=${schema}`,
     types,
-  });
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? 10 });
   // An idle connection that fails (the server restarts) is dropped and replaced by the
   // pool; without a listener its error would end the process.
   pool.on('error', function postgresPoolOnError(err: Error) {
@@ -288,7 +305,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     client = undefined;
     const partitions = new TelemetryPartitions(pool);
     await partitions.open();
-    return new PostgresStore(pool, partitions, where);
+    return new PostgresStore(pool, partitions, where, clientConfig);
   } catch (err) {
     client?.release();
     await pool.end().catch(() => {});
