@@ -164,8 +164,9 @@ export interface HubStore {
 
   /**
    * Inserts many rows in one transaction. Rows with a `datagram` key are left out when a
-   * store shared by several hubs already holds that datagram; a datagram's rows are
-   * stored all or none, so a batch must not split one.
+   * store shared by several hubs already holds that datagram; such a store may commit a
+   * batch of keyed rows in parts, each datagram's rows all or none (so a batch must not
+   * split a datagram), and a retry stores none of them twice.
    */
   insertTelemetry(rows: readonly TelemetryRow[]): Promise<void>;
   queryTelemetry(query: TelemetryQuery): Promise<TelemetryRow[]>;
