@@ -3,8 +3,9 @@
  * on one PostgreSQL database, each with its own UDP socket, and the same signed datagrams
  * sent to both. Nothing but the database ties the hubs together here: each reading is
  * stored once, each hub acks it (it is stored), datagrams of other boots and numbers are
- * all stored, a restarted hub (its sequence windows forgotten) stores nothing twice, and
- * the deletion of expired datagram keys keeps the recent ones.
+ * all stored, a restarted hub (its sequence windows forgotten) stores nothing twice, the
+ * deletion of expired datagram keys keeps the recent ones, and what both hubs kept while
+ * PostgreSQL restarted is stored once when it is back.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,7 +63,7 @@ async function hubOn(t: TestContext, url: string): Promise<{ hub: RunningHub; pe
     telemetry: { host: '127.0.0.1', port: 0 },
     devices: [{ id: DEVICE, telemetryKey: KEY }],
   });
-  const hub = await startHub({ config });
+  const hub = await startHub({ config, storeRetryBackoff: { baseMs: 100, maxMs: 500 } });
   const peer = await UdpPeer.open(hub.telemetryPort, KEY);
   t.after(async () => {
     await peer.close();
@@ -182,4 +183,23 @@ test('a restarted hub stores nothing twice, and deleting expired datagram keys k
   await sendToBoth(a.peer, b.peer, range(21, 30).map((seq) => reading(seq)));
   await until(() => ackedAll(a.peer, 7, range(21, 30)) && ackedAll(b.peer, 7, range(21, 30)), 'acks of 21..30', 10_000);
   assert.deepEqual(await stored(a.hub), expected(7, range(1, 30)).sort());
+});
+
+test('datagrams both hubs kept while PostgreSQL restarted are stored once when it is back', async (t) => {
+  const url = await freshDatabase();
+  const a = await hubOn(t, url);
+  const b = await hubOn(t, url);
+  await sendToBoth(a.peer, b.peer, range(1, 5).map((seq) => reading(seq)));
+  await until(() => ackedAll(a.peer, 7, range(1, 5)) && ackedAll(b.peer, 7, range(1, 5)), 'acks of 1..5', 10_000);
+  await cluster.shutdown();
+  try {
+    // Each hub keeps 6..15 in memory and retries; none is acked meanwhile.
+    await sendToBoth(a.peer, b.peer, range(6, 15).map((seq) => reading(seq)));
+    await until(() => a.hub.telemetry.writer.unreachableSince !== null && b.hub.telemetry.writer.unreachableSince !== null, 'both hubs find the database away', 10_000);
+    assert.equal(ackedAll(a.peer, 7, [6]) || ackedAll(b.peer, 7, [6]), false, 'no ack while the database is away');
+  } finally {
+    await cluster.restart();
+  }
+  await until(() => ackedAll(a.peer, 7, range(6, 15)) && ackedAll(b.peer, 7, range(6, 15)), 'acks of 6..15 from both hubs', 20_000);
+  assert.deepEqual(await stored(a.hub), expected(7, range(1, 15)).sort());
 });
