@@ -30,6 +30,11 @@ export interface TelemetryStats {
 export interface DeviceView {
   id: string;
   online: boolean;
+  /**
+   * The hub holding the device's connection (its `hubId`; this hub's for its own links,
+   * another's when several hubs share a PostgreSQL store), or null when offline.
+   */
+  hub: string | null;
   mode: DeviceMode;
   /** "host:port" of the live link, else where the device was last seen. */
   address: string | null;

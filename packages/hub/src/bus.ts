@@ -9,6 +9,11 @@ export interface DeviceStatusChange {
   deviceId: string;
   online: boolean;
   time: number;
+  /**
+   * Set when the change happened on another hub sharing the PostgreSQL store (cluster/):
+   * the hub that holds (online) or held (offline) the connection. Absent for this hub's links.
+   */
+  hubId?: string;
 }
 
 export interface HubBusEvents {

@@ -3,7 +3,9 @@
  * defaults below, one coded error (PL_ERR_CONFIG) naming the bad key.
  */
 import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { isPostgresUrl } from './store/postgres-url.js';
 import { DEFAULT_MAX_BUFFERED_ROWS } from './telemetry/writer.js';
 import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
@@ -36,6 +38,12 @@ export type StoreConfig = { sqlite: string } | { postgres: string };
 export interface HubConfig {
   /** Directory for the SQLite file and the API token. Default "./picolink-data". */
   dataDir: string;
+  /**
+   * This hub's name among the hubs sharing one PostgreSQL store (1-64 of A-Z a-z 0-9 _ . -),
+   * shown in GET /api/health and as each device's `hub`. Default HOSTNAME-PID-RANDOM
+   * (4 hex digits), new at each start.
+   */
+  hubId: string;
   /**
    * `{ "sqlite": "PATH" }` or `{ "postgres": "postgres://USER:PASSWORD@HOST:PORT/DATABASE" }`.
    * Default: the SQLite file picolink.db in `dataDir`.
@@ -135,9 +143,16 @@ export const DEFAULT_NETTOOLS_CONFIG: NettoolsConfig = {
   bindHost: '0.0.0.0',
 };
 
+/** HOSTNAME-PID-RANDOM4, the host name cut to what a hub id may hold. */
+function defaultHubId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40) || 'hub';
+  return `${host}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}
+
 export function defaultConfig(): HubConfig {
   return {
     dataDir: './picolink-data',
+    hubId: defaultHubId(),
     http: { host: '127.0.0.1', port: DEFAULT_HUB_HTTP_PORT, auth: true, allowedHosts: [] },
     gateway: { host: '0.0.0.0', port: DEFAULT_HUB_GATEWAY_PORT, heartbeatMs: DEFAULT_HUB_HEARTBEAT_MS, acceptUnknownDevices: false },
     telemetry: { host: '0.0.0.0', port: DEFAULT_TELEMETRY_PORT, maxPerDevicePerSecond: 2000, maxBufferedRows: DEFAULT_MAX_BUFFERED_ROWS },
@@ -190,7 +205,7 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['dataDir', 'store', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
+  '': ['dataDir', 'hubId', 'store', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
   'nettools.': Object.keys(DEFAULT_NETTOOLS_CONFIG),
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
   'http.tls.': ['cert', 'key'],
@@ -264,6 +279,7 @@ export function parseConfig(raw: unknown): HubConfig {
   const net = (key: Exclude<keyof NettoolsConfig, 'bindHost'>, min: number, max: number): number => int(nettools, key, 'nettools.', defaults.nettools[key], min, max);
   const config: HubConfig = {
     dataDir: str(raw, 'dataDir', '', defaults.dataDir),
+    hubId: str(raw, 'hubId', '', defaults.hubId),
     http: {
       host: str(http, 'host', 'http.', defaults.http.host),
       port: int(http, 'port', 'http.', defaults.http.port, 0, 65535),
@@ -298,6 +314,7 @@ export function parseConfig(raw: unknown): HubConfig {
       bindHost: str(nettools, 'bindHost', 'nettools.', defaults.nettools.bindHost),
     },
   };
+  if (!DEVICE_ID_PATTERN.test(config.hubId)) fail('hubId', '1-64 of A-Z a-z 0-9 _ . -');
   const store = storeConfig(raw.store);
   if (store) config.store = store;
   if (http.tls !== undefined) {

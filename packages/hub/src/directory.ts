@@ -27,6 +27,23 @@ export interface DeviceLink {
   stats?(): LinkStats;
 }
 
+/**
+ * A device whose connection another hub sharing the PostgreSQL store holds, as that hub
+ * announced it (cluster/remote-devices.ts keeps these). Requests to it go through that hub.
+ */
+export interface RemoteDevice {
+  readonly deviceId: string;
+  /** The hub holding the connection. */
+  readonly hubId: string;
+  /** Its claim's number: each new claim of the device by any hub is one higher. */
+  readonly epoch: number;
+  readonly mode: DeviceMode;
+  readonly address: string | null;
+  readonly protocol: number | null;
+  readonly capabilities: readonly string[];
+  readonly connectedAt: number | null;
+}
+
 /** Live counters for a device, shown by the API. */
 export interface LinkStats {
   requests: number;
@@ -36,6 +53,7 @@ export interface LinkStats {
 
 export class DeviceDirectory {
   private readonly links = new Map<string, DeviceLink>();
+  private readonly remotes = new Map<string, RemoteDevice>();
 
   /** Registers a link; a newer link for the same device replaces (and closes) the old one. */
   add(link: DeviceLink): void {
@@ -61,6 +79,23 @@ export class DeviceDirectory {
 
   list(): DeviceLink[] {
     return [...this.links.values()];
+  }
+
+  /** The device's connection on another hub, if one holds it (never set without a PostgreSQL store). */
+  remote(deviceId: string): RemoteDevice | undefined {
+    return this.remotes.get(deviceId);
+  }
+
+  listRemote(): RemoteDevice[] {
+    return [...this.remotes.values()];
+  }
+
+  setRemote(device: RemoteDevice): void {
+    this.remotes.set(device.deviceId, device);
+  }
+
+  deleteRemote(deviceId: string): void {
+    this.remotes.delete(deviceId);
   }
 
   /** The link for a device, or PL_ERR_DEVICE_OFFLINE naming it. */

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { RateLimitedLog } from '@picolink/net';
 import { loadOrCreateApiToken } from './api-token.js';
+import { HubCluster } from './cluster/cluster.js';
 import { HubBus } from './bus.js';
 import type { HubConfig } from './config.js';
 import { DeviceCredentials } from './credentials.js';
@@ -34,6 +35,7 @@ import { DeviceCommands } from './state/device-commands.js';
 import { EventRecorder } from './state/event-recorder.js';
 import { DevicePresence } from './state/presence.js';
 import { openConfiguredStore } from './store/open.js';
+import { PostgresStore } from './store/postgres.js';
 import type { HubStore } from './store/store.js';
 import { startTelemetryIngest } from './telemetry/ingest.js';
 import type { TelemetryIngest, TelemetryIngestOptions } from './telemetry/ingest.js';
@@ -73,6 +75,8 @@ export interface StartHubOptions {
   retentionIntervalMs?: number;
   /** Waits between telemetry writes while the store is unreachable (tests use short ones). Default { baseMs: 1000, maxMs: 10000 }. */
   storeRetryBackoff?: TelemetryIngestOptions['storeRetryBackoff'];
+  /** Reconnect backoff of the cluster channel after its connection drops (tests use fixed ones). Default 1 s doubling to 60 s, Math.random for the jitter. */
+  clusterBackoff?: { baseMs?: number; maxMs?: number; random?: () => number };
 }
 
 export interface RunningHub {
@@ -105,6 +109,8 @@ export interface RunningHub {
   retention: RetentionJob;
   /** Network tools sessions run for the dashboard. */
   nettools: NettoolsSessions;
+  /** This hub among the hubs sharing its PostgreSQL store; null with SQLite. */
+  cluster: HubCluster | null;
   /** Stops everything; resolves when every socket is closed and the store is flushed. */
   close(): Promise<void>;
 }
@@ -166,11 +172,29 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // way whichever link brought it. Flushed last, after everything that records.
     const limitedLog = new RateLimitedLog(log);
     const events = new EventRecorder(store, bus, limitedLog);
-    const presence = new DevicePresence({ store, bus, directory, events, log: limitedLog });
+    // A hub on PostgreSQL shares its devices with the other hubs on it; with SQLite none of this runs.
+    const cluster =
+      store instanceof PostgresStore
+        ? await HubCluster.start({
+            hubId: config.hubId,
+            version: HUB_VERSION,
+            access: store.cluster,
+            store,
+            bus,
+            directory,
+            events,
+            log: limitedLog,
+            heartbeatMs: config.gateway.heartbeatMs,
+            ...(options.clusterBackoff ? { channelBackoff: options.clusterBackoff } : {}),
+          })
+        : null;
+    const presence = new DevicePresence({ store, bus, directory, events, log: limitedLog, ...(cluster ? { claims: cluster } : {}) });
     stops.push(async () => {
       await presence.drain();
       await events.flush();
     });
+    // After the links are closed (their rows released) and before the last writes are flushed.
+    if (cluster) stops.push(() => cluster.close());
 
     // Before any link can come up, so that state is re-applied for every device that does.
     const commands = new DeviceCommands({ store, bus, directory, events, log: limitedLog });
@@ -256,6 +280,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       commands,
       retention,
       nettools,
+      cluster,
       close,
     };
   } catch (err) {

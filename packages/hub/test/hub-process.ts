@@ -1,7 +1,7 @@
 /**
  * A hub in its own process, for tests and benchmarks that kill it: `node hub-process.js
  * CONFIG_PATH` (forked, with IPC) runs startHub with the configuration file (picolink.json
- * form; ports 0 for the parent to learn) and sends `{ telemetryPort, httpPort }` once it
+ * form; ports 0 for the parent to learn) and sends `{ telemetryPort, httpPort, gatewayPort }` once it
  * listens. Answers `{ cmd: "rows", deviceId, metric }` with `{ values }` (every stored
  * value of that metric, through the store API) and `{ cmd: "stop" }` by closing and exiting.
  */
@@ -11,6 +11,7 @@ import { parseConfig, startHub } from '@picolink/hub';
 export interface HubProcessReady {
   telemetryPort: number;
   httpPort: number;
+  gatewayPort: number;
 }
 
 export type HubProcessRequest = { cmd: 'rows'; deviceId: string; metric: string } | { cmd: 'stop' };
@@ -28,5 +29,5 @@ process.on('message', function hubOnMessage(request: HubProcessRequest) {
     }
   })();
 });
-const ready: HubProcessReady = { telemetryPort: hub.telemetryPort, httpPort: hub.httpPort };
+const ready: HubProcessReady = { telemetryPort: hub.telemetryPort, httpPort: hub.httpPort, gatewayPort: hub.gatewayPort };
 process.send?.(ready);

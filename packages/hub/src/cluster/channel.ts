@@ -46,12 +46,14 @@ export interface ClusterChannelOptions {
   hubId: string;
   /** For publishing and for cluster_mail. */
   pool: Pool;
-  /** A new client on the same database, used for LISTEN (one at a time). */
-  newClient: () => pg.Client;
+  /** A new client on the same database, used for LISTEN (one at a time), named as given in pg_stat_activity. */
+  newClient: (applicationName?: string) => pg.Client;
   /** Receives a line when the connection drops, comes back, or a handler fails. Default: none. */
   log?: (line: string) => void;
   /** Waits between reconnect attempts, ms. Default `@picolink/net`'s (1 s doubling to 60 s). */
   backoff?: BackoffOptions;
+  /** Random numbers in [0, 1) for the backoff's jitter. Default Math.random. */
+  random?: () => number;
 }
 
 export class ClusterChannel {
@@ -112,7 +114,8 @@ export class ClusterChannel {
   }
 
   private async listen(): Promise<void> {
-    const client = this.options.newClient();
+    // Named so that an administrator can tell each hub's listening connection apart.
+    const client = this.options.newClient(`picolink-listen ${this.options.hubId}`);
     client.on('notification', (note) => {
       const { payload } = note;
       if (note.channel === CLUSTER_CHANNEL && payload !== undefined) this.received = this.received.then(() => this.receive(payload));
@@ -144,7 +147,7 @@ export class ClusterChannel {
   private async reconnect(): Promise<void> {
     const { signal } = this.closed;
     for (let attempt = 0; !signal.aborted; attempt += 1) {
-      await sleep(reconnectDelayMs(attempt, Math.random(), this.options.backoff), signal);
+      await sleep(reconnectDelayMs(attempt, (this.options.random ?? Math.random)(), this.options.backoff), signal);
       if (signal.aborted) return;
       try {
         await this.listen();

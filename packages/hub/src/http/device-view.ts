@@ -4,7 +4,7 @@
  */
 import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { ConfiguredDevice } from '../config.js';
-import type { DeviceLink } from '../directory.js';
+import type { DeviceLink, RemoteDevice } from '../directory.js';
 import type { DeviceMode, DeviceRecord } from '../store/store.js';
 import type { DeviceView, TelemetryStats } from '../api-types.js';
 import type { ApiContext } from './context.js';
@@ -29,44 +29,61 @@ function telemetryView(stats: TelemetryStats | undefined): DeviceView['telemetry
  * The hub asks for get_info when a device comes online, so the uptime it reported then
  * plus the time since is its uptime now; offline devices have none.
  */
-function uptimeOf(info: Record<string, unknown> | null, link: DeviceLink | undefined): number | null {
+function uptimeOf(info: Record<string, unknown> | null, connectedAt: number | null): number | null {
   const reported = numberOrNull(info?.uptime_ms);
-  if (reported === null || link === undefined) return null;
-  return reported + Math.max(0, Date.now() - link.connectedAt);
+  if (reported === null || connectedAt === null) return null;
+  return reported + Math.max(0, Date.now() - connectedAt);
+}
+
+/** Where the device is connected now: a link of this hub, or another hub's connection. */
+export interface LiveConnection {
+  link: DeviceLink | undefined;
+  remote: RemoteDevice | undefined;
+  /** This hub's id, shown as `hub` for its own links. */
+  hubId: string;
 }
 
 /** Merges what the hub knows about one device. */
 export function deviceView(
   id: string,
   record: DeviceRecord | undefined,
-  link: DeviceLink | undefined,
+  live: LiveConnection,
   configured: ConfiguredDevice | undefined,
   stats: TelemetryStats | undefined,
   managed = false,
 ): DeviceView {
+  const { link } = live;
+  // A device another hub holds is shown as that hub announced it; local links win.
+  const remote = link ? undefined : live.remote;
   const info = record?.info ?? null;
   const memFree = numberOrNull(info?.mem_free);
   const memAlloc = numberOrNull(info?.mem_alloc);
   const infoCapabilities = Array.isArray(info?.capabilities) ? info.capabilities.filter((c): c is string => typeof c === 'string') : [];
-  const lastSeen = Math.max(record?.lastSeen ?? 0, stats?.lastSeen ?? 0, link ? Date.now() : 0);
+  const connectedAt = link?.connectedAt ?? remote?.connectedAt ?? null;
+  const lastSeen = Math.max(record?.lastSeen ?? 0, stats?.lastSeen ?? 0, link || remote ? Date.now() : 0);
   return {
     id,
-    online: link !== undefined,
-    mode: link?.mode ?? record?.mode ?? (configured ? configuredMode(configured) : 'dial-home'),
-    address: link?.address ?? record?.address ?? null,
+    online: link !== undefined || remote !== undefined,
+    hub: link ? live.hubId : (remote?.hubId ?? null),
+    mode: link?.mode ?? remote?.mode ?? record?.mode ?? (configured ? configuredMode(configured) : 'dial-home'),
+    address: link?.address ?? remote?.address ?? record?.address ?? null,
     lastSeen: lastSeen === 0 ? null : lastSeen,
     firstSeen: record?.firstSeen ?? null,
-    connectedAt: link?.connectedAt ?? null,
+    connectedAt,
     firmware: record?.firmware ?? null,
-    protocol: link ? link.protocol : numberOrNull(info?.protocol),
-    capabilities: link ? [...link.capabilities] : infoCapabilities,
+    protocol: link ? link.protocol : remote ? remote.protocol : numberOrNull(info?.protocol),
+    capabilities: link ? [...link.capabilities] : remote ? [...remote.capabilities] : infoCapabilities,
     rssi: numberOrNull(info?.rssi),
     memory: memFree === null || memAlloc === null ? null : { free: memFree, alloc: memAlloc },
-    uptimeMs: uptimeOf(info, link),
+    uptimeMs: uptimeOf(info, connectedAt),
     telemetry: telemetryView(stats),
     configured: configured !== undefined,
     managed,
   };
+}
+
+function liveConnection(ctx: ApiContext, id: string): LiveConnection {
+  return { link: ctx.directory.get(id), remote: ctx.directory.remote(id), hubId: ctx.config.hubId };
 }
 
 function isManaged(ctx: ApiContext, id: string): boolean {
@@ -77,16 +94,16 @@ function isManaged(ctx: ApiContext, id: string): boolean {
 export async function listDeviceViews(ctx: ApiContext): Promise<DeviceView[]> {
   const records = new Map((await ctx.store.listDevices()).map((record) => [record.id, record]));
   const configured = new Map(ctx.config.devices.map((device) => [device.id, device]));
-  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.credentials.list().map((device) => device.id), ...ctx.directory.list().map((link) => link.deviceId)]);
+  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.credentials.list().map((device) => device.id), ...ctx.directory.list().map((link) => link.deviceId), ...ctx.directory.listRemote().map((remote) => remote.deviceId)]);
   return [...ids]
     .sort()
-    .map((id) => deviceView(id, records.get(id), ctx.directory.get(id), configured.get(id), ctx.telemetryStats(id), isManaged(ctx, id)));
+    .map((id) => deviceView(id, records.get(id), liveConnection(ctx, id), configured.get(id), ctx.telemetryStats(id), isManaged(ctx, id)));
 }
 
 /** One device's view; PL_ERR_UNKNOWN_DEVICE when the hub has never heard of it. */
 export async function requireDeviceView(ctx: ApiContext, id: string): Promise<DeviceView> {
   const record = await requireKnownDevice(ctx, id);
-  return deviceView(id, record, ctx.directory.get(id), ctx.config.devices.find((d) => d.id === id), ctx.telemetryStats(id), isManaged(ctx, id));
+  return deviceView(id, record, liveConnection(ctx, id), ctx.config.devices.find((d) => d.id === id), ctx.telemetryStats(id), isManaged(ctx, id));
 }
 
 /**
@@ -96,7 +113,7 @@ export async function requireDeviceView(ctx: ApiContext, id: string): Promise<De
  * Told apart from PL_ERR_DEVICE_OFFLINE, whose advice (check its power) would not help.
  */
 export function refuseTelemetryOnly(ctx: ApiContext, id: string, record: DeviceRecord | undefined): void {
-  if (ctx.directory.isOnline(id)) return;
+  if (ctx.directory.isOnline(id) || ctx.directory.remote(id)) return;
   const configured = ctx.config.devices.find((d) => d.id === id);
   if (configured?.address !== undefined) return;
   if ((record?.mode ?? (configured && configuredMode(configured))) !== 'telemetry') return;
@@ -116,6 +133,6 @@ export async function requireKnownDevice(ctx: ApiContext, id: string): Promise<D
     throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `"${id}" is not a device id (1-64 of A-Z a-z 0-9 _ . -)`);
   }
   const record = await ctx.store.getDevice(id);
-  if (record || ctx.directory.isOnline(id) || ctx.credentials.has(id)) return record;
+  if (record || ctx.directory.isOnline(id) || ctx.directory.remote(id) || ctx.credentials.has(id)) return record;
   throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `the hub knows no device "${id}"; GET /api/devices lists the devices it knows`);
 }

@@ -4,6 +4,6 @@ import type { ApiContext } from './context.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/health', async function getHealth() {
-    return { ok: true, version: ctx.version, uptimeMs: Date.now() - ctx.startedAt };
+    return { ok: true, version: ctx.version, hubId: ctx.config.hubId, uptimeMs: Date.now() - ctx.startedAt };
   });
 }

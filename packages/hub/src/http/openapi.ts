@@ -46,10 +46,11 @@ const schemas = {
   Error: object({ error: { type: 'string', description: 'What went wrong and what to do' }, code: { type: 'string', description: 'Stable code from docs/errors.md' } }),
   Device: {
     type: 'object',
-    required: ['id', 'online', 'mode'],
+    required: ['id', 'online', 'hub', 'mode'],
     properties: {
       id: { type: 'string' },
       online: { type: 'boolean' },
+      hub: { type: ['string', 'null'], description: 'The hubId of the hub holding the connection (several hubs on one PostgreSQL), null when offline' },
       mode: { enum: ['dial-home', 'server', 'telemetry'] },
       address: { type: ['string', 'null'], description: 'host:port of the live link, else where last seen' },
       lastSeen: { type: ['integer', 'null'], description: 'Unix ms' },
@@ -155,7 +156,7 @@ export function openApiDocument(version: string, serverUrl?: string): Record<str
           summary: 'Liveness (no token needed)',
           security: [],
           responses: {
-            '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, uptimeMs: { type: 'integer' } } }) },
+            '200': { description: 'The hub is up', content: json({ type: 'object', properties: { ok: { const: true }, version: { type: 'string' }, hubId: { type: 'string', description: 'This hub\'s id (config hubId)' }, uptimeMs: { type: 'integer' } } }) },
             ...errorResponses(),
           },
         },

@@ -23,7 +23,7 @@ import { ServerLink } from './server-link.js';
 export interface ServerLinksOptions {
   /** The configured devices; those with an `address` are linked. */
   devices: readonly ConfiguredDevice[];
-  /** Read to leave alone a device that dialed home meanwhile. */
+  /** Read to leave alone a device that dialed home meanwhile, or that another hub holds. */
   directory: DeviceDirectory;
   /** Records each link online and offline (the hub's one DevicePresence). */
   presence: DevicePresence;
@@ -101,8 +101,9 @@ class ServerLinkRunner {
       }
       first = false;
       const current = options.directory.get(this.deviceId);
-      if (current && current.mode !== 'server') {
-        // The device dialed home meanwhile; taking over would only make the two links take turns.
+      if ((current && current.mode !== 'server') || options.directory.remote(this.deviceId)) {
+        // The device dialed home meanwhile, or another hub sharing the store holds it; taking
+        // over would only make the two links take turns.
         this.state = 'elsewhere';
         await sleep(options.backoff?.baseMs ?? 1000, stop);
         first = true;

@@ -14,12 +14,22 @@ import type { EventRecorder } from './event-recorder.js';
 /** Time allowed for the get_info sent when a device comes online, ms. */
 const INFO_TIMEOUT_MS = 10_000;
 
+/**
+ * Told of each link as it comes and goes, to claim and release the device among the hubs
+ * sharing a PostgreSQL store (cluster/cluster.ts); absent with SQLite.
+ */
+export interface PresenceClaims {
+  claim(session: OnlineSession): void;
+  release(session: OnlineSession, reason: string): void;
+}
+
 export interface PresenceOptions {
   store: HubStore;
   bus: HubBus;
   directory: DeviceDirectory;
   events: EventRecorder;
   log: RateLimitedLog;
+  claims?: PresenceClaims;
 }
 
 /** One period during which a link was the device's way in. */
@@ -62,7 +72,9 @@ export class DevicePresence {
     );
     this.track(sessionId, '');
     this.track(this.fetchInfo(link, upsert), `recording the info of "${link.deviceId}"`);
-    return { link, since, sessionId };
+    const session = { link, since, sessionId };
+    this.options.claims?.claim(session);
+    return session;
   }
 
   /**
@@ -73,7 +85,9 @@ export class DevicePresence {
     const { store, bus, directory, events } = this.options;
     const { link } = session;
     const now = Date.now();
+    // A link another hub took over was removed from the directory then: the device is not offline.
     const wasCurrent = directory.remove(link);
+    this.options.claims?.release(session, reason);
     if (wasCurrent) {
       bus.emit('status', { deviceId: link.deviceId, online: false, time: now });
       events.record({ deviceId: link.deviceId, type: 'offline', time: now, data: { mode: link.mode, address: link.address, reason, onlineMs: now - session.since } });

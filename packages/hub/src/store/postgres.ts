@@ -74,8 +74,8 @@ const FILTER_CLAUSES: ReadonlyArray<[keyof FilterQuery, string]> = [
  */
 export interface PostgresClusterAccess {
   readonly pool: Pool;
-  /** A new, unconnected client on the store's database and schema. */
-  newClient(): pg.Client;
+  /** A new, unconnected client on the store's database and schema, named `applicationName` in pg_stat_activity. */
+  newClient(applicationName?: string): pg.Client;
 }
 
 export class PostgresStore implements HubStore {
@@ -95,7 +95,7 @@ export class PostgresStore implements HubStore {
   /** The pool and dedicated connections, for the cluster of hubs on this database. */
   get cluster(): PostgresClusterAccess {
     const { pool, clientConfig } = this;
-    return { pool, newClient: () => new pg.Client(clientConfig) };
+    return { pool, newClient: (applicationName) => new pg.Client({ ...clientConfig, ...(applicationName === undefined ? {} : { application_name: applicationName }) }) };
   }
 
   private async rows<T>(text: string, values: unknown[] = []): Promise<T[]> {
