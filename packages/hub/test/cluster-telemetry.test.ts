@@ -103,13 +103,24 @@ async function sendToBoth(a: UdpPeer, b: UdpPeer, datagrams: readonly TelemetryD
   }
 }
 
-test('the same datagrams sent to two hubs are stored once, and both hubs ack each one', async (t) => {
+type Hub = Awaited<ReturnType<typeof hubOn>>;
+
+/** Two hubs on a new database. */
+async function twoHubs(t: TestContext): Promise<{ url: string; a: Hub; b: Hub }> {
   const url = await freshDatabase();
-  const a = await hubOn(t, url);
-  const b = await hubOn(t, url);
+  return { url, a: await hubOn(t, url), b: await hubOn(t, url) };
+}
+
+/** Sends datagrams `seqs` of `boot` to both hubs and waits for both hubs' acks. */
+async function throughBoth(a: Hub, b: Hub, seqs: readonly number[], boot = 7): Promise<void> {
+  await sendToBoth(a.peer, b.peer, seqs.map((seq) => reading(seq, boot)));
+  await until(() => ackedAll(a.peer, boot, seqs) && ackedAll(b.peer, boot, seqs), `acks of boot ${boot}, ${seqs[0]}..${seqs.at(-1)} from both hubs`, 10_000);
+}
+
+test('the same datagrams sent to two hubs are stored once, and both hubs ack each one', async (t) => {
+  const { a, b } = await twoHubs(t);
   const seqs = range(1, 40);
-  await sendToBoth(a.peer, b.peer, seqs.map((seq) => reading(seq)));
-  await until(() => ackedAll(a.peer, 7, seqs) && ackedAll(b.peer, 7, seqs), 'acks from both hubs', 10_000);
+  await throughBoth(a, b, seqs);
   assert.deepEqual(await stored(a.hub), expected(7, seqs).sort());
   assert.deepEqual(await stored(b.hub), await stored(a.hub), 'both hubs read the same rows');
   assert.equal(a.hub.telemetry.stats(DEVICE)?.accepted, 40, 'hub A accepted every datagram itself');
@@ -117,16 +128,13 @@ test('the same datagrams sent to two hubs are stored once, and both hubs ack eac
 });
 
 test('datagrams of other boots, other numbers and other devices are all stored', async (t) => {
-  const url = await freshDatabase();
-  const a = await hubOn(t, url);
-  const b = await hubOn(t, url);
+  const { a, b } = await twoHubs(t);
   // 1..10 to A alone, 11..20 to B alone, 21..30 to both; then a new boot, numbered from 1 again, to both.
   for (const seq of range(1, 10)) await a.peer.send(reading(seq));
   for (const seq of range(11, 20)) await b.peer.send(reading(seq));
   await sendToBoth(a.peer, b.peer, range(21, 30).map((seq) => reading(seq)));
   await until(() => ackedAll(a.peer, 7, [...range(1, 10), ...range(21, 30)]) && ackedAll(b.peer, 7, range(11, 30)), 'acks of boot 7', 10_000);
-  await sendToBoth(a.peer, b.peer, range(1, 10).map((seq) => reading(seq, 8)));
-  await until(() => ackedAll(a.peer, 8, range(1, 10)) && ackedAll(b.peer, 8, range(1, 10)), 'acks of boot 8', 10_000);
+  await throughBoth(a, b, range(1, 10), 8);
   assert.deepEqual(await stored(b.hub), [...expected(7, range(1, 30)), ...expected(8, range(1, 10))].sort());
 });
 
@@ -154,11 +162,10 @@ test('two stores writing overlapping batches at once, in opposite orders, store 
 });
 
 test('a restarted hub stores nothing twice, and deleting expired datagram keys keeps the recent ones', async (t) => {
-  const url = await freshDatabase();
-  let a = await hubOn(t, url);
-  const b = await hubOn(t, url);
-  await sendToBoth(a.peer, b.peer, range(1, 10).map((seq) => reading(seq)));
-  await until(() => ackedAll(a.peer, 7, range(1, 10)) && ackedAll(b.peer, 7, range(1, 10)), 'acks of 1..10', 10_000);
+  const hubs = await twoHubs(t);
+  const { url, b } = hubs;
+  let { a } = hubs;
+  await throughBoth(a, b, range(1, 10));
   // Keys of 1..10 older than the window (by the database's clock): the next deletion takes them.
   await sql(url, "UPDATE telemetry_datagrams SET seen_at = now() - interval '11 minutes'");
   for (const seq of range(11, 20)) await b.peer.send(reading(seq));
@@ -180,17 +187,13 @@ test('a restarted hub stores nothing twice, and deleting expired datagram keys k
   assert.deepEqual(left, range(11, 20), 'the keys of 1..10 are gone, those of 11..20 kept');
 
   // And datagrams go on being stored once.
-  await sendToBoth(a.peer, b.peer, range(21, 30).map((seq) => reading(seq)));
-  await until(() => ackedAll(a.peer, 7, range(21, 30)) && ackedAll(b.peer, 7, range(21, 30)), 'acks of 21..30', 10_000);
+  await throughBoth(a, b, range(21, 30));
   assert.deepEqual(await stored(a.hub), expected(7, range(1, 30)).sort());
 });
 
 test('datagrams both hubs kept while PostgreSQL restarted are stored once when it is back', async (t) => {
-  const url = await freshDatabase();
-  const a = await hubOn(t, url);
-  const b = await hubOn(t, url);
-  await sendToBoth(a.peer, b.peer, range(1, 5).map((seq) => reading(seq)));
-  await until(() => ackedAll(a.peer, 7, range(1, 5)) && ackedAll(b.peer, 7, range(1, 5)), 'acks of 1..5', 10_000);
+  const { a, b } = await twoHubs(t);
+  await throughBoth(a, b, range(1, 5));
   await cluster.shutdown();
   try {
     // Each hub keeps 6..15 in memory and retries; none is acked meanwhile.
