@@ -5,9 +5,12 @@
  *
  * 0. The stores alone: insertTelemetry in the telemetry writer's batches (5,000 rows),
  *    1,000,000 rows, PostgreSQL beside SQLite; what each takes when nothing else is
- *    measured (the figure the issue compares with COPY and multi-row INSERT).
+ *    measured (the figure the issue compares with COPY and multi-row INSERT). PostgreSQL
+ *    with datagram keys (each datagram stored once across hubs, as the hub writes) beside
+ *    without, and with bigger batches or two in flight, to see what would be faster.
  * 1. UDP telemetry through the hub's real ingest path (bench/ingest-hub.ts, its own
- *    process, sender in another) into PostgreSQL, alternating with the same into SQLite:
+ *    process, sender in another; with datagram keys, so deduped) into PostgreSQL,
+ *    alternating with the same into SQLite:
  *    datagrams stored per second, unpaced. Goal (issue 14): ≥ 100,000 readings/s into
  *    PostgreSQL.
  * 2. The same paced at 50,000/s: goal 0 lost.
@@ -35,26 +38,70 @@ const STORE_ROWS = 1_000_000;
 /** The telemetry writer's largest batch (packages/hub/src/telemetry/writer.ts). */
 const WRITER_BATCH = 5000;
 
-/** Rows per second `store` takes through insertTelemetry, in writer-sized batches, one at a time. */
-async function storeRate(store: HubStore): Promise<number> {
+interface StoreRun {
+  /** Each row with a datagram key (one reading per datagram, as the UDP runs send), so the store dedupes. */
+  keyed: boolean;
+  /** Rows per insertTelemetry call. */
+  batch: number;
+  /** Calls in flight at once (each on its own pool connection). */
+  inFlight: number;
+  /** The datagrams of the run before again, through a second store on the database (a second hub): all left out. */
+  again?: boolean;
+}
+
+let storeRuns = 0;
+
+/** Rows per second `store` takes through insertTelemetry, STORE_ROWS rows in `run.batch`-row calls. */
+async function storeRate(store: HubStore, run: StoreRun): Promise<number> {
+  const boot = run.again ? storeRuns : ++storeRuns;
   const started = Date.now();
   const base = started - STORE_ROWS;
-  for (let offset = 0; offset < STORE_ROWS; offset += WRITER_BATCH) {
-    const batch: TelemetryRow[] = [];
-    for (let i = offset; i < offset + WRITER_BATCH; i++) batch.push({ deviceId: `bench-${i % 10}`, metric: 'temp_c', time: base + i, value: 20 + (i % 100) / 10 });
-    await store.insertTelemetry(batch);
-  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < STORE_ROWS) {
+      const offset = next;
+      next += run.batch;
+      const batch: TelemetryRow[] = [];
+      for (let i = offset; i < Math.min(offset + run.batch, STORE_ROWS); i++) {
+        const row: TelemetryRow = { deviceId: `bench-${i % 10}`, metric: 'temp_c', time: base + i, value: 20 + (i % 100) / 10 };
+        if (run.keyed) row.datagram = { boot, seq: i };
+        batch.push(row);
+      }
+      await store.insertTelemetry(batch);
+    }
+  };
+  await Promise.all(Array.from({ length: run.inFlight }, worker));
   return STORE_ROWS / ((Date.now() - started) / 1000);
 }
+
+/** The runs of part 0: the writer's way with and without dedupe, then ways that might be faster. */
+const STORE_RUNS: readonly [string, StoreRun][] = [
+  [`no keys, batches of ${fmt(WRITER_BATCH)}, 1 in flight`, { keyed: false, batch: WRITER_BATCH, inFlight: 1 }],
+  [`deduped, batches of ${fmt(WRITER_BATCH)}, 1 in flight (the hub)`, { keyed: true, batch: WRITER_BATCH, inFlight: 1 }],
+  [`the same datagrams again, from a second hub`, { keyed: true, batch: WRITER_BATCH, inFlight: 1, again: true }],
+  [`deduped, batches of ${fmt(4 * WRITER_BATCH)}, 1 in flight`, { keyed: true, batch: 4 * WRITER_BATCH, inFlight: 1 }],
+  [`deduped, batches of ${fmt(WRITER_BATCH)}, 2 in flight`, { keyed: true, batch: WRITER_BATCH, inFlight: 2 }],
+  [`no keys, batches of ${fmt(WRITER_BATCH)}, 2 in flight`, { keyed: false, batch: WRITER_BATCH, inFlight: 2 }],
+];
 
 async function benchStoresAlone(postgresUrl: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'picolink-bench-store-'));
   try {
-    const pgStore = await openPostgresStore({ url: postgresUrl, schema: 'bench_store' });
-    const pgRate = await storeRate(pgStore).finally(() => pgStore.close());
     const sqliteStore = await openSqliteStore({ path: join(dir, 'hub.db') });
-    const sqliteRate = await storeRate(sqliteStore).finally(() => sqliteStore.close());
-    console.log(`insertTelemetry alone, ${fmt(STORE_ROWS)} rows in batches of ${fmt(WRITER_BATCH)}: PostgreSQL ${fmt(pgRate)} rows/s, SQLite ${fmt(sqliteRate)} rows/s (reference); ${(pgRate / sqliteRate).toFixed(2)}×`);
+    const sqliteRate = await storeRate(sqliteStore, { keyed: true, batch: WRITER_BATCH, inFlight: 1 }).finally(() => sqliteStore.close());
+    console.log(`insertTelemetry alone, ${fmt(STORE_ROWS)} rows, one reading per datagram:`);
+    console.log(`  ${'SQLite, batches of 5,000, 1 in flight (reference)'.padEnd(52)} ${fmt(sqliteRate).padStart(9)} rows/s`);
+    const pgStore = await openPostgresStore({ url: postgresUrl, schema: 'bench_store' });
+    // A second hub's store: it has not met the first one's datagrams before.
+    const secondStore = await openPostgresStore({ url: postgresUrl, schema: 'bench_store' });
+    try {
+      for (const [label, run] of STORE_RUNS) {
+        const rate = await storeRate(run.again ? secondStore : pgStore, run);
+        console.log(`  ${`PostgreSQL, ${label}`.padEnd(52)} ${fmt(rate).padStart(9)} rows/s  ${(rate / sqliteRate).toFixed(2)}× SQLite`);
+      }
+    } finally {
+      await Promise.all([pgStore.close(), secondStore.close()]);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

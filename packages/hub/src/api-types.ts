@@ -86,7 +86,7 @@ export interface DeviceDetail {
 }
 
 /** A reading as the API and the live stream send it: the store's row without the device id. */
-export type TelemetryPoint = Omit<TelemetryRow, 'deviceId'>;
+export type TelemetryPoint = Omit<TelemetryRow, 'deviceId' | 'datagram'>;
 
 /** An event as the live stream sends it; GET /api/events adds `id` and `deviceId`. */
 export type StreamEvent = Pick<HubEventRecord, 'type' | 'time' | 'deviceTime' | 'data'>;

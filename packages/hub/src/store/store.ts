@@ -40,12 +40,24 @@ export interface SessionRecord {
   closeReason: string | null;
 }
 
+/** Which datagram a reading came in: its device's boot and sequence number. */
+export interface TelemetryDatagramKey {
+  boot: number;
+  seq: number;
+}
+
 export interface TelemetryRow {
   deviceId: string;
   metric: string;
   /** Unix ms: the device's time when it knew it, else the hub's receive time. */
   time: number;
   value: number;
+  /**
+   * The datagram the reading came in (the rows of one datagram share one object). A store
+   * shared by several hubs (PostgreSQL) stores a datagram's readings once, however many
+   * hubs receive it; the SQLite store, one hub's alone, ignores it. Absent: always stored.
+   */
+  datagram?: TelemetryDatagramKey;
 }
 
 export interface TelemetryQuery {
@@ -150,7 +162,12 @@ export interface HubStore {
   closeSession(id: number, closedAt: number, reason: string): Promise<void>;
   listSessions(deviceId: string, limit?: number): Promise<SessionRecord[]>;
 
-  /** Inserts many rows in one transaction. */
+  /**
+   * Inserts many rows in one transaction. Rows with a `datagram` key are left out when a
+   * store shared by several hubs already holds that datagram; such a store may commit a
+   * batch of keyed rows in parts, each datagram's rows all or none (so a batch must not
+   * split a datagram), and a retry stores none of them twice.
+   */
   insertTelemetry(rows: readonly TelemetryRow[]): Promise<void>;
   queryTelemetry(query: TelemetryQuery): Promise<TelemetryRow[]>;
   /** min/max/avg per metric per bucket of `bucketMs`, buckets aligned to multiples of bucketMs. */

@@ -28,7 +28,10 @@
  * store in batches by a TelemetryWriter. "Ack means stored": an ack goes out only once the
  * batch holding the reading has committed (about flushMs plus the commit later); if the
  * write fails, no ack is sent and the sequence number is taken back, so the device's
- * resend is stored. Rejections cost counters only: no Error objects, no per-datagram log.
+ * resend is stored. Each row carries its datagram's (boot, seq), by which a PostgreSQL store
+ * that several hubs share stores a datagram they all received once; each hub acks it once
+ * the store holds it, whichever hub's write put it there. Rejections cost counters only: no
+ * Error objects, no per-datagram log.
  *
  * What is decided about one device's datagrams (boot, replay, resend, rate) is its
  * DeviceTrack's; this class reads the socket, finds the track, and carries out the verdict.
@@ -299,10 +302,12 @@ export class TelemetryIngest {
 
   private accept(datagram: TelemetryDatagram, track: DeviceTrack, window: SequenceWindow, from: RemoteInfo, now: number): void {
     const time = datagram.time ?? now;
+    // One key for the datagram's rows: a store that several hubs share stores them once.
+    const key = { boot: datagram.boot, seq: datagram.seq };
     // The rows go to live subscribers as one array; nobody listening, no array.
     const rows: TelemetryRow[] | undefined = this.bus.listenerCount('telemetry') > 0 ? [] : undefined;
     for (const metric in datagram.readings) {
-      const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number };
+      const row: TelemetryRow = { deviceId: datagram.device, metric, time, value: datagram.readings[metric] as number, datagram: key };
       rows?.push(row);
       this.rows.add(row);
     }

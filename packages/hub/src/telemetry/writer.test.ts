@@ -212,3 +212,28 @@ test('close gives up the rows an unreachable store could not take, counting them
   assert.deepEqual(settled, [['one', false]]);
   await store.close();
 });
+
+test('a batch is cut between datagrams, never inside one', async () => {
+  const { store } = await recordingStore();
+  const seen: TelemetryRow[][] = [];
+  const insert = store.insertTelemetry.bind(store);
+  store.insertTelemetry = (rows: readonly TelemetryRow[]) => {
+    seen.push([...rows]);
+    return insert(rows);
+  };
+  const writer = new TelemetryWriter(store, { flushMs: 60_000, maxRows: 10 });
+  // Datagrams of 3 readings each: 10 rows would split the fourth.
+  for (let seq = 0; seq < 5; seq++) {
+    const datagram = { boot: 7, seq };
+    for (let m = 0; m < 3; m++) writer.add({ deviceId: 'd', metric: `m${m}`, time: seq, value: m, datagram });
+  }
+  await writer.flush();
+  assert.deepEqual(
+    seen.map((batch) => batch.length),
+    [9, 6],
+  );
+  for (const batch of seen) assert.equal(batch.length % 3, 0, 'whole datagrams in each batch');
+  assert.equal(writer.counters.written, 15);
+  await writer.close();
+  await store.close();
+});

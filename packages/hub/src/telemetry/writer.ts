@@ -1,7 +1,8 @@
 /**
  * Batches accepted telemetry rows into the store: one insertTelemetry call (one
  * transaction, at most `maxRows` rows) per `flushMs` or per `maxRows` rows, whichever
- * comes first, and a final flush on close. One insert is in flight at a time; rows
+ * comes first, and a final flush on close; a batch is cut between datagrams, never inside one. One
+ * insert is in flight at a time; rows
  * arriving meanwhile wait for the next one. If the store falls behind by more than
  * `maxPendingRows`, new rows are dropped and counted rather than growing memory without
  * bound.
@@ -146,11 +147,15 @@ export class TelemetryWriter<T = never> {
     }
     this.pending.push(row);
     if (this.unreachableSince !== undefined) this.trimOldest();
-    else if (this.pending.length >= this.maxRows) this.startWrite();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(this.timerOnFlush, this.flushMs);
-      this.timer.unref();
-    }
+    else if (this.pending.length >= this.maxRows) this.startWrite(false, true);
+    else this.flushSoon();
+  }
+
+  /** Writes what is queued within flushMs, unless a write is already due. */
+  private flushSoon(): void {
+    if (this.timer !== undefined || this.closed) return;
+    this.timer = setTimeout(this.timerOnFlush, this.flushMs);
+    this.timer.unref();
   }
 
   /**
@@ -193,21 +198,26 @@ export class TelemetryWriter<T = never> {
     this.startWrite();
   };
 
-  /** Starts a write of the head of the queue; while a retry waits, only when `now`. */
-  private startWrite(now = false): void {
+  /**
+   * Starts a write of the head of the queue; while a retry waits, only when `now`. While
+   * `adding` (called from add), the last datagram may have rows still to come: it waits.
+   */
+  private startWrite(now = false, adding = false): void {
     if (this.writing || this.pending.length === 0) return;
     if (this.retryTimer !== undefined) {
       if (!now) return;
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     }
-    clearTimeout(this.timer);
-    this.timer = undefined;
     // One transaction holds about maxRows rows (cut after the last row of a datagram that
     // asked for a notice), so one write never stalls the event loop (and the UDP socket
     // behind it) for long.
-    let cut = this.pending.length;
-    if (cut > this.maxRows) cut = this.datagramEnd(this.maxRows);
+    const last = this.pending.length - 1;
+    let cut = adding && this.pending[last]?.datagram !== undefined ? this.datagramStart(last) : this.pending.length;
+    if (cut > this.maxRows) cut = this.datagramBoundary(this.datagramEnd(this.maxRows));
+    if (cut === 0) return this.flushSoon();
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.pending.slice(0, cut);
     this.pending = this.pending.slice(cut);
     [this.writingAttached, this.attached] = this.splitAttached(cut);
@@ -222,6 +232,29 @@ export class TelemetryWriter<T = never> {
       return end - at < MAX_ROWS_PER_DATAGRAM ? end : at;
     }
     return at;
+  }
+
+  /** The first queued row of the datagram holding row `at` (rows of one datagram share their key). */
+  private datagramStart(at: number): number {
+    const key = this.pending[at]?.datagram;
+    if (key === undefined) return at;
+    let start = at;
+    while (start > 0 && this.pending[start - 1]?.datagram === key) start--;
+    return start;
+  }
+
+  /**
+   * `at`, or, when it falls inside the rows of one datagram, the start of that datagram
+   * (its end if it starts the queue): a store shared by several hubs stores a datagram's
+   * rows all or none, by its key, so a batch never splits one.
+   */
+  private datagramBoundary(at: number): number {
+    const start = this.datagramStart(at);
+    if (start === at) return at;
+    if (start > 0) return start;
+    let end = at + 1;
+    while (end < this.pending.length && this.pending[end]?.datagram === this.pending[at]?.datagram) end++;
+    return end;
   }
 
   /** The attached items of the first `rows` queued rows, and the rest counted from there. */
@@ -268,10 +301,7 @@ export class TelemetryWriter<T = never> {
     // Rows that came in during the write (or kept through an outage): write them now if
     // they are a full batch, else within flushMs.
     if (this.pending.length >= this.maxRows) this.startWrite();
-    else if (this.pending.length > 0 && this.timer === undefined && !this.closed) {
-      this.timer = setTimeout(this.timerOnFlush, this.flushMs);
-      this.timer.unref();
-    }
+    else if (this.pending.length > 0) this.flushSoon();
   }
 
   private storeIsAway(err: Error): void {
@@ -299,7 +329,7 @@ export class TelemetryWriter<T = never> {
   private trimOldest(): void {
     const excess = this.pending.length - this.maxBufferedRows;
     if (excess <= 0) return;
-    const rows = this.datagramEnd(Math.min(this.pending.length, excess + Math.floor(this.maxBufferedRows / 64)));
+    const rows = this.datagramBoundary(this.datagramEnd(Math.min(this.pending.length, excess + Math.floor(this.maxBufferedRows / 64))));
     const [lost, rest] = this.splitAttached(rows);
     this.pending = this.pending.slice(rows);
     this.attached = rest;
