@@ -9,7 +9,6 @@
 import { strict as assert } from 'node:assert';
 import { after, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import pg from 'pg';
 import { connect } from '@picolink/client';
 import type { PinChange } from '@picolink/client';
 import type { DeviceDetail } from '../src/api-types.js';
@@ -34,11 +33,7 @@ let databases = 0;
 /** A fresh database of the cluster, for one test's hubs. */
 async function freshDatabase(): Promise<string> {
   databases += 1;
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE commands_${databases}`);
-  await admin.end();
-  return cluster.url.replace(/\/postgres$/, `/commands_${databases}`);
+  return cluster.createDatabase(`commands_${databases}`);
 }
 
 async function twoHubs(t: TestContext): Promise<{ a: TestHub; b: TestHub; url: string }> {

@@ -29,11 +29,7 @@ let databases = 0;
 /** A fresh database and two hubs on it, "hub-a" and "hub-b". */
 async function twoHubs(t: TestContext, optionsA: Partial<StartHubOptions> = {}, devices: unknown[] = []): Promise<{ a: TestHub; b: TestHub; url: string }> {
   databases += 1;
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE presence_${databases}`);
-  await admin.end();
-  const url = cluster.url.replace(/\/postgres$/, `/presence_${databases}`);
+  const url = await cluster.createDatabase(`presence_${databases}`);
   const raw = (hubId: string): Record<string, unknown> => ({ hubId, store: { postgres: url }, gateway: { heartbeatMs: 1000, acceptUnknownDevices: true }, devices });
   const serverLinkBackoff = { baseMs: 100, maxMs: 200 };
   const a = await startTestHub(raw('hub-a'), { serverLinkBackoff, ...optionsA });

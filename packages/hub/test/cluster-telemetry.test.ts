@@ -34,11 +34,7 @@ let databases = 0;
 /** A new database of the cluster; its URL. */
 async function freshDatabase(): Promise<string> {
   databases += 1;
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE telemetry_${databases}`);
-  await admin.end();
-  return cluster.url.replace(/\/postgres$/, `/telemetry_${databases}`);
+  return cluster.createDatabase(`telemetry_${databases}`);
 }
 
 /** A query on the database at `url`, behind the hubs' backs. */

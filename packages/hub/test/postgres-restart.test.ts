@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import pg from 'pg';
 import { DeviceRuntime, dialHome, SimulatedBackend } from '@picolink/device';
 import { startPostgres } from '@picolink/test-kit/postgres';
 import { parseConfig } from '../src/config.js';
@@ -31,11 +30,7 @@ let databases = 0;
 async function hubOnPostgres(t: TestContext, maxBufferedRows?: number): Promise<{ hub: RunningHub; logs: string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'picolink-pg-restart-'));
   databases += 1;
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE restart_${databases}`);
-  await admin.end();
-  const url = cluster.url.replace(/\/postgres$/, `/restart_${databases}`);
+  const url = await cluster.createDatabase(`restart_${databases}`);
   const config = parseConfig({
     dataDir,
     store: { postgres: url },

@@ -50,6 +50,11 @@ export interface PostgresCluster {
   shutdown(): Promise<void>;
   /** Starts the server again after shutdown(), on the same port and data directory. */
   restart(): Promise<void>;
+  /**
+   * Creates an empty database (Debian's `createdb`), e.g. one per test so that hubs of
+   * different tests share nothing; resolves with its URL.
+   */
+  createDatabase(name: string): Promise<string>;
 }
 
 /** Attempts at a free port: another process may take the port between the probe and the start. */
@@ -199,6 +204,10 @@ export async function startPostgres(options: PostgresClusterOptions = {}): Promi
             throw new Error(`${(err as Error).message}\n${tail(logFile)}`, { cause: err });
           }
           running = true;
+        },
+        async createDatabase(name) {
+          await run(binDir, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', name]);
+          return `postgres://postgres@127.0.0.1:${port}/${name}`;
         },
       };
     }
