@@ -63,7 +63,7 @@ export class FleetModel {
 
   private apply(message: StreamMessage): void {
     if (message.type === 'status') {
-      this.change(message.device, () => ({ online: message.online, lastSeen: message.time, connectedAt: message.online ? message.time : null }));
+      this.change(message.device, () => ({ online: message.online, lastSeen: message.time, connectedAt: message.online ? message.time : null, hub: message.online ? message.hub : null }));
     } else if (message.type === 'telemetry') {
       const last = message.rows.reduce((max, row) => Math.max(max, row.time), 0);
       this.touch(message.device, Math.min(last, Date.now()));
