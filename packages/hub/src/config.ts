@@ -295,7 +295,7 @@ function allowedHosts(value: unknown): string[] {
 }
 
 /** Topic levels of our own: no wildcards, spaces or control characters, no empty levels. */
-const TOPIC_PREFIX_PATTERN = /^[^#+/\s]+(\/[^#+/\s]+)*$/;
+const TOPIC_PREFIX_PATTERN = /^[^#+/\s\p{Cc}]+(\/[^#+/\s\p{Cc}]+)*$/u;
 
 /** `mqtt`: the bridge's broker; absent, no bridge. */
 function mqttConfig(raw: Record<string, unknown>, hubId: string): MqttConfig | undefined {
