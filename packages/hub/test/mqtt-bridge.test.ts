@@ -9,20 +9,24 @@ import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connect } from '@picolink/client';
 import { ErrorCode } from '@picolink/protocol';
 import { loopbackCertificate, startMosquitto } from '@picolink/test-kit/mosquitto';
 import type { MosquittoBroker } from '@picolink/test-kit/mosquitto';
+import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
 import type { HealthMqtt } from '../src/api-types.js';
 import { MQTT_ACTOR } from '../src/mqtt/bridge.js';
+import { parseConfig } from '../src/config.js';
 import { sendTelemetry, startTestHub, tempDir, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
 import { serverDeviceOnline, startServerDevice } from './sim-devices.js';
 import type { SimDevice } from './sim-devices.js';
 
 const BACKOFF = { baseMs: 50, maxMs: 300 };
+const DOC = fileURLToPath(new URL('../../../../docs/mqtt.md', import.meta.url));
 
 interface Received {
   topic: string;
@@ -99,6 +103,7 @@ describe('MQTT bridge', () => {
     watcher = await Watcher.open(broker.url, 'pl/#');
     const sdk = await connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`, { token: t.hub.token ?? '' });
     await sdk.pin(5).setup('output', { value: 0 });
+    await sdk.pin(6).setup('output', { value: 0 });
     await sdk.close();
   });
   after(async () => {
@@ -173,6 +178,23 @@ describe('MQTT bridge', () => {
     await until(() => pico.device.backend.pinState(5).driven === 0, 'the lease reverts on the device');
     await watcher.next('pl/pico-1/pin/5/state', (message) => message.text === 'OFF');
     assert.equal(await retained(broker.url, 'pl/pico-1/pin/5/state'), 'OFF');
+  });
+
+  test('docs/mqtt.md: its configurations load, its answers are what the bridge sends, its other blocks say why they are not run', async () => {
+    const blocks = readDocBlocks(DOC);
+    const configs = blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && block.text.includes('"mqtt"'));
+    const answers = blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && block.text.includes('"ok"'));
+    assert.equal(configs.length, 2);
+    for (const block of configs) assert.doesNotThrow(() => parseConfig(JSON.parse(block.text)), where(block));
+    const [okText, refusedText] = answers.map((block) => JSON.parse(block.text) as Record<string, unknown>);
+    assert.ok(okText && refusedText, 'an answer and a refusal are documented');
+    const ok = await watcher.set('pl/pico-1/pin/6/set', '{"value": 1, "timeout": 5}');
+    assert.deepEqual(Object.keys(ok).sort(), Object.keys(okText).sort());
+    assert.deepEqual({ ...ok, pin: okText.pin }, okText);
+    const refused = await watcher.set('pl/pico-1/pin/9/set', 'ON');
+    assert.deepEqual(refused, refusedText);
+    const unaccounted = blocks.filter((block) => block.notRun === undefined && !configs.includes(block) && !answers.includes(block));
+    assert.deepEqual(unaccounted.map(where), []);
   });
 
   test('bad payloads, unknown pins and devices, offline devices: coded answers on the result topic, and the bridge keeps working', async () => {

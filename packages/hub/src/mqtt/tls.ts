@@ -7,6 +7,7 @@
  * CONNECT packet carries the password) until the broker's certificate has been checked,
  * and that ends the connection with PL_ERR_TLS_FINGERPRINT_MISMATCH when it differs.
  */
+import { isIP } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
@@ -49,7 +50,7 @@ class PinnedTlsStream extends Duplex {
   constructor(target: PinnedTarget) {
     super();
     const { host, port, fingerprint, ca } = target;
-    this.tlsSocket = tlsConnect({ host, port, servername: host, rejectUnauthorized: ca !== undefined, ...(ca === undefined ? {} : { ca }) });
+    this.tlsSocket = tlsConnect({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), rejectUnauthorized: ca !== undefined, ...(ca === undefined ? {} : { ca }) });
     this.tlsSocket.once('secureConnect', () => {
       const presented = this.tlsSocket.getPeerX509Certificate()?.fingerprint256;
       const actual = presented === undefined ? undefined : normalizeFingerprint(presented);
