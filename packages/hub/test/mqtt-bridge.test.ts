@@ -17,6 +17,7 @@ import { ErrorCode } from '@picolink/protocol';
 import { loopbackCertificate, startMosquitto } from '@picolink/test-kit/mosquitto';
 import type { MosquittoBroker } from '@picolink/test-kit/mosquitto';
 import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
+import { LineClient } from '@picolink/test-kit/line-client';
 import type { HealthMqtt } from '../src/api-types.js';
 import { MQTT_ACTOR } from '../src/mqtt/bridge.js';
 import { parseConfig } from '../src/config.js';
@@ -248,6 +249,39 @@ describe('MQTT bridge', () => {
       assert.equal((await fresh.next('pl/pico-1/telemetry/temp_c')).text, '31');
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('MQTT bridge: limits', () => {
+  test('set commands past maxCommandsInFlight are answered PL_ERR_BUSY at once and counted as dropped; the one waiting times out', async () => {
+    const broker = await startMosquitto();
+    const t = await startTestHub({ hubId: 'hub-l', devices: [{ id: 'mute' }], mqtt: { url: broker.url, maxCommandsInFlight: 1 } }, { mqttBackoff: BACKOFF, gatewayLimits: { requestTimeoutMs: 1500 } });
+    // A device that says hello and then never answers a command.
+    const mute = await LineClient.connect(t.hub.gatewayPort, { timeoutMs: 3000 });
+    const watcher = await Watcher.open(broker.url, 'picolink/mute/#');
+    try {
+      mute.send({ id: 1, action: 'hello', protocol: 1, firmware: 'raw-1', capabilities: ['pipeline', 'events'], boot: 1, device: 'mute' });
+      await mute.next((message) => message.id === 1 && message.ok === true);
+      await until(() => t.hub.directory.isOnline('mute'), 'the mute device online');
+      await until(async () => (await health(t)).connected, 'the bridge connected');
+      const before = await health(t);
+      const first = watcher.set('picolink/mute/pin/5/set', 'ON');
+      await until(async () => (await health(t)).commands > before.commands, 'the first command sent');
+      const started = Date.now();
+      const busy = await watcher.set('picolink/mute/pin/6/set', 'ON');
+      assert.deepEqual([busy.ok, busy.code, busy.pin], [false, ErrorCode.BUSY, 6]);
+      assert.ok(Date.now() - started < 1000, 'the refusal does not wait for the device');
+      assert.deepEqual([(await first).ok, (await first).code], [false, ErrorCode.TIMEOUT]);
+      const after = await health(t);
+      assert.equal(after.dropped - before.dropped, 1);
+      assert.equal(after.commands - before.commands, 1);
+      assert.equal(after.errors - before.errors, 2);
+    } finally {
+      mute.close();
+      await watcher.close();
+      await t.close();
+      await broker.stop();
     }
   });
 });

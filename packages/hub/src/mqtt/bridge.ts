@@ -208,7 +208,9 @@ export class MqttBridge {
     this.counters.received++;
     const { deviceId, pin } = target;
     if (this.inFlight >= this.options.config.maxCommandsInFlight) {
+      // Dropped (never sent) and an error answer, as docs/mqtt.md#health counts them.
       this.counters.dropped++;
+      this.counters.errors++;
       const busy = new PicolinkError(ErrorCode.BUSY, `more than ${this.options.config.maxCommandsInFlight} set commands are waiting for devices; this one was not sent`);
       this.publishResult(deviceId, pin, resultFromError(busy, topicPin(pin)));
       return;
