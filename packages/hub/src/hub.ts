@@ -287,6 +287,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           store,
           hubId: config.hubId,
           dashboardUrl: http.url,
+          version: HUB_VERSION,
           log: limitedLog,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
         })

@@ -6,9 +6,10 @@
  * (a broker without persistence forgets retained messages), and empties them when the
  * device is removed from the hub. The bridge owns the client; this decides what to send.
  */
+import { validateRequest } from '@picolink/protocol';
 import type { PinId } from '@picolink/protocol';
 import type { RateLimitedLog } from '@picolink/net';
-import type { HubBus } from '../bus.js';
+import type { CommandAnswer, HubBus } from '../bus.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
 import { discoveryDevice, PublishedDiscovery, type DiscoveryContext, type DiscoveryMessage } from './discovery.js';
 
@@ -29,10 +30,11 @@ export interface DiscoveryPublisherOptions {
   log: RateLimitedLog;
 }
 
-/** Metrics and input pins heard on the bus since start (ahead of the store's batches), and the pins announced. */
+/** Metrics, inputs and outputs heard on the bus since start (ahead of the store), and the pins announced. */
 interface Heard {
   metrics: Set<string>;
   inputs: Set<PinId>;
+  outputs: Set<PinId>;
   pins: Set<PinId>;
 }
 
@@ -48,6 +50,7 @@ export class DiscoveryPublisher {
 
   private readonly onTelemetry = (rows: readonly TelemetryRow[]): void => this.busOnTelemetry(rows);
   private readonly onEvent = (event: HubEventRecord): void => this.busOnEvent(event);
+  private readonly onCommand = (answer: CommandAnswer): void => this.busOnCommand(answer);
   private readonly onStatus = (change: { deviceId: string; online: boolean }): void => {
     if (change.online) this.refresh(change.deviceId);
   };
@@ -56,6 +59,7 @@ export class DiscoveryPublisher {
     options.bus.on('telemetry', this.onTelemetry);
     options.bus.on('event', this.onEvent);
     options.bus.on('status', this.onStatus);
+    options.bus.on('command', this.onCommand);
   }
 
   /** Publishes every known device's configs, unchanged ones too: for a (re)connect. */
@@ -87,6 +91,7 @@ export class DiscoveryPublisher {
     this.options.bus.off('telemetry', this.onTelemetry);
     this.options.bus.off('event', this.onEvent);
     this.options.bus.off('status', this.onStatus);
+    this.options.bus.off('command', this.onCommand);
   }
 
   private queue(deviceId: string, work: () => Promise<void>): Promise<void> {
@@ -112,8 +117,10 @@ export class DiscoveryPublisher {
     ]);
     const heard = this.heardOf(deviceId);
     for (const metric of metrics) heard.metrics.add(metric);
-    for (const event of events) if (event.data.cause === 'input') heard.inputs.add(event.data.pin as PinId);
-    const device = discoveryDevice(record, outputs, [...heard.inputs], [...heard.metrics].sort());
+    const storedInputs = events.filter((event) => event.data.cause === 'input').map((event) => event.data.pin as PinId);
+    // A pin's direction heard on the bus (a command's answer, an input's change) is newer than the store's.
+    const stored = outputs.filter((state) => !heard.inputs.has(state.pin) && !heard.outputs.has(state.pin));
+    const device = discoveryDevice(record, stored, [...heard.inputs, ...storedInputs], [...heard.metrics].sort(), [...heard.outputs]);
     heard.pins = new Set([...device.outputs, ...device.inputs]);
     for (const message of this.published.update(device, context)) this.send(message);
   }
@@ -129,7 +136,7 @@ export class DiscoveryPublisher {
     let heard = this.heard.get(deviceId);
     if (heard === undefined) {
       if (this.heard.size >= MAX_DEVICES) this.heard.delete(this.heard.keys().next().value as string);
-      heard = { metrics: new Set(), inputs: new Set(), pins: new Set() };
+      heard = { metrics: new Set(), inputs: new Set(), outputs: new Set(), pins: new Set() };
       this.heard.set(deviceId, heard);
     }
     return heard;
@@ -161,5 +168,30 @@ export class DiscoveryPublisher {
     if (event.data.cause === 'input') heard.inputs.add(pin);
     // Any other cause (a write, a lease ending) may come from an output the hub now remembers.
     if (!heard.pins.has(pin)) this.refresh(event.deviceId);
+  }
+
+  /** A pin the hub just set up or wrote: announced now, before the store has recorded it. */
+  private busOnCommand(answer: CommandAnswer): void {
+    let pin: PinId;
+    let input: boolean;
+    try {
+      const request = validateRequest(answer.request);
+      if (request.action === 'setup_pin') {
+        pin = request.fields.pin;
+        input = request.fields.mode === 'input';
+      } else if (request.action === 'write_pin') {
+        pin = request.fields.pin;
+        input = false;
+      } else {
+        return;
+      }
+    } catch {
+      return;
+    }
+    const heard = this.heardOf(answer.deviceId);
+    const known = (input ? heard.inputs : heard.outputs).has(pin);
+    (input ? heard.outputs : heard.inputs).delete(pin);
+    (input ? heard.inputs : heard.outputs).add(pin);
+    if (!known || !heard.pins.has(pin)) this.refresh(answer.deviceId);
   }
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { OutputState } from '../store/store.js';
+import { Topics } from './topics.js';
 import { discoveryConfigs, discoveryDevice, discoveryRemovals, PublishedDiscovery, type DiscoveryContext, type DiscoveryDevice } from './discovery.js';
 
-const CONTEXT: DiscoveryContext = { discoveryPrefix: 'homeassistant', prefix: 'picolink', hubId: 'hub-a', hubVersion: '0.1.0', dashboardUrl: 'http://hub.local:8080/' };
+const CONTEXT: DiscoveryContext = { discoveryPrefix: 'homeassistant', topics: new Topics('picolink'), hubId: 'hub-a', hubVersion: '0.1.0', dashboardUrl: 'http://hub.local:8080/' };
 
 const BOARD: DiscoveryDevice = {
   id: 'pico-1',
@@ -110,7 +111,7 @@ test('one config per entity, each config topic distinct', () => {
 });
 
 test('ids Home Assistant does not accept in a topic get a hashed slug; the prefixes and unknown device facts are honoured', () => {
-  const context = { ...CONTEXT, discoveryPrefix: 'ha', prefix: 'plant/line1', dashboardUrl: null };
+  const context = { ...CONTEXT, discoveryPrefix: 'ha', topics: new Topics('plant/line1'), dashboardUrl: null };
   const device: DiscoveryDevice = { id: 'lab.pico', model: null, firmware: null, outputs: [3], inputs: [], metrics: ['env:hum'] };
   const all = configs(device, context);
   const topics = [...all.keys()];

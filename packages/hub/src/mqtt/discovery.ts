@@ -11,6 +11,11 @@
 import { createHash } from 'node:crypto';
 import type { PinId } from '@picolink/protocol';
 import type { DeviceRecord, OutputState } from '../store/store.js';
+import { OFFLINE, ONLINE, PIN_OFF, PIN_ON } from './topics.js';
+import type { Delivery, Topics } from './topics.js';
+
+/** Discovery configs are retained, so that Home Assistant finds them whenever it starts. */
+export const DISCOVERY_DELIVERY: Delivery = { qos: 1, retain: true };
 
 /** What the hub knows about a board that becomes its Home Assistant entities. */
 export interface DiscoveryDevice {
@@ -31,8 +36,8 @@ export interface DiscoveryDevice {
 export interface DiscoveryContext {
   /** Home Assistant's discovery prefix; its default is "homeassistant". */
   discoveryPrefix: string;
-  /** The bridge's topic prefix (state, command and status topics), e.g. "picolink". */
-  prefix: string;
+  /** The bridge's topics (state, command and status), under its prefix. */
+  topics: Topics;
   /** The hub's id: its status topic `<prefix>/hub/<hubId>/status` is part of availability. */
   hubId: string;
   /** The hub's version, reported as the origin's `sw_version`. */
@@ -77,15 +82,6 @@ function entitySlug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
 }
 
-function pinTopic(context: DiscoveryContext, deviceId: string, pin: PinId, leaf: string): string {
-  return `${context.prefix}/${deviceId}/pin/${pin}/${leaf}`;
-}
-
-/** The hub's own status topic, which carries its will (`offline`). */
-export function hubStatusTopic(prefix: string, hubId: string): string {
-  return `${prefix}/hub/${hubId}/status`;
-}
-
 /** The discovery config topic of one entity. */
 export function discoveryTopic(context: DiscoveryContext, component: DiscoveryComponent, deviceId: string, objectId: string): string {
   return `${context.discoveryPrefix}/${component}/${topicPart(deviceId)}/${topicPart(objectId)}/config`;
@@ -97,7 +93,8 @@ export function discoveryTopic(context: DiscoveryContext, component: DiscoveryCo
  * (its will says `offline`) makes its devices unavailable instead of stale.
  */
 function common(device: DiscoveryDevice, context: DiscoveryContext, component: DiscoveryComponent, objectId: string, name: string): Record<string, unknown> {
-  const info: Record<string, unknown> = { identifiers: [`${context.prefix}_${device.id}`], name: device.id };
+  const { topics } = context;
+  const info: Record<string, unknown> = { identifiers: [`${topics.prefix}_${device.id}`], name: device.id };
   if (device.model !== null) {
     info.model = device.model;
     // MicroPython names a Pico W "Raspberry Pi Pico W with RP2040"; other boards name no maker.
@@ -107,13 +104,13 @@ function common(device: DiscoveryDevice, context: DiscoveryContext, component: D
   if (context.dashboardUrl !== null) info.configuration_url = new URL(`devices/${encodeURIComponent(device.id)}`, context.dashboardUrl).href;
   return {
     name,
-    unique_id: `${context.prefix}_${device.id}_${component}_${objectId}`,
+    unique_id: `${topics.prefix}_${device.id}_${component}_${objectId}`,
     default_entity_id: `${component}.${entitySlug(`${device.id}_${objectId}`)}`,
     device: info,
     origin: { name: 'picolink', sw_version: context.hubVersion },
     availability: [
-      { topic: `${context.prefix}/${device.id}/status`, payload_available: 'online', payload_not_available: 'offline' },
-      { topic: hubStatusTopic(context.prefix, context.hubId), payload_available: 'online', payload_not_available: 'offline' },
+      { topic: topics.status(device.id), payload_available: ONLINE, payload_not_available: OFFLINE },
+      { topic: topics.hubStatus(context.hubId), payload_available: ONLINE, payload_not_available: OFFLINE },
     ],
     availability_mode: 'all',
   };
@@ -138,12 +135,12 @@ export function discoveryConfigs(device: DiscoveryDevice, context: DiscoveryCont
     const objectId = pinObjectId(pin);
     messages.push(message(context, 'switch', device.id, objectId, {
       ...common(device, context, 'switch', objectId, pinName(pin)),
-      command_topic: pinTopic(context, device.id, pin, 'set'),
-      state_topic: pinTopic(context, device.id, pin, 'state'),
-      payload_on: 'ON',
-      payload_off: 'OFF',
-      state_on: 'ON',
-      state_off: 'OFF',
+      command_topic: context.topics.pinSet(device.id, pin),
+      state_topic: context.topics.pinState(device.id, pin),
+      payload_on: PIN_ON,
+      payload_off: PIN_OFF,
+      state_on: PIN_ON,
+      state_off: PIN_OFF,
       optimistic: false,
       qos: 1,
     }));
@@ -153,9 +150,9 @@ export function discoveryConfigs(device: DiscoveryDevice, context: DiscoveryCont
     const objectId = pinObjectId(pin);
     messages.push(message(context, 'binary_sensor', device.id, objectId, {
       ...common(device, context, 'binary_sensor', objectId, pinName(pin)),
-      state_topic: pinTopic(context, device.id, pin, 'state'),
-      payload_on: 'ON',
-      payload_off: 'OFF',
+      state_topic: context.topics.pinState(device.id, pin),
+      payload_on: PIN_ON,
+      payload_off: PIN_OFF,
       qos: 1,
     }));
   }
@@ -163,7 +160,7 @@ export function discoveryConfigs(device: DiscoveryDevice, context: DiscoveryCont
     const kind = metricKind(metric);
     const config: Record<string, unknown> = {
       ...common(device, context, 'sensor', metric, metric),
-      state_topic: `${context.prefix}/${device.id}/telemetry/${metric}`,
+      state_topic: context.topics.telemetry(device.id, metric),
       state_class: 'measurement',
     };
     if (kind.deviceClass !== undefined) config.device_class = kind.deviceClass;
@@ -181,12 +178,20 @@ export function discoveryRemovals(topics: Iterable<string>): DiscoveryMessage[] 
 /**
  * The entities a board has from what the hub keeps: a pin set up as input is a
  * binary_sensor, any other pin the hub set or wrote is a switch; `inputPins` are pins the
- * device reported `pin_change` events with cause "input" for.
+ * device reported `pin_change` events with cause "input" for; `outputPins` are outputs
+ * known before the store has them (a command's answer).
  */
-export function discoveryDevice(record: Pick<DeviceRecord, 'id' | 'firmware' | 'info'>, outputs: readonly OutputState[], inputPins: readonly PinId[], metrics: readonly string[]): DiscoveryDevice {
+export function discoveryDevice(
+  record: Pick<DeviceRecord, 'id' | 'firmware' | 'info'>,
+  outputs: readonly OutputState[],
+  inputPins: readonly PinId[],
+  metrics: readonly string[],
+  outputPins: readonly PinId[] = [],
+): DiscoveryDevice {
   const outs: PinId[] = [];
   const ins: PinId[] = [];
   for (const state of outputs) (state.setup?.mode === 'input' ? ins : outs).push(state.pin);
+  for (const pin of outputPins) if (!ins.includes(pin) && !outs.includes(pin)) outs.push(pin);
   for (const pin of inputPins) if (!ins.includes(pin) && !outs.includes(pin)) ins.push(pin);
   const board = record.info?.board;
   return {
