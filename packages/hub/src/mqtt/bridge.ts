@@ -17,6 +17,7 @@ import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import type { HealthMqtt } from '../api-types.js';
 import type { CommandAnswer, DeviceStatusChange, HubBus } from '../bus.js';
 import type { MqttConfig } from '../config.js';
+import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { DeviceCommands } from '../state/device-commands.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
@@ -50,6 +51,8 @@ export interface MqttBridgeOptions {
   commands: DeviceCommands;
   directory: DeviceDirectory;
   store: HubStore;
+  /** The devices of the configuration and those added through the API: known even before they first connect. */
+  credentials: DeviceCredentials;
   hubId: string;
   /** The dashboard's URL, for Home Assistant's device page link. */
   dashboardUrl: string;
@@ -166,8 +169,12 @@ export class MqttBridge {
 
   /** Every device's status and every known pin level, as they are now. */
   private async republish(): Promise<void> {
-    const { store, directory } = this.options;
-    const ids = new Set<string>([...directory.list().map((link) => link.deviceId), ...directory.listRemote().map((device) => device.deviceId)]);
+    const { store, directory, credentials } = this.options;
+    const ids = new Set<string>([
+      ...credentials.list().map((device) => device.id),
+      ...directory.list().map((link) => link.deviceId),
+      ...directory.listRemote().map((device) => device.deviceId),
+    ]);
     for (const device of await store.listDevices()) ids.add(device.id);
     for (const id of ids) {
       const online = directory.isOnline(id) || directory.remote(id) !== undefined;
@@ -245,8 +252,8 @@ export class MqttBridge {
 
   /** Refuses ids the hub has never heard of (an offline device it knows is the commands service's to refuse). */
   private async requireKnown(deviceId: string): Promise<void> {
-    const { directory, store } = this.options;
-    if (directory.isOnline(deviceId) || directory.remote(deviceId) !== undefined) return;
+    const { directory, store, credentials } = this.options;
+    if (credentials.has(deviceId) || directory.isOnline(deviceId) || directory.remote(deviceId) !== undefined) return;
     if ((await store.getDevice(deviceId)) !== undefined) return;
     throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `no device "${deviceId}" is known to this hub`);
   }
