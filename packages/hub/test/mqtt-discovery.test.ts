@@ -65,12 +65,14 @@ describe('DiscoveryPublisher on a SQLite store and the hub bus', () => {
   let store: HubStore;
   const bus = new HubBus();
   const sent: DiscoveryMessage[] = [];
+  /** What the bridge would do: messages while "disconnected" are dropped. */
+  let connected = true;
   let publisher: DiscoveryPublisher;
   const context = { discoveryPrefix: 'homeassistant', topics: new Topics('picolink'), hubId: 'h', hubVersion: '0.1.0', dashboardUrl: null };
 
   before(async () => {
     store = await openSqliteStore({ path: join(dir.path, 'hub.db') });
-    publisher = new DiscoveryPublisher({ store, bus, context, publish: (m) => sent.push(m), log: new RateLimitedLog(() => {}) });
+    publisher = new DiscoveryPublisher({ store, bus, context, publish: (m) => connected && sent.push(m) > 0, log: new RateLimitedLog(() => {}) });
   });
   after(async () => {
     publisher.close();
@@ -111,6 +113,26 @@ describe('DiscoveryPublisher on a SQLite store and the hub bus', () => {
     bus.emit('status', { deviceId: 'd1', online: true, time: 8 });
     await publisher.settled();
     assert.equal(sent.length, 9, 'a removed device is not announced again');
+  });
+
+  test('a removal dropped while the broker is away is sent on the next connect; dropped configs are sent again too', async () => {
+    await store.upsertDevice({ id: 'd2', mode: 'dial-home', seenAt: 1 });
+    bus.emit('command', { deviceId: 'd2', request: { action: 'write_pin', pin: 'LED', value: 1 }, response: { ok: true }, actor: 'api:t' });
+    await until(() => sent.some((m) => m.topic === 'homeassistant/switch/d2/led/config'), 'a written pin announced before the store records it');
+    const from = sent.length;
+    connected = false;
+    bus.emit('command', { deviceId: 'd2', request: { action: 'setup_pin', pin: 4, mode: 'input' }, response: { ok: true }, actor: 'api:t' });
+    await publisher.settled();
+    await store.forgetDevice('d2');
+    bus.emit('event', { deviceId: 'd2', type: 'removed', time: 9, data: {} });
+    await publisher.settled();
+    assert.equal(sent.length, from, 'nothing reached the broker');
+    connected = true;
+    await publisher.republishAll();
+    // pin 4's config was dropped too; emptying its topic anyway costs nothing.
+    assert.deepEqual(topics(from), ['-homeassistant/binary_sensor/d2/pin4/config', '-homeassistant/switch/d2/led/config']);
+    await publisher.republishAll();
+    assert.equal(sent.length, from + 2, 'removals are sent once');
   });
 });
 

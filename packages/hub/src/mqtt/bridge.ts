@@ -184,17 +184,19 @@ export class MqttBridge {
     await this.discovery?.republishAll();
   }
 
-  private publish(topic: string, payload: string, delivery: Delivery): void {
+  /** False when the message was dropped (and counted) instead of handed to the client. */
+  private publish(topic: string, payload: string, delivery: Delivery): boolean {
     const { client } = this;
     if (this.closing || !client.connected || (client.stream?.writableLength ?? 0) > MAX_BUFFERED_BYTES) {
       this.counters.dropped++;
-      return;
+      return false;
     }
     const options: IClientPublishOptions = { qos: delivery.qos, retain: delivery.retain };
     client.publish(topic, payload, options, (err) => {
       if (err) this.counters.errors++;
       else this.counters.published++;
     });
+    return true;
   }
 
   private readonly publishPin = (level: PinLevel): void => {

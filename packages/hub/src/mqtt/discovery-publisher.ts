@@ -20,13 +20,15 @@ export const DEVICE_REMOVED_EVENT = 'removed';
 const MAX_INPUT_EVENTS = 1000;
 /** Devices whose metrics and input pins are remembered; past it the oldest is forgotten (re-read from the store when it comes back). */
 const MAX_DEVICES = 10_000;
+/** Removals kept for the next connect; past it the broker keeps the configs of the rest. */
+const MAX_UNSENT_REMOVALS = 10_000;
 
 export interface DiscoveryPublisherOptions {
   store: HubStore;
   bus: HubBus;
   context: DiscoveryContext;
-  /** Publishes one message retained with QoS 1; the bridge drops and counts it while not connected. */
-  publish: (message: DiscoveryMessage) => void;
+  /** Publishes one message retained with QoS 1; false when the bridge dropped it (not connected). */
+  publish: (message: DiscoveryMessage) => boolean;
   log: RateLimitedLog;
 }
 
@@ -41,6 +43,8 @@ interface Heard {
 export class DiscoveryPublisher {
   private readonly published = new PublishedDiscovery();
   private readonly sent = new Map<string, string>();
+  /** Removals dropped while the broker was away: sent on the next connect, else the broker keeps the configs. */
+  private readonly unsentRemovals = new Set<string>();
   private readonly heard = new Map<string, Heard>();
   /** One refresh at a time per device, in order: a removal never overtakes a refresh. */
   private readonly queues = new Map<string, Promise<void>>();
@@ -65,6 +69,7 @@ export class DiscoveryPublisher {
   /** Publishes every known device's configs, unchanged ones too: for a (re)connect. */
   async republishAll(): Promise<void> {
     this.sent.clear();
+    for (const topic of [...this.unsentRemovals]) this.send({ topic, payload: '' });
     const devices = await this.options.store.listDevices();
     await Promise.all(devices.map((device) => this.refresh(device.id)));
   }
@@ -126,10 +131,18 @@ export class DiscoveryPublisher {
   }
 
   private send(message: DiscoveryMessage): void {
-    if (this.sent.get(message.topic) === message.payload) return;
-    if (message.payload === '') this.sent.delete(message.topic);
-    else this.sent.set(message.topic, message.payload);
-    this.options.publish(message);
+    const { topic, payload } = message;
+    if (this.sent.get(topic) === payload) return;
+    const published = this.options.publish(message);
+    if (payload === '') {
+      this.sent.delete(topic);
+      if (published) this.unsentRemovals.delete(topic);
+      else if (this.unsentRemovals.size < MAX_UNSENT_REMOVALS) this.unsentRemovals.add(topic);
+    } else {
+      this.unsentRemovals.delete(topic);
+      // A dropped config is sent with all the others on the next connect.
+      if (published) this.sent.set(topic, payload);
+    }
   }
 
   private heardOf(deviceId: string): Heard {
