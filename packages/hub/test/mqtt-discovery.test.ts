@@ -115,10 +115,18 @@ describe('DiscoveryPublisher on a SQLite store and the hub bus', () => {
     assert.equal(sent.length, 9, 'a removed device is not announced again');
   });
 
-  test('a removal dropped while the broker is away is sent on the next connect; dropped configs are sent again too', async () => {
+  test('a pin set up the other way changes kind; a removal dropped while the broker is away is sent on the next connect', async () => {
     await store.upsertDevice({ id: 'd2', mode: 'dial-home', seenAt: 1 });
     bus.emit('command', { deviceId: 'd2', request: { action: 'write_pin', pin: 'LED', value: 1 }, response: { ok: true }, actor: 'api:t' });
     await until(() => sent.some((m) => m.topic === 'homeassistant/switch/d2/led/config'), 'a written pin announced before the store records it');
+    await publisher.settled();
+    const turned = sent.length;
+    bus.emit('command', { deviceId: 'd2', request: { action: 'setup_pin', pin: 'LED', mode: 'input' }, response: { ok: true }, actor: 'api:t' });
+    await publisher.settled();
+    assert.deepEqual(topics(turned), ['+homeassistant/binary_sensor/d2/led/config', '-homeassistant/switch/d2/led/config'], 'a pin set up the other way changes kind');
+    bus.emit('command', { deviceId: 'd2', request: { action: 'setup_pin', pin: 'LED', mode: 'output' }, response: { ok: true }, actor: 'api:t' });
+    await publisher.settled();
+    assert.deepEqual(topics(turned + 2), ['+homeassistant/switch/d2/led/config', '-homeassistant/binary_sensor/d2/led/config']);
     const from = sent.length;
     connected = false;
     bus.emit('command', { deviceId: 'd2', request: { action: 'setup_pin', pin: 4, mode: 'input' }, response: { ok: true }, actor: 'api:t' });
