@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -249,21 +250,38 @@ describe('MQTT bridge: broker accounts and TLS', () => {
     }
   });
 
-  test('TLS to the broker with a CA file: the bridge connects over mqtts://', async () => {
+  test('TLS to the broker: trusted by a CA file or by the certificate fingerprint over mqtts://; an untrusted certificate is refused', async () => {
     const certificate = loopbackCertificate();
     const broker = await startMosquitto({ tls: certificate });
     const dir = tempDir();
     const ca = join(dir.path, 'broker-ca.pem');
     writeFileSync(ca, certificate.cert);
-    const hub = await startTestHub({ hubId: 'hub-t', mqtt: { url: broker.url, tls: { ca } } }, { mqttBackoff: BACKOFF });
     const viewer = await Watcher.open(broker.url, 'picolink/hub/+/status', { ca: certificate.cert });
+    const fingerprint = new X509Certificate(certificate.cert).fingerprint256;
+    const wrong = new X509Certificate(loopbackCertificate().cert).fingerprint256;
+    const hubs = [
+      await startTestHub({ hubId: 'hub-ca', mqtt: { url: broker.url, tls: { ca } } }, { mqttBackoff: BACKOFF }),
+      await startTestHub({ hubId: 'hub-pin', mqtt: { url: broker.url, tls: { fingerprint: fingerprint.replaceAll(':', '').toLowerCase() } } }, { mqttBackoff: BACKOFF }),
+      await startTestHub({ hubId: 'hub-bad-pin', mqtt: { url: broker.url, tls: { fingerprint: wrong } } }, { mqttBackoff: BACKOFF }),
+      // No CA and no fingerprint: the system's CAs, which do not know this certificate.
+      await startTestHub({ hubId: 'hub-no-ca', mqtt: { url: broker.url } }, { mqttBackoff: BACKOFF }),
+    ];
     try {
       assert.ok(broker.url.startsWith('mqtts://'));
-      assert.equal((await viewer.next('picolink/hub/hub-t/status')).text, 'online');
-      assert.equal((await health(hub)).connected, true);
+      assert.equal((await viewer.next('picolink/hub/hub-ca/status')).text, 'online');
+      assert.equal((await viewer.next('picolink/hub/hub-pin/status')).text, 'online');
+      assert.equal((await health(hubs[0] as TestHub)).connected, true);
+      assert.equal((await health(hubs[1] as TestHub)).connected, true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const refused of hubs.slice(2)) assert.equal((await health(refused)).connected, false);
+      assert.deepEqual(
+        viewer.messages.filter((message) => message.topic.includes('hub-bad-pin') || message.topic.includes('hub-no-ca')),
+        [],
+        'a broker whose certificate is not trusted is never sent the CONNECT',
+      );
     } finally {
       await viewer.close();
-      await hub.close();
+      for (const hub of hubs) await hub.close();
       await broker.stop();
       dir.remove();
     }
