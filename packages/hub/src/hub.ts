@@ -288,6 +288,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           credentials,
           hubId: config.hubId,
           dashboardUrl: http.url,
+          version: HUB_VERSION,
           log: limitedLog,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
         })

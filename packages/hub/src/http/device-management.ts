@@ -152,6 +152,8 @@ export function registerDeviceManagementRoutes(app: FastifyInstance, ctx: ApiCon
     const deadline = Date.now() + REMOVE_CLOSE_WAIT_MS;
     while (ctx.directory.isOnline(id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await ctx.store.forgetDevice(id);
+    // Parts that announced the device elsewhere (the MQTT bridge's discovery) withdraw it.
+    ctx.bus.emit('event', { deviceId: id, type: 'removed', time: Date.now(), data: {} });
     ctx.log(`http: device "${id}" removed`);
     await audit(request, id, 'remove_device', {});
     return reply.code(204).send();

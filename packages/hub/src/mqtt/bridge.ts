@@ -21,6 +21,8 @@ import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { DeviceCommands } from '../state/device-commands.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
+import { DiscoveryPublisher } from './discovery-publisher.js';
+import { DISCOVERY_DELIVERY } from './discovery.js';
 import { PinStates } from './pin-state.js';
 import type { PinLevel } from './pin-state.js';
 import { resultFromError, resultFromResponse, setRequest, topicPin } from './set-command.js';
@@ -54,6 +56,8 @@ export interface MqttBridgeOptions {
   hubId: string;
   /** The dashboard's URL, for Home Assistant's device page link. */
   dashboardUrl: string;
+  /** The hub's version, named in Home Assistant discovery configs as their origin. */
+  version: string;
   log: RateLimitedLog;
   /** Waits between reconnects. Default 1 s doubling to 60 s with full jitter (@picolink/net). */
   backoff?: BackoffOptions;
@@ -63,6 +67,8 @@ export class MqttBridge {
   readonly topics: Topics;
   private readonly client: MqttClient;
   private readonly pins: PinStates;
+  /** Home Assistant discovery (`homeAssistant: true`), else undefined. */
+  private readonly discovery: DiscoveryPublisher | undefined;
   private readonly counters = { published: 0, dropped: 0, received: 0, commands: 0, errors: 0, reconnects: 0 };
   private inFlight = 0;
   private attempt = 0;
@@ -76,6 +82,15 @@ export class MqttBridge {
     const { config, bus, hubId } = options;
     this.topics = new Topics(config.prefix);
     this.pins = new PinStates(this.publishPin);
+    this.discovery = config.homeAssistant
+      ? new DiscoveryPublisher({
+          store: options.store,
+          bus,
+          context: { discoveryPrefix: config.discoveryPrefix, topics: this.topics, hubId, hubVersion: options.version, dashboardUrl: options.dashboardUrl },
+          publish: (message) => this.publish(message.topic, message.payload, DISCOVERY_DELIVERY),
+          log: options.log,
+        })
+      : undefined;
     const clientOptions: IClientOptions = {
       clientId: config.clientId,
       clean: true,
@@ -117,6 +132,7 @@ export class MqttBridge {
       bus.off('status', this.busOnStatus);
       bus.off('command', this.busOnCommand);
       this.pins.close();
+      this.discovery?.close();
       if (this.client.connected) {
         await this.client.publishAsync(this.topics.hubStatus(hubId), OFFLINE, DELIVERY.hubStatus).catch(() => undefined);
       }
@@ -165,19 +181,22 @@ export class MqttBridge {
       this.publish(this.topics.status(id), online ? ONLINE : OFFLINE, DELIVERY.status);
     }
     for (const level of this.pins.all()) this.publishPin(level);
+    await this.discovery?.republishAll();
   }
 
-  private publish(topic: string, payload: string, delivery: Delivery): void {
+  /** False when the message was dropped (and counted) instead of handed to the client. */
+  private publish(topic: string, payload: string, delivery: Delivery): boolean {
     const { client } = this;
     if (this.closing || !client.connected || (client.stream?.writableLength ?? 0) > MAX_BUFFERED_BYTES) {
       this.counters.dropped++;
-      return;
+      return false;
     }
     const options: IClientPublishOptions = { qos: delivery.qos, retain: delivery.retain };
     client.publish(topic, payload, options, (err) => {
       if (err) this.counters.errors++;
       else this.counters.published++;
     });
+    return true;
   }
 
   private readonly publishPin = (level: PinLevel): void => {
