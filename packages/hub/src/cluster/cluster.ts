@@ -4,7 +4,7 @@
  *
  * - A link that comes online is claimed in `device_presence` with the next epoch and
  *   announced on the channel, in one statement with the other claims of the same few
- *   milliseconds (claim-batch.ts); a clean end deletes the row if this hub still holds it.
+ *   milliseconds (state/key-batch.ts); a clean end deletes the row if this hub still holds it.
  * - Fencing: a claim with a higher epoch for a device this hub holds takes the link out
  *   of the directory (no command goes on it from then on) and closes it, without
  *   recording the device offline: it is online on the other hub. The renewal catches a
@@ -23,11 +23,11 @@ import type { OnlineSession, PresenceClaims } from '../state/presence.js';
 import type { PostgresClusterAccess } from '../store/postgres.js';
 import type { HubStore } from '../store/store.js';
 import { ClusterChannel } from './channel.js';
-import { ClaimBatch } from './claim-batch.js';
 import type { ClusterMessage } from './channel.js';
 import { EventRelay } from './event-relay.js';
+import { KeyBatch } from '../state/key-batch.js';
 import { PresenceTable } from './presence-table.js';
-import type { PresenceRow } from './presence-table.js';
+import type { ClaimRequest, ClaimResult, PresenceRow } from './presence-table.js';
 import { RemoteDevices } from './remote-devices.js';
 import type { PresenceMessage } from './remote-devices.js';
 
@@ -62,7 +62,8 @@ export class HubCluster implements PresenceClaims {
   readonly channel: ClusterChannel;
   readonly events: EventRelay;
   private readonly table: PresenceTable;
-  private readonly claims: ClaimBatch;
+  /** Claims of the same few milliseconds, made and announced in one statement. */
+  private readonly claims: KeyBatch<ClaimRequest, ClaimResult>;
   private readonly remote: RemoteDevices;
   private readonly held = new Map<string, Held>();
   private readonly work = new Set<Promise<unknown>>();
@@ -73,7 +74,10 @@ export class HubCluster implements PresenceClaims {
   private constructor(private readonly options: HubClusterOptions) {
     this.hubId = options.hubId;
     this.table = new PresenceTable(options.access.pool, options.hubId, options.heartbeatMs);
-    this.claims = new ClaimBatch(this.table);
+    this.claims = new KeyBatch(
+      (requests) => this.table.claimMany(requests, Date.now()),
+      (request) => request.row.deviceId,
+    );
     this.remote = new RemoteDevices(options.directory, options.bus);
     this.channel = new ClusterChannel({
       hubId: options.hubId,
@@ -119,7 +123,7 @@ export class HubCluster implements PresenceClaims {
       await earlier;
       const sessionId = (await session.sessionId) ?? null;
       if (this.held.get(link.deviceId) !== held) return;
-      const result = await this.claims.claim({
+      const result = await this.claims.add({
         row: { deviceId: link.deviceId, mode: link.mode, address: link.address, protocol: link.protocol, capabilities: [...link.capabilities], connectedAt: link.connectedAt, sessionId },
         takeOver: link.mode !== 'server',
       });
