@@ -3,7 +3,8 @@
  * (docs/scaling.md#several-hubs-on-one-postgresql). Only a hub on PostgreSQL starts one.
  *
  * - A link that comes online is claimed in `device_presence` with the next epoch and
- *   announced on the channel; a clean end deletes the row if this hub still holds it.
+ *   announced on the channel, in one statement with the other claims of the same few
+ *   milliseconds (state/key-batch.ts); a clean end deletes the row if this hub still holds it.
  * - Fencing: a claim with a higher epoch for a device this hub holds takes the link out
  *   of the directory (no command goes on it from then on) and closes it, without
  *   recording the device offline: it is online on the other hub. The renewal catches a
@@ -24,8 +25,9 @@ import type { HubStore } from '../store/store.js';
 import { ClusterChannel } from './channel.js';
 import type { ClusterMessage } from './channel.js';
 import { EventRelay } from './event-relay.js';
+import { KeyBatch } from '../state/key-batch.js';
 import { PresenceTable } from './presence-table.js';
-import type { PresenceRow } from './presence-table.js';
+import type { ClaimRequest, ClaimResult, PresenceRow } from './presence-table.js';
 import { RemoteDevices } from './remote-devices.js';
 import type { PresenceMessage } from './remote-devices.js';
 
@@ -60,6 +62,8 @@ export class HubCluster implements PresenceClaims {
   readonly channel: ClusterChannel;
   readonly events: EventRelay;
   private readonly table: PresenceTable;
+  /** Claims of the same few milliseconds, made and announced in one statement. */
+  private readonly claims: KeyBatch<ClaimRequest, ClaimResult>;
   private readonly remote: RemoteDevices;
   private readonly held = new Map<string, Held>();
   private readonly work = new Set<Promise<unknown>>();
@@ -70,6 +74,10 @@ export class HubCluster implements PresenceClaims {
   private constructor(private readonly options: HubClusterOptions) {
     this.hubId = options.hubId;
     this.table = new PresenceTable(options.access.pool, options.hubId, options.heartbeatMs);
+    this.claims = new KeyBatch(
+      (requests) => this.table.claimMany(requests, Date.now()),
+      (request) => request.row.deviceId,
+    );
     this.remote = new RemoteDevices(options.directory, options.bus);
     this.channel = new ClusterChannel({
       hubId: options.hubId,
@@ -115,10 +123,10 @@ export class HubCluster implements PresenceClaims {
       await earlier;
       const sessionId = (await session.sessionId) ?? null;
       if (this.held.get(link.deviceId) !== held) return;
-      const result = await this.table.claim(
-        { deviceId: link.deviceId, mode: link.mode, address: link.address, protocol: link.protocol, capabilities: [...link.capabilities], connectedAt: link.connectedAt, sessionId },
-        link.mode !== 'server',
-      );
+      const result = await this.claims.add({
+        row: { deviceId: link.deviceId, mode: link.mode, address: link.address, protocol: link.protocol, capabilities: [...link.capabilities], connectedAt: link.connectedAt, sessionId },
+        takeOver: link.mode !== 'server',
+      });
       held.epoch = result.epoch;
       held.claimedAt = Date.now();
       if (result.epoch === undefined) {
@@ -131,7 +139,7 @@ export class HubCluster implements PresenceClaims {
         // Its holder closes it too when it is alive; a hub that died never will.
         await this.options.store.closeSession(result.previousSession, Date.now(), `taken over by hub ${this.hubId}`);
       }
-      await this.announce(link, result.epoch, true);
+      if (!result.announced) await this.announce(link, result.epoch, true);
     });
   }
 
@@ -176,8 +184,16 @@ export class HubCluster implements PresenceClaims {
     await this.channel.publish(message);
   }
 
+  /** A presence message: one device, or (claims announced together) `devices`, each with the message's hub, online and time. */
   private async onPresence(raw: ClusterMessage): Promise<void> {
-    const message = raw as unknown as PresenceMessage;
+    if (!Array.isArray(raw.devices)) return this.onDevicePresence(raw as unknown as PresenceMessage);
+    for (const entry of raw.devices as unknown[]) {
+      if (entry === null || typeof entry !== 'object') continue;
+      await this.onDevicePresence({ ...(entry as PresenceMessage), kind: 'presence', hubId: raw.hubId as string, online: raw.online === true, time: Number(raw.time) });
+    }
+  }
+
+  private async onDevicePresence(message: PresenceMessage): Promise<void> {
     if (typeof message.deviceId !== 'string' || typeof message.hubId !== 'string' || typeof message.epoch !== 'number') return;
     const held = this.held.get(message.deviceId);
     if (held) {

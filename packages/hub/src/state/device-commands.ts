@@ -18,6 +18,7 @@ import type { DeviceDirectory, DeviceLink } from '../directory.js';
 import type { HubStore, OutputState } from '../store/store.js';
 import type { RateLimitedLog } from '@picolink/net';
 import type { EventRecorder } from './event-recorder.js';
+import { KeyBatch } from './key-batch.js';
 import { outputChange, reapplyPlan } from './output-record.js';
 
 /** The actor recorded for commands the hub sends on its own (re-applied state). */
@@ -92,10 +93,14 @@ export class DeviceCommands {
   /** Per device, the tail of its chain of state updates, so they apply in response order. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
+  /** Outputs of devices coming online together, read in one query where the store can. */
+  private readonly onlineLoads: KeyBatch<string, OutputState[]> | undefined;
 
   constructor(private readonly options: DeviceCommandsOptions) {
     this.log = options.log;
     this.events = options.events;
+    const loadMany = options.store.loadOutputStatesOf?.bind(options.store);
+    if (loadMany) this.onlineLoads = new KeyBatch(loadMany, (deviceId) => deviceId);
     options.bus.on('status', this.busOnStatus);
   }
 
@@ -217,7 +222,7 @@ export class DeviceCommands {
 
   private async reapplyNow(deviceId: string): Promise<ReapplyReport | undefined> {
     const { store, directory } = this.options;
-    const states = await store.loadOutputStates(deviceId);
+    const states = await (this.onlineLoads?.add(deviceId) ?? store.loadOutputStates(deviceId));
     if (states.length === 0) return undefined;
     const link = directory.get(deviceId);
     if (!link) return undefined;

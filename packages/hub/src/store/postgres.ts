@@ -17,6 +17,7 @@ import { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';
 import { checkListLimit } from './query-bounds.js';
 import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './rows.js';
 import type { AuditRow, DeviceRow, EventRow, OutputRow } from './rows.js';
+
 import type {
   AuditRecord,
   DeviceMode,
@@ -33,6 +34,9 @@ import type {
   TelemetryQuery,
   TelemetryRow,
 } from './store.js';
+
+/** The start of a query for remembered outputs, up to its WHERE condition. */
+const OUTPUT_SELECT = 'SELECT device_id, pin, setup::text AS setup, value, lease_until, lease_value, lease_write, updated_at FROM output_states WHERE';
 
 export interface PostgresStoreOptions {
   /** A libpq-style URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE (postgresql:// too). */
@@ -218,8 +222,15 @@ export class PostgresStore implements HubStore {
   }
 
   async loadOutputStates(deviceId: string): Promise<OutputState[]> {
-    const rows = await this.rows<OutputRow>('SELECT device_id, pin, setup::text AS setup, value, lease_until, lease_value, lease_write, updated_at FROM output_states WHERE device_id = $1', [deviceId]);
+    const rows = await this.rows<OutputRow>(`${OUTPUT_SELECT} device_id = $1`, [deviceId]);
     return rows.map(toOutput).sort(byPin);
+  }
+
+  async loadOutputStatesOf(deviceIds: readonly string[]): Promise<OutputState[][]> {
+    const rows = await this.rows<OutputRow>(`${OUTPUT_SELECT} device_id = ANY($1::text[])`, [deviceIds]);
+    const byDevice = new Map<string, OutputState[]>(deviceIds.map((id) => [id, []]));
+    for (const row of rows) byDevice.get(row.device_id)?.push(toOutput(row));
+    return deviceIds.map((id) => (byDevice.get(id) ?? []).sort(byPin));
   }
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {
