@@ -222,9 +222,12 @@ export async function benchMqttBridge(): Promise<void> {
     const plainRate = median(plain.map((r) => r.ingest.perSecond));
     const bridgedRate = median(bridged.map((r) => r.ingest.perSecond));
     const deliveredRate = median(bridged.map((r) => r.deliveredPerSecond));
+    const plainCpu = median(plain.map((r) => r.ingest.hubCpuPerDatagram));
+    const bridgedCpu = median(bridged.map((r) => r.ingest.hubCpuPerDatagram));
     console.log(
       `medians: stored ${fmt(plainRate)}/s without the bridge, ${fmt(bridgedRate)}/s with it (${(bridgedRate / plainRate).toFixed(2)}×); republished to the subscriber ${fmt(deliveredRate)}/s (${(deliveredRate / plainRate).toFixed(2)}× the ingest rate without the bridge)`,
     );
+    console.log(`hub CPU per datagram (medians): ${plainCpu.toFixed(1)} µs without the bridge, ${bridgedCpu.toFixed(1)} µs with it (the bridge: ${(bridgedCpu - plainCpu).toFixed(1)} µs per reading republished)`);
 
     const latency = await latencyRun(broker, flips);
     const row = (label: string, values: number[], missed: number): void =>
