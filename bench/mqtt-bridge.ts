@@ -8,7 +8,9 @@
  *    the bridge on, while a subscriber in its own process counts the readings arriving on
  *    `picolink/+/telemetry/#`; the reference is the same hub and sender without the
  *    bridge. Figures: readings stored per second with and without the bridge, readings
- *    per second delivered to the subscriber, and the bridge's own counters.
+ *    per second delivered to the subscriber, the hub's CPU per datagram, and the bridge's
+ *    own counters. Then one run of each paced at 20,000 datagrams/s (5 s): what is stored
+ *    and republished when the hub is not flooded.
  * 2. Latency. A simulated device (the real device runtime) in this process dials the hub
  *    and watches an input pin (debounce 0); the bench flips the input and times until a
  *    subscriber in this process has the new `picolink/bench-pin/pin/5/state`. The
@@ -32,6 +34,8 @@ import type { BridgeHubPorts } from './mqtt-bridge-hub.js';
 const PIN = 5;
 const DEVICE_ID = 'bench-pin';
 const ROUND_TIMEOUT_MS = 2000;
+/** Datagrams per second of the paced runs (five seconds of them at most). */
+const PACED_RATE = 20_000;
 const LATENCY_LIMIT_MS = 60_000;
 const ONLINE_TIMEOUT_MS = 15_000;
 
@@ -60,15 +64,15 @@ async function health(httpUrl: string): Promise<{ mqtt?: Record<string, unknown>
   return (await response.json()) as { mqtt?: Record<string, unknown> | null };
 }
 
-/** One unpaced run into a hub child, with the bridge to `broker` or (reference) without one. */
-async function republishRun(count: number, broker: MosquittoBroker | undefined): Promise<RepublishResult> {
+/** One run into a hub child (unpaced with `ratePerSecond` 0), with the bridge to `broker` or (reference) without one. */
+async function republishRun(count: number, ratePerSecond: number, broker: MosquittoBroker | undefined): Promise<RepublishResult> {
   const { hub, ports } = await startHubChild(broker?.url);
   let subscriber: Child | undefined;
   try {
     if (broker) {
       subscriber = (await forkChild<{ ready: true }>('./ingest-load.js', { mode: 'mqtt-sub', port: broker.port, count, ratePerSecond: 0, devices: DEVICES, topicFilter: 'picolink/+/telemetry/#' })).child;
     }
-    const ingest = await ingestInto(hub, ports.telemetryPort, count, 0, false);
+    const ingest = await ingestInto(hub, ports.telemetryPort, count, ratePerSecond, false);
     if (!subscriber) return { ingest, delivered: 0, deliveredPerSecond: 0, bridge: null };
     const sub = subscriber;
     const counted = await settle(
@@ -195,7 +199,7 @@ const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
 function printRepublish(label: string, run: RepublishResult): void {
   const { ingest } = run;
-  const line = `${label.padEnd(28)} sent ${fmt(ingest.send.sent)}  stored ${fmt(ingest.hub.accepted)}  ${fmt(ingest.perSecond).padStart(8)}/s stored  hub CPU ${ingest.hubCpuPerDatagram.toFixed(1)} µs/datagram`;
+  const line = `${label.padEnd(30)} sent ${fmt(ingest.send.sent)}  stored ${fmt(ingest.hub.accepted)}  ${fmt(ingest.perSecond).padStart(8)}/s stored  hub CPU ${ingest.hubCpuPerDatagram.toFixed(1)} µs/datagram`;
   if (!run.bridge) return console.log(`${line}  (reference: no bridge)`);
   console.log(`${line}  delivered ${fmt(run.delivered)}  ${fmt(run.deliveredPerSecond)}/s to the subscriber  bridge ${JSON.stringify(run.bridge)}`);
 }
@@ -214,8 +218,8 @@ export async function benchMqttBridge(): Promise<void> {
     const plain: RepublishResult[] = [];
     const bridged: RepublishResult[] = [];
     for (let round = 0; round < rounds; round++) {
-      plain.push(await republishRun(count, undefined));
-      bridged.push(await republishRun(count, broker));
+      plain.push(await republishRun(count, 0, undefined));
+      bridged.push(await republishRun(count, 0, broker));
     }
     for (const run of plain) printRepublish('hub, no bridge', run);
     for (const run of bridged) printRepublish('hub with the MQTT bridge', run);
@@ -228,6 +232,12 @@ export async function benchMqttBridge(): Promise<void> {
       `medians: stored ${fmt(plainRate)}/s without the bridge, ${fmt(bridgedRate)}/s with it (${(bridgedRate / plainRate).toFixed(2)}×); republished to the subscriber ${fmt(deliveredRate)}/s (${(deliveredRate / plainRate).toFixed(2)}× the ingest rate without the bridge)`,
     );
     console.log(`hub CPU per datagram (medians): ${plainCpu.toFixed(1)} µs without the bridge, ${bridgedCpu.toFixed(1)} µs with it (the bridge: ${(bridgedCpu - plainCpu).toFixed(1)} µs per reading republished)`);
+
+    // Paced, at a rate the hub takes whole without the bridge on this machine: does the
+    // bridge still keep up with every reading?
+    const pacedCount = Math.min(count, PACED_RATE * 5);
+    printRepublish(`paced ${fmt(PACED_RATE)}/s, no bridge`, await republishRun(pacedCount, PACED_RATE, undefined));
+    printRepublish(`paced ${fmt(PACED_RATE)}/s, bridge`, await republishRun(pacedCount, PACED_RATE, broker));
 
     const latency = await latencyRun(broker, flips);
     const row = (label: string, values: number[], missed: number): void =>
