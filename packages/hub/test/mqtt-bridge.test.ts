@@ -6,22 +6,28 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connect } from '@picolink/client';
 import { ErrorCode } from '@picolink/protocol';
 import { loopbackCertificate, startMosquitto } from '@picolink/test-kit/mosquitto';
 import type { MosquittoBroker } from '@picolink/test-kit/mosquitto';
+import { readDocBlocks, where } from '@picolink/test-kit/doc-blocks';
+import { LineClient } from '@picolink/test-kit/line-client';
 import type { HealthMqtt } from '../src/api-types.js';
 import { MQTT_ACTOR } from '../src/mqtt/bridge.js';
+import { parseConfig } from '../src/config.js';
 import { sendTelemetry, startTestHub, tempDir, until } from './api-fixture.js';
 import type { TestHub } from './api-fixture.js';
 import { serverDeviceOnline, startServerDevice } from './sim-devices.js';
 import type { SimDevice } from './sim-devices.js';
 
 const BACKOFF = { baseMs: 50, maxMs: 300 };
+const DOC = fileURLToPath(new URL('../../../../docs/mqtt.md', import.meta.url));
 
 interface Received {
   topic: string;
@@ -98,6 +104,7 @@ describe('MQTT bridge', () => {
     watcher = await Watcher.open(broker.url, 'pl/#');
     const sdk = await connect(`hub://127.0.0.1:${t.hub.httpPort}/devices/pico-1`, { token: t.hub.token ?? '' });
     await sdk.pin(5).setup('output', { value: 0 });
+    await sdk.pin(6).setup('output', { value: 0 });
     await sdk.close();
   });
   after(async () => {
@@ -174,6 +181,23 @@ describe('MQTT bridge', () => {
     assert.equal(await retained(broker.url, 'pl/pico-1/pin/5/state'), 'OFF');
   });
 
+  test('docs/mqtt.md: its configurations load, its answers are what the bridge sends, its other blocks say why they are not run', async () => {
+    const blocks = readDocBlocks(DOC);
+    const configs = blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && block.text.includes('"mqtt"'));
+    const answers = blocks.filter((block) => block.lang === 'json' && block.notRun === undefined && block.text.includes('"ok"'));
+    assert.equal(configs.length, 2);
+    for (const block of configs) assert.doesNotThrow(() => parseConfig(JSON.parse(block.text)), where(block));
+    const [okText, refusedText] = answers.map((block) => JSON.parse(block.text) as Record<string, unknown>);
+    assert.ok(okText && refusedText, 'an answer and a refusal are documented');
+    const ok = await watcher.set('pl/pico-1/pin/6/set', '{"value": 1, "timeout": 5}');
+    assert.deepEqual(Object.keys(ok).sort(), Object.keys(okText).sort());
+    assert.deepEqual({ ...ok, pin: okText.pin }, okText);
+    const refused = await watcher.set('pl/pico-1/pin/9/set', 'ON');
+    assert.deepEqual(refused, refusedText);
+    const unaccounted = blocks.filter((block) => block.notRun === undefined && !configs.includes(block) && !answers.includes(block));
+    assert.deepEqual(unaccounted.map(where), []);
+  });
+
   test('bad payloads, unknown pins and devices, offline devices: coded answers on the result topic, and the bridge keeps working', async () => {
     const before = await health(t);
     const refusals: Array<[string, string, string]> = [
@@ -229,6 +253,39 @@ describe('MQTT bridge', () => {
   });
 });
 
+describe('MQTT bridge: limits', () => {
+  test('set commands past maxCommandsInFlight are answered PL_ERR_BUSY at once and counted as dropped; the one waiting times out', async () => {
+    const broker = await startMosquitto();
+    const t = await startTestHub({ hubId: 'hub-l', devices: [{ id: 'mute' }], mqtt: { url: broker.url, maxCommandsInFlight: 1 } }, { mqttBackoff: BACKOFF, gatewayLimits: { requestTimeoutMs: 1500 } });
+    // A device that says hello and then never answers a command.
+    const mute = await LineClient.connect(t.hub.gatewayPort, { timeoutMs: 3000 });
+    const watcher = await Watcher.open(broker.url, 'picolink/mute/#');
+    try {
+      mute.send({ id: 1, action: 'hello', protocol: 1, firmware: 'raw-1', capabilities: ['pipeline', 'events'], boot: 1, device: 'mute' });
+      await mute.next((message) => message.id === 1 && message.ok === true);
+      await until(() => t.hub.directory.isOnline('mute'), 'the mute device online');
+      await until(async () => (await health(t)).connected, 'the bridge connected');
+      const before = await health(t);
+      const first = watcher.set('picolink/mute/pin/5/set', 'ON');
+      await until(async () => (await health(t)).commands > before.commands, 'the first command sent');
+      const started = Date.now();
+      const busy = await watcher.set('picolink/mute/pin/6/set', 'ON');
+      assert.deepEqual([busy.ok, busy.code, busy.pin], [false, ErrorCode.BUSY, 6]);
+      assert.ok(Date.now() - started < 1000, 'the refusal does not wait for the device');
+      assert.deepEqual([(await first).ok, (await first).code], [false, ErrorCode.TIMEOUT]);
+      const after = await health(t);
+      assert.equal(after.dropped - before.dropped, 1);
+      assert.equal(after.commands - before.commands, 1);
+      assert.equal(after.errors - before.errors, 2);
+    } finally {
+      mute.close();
+      await watcher.close();
+      await t.close();
+      await broker.stop();
+    }
+  });
+});
+
 describe('MQTT bridge: broker accounts and TLS', () => {
   test('username and password: the bridge connects with them; with a wrong password it never does, and the hub still serves', async () => {
     const broker = await startMosquitto({ users: { hub: 'hub-secret', viewer: 'viewer-secret' } });
@@ -249,21 +306,38 @@ describe('MQTT bridge: broker accounts and TLS', () => {
     }
   });
 
-  test('TLS to the broker with a CA file: the bridge connects over mqtts://', async () => {
+  test('TLS to the broker: trusted by a CA file or by the certificate fingerprint over mqtts://; an untrusted certificate is refused', async () => {
     const certificate = loopbackCertificate();
     const broker = await startMosquitto({ tls: certificate });
     const dir = tempDir();
     const ca = join(dir.path, 'broker-ca.pem');
     writeFileSync(ca, certificate.cert);
-    const hub = await startTestHub({ hubId: 'hub-t', mqtt: { url: broker.url, tls: { ca } } }, { mqttBackoff: BACKOFF });
     const viewer = await Watcher.open(broker.url, 'picolink/hub/+/status', { ca: certificate.cert });
+    const fingerprint = new X509Certificate(certificate.cert).fingerprint256;
+    const wrong = new X509Certificate(loopbackCertificate().cert).fingerprint256;
+    const hubs = [
+      await startTestHub({ hubId: 'hub-ca', mqtt: { url: broker.url, tls: { ca } } }, { mqttBackoff: BACKOFF }),
+      await startTestHub({ hubId: 'hub-pin', mqtt: { url: broker.url, tls: { fingerprint: fingerprint.replaceAll(':', '').toLowerCase() } } }, { mqttBackoff: BACKOFF }),
+      await startTestHub({ hubId: 'hub-bad-pin', mqtt: { url: broker.url, tls: { fingerprint: wrong } } }, { mqttBackoff: BACKOFF }),
+      // No CA and no fingerprint: the system's CAs, which do not know this certificate.
+      await startTestHub({ hubId: 'hub-no-ca', mqtt: { url: broker.url } }, { mqttBackoff: BACKOFF }),
+    ];
     try {
       assert.ok(broker.url.startsWith('mqtts://'));
-      assert.equal((await viewer.next('picolink/hub/hub-t/status')).text, 'online');
-      assert.equal((await health(hub)).connected, true);
+      assert.equal((await viewer.next('picolink/hub/hub-ca/status')).text, 'online');
+      assert.equal((await viewer.next('picolink/hub/hub-pin/status')).text, 'online');
+      assert.equal((await health(hubs[0] as TestHub)).connected, true);
+      assert.equal((await health(hubs[1] as TestHub)).connected, true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const refused of hubs.slice(2)) assert.equal((await health(refused)).connected, false);
+      assert.deepEqual(
+        viewer.messages.filter((message) => message.topic.includes('hub-bad-pin') || message.topic.includes('hub-no-ca')),
+        [],
+        'a broker whose certificate is not trusted is never sent the CONNECT',
+      );
     } finally {
       await viewer.close();
-      await hub.close();
+      for (const hub of hubs) await hub.close();
       await broker.stop();
       dir.remove();
     }

@@ -23,7 +23,7 @@ import type { DeviceCommands } from '../state/device-commands.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
 import { PinStates } from './pin-state.js';
 import type { PinLevel } from './pin-state.js';
-import { resultFromError, resultFromResponse, setRequest } from './set-command.js';
+import { resultFromError, resultFromResponse, setRequest, topicPin } from './set-command.js';
 import { DELIVERY, OFFLINE, ONLINE, pinStatePayload, Topics } from './topics.js';
 import type { Delivery } from './topics.js';
 import { brokerClient } from './tls.js';
@@ -208,9 +208,11 @@ export class MqttBridge {
     this.counters.received++;
     const { deviceId, pin } = target;
     if (this.inFlight >= this.options.config.maxCommandsInFlight) {
+      // Dropped (never sent) and an error answer, as docs/mqtt.md#health counts them.
       this.counters.dropped++;
+      this.counters.errors++;
       const busy = new PicolinkError(ErrorCode.BUSY, `more than ${this.options.config.maxCommandsInFlight} set commands are waiting for devices; this one was not sent`);
-      this.publishResult(deviceId, pin, resultFromError(busy, pin));
+      this.publishResult(deviceId, pin, resultFromError(busy, topicPin(pin)));
       return;
     }
     this.inFlight++;
@@ -227,7 +229,7 @@ export class MqttBridge {
       const response = await this.options.commands.send(deviceId, request, MQTT_ACTOR);
       result = resultFromResponse(request, response);
     } catch (err) {
-      result = resultFromError(err, pin);
+      result = resultFromError(err, topicPin(pin));
     }
     if (result.ok !== true) this.counters.errors++;
     this.publishResult(deviceId, pin, result);
