@@ -2,16 +2,15 @@
  * Child process for bench/ingest.ts: the load side, in its own process so it has its own
  * core. Modes:
  *   udp       send telemetry datagrams to the hub (paced or as fast as possible)
- *   mqtt-pub  publish the same payloads, QoS 0, to Mosquitto
- *   mqtt-sub  subscribe to them and count what Mosquitto delivers
+ *   mqtt-pub  publish the same payloads, QoS 0, to Mosquitto (MQTT.js, the `mqtt` package)
+ *   mqtt-sub  subscribe (to `topicFilter`) and count what Mosquitto delivers
  * Waits for {cmd:"go"}, then reports {done, sent, startedAt, endedAt} (wall clock ms);
  * the subscriber answers {cmd:"count"} with {count, firstAt, lastAt}.
  */
 import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
-import { connectPacket, DISCONNECT, PacketReader, PacketType, publishPacket, subscribePacket } from './mqtt-framing.js';
+import { connectAsync } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 
 export interface LoadOptions {
   mode: 'udp' | 'mqtt-pub' | 'mqtt-sub';
@@ -24,6 +23,8 @@ export interface LoadOptions {
   devices: number;
   /** HMAC key shared by every device, or none for unsigned datagrams. */
   key?: string;
+  /** mqtt-sub: the topic filter it counts messages on. Default "picolink/#". */
+  topicFilter?: string;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
@@ -70,36 +71,26 @@ async function sendUdp(): Promise<number> {
   return sent;
 }
 
-/** Connects to the broker and resolves once it accepted the connection (CONNACK). */
-function openMqtt(clientId: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: options.port });
-    const reader = new PacketReader((type) => {
-      if (type === PacketType.CONNACK) resolve(socket);
-    });
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.setNoDelay(true);
-      socket.write(connectPacket(clientId));
-    });
-  });
+/** Connects to the broker (MQTT 3.1.1, clean session) and resolves once it accepted the connection. */
+function openMqtt(clientId: string): Promise<MqttClient> {
+  return connectAsync({ host: '127.0.0.1', port: options.port, protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0 });
 }
 
 async function publishMqtt(): Promise<number> {
-  const socket = await openMqtt(`bench-pub-${process.pid}`);
+  const client = await openMqtt(`bench-pub-${process.pid}`);
   const started = performance.now();
   let sent = 0;
   while (sent < options.count && performance.now() - started < TIME_LIMIT_MS) {
     const target = Math.min(due(started), sent + PER_TURN);
     const now = Date.now();
-    const packets: Buffer[] = [];
-    for (; sent < target; sent++) packets.push(publishPacket(topic(sent), payload(sent, now)));
-    // Many packets per write, as a fast publisher does; wait when the socket is full.
-    if (packets.length > 0 && !socket.write(Buffer.concat(packets))) await new Promise((resolve) => socket.once('drain', resolve));
+    let last: Promise<unknown> | undefined;
+    // Many packets per turn, as a fast publisher does. The last one's callback comes once
+    // the socket took it (after 'drain' when it was full), so the client's buffer stays bounded.
+    for (; sent < target; sent++) last = client.publishAsync(topic(sent), payload(sent, now), { qos: 0 });
+    if (last) await last;
     else await turn(options.ratePerSecond > 0);
   }
-  socket.end(DISCONNECT);
+  await client.endAsync();
   return sent;
 }
 
@@ -107,32 +98,16 @@ async function subscribeMqtt(): Promise<void> {
   let count = 0;
   let firstAt = 0;
   let lastAt = 0;
-  const handlers: ((type: number) => void)[] = [];
-  const reader = new PacketReader((type) => {
-    if (type === PacketType.PUBLISH) {
-      count += 1;
-      lastAt = Date.now();
-      if (count === 1) firstAt = lastAt;
-      return;
-    }
-    for (const handle of handlers) handle(type);
+  const client = await openMqtt(`bench-sub-${process.pid}`);
+  client.on('message', function subscriberOnMessage() {
+    count += 1;
+    lastAt = Date.now();
+    if (count === 1) firstAt = lastAt;
   });
-  const socket = connect({ host: '127.0.0.1', port: options.port });
-  socket.on('data', (chunk: Buffer) => reader.push(chunk));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    handlers.push((type) => {
-      if (type === PacketType.CONNACK) socket.write(subscribePacket('picolink/#'));
-      if (type === PacketType.SUBACK) resolve();
-    });
-    socket.once('connect', () => socket.write(connectPacket(`bench-sub-${process.pid}`)));
-  });
+  await client.subscribeAsync(options.topicFilter ?? 'picolink/#', { qos: 0 });
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'count') process.send?.({ count, firstAt, lastAt });
-    if (message.cmd === 'stop') {
-      socket.end(DISCONNECT);
-      process.exit(0);
-    }
+    if (message.cmd === 'stop') void client.endAsync().then(() => process.exit(0));
   });
   process.send?.({ ready: true });
 }

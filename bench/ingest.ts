@@ -4,29 +4,26 @@
  * with the sender in another process (ingest-load.ts). The rate counts datagrams
  * accepted and written to SQLite, from the sender's first datagram to the store's last
  * write. The reference, measured in the same run: Mosquitto carrying the same payloads
- * QoS 0 from one publisher to one subscriber (both minimal MQTT 3.1.1 clients over
- * node:net, in their own processes), counted at the subscriber.
+ * QoS 0 from one publisher to one subscriber (MQTT.js, the `mqtt` package, in their own
+ * processes), counted at the subscriber.
  *
  * Targets (issue 4): ≥ 150,000 datagrams/s unpaced; no loss at 100,000/s paced over
  * 500,000 datagrams; ≥ 1.5× Mosquitto's delivered rate while also storing.
  * Mosquitto is the Debian package (`apt-get install mosquitto`); this script installs
  * nothing, and skips that row with a message when the binary is missing.
  */
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@picolink/test-kit/free-port';
+import { findMosquitto, startMosquitto } from '@picolink/test-kit/mosquitto';
 import type { HubChildStats } from './ingest-hub.js';
 import type { LoadOptions } from './ingest-load.js';
 
 const UNPACED_COUNT = 1_000_000;
 const PACED_COUNT = 500_000;
 const PACED_RATE = 100_000;
-const DEVICES = 10;
+export const DEVICES = 10;
 /** Asked of the kernel for the hub's UDP socket (Linux caps it at net.core.rmem_max, then doubles it). */
 const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
 const KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
@@ -94,7 +91,7 @@ interface SendResult {
   endedAt: number;
 }
 
-async function runLoad(load: LoadOptions): Promise<SendResult> {
+export async function runLoad(load: LoadOptions): Promise<SendResult> {
   const { child } = await forkChild<{ ready: true }>('./ingest-load.js', load);
   const result = await child.request<SendResult & { done: true }>({ cmd: 'go' });
   await child.stop();
@@ -111,7 +108,7 @@ export interface IngestResult {
 }
 
 /** Polls `read` until its value stops changing for `quietMs` (bounded by SETTLE_LIMIT_MS). */
-async function settle<T>(read: () => Promise<T>, same: (a: T, b: T) => boolean, quietMs = 400): Promise<T> {
+export async function settle<T>(read: () => Promise<T>, same: (a: T, b: T) => boolean, quietMs = 400): Promise<T> {
   let last = await read();
   let since = Date.now();
   const deadline = Date.now() + SETTLE_LIMIT_MS;
@@ -126,53 +123,28 @@ async function settle<T>(read: () => Promise<T>, same: (a: T, b: T) => boolean, 
   return last;
 }
 
+/** Sends `count` datagrams to a running hub child's telemetry port and measures what it stored. */
+export async function ingestInto(hub: Child, port: number, count: number, ratePerSecond: number, signed: boolean): Promise<IngestResult> {
+  const before = (await hub.request<{ stats: HubChildStats }>({ cmd: 'stats' })).stats;
+  const send = await runLoad({ mode: 'udp', port, count, ratePerSecond, devices: DEVICES, key: signed ? KEY : undefined });
+  const stats = await settle(
+    async () => (await hub.request<{ stats: HubChildStats }>({ cmd: 'stats' })).stats,
+    (a, b) => a.received === b.received && a.rowsWritten === b.rowsWritten && a.rowsPending === 0,
+  );
+  const seconds = (Math.max(stats.lastWriteEnd, send.endedAt) - send.startedAt) / 1000;
+  return { send, hub: stats, perSecond: stats.accepted / seconds, hubCpuPerDatagram: (stats.cpuMicros - before.cpuMicros) / Math.max(1, stats.received) };
+}
+
 /** One run of `count` datagrams into a hub child; `store` picks PostgreSQL instead of SQLite. */
 export async function ingestRun(count: number, ratePerSecond: number, signed: boolean, store: { postgresUrl?: string; postgresSchema?: string } = {}): Promise<IngestResult> {
   const keys: Record<string, string> = {};
   if (signed) for (let d = 0; d < DEVICES; d++) keys[`bench-${d}`] = KEY;
   const { child: hub, hello } = await forkChild<{ port: number }>('./ingest-hub.js', { keys, receiveBufferBytes: RECEIVE_BUFFER_BYTES, ...store });
   try {
-    const before = (await hub.request<{ stats: HubChildStats }>({ cmd: 'stats' })).stats;
-    const send = await runLoad({ mode: 'udp', port: hello.port, count, ratePerSecond, devices: DEVICES, key: signed ? KEY : undefined });
-    const stats = await settle(
-      async () => (await hub.request<{ stats: HubChildStats }>({ cmd: 'stats' })).stats,
-      (a, b) => a.received === b.received && a.rowsWritten === b.rowsWritten && a.rowsPending === 0,
-    );
-    const seconds = (Math.max(stats.lastWriteEnd, send.endedAt) - send.startedAt) / 1000;
-    return { send, hub: stats, perSecond: stats.accepted / seconds, hubCpuPerDatagram: (stats.cpuMicros - before.cpuMicros) / Math.max(1, stats.received) };
+    return await ingestInto(hub, hello.port, count, ratePerSecond, signed);
   } finally {
     await hub.stop();
   }
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/local/sbin'])) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
-
-
-async function waitForPort(port: number, limitMs: number): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`mosquitto did not listen on 127.0.0.1:${port} within ${limitMs} ms`);
 }
 
 interface MqttResult {
@@ -181,16 +153,12 @@ interface MqttResult {
   perSecond: number;
 }
 
-/** Mosquitto on a free loopback port with a temp config; one publisher, one subscriber. */
-async function mosquittoRun(binary: string, count: number): Promise<MqttResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'picolink-bench-mosquitto-'));
-  const port = await freePort();
-  const configPath = join(dir, 'mosquitto.conf');
-  writeFileSync(configPath, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`);
-  const broker = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'ignore', 'inherit'] });
+/** Mosquitto on a free loopback port (test-kit's throwaway broker); one publisher, one subscriber. */
+async function mosquittoRun(count: number): Promise<MqttResult> {
+  const broker = await startMosquitto();
+  const { port } = broker;
   const subscriber = { child: undefined as Child | undefined };
   try {
-    await waitForPort(port, 5000);
     subscriber.child = (await forkChild<{ ready: true }>('./ingest-load.js', { mode: 'mqtt-sub', port, count, ratePerSecond: 0, devices: DEVICES })).child;
     const send = await runLoad({ mode: 'mqtt-pub', port, count, ratePerSecond: 0, devices: DEVICES });
     const sub = subscriber.child;
@@ -201,9 +169,7 @@ async function mosquittoRun(binary: string, count: number): Promise<MqttResult> 
     return { sent: send.sent, delivered: counted.count, perSecond: counted.count / ((counted.lastAt - send.startedAt) / 1000) };
   } finally {
     await subscriber.child?.stop();
-    broker.kill('SIGTERM');
-    await new Promise((resolve) => (broker.exitCode !== null ? resolve(null) : broker.once('exit', resolve)));
-    rmSync(dir, { recursive: true, force: true });
+    await broker.stop();
   }
 }
 
@@ -227,7 +193,7 @@ export async function benchIngest(): Promise<void> {
   console.log(
     `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} at start; sender and hub in separate processes; ${DEVICES} devices round robin; one reading per datagram (~120 bytes)`,
   );
-  const binary = findOnPath('mosquitto');
+  const binary = findMosquitto();
   if (!binary) console.log('Mosquitto reference: skipped — the mosquitto binary is not installed (Debian: apt-get install mosquitto)');
 
   // The unpaced UDP run and the Mosquitto reference alternate, REPEATS times each, so both
@@ -236,7 +202,7 @@ export async function benchIngest(): Promise<void> {
   const mqttRuns: MqttResult[] = [];
   for (let round = 0; round < REPEATS; round++) {
     udpRuns.push(await ingestRun(UNPACED_COUNT, 0, false));
-    if (binary) mqttRuns.push(await mosquittoRun(binary, UNPACED_COUNT));
+    if (binary) mqttRuns.push(await mosquittoRun(UNPACED_COUNT));
   }
   const first = udpRuns[0];
   if (first) console.log(`hub UDP receive buffer: asked ${fmt(RECEIVE_BUFFER_BYTES)} bytes, kernel granted ${fmt(first.hub.receiveBufferBytes)} (Linux caps at net.core.rmem_max and doubles)`);

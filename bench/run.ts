@@ -13,6 +13,7 @@ import { benchDemoFleet } from './demo-fleet.js';
 import { benchFlood } from './flood.js';
 import { benchFuzz } from './fuzz.js';
 import { benchIngest } from './ingest.js';
+import { benchMqttBridge } from './mqtt-bridge.js';
 import { benchPgIngest } from './pg-ingest.js';
 import { benchSessions } from './sessions.js';
 import { benchSlots } from './slots.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   flood: benchFlood,
   fuzz: benchFuzz,
   ingest: benchIngest,
+  'mqtt-bridge': benchMqttBridge,
   'pg-ingest': benchPgIngest,
   sessions: benchSessions,
   slots: benchSlots,
