@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server as TcpServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { RateLimitedLog } from '@picolink/net';
@@ -30,6 +31,7 @@ import type { HttpApi } from './http/api.js';
 import { startServerLinks } from './links/server-links.js';
 import type { ServerLinks, ServerLinksOptions } from './links/server-links.js';
 import { startMqttBridge } from './mqtt/bridge.js';
+import { reachableDashboardUrl } from './mqtt/discovery.js';
 import type { MqttBridge } from './mqtt/bridge.js';
 import { startRetention } from './retention.js';
 import { NettoolsSessions } from './nettools/registry.js';
@@ -287,7 +289,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           store,
           credentials,
           hubId: config.hubId,
-          dashboardUrl: http.url,
+          dashboardUrl: reachableDashboardUrl(http.url, hostname()),
           version: HUB_VERSION,
           log: limitedLog,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),

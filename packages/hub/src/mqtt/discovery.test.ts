@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import type { OutputState } from '../store/store.js';
 import { Topics } from './topics.js';
-import { discoveryConfigs, discoveryDevice, discoveryRemovals, PublishedDiscovery, type DiscoveryContext, type DiscoveryDevice } from './discovery.js';
+import { discoveryConfigs, discoveryDevice, discoveryRemovals, PublishedDiscovery, reachableDashboardUrl, type DiscoveryContext, type DiscoveryDevice } from './discovery.js';
 
 const CONTEXT: DiscoveryContext = { discoveryPrefix: 'homeassistant', topics: new Topics('picolink'), hubId: 'hub-a', hubVersion: '0.1.0', dashboardUrl: 'http://hub.local:8080/' };
 
@@ -153,4 +153,10 @@ test('removal empties every config published for the device, and an entity a dev
   assert.deepEqual(removed.map((m) => m.topic).sort(), second.filter((m) => m.payload !== '').map((m) => m.topic).sort());
   assert.ok(removed.every((m) => m.payload === ''));
   assert.deepEqual(published.remove('pico-1'), [], 'a removed device has nothing left to clear');
+});
+
+test('the Visit link names this machine when the hub listens on every interface', () => {
+  assert.equal(reachableDashboardUrl('http://0.0.0.0:8080', 'plant-hub'), 'http://plant-hub:8080/');
+  assert.equal(reachableDashboardUrl('https://[::]:8443', 'plant-hub'), 'https://plant-hub:8443/');
+  assert.equal(reachableDashboardUrl('http://192.168.1.20:8080', 'plant-hub'), 'http://192.168.1.20:8080/');
 });

@@ -227,3 +227,13 @@ export class PublishedDiscovery {
     return before === undefined ? [] : discoveryRemovals(before);
   }
 }
+
+/**
+ * The dashboard's address as Home Assistant's "Visit" link: a hub bound to every interface
+ * (0.0.0.0 or ::) is named by this machine's host name, which its Host check allows.
+ */
+export function reachableDashboardUrl(httpUrl: string, hostName: string): string {
+  const url = new URL(httpUrl);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = hostName;
+  return url.href;
+}
