@@ -1,5 +1,5 @@
 /** The JSON shapes of the hub's API that the page reads: the hub's own (docs/hub.md#http-api). */
-import type { StreamEvent } from '@picolink/hub/api-types';
+import type { HealthMqtt, HealthTelemetry, StreamEvent } from '@picolink/hub/api-types';
 
 export type {
   AuditRecord,
@@ -27,4 +27,12 @@ export interface DeviceCredentials {
   token: string;
   telemetryKey: string;
   config: Record<string, unknown>;
+}
+
+/** GET /api/health as the fleet page reads it (docs/hub.md#get-apihealth). */
+export interface HubHealth {
+  hubId: string;
+  telemetry: HealthTelemetry;
+  /** Null when the hub runs without an MQTT bridge. */
+  mqtt: HealthMqtt | null;
 }

@@ -67,7 +67,14 @@ export async function until<T>(condition: () => T | undefined | false | Promise<
 /** A hub whose configuration lists `ids` (token `token-ID`), each started as a simulated device. */
 export async function startBrowserTestHub(
   ids: readonly string[],
-  options: { telemetryMs?: number; started?: readonly string[]; /** The hub's `nettools` configuration (docs/hub.md). */ nettools?: Record<string, number | string> } = {},
+  options: {
+    telemetryMs?: number;
+    started?: readonly string[];
+    /** The hub's `nettools` configuration (docs/hub.md). */
+    nettools?: Record<string, number | string>;
+    /** The hub's `mqtt` configuration (docs/mqtt.md); the bridge reconnects within 50–300 ms. */
+    mqtt?: { url: string };
+  } = {},
 ): Promise<BrowserTestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'picolink-dash-'));
   const config = parseConfig({
@@ -77,11 +84,12 @@ export async function startBrowserTestHub(
     telemetry: { host: '127.0.0.1', port: 0 },
     devices: ids.map((id) => ({ id, token: `token-${id}` })),
     ...(options.nettools === undefined ? {} : { nettools: options.nettools }),
+    ...(options.mqtt === undefined ? {} : { mqtt: options.mqtt }),
   });
   const log: string[] = [];
   let hub: RunningHub;
   try {
-    hub = await startHub({ config, log: (line) => log.push(line) });
+    hub = await startHub({ config, log: (line) => log.push(line), mqttBackoff: { baseMs: 50, maxMs: 300 } });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -1,11 +1,12 @@
 /**
  * Fleet: every device the hub knows, live from /api/stream, filtered by text and sorted
- * by the column whose header was clicked.
+ * by the column whose header was clicked; the hub's health in one line above it.
  */
 import { Component } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { errorText } from '../api.js';
 import { ErrorNote } from '../components/error-note.js';
+import { HubHealthLine } from '../components/hub-health.js';
 import { FleetModel } from '../fleet-model.js';
 import { ago, duration, kib, percent } from '../format.js';
 import type { DeviceView } from '../types.js';
@@ -126,6 +127,7 @@ export function FleetPage() {
           <input type="search" value={filter} placeholder="id, mode, firmware…" onInput={(e) => setFilter(e.currentTarget.value)} />
         </label>
       </div>
+      <HubHealthLine />
       <ErrorNote error={error} />
       <div class="table-wrap">
         <table class="fleet">
