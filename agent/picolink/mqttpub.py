@@ -49,6 +49,11 @@ def _bad(detail):
     return PicolinkError('PL_ERR_CONFIG', 'config.json: "telemetry": "mqtt" ' + detail)
 
 
+def _gone(why):
+    # Read back as `why` by neterr.reason() for the log.
+    return PicolinkError('PL_ERR_CONNECTION_CLOSED', why)
+
+
 class Publisher:
     """Publishes to the broker in `cfg` (config.json's "telemetry"."mqtt"):
     {"broker": "HOST[:PORT]" (port 1883), "username": "", "password": "",
@@ -63,7 +68,7 @@ class Publisher:
         host = cfg['broker']
         port = 1883
         n = host.rfind(':')
-        if n > 0:
+        if n >= 0:
             try:
                 port = int(host[n + 1:])
             except ValueError:
@@ -115,7 +120,7 @@ class Publisher:
                 b = await wait_for_ms(r.readexactly(4), 10000)
                 if b[0] != 0x20 or b[3]:
                     # CONNACK's return code: 4 bad username or password, 5 not authorised.
-                    raise OSError('refused by the broker (CONNACK code %d)' % b[3])
+                    raise _gone('refused by the broker (CONNACK code %d)' % b[3])
                 log('mqtt %s:%d: connected' % (host, port))
                 self._w = w
                 n = 0
@@ -125,15 +130,15 @@ class Publisher:
                         b = await wait_for_ms(r.read(64), self.interval)
                     except asyncio.TimeoutError:
                         if pings > 1:
-                            raise OSError('the broker answers no pings')
+                            raise _gone('the broker answers no pings')
                         pings += 1
                         self._put(_PING)
                         continue
                     if not b:
-                        raise OSError('connection closed by the broker')
+                        raise _gone('connection closed by the broker')
                     pings = 0
             except Exception as e:
-                why = e.args[0] if e.args and isinstance(e.args[0], str) else use('neterr', 'reason', e)
+                why = use('neterr', 'reason', e)
             self._w = None
             self._busy = False
             if w is not None:
