@@ -44,6 +44,24 @@ export interface HealthTelemetry {
   storeUnreachableSince: number | null;
 }
 
+/** GET /api/health `mqtt`: the MQTT bridge's counters since the hub started (docs/mqtt.md#health). */
+export interface HealthMqtt {
+  /** Connected to the broker now. */
+  connected: boolean;
+  /** Messages handed to the broker (QoS 1: acknowledged by it). */
+  published: number;
+  /** Messages not published: broker unreachable, socket full, or set commands past the in-flight limit. */
+  dropped: number;
+  /** Set commands received from the broker. */
+  received: number;
+  /** Set commands sent to devices. */
+  commands: number;
+  /** Set commands answered with an error, and publishes the broker failed. */
+  errors: number;
+  /** Connections to the broker after the first. */
+  reconnects: number;
+}
+
 /** What the API says about a device (GET /api/devices). */
 export interface DeviceView {
   id: string;

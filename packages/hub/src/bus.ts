@@ -16,6 +16,15 @@ export interface DeviceStatusChange {
   hubId?: string;
 }
 
+/** A command a device of this hub answered without an error (MQTT pin state). */
+export interface CommandAnswer {
+  deviceId: string;
+  /** The request as sent, without its id. */
+  request: Record<string, unknown>;
+  response: Record<string, unknown>;
+  actor: string;
+}
+
 export interface HubBusEvents {
   /** Telemetry rows as they are accepted (before or while they are stored). */
   telemetry: [rows: readonly TelemetryRow[]];
@@ -23,6 +32,8 @@ export interface HubBusEvents {
   event: [event: HubEventRecord];
   /** A device came online or went offline. */
   status: [change: DeviceStatusChange];
+  /** A command sent through this hub's commands service succeeded on the device. */
+  command: [answer: CommandAnswer];
 }
 
 export class HubBus extends EventEmitter<HubBusEvents> {

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { isPostgresUrl } from './store/postgres-url.js';
 import { DEFAULT_MAX_BUFFERED_ROWS } from './telemetry/writer.js';
-import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { DEFAULT_HUB_GATEWAY_PORT, DEFAULT_HUB_HEARTBEAT_MS, DEFAULT_HUB_HTTP_PORT, DEVICE_ID_PATTERN, ErrorCode, isFingerprint, normalizeFingerprint, PicolinkError } from '@picolink/protocol';
 
 export const DEFAULT_TELEMETRY_PORT = 12401;
 /** A host name in `http.allowedHosts` (ASCII, as browsers send it; a leading dot for subdomains too). */
@@ -101,6 +101,32 @@ export interface HubConfig {
   devices: ConfiguredDevice[];
   /** Network tools sessions run by the hub for the dashboard (docs/hub.md#network-tools-sessions). */
   nettools: NettoolsConfig;
+  /** The MQTT bridge (docs/mqtt.md). Absent: no bridge. */
+  mqtt?: MqttConfig;
+}
+
+/** The broker the MQTT bridge connects to, and its topics (docs/mqtt.md#configuration). */
+export interface MqttConfig {
+  /** "mqtt://HOST:PORT" or "mqtts://HOST:PORT" (TLS); the port defaults to 1883 / 8883. */
+  url: string;
+  username?: string;
+  password?: string;
+  tls?: {
+    /** PEM file of the CA (or the broker's own certificate) to trust. Default: the system's CAs. */
+    ca?: string;
+    /** SHA-256 fingerprint of the broker's certificate: trusted by it alone, whoever signed it. */
+    fingerprint?: string;
+  };
+  /** First level of every topic. Default "picolink". */
+  prefix: string;
+  /** Publish Home Assistant discovery configs. Default false. */
+  homeAssistant: boolean;
+  /** Home Assistant's discovery prefix. Default "homeassistant". */
+  discoveryPrefix: string;
+  /** MQTT client id. Default "picolink-HUBID". */
+  clientId: string;
+  /** `set` commands in flight at once; past it a command is answered PL_ERR_BUSY and counted. Default 32. */
+  maxCommandsInFlight: number;
 }
 
 /** Limits of the network tools sessions. */
@@ -205,7 +231,9 @@ function section(obj: Record<string, unknown>, key: string): Record<string, unkn
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['dataDir', 'hubId', 'store', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools'],
+  '': ['dataDir', 'hubId', 'store', 'http', 'gateway', 'telemetry', 'retentionDays', 'devices', 'nettools', 'mqtt'],
+  'mqtt.': ['url', 'username', 'password', 'tls', 'prefix', 'homeAssistant', 'discoveryPrefix', 'clientId', 'maxCommandsInFlight'],
+  'mqtt.tls.': ['ca', 'fingerprint'],
   'nettools.': Object.keys(DEFAULT_NETTOOLS_CONFIG),
   'http.': ['host', 'port', 'auth', 'allowedHosts', 'tls'],
   'http.tls.': ['cert', 'key'],
@@ -266,6 +294,43 @@ function allowedHosts(value: unknown): string[] {
   });
 }
 
+/** A topic level of our own: no wildcards, no empty levels, no leading or trailing "/". */
+const TOPIC_PREFIX_PATTERN = /^[^#+/\u0000]+(\/[^#+/\u0000]+)*$/;
+
+/** `mqtt`: the bridge's broker; absent, no bridge. */
+function mqttConfig(raw: Record<string, unknown>, hubId: string): MqttConfig | undefined {
+  if (raw.mqtt === undefined) return undefined;
+  const mqtt = section(raw, 'mqtt');
+  const url = str(mqtt, 'url', 'mqtt.', '');
+  if (!/^mqtts?:\/\/[^/\s]+\/?$/.test(url)) fail('mqtt.url', 'a URL like mqtt://broker.local:1883 or mqtts://broker.local:8883');
+  const topic = (key: string, fallback: string): string => {
+    const value = str(mqtt, key, 'mqtt.', fallback);
+    if (!TOPIC_PREFIX_PATTERN.test(value)) fail(`mqtt.${key}`, 'topic levels without "+", "#" or empty levels, like "picolink" or "site/picolink"');
+    return value;
+  };
+  const config: MqttConfig = {
+    url,
+    prefix: topic('prefix', 'picolink'),
+    homeAssistant: bool(mqtt, 'homeAssistant', 'mqtt.', false),
+    discoveryPrefix: topic('discoveryPrefix', 'homeassistant'),
+    clientId: str(mqtt, 'clientId', 'mqtt.', `picolink-${hubId}`),
+    maxCommandsInFlight: int(mqtt, 'maxCommandsInFlight', 'mqtt.', 32, 1, 10_000),
+  };
+  const username = optionalStr(mqtt, 'username', 'mqtt.');
+  if (username !== undefined) config.username = username;
+  const password = optionalStr(mqtt, 'password', 'mqtt.');
+  if (password !== undefined) config.password = password;
+  if (mqtt.tls !== undefined) {
+    if (!isObject(mqtt.tls)) fail('mqtt.tls', 'an object with "ca" (a PEM file name) and/or "fingerprint" (SHA-256)');
+    rejectUnknown(mqtt.tls, 'mqtt.tls.');
+    const ca = optionalStr(mqtt.tls, 'ca', 'mqtt.tls.');
+    const fingerprint = optionalStr(mqtt.tls, 'fingerprint', 'mqtt.tls.');
+    if (fingerprint !== undefined && !isFingerprint(fingerprint)) fail('mqtt.tls.fingerprint', 'a SHA-256 fingerprint (64 hex digits, colons optional)');
+    config.tls = { ...(ca === undefined ? {} : { ca }), ...(fingerprint === undefined ? {} : { fingerprint: normalizeFingerprint(fingerprint) }) };
+  }
+  return config;
+}
+
 /** Validates a parsed configuration object, filling in defaults. */
 export function parseConfig(raw: unknown): HubConfig {
   const defaults = defaultConfig();
@@ -315,6 +380,8 @@ export function parseConfig(raw: unknown): HubConfig {
     },
   };
   if (!DEVICE_ID_PATTERN.test(config.hubId)) fail('hubId', '1-64 of A-Z a-z 0-9 _ . -');
+  const mqtt = mqttConfig(raw, config.hubId);
+  if (mqtt) config.mqtt = mqtt;
   const store = storeConfig(raw.store);
   if (store) config.store = store;
   if (http.tls !== undefined) {

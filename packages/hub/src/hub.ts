@@ -29,6 +29,8 @@ import type { ApiLimits, HubLog } from './http/context.js';
 import type { HttpApi } from './http/api.js';
 import { startServerLinks } from './links/server-links.js';
 import type { ServerLinks, ServerLinksOptions } from './links/server-links.js';
+import { startMqttBridge } from './mqtt/bridge.js';
+import type { MqttBridge } from './mqtt/bridge.js';
 import { startRetention } from './retention.js';
 import { NettoolsSessions } from './nettools/registry.js';
 import type { RetentionJob } from './retention.js';
@@ -78,6 +80,8 @@ export interface StartHubOptions {
   storeRetryBackoff?: TelemetryIngestOptions['storeRetryBackoff'];
   /** Reconnect backoff of the cluster channel after its connection drops (tests use fixed ones). Default 1 s doubling to 60 s, Math.random for the jitter. */
   clusterBackoff?: { baseMs?: number; maxMs?: number; random?: () => number };
+  /** Waits between reconnects to the MQTT broker (tests use short ones). Default 1 s doubling to 60 s, with jitter. */
+  mqttBackoff?: { baseMs?: number; maxMs?: number };
 }
 
 export interface RunningHub {
@@ -112,6 +116,8 @@ export interface RunningHub {
   nettools: NettoolsSessions;
   /** This hub among the hubs sharing its PostgreSQL store; null with SQLite. */
   cluster: HubCluster | null;
+  /** The MQTT bridge (config `mqtt`); null without one. */
+  mqtt: MqttBridge | null;
   /** Stops everything; resolves when every socket is closed and the store is flushed. */
   close(): Promise<void>;
 }
@@ -265,10 +271,27 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       limitedLog,
       version: HUB_VERSION,
       startedAt: Date.now(),
+      mqttStats: () => mqtt?.stats() ?? null,
       ...(options.apiLimits ? { limits: options.apiLimits } : {}),
       ...(options.listeners?.http ? { server: options.listeners.http } : {}),
     });
     stops.push(() => http.close());
+
+    // Last, so that its first republish finds the links up; closed first, marking the hub offline.
+    const mqtt: MqttBridge | null = config.mqtt
+      ? await startMqttBridge({
+          config: config.mqtt,
+          bus,
+          commands,
+          directory,
+          store,
+          hubId: config.hubId,
+          dashboardUrl: http.url,
+          log: limitedLog,
+          ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
+        })
+      : null;
+    if (mqtt) stops.push(() => mqtt.close());
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => (closing ??= stopAll());
@@ -296,6 +319,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       retention,
       nettools,
       cluster,
+      mqtt,
       close,
     };
   } catch (err) {

@@ -7,7 +7,7 @@ import type { HubConfig } from '../config.js';
 import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { HubStore } from '../store/store.js';
-import type { TelemetryStats } from '../api-types.js';
+import type { HealthMqtt, TelemetryStats } from '../api-types.js';
 import type { TelemetryWriterCounters } from '../telemetry/writer.js';
 
 /** Receives one log line (no trailing newline). */
@@ -85,4 +85,6 @@ export interface ApiContext {
   readonly version: string;
   /** Unix ms at which the hub started. */
   readonly startedAt: number;
+  /** The MQTT bridge's counters now, for the health route; absent or null without a bridge. */
+  readonly mqttStats?: () => HealthMqtt | null;
 }

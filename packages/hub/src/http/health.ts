@@ -5,7 +5,7 @@ import type { ApiContext } from './context.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/health', async function getHealth() {
-    return { ok: true, version: ctx.version, hubId: ctx.config.hubId, uptimeMs: Date.now() - ctx.startedAt, telemetry: healthTelemetry(ctx) };
+    return { ok: true, version: ctx.version, hubId: ctx.config.hubId, uptimeMs: Date.now() - ctx.startedAt, telemetry: healthTelemetry(ctx), mqtt: ctx.mqttStats?.() ?? null };
   });
 }
 

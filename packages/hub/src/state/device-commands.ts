@@ -168,7 +168,9 @@ export class DeviceCommands {
       await this.audit(actor, link.deviceId, fields, toPicolinkError(err).code, null);
       throw err;
     }
-    await this.audit(actor, link.deviceId, fields, responseResult(response), response);
+    const result = responseResult(response);
+    await this.audit(actor, link.deviceId, fields, result, response);
+    if (result === 'ok') this.options.bus.emit('command', { deviceId: link.deviceId, request: fields, response, actor });
     return response;
   }
 
