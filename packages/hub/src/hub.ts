@@ -288,6 +288,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           hubId: config.hubId,
           dashboardUrl: http.url,
           log: limitedLog,
+          telemetry,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
         })
       : null;

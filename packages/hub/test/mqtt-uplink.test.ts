@@ -1,7 +1,8 @@
 /**
  * The MQTT uplink (src/mqtt/uplink.ts): telemetry boards publish to a real Mosquitto on
  * `<prefix>/<device>/up/telemetry` reaches the hub's telemetry ingest and its store as a UDP
- * datagram would, through the same checks, and is never acked.
+ * datagram would, through the same checks, and is never acked; a hub with `mqtt` configured
+ * takes it through its bridge.
  */
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -14,6 +15,7 @@ import { startMosquitto } from '@picolink/test-kit/mosquitto';
 import type { MosquittoBroker } from '@picolink/test-kit/mosquitto';
 import { startMqttUplink } from '../src/mqtt/uplink.js';
 import type { MqttUplink } from '../src/mqtt/uplink.js';
+import { startTestHub } from './api-fixture.js';
 import { datagram, KEY, sign, startIngestFixture, until } from './telemetry-fixture.js';
 import type { IngestFixture } from './telemetry-fixture.js';
 
@@ -75,4 +77,26 @@ test('over MQTT a forged datagram is refused, one published under another device
   assert.deepEqual(rows.map((row) => row.value), [22], 'only seq 2 (temp_c 22) stored');
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.ok(!hub.logs.some((line) => line.includes('cannot send an ack')), hub.logs.join('\n'));
+});
+
+test('a hub with "mqtt" configured stores the telemetry an agent publishes to the broker, shown by its API', async (t) => {
+  const broker = await startMosquitto();
+  const hub = await startTestHub({ mqtt: { url: broker.url, prefix: 'plant' }, devices: [{ id: 'test-pico', telemetryKey: KEY }] });
+  // The hub first, while its broker is still up.
+  t.after(async () => {
+    await hub.close();
+    await broker.stop();
+  });
+  const board = await Board.start(t, 'cpython', {
+    config: { telemetry: { interval_ms: 50, sensors: ['adc0'], key: KEY, mqtt: { broker: `127.0.0.1:${broker.port}`, prefix: 'plant' } } },
+  });
+  board.setAdc(0, 65535);
+  let rows: Array<{ value: number }> = [];
+  const deadline = Date.now() + 10_000;
+  while (!rows.some((row) => row.value === 3.3) && Date.now() < deadline) {
+    rows = (await hub.json<{ rows: Array<{ value: number }> }>('/api/devices/test-pico/telemetry?metric=adc0&from=-5m')).rows;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(rows.some((row) => row.value === 3.3), `adc0 rows: ${JSON.stringify(rows)}`);
+  assert.equal(hub.hub.mqtt?.uplink?.stats().mismatched, 0);
 });

@@ -27,6 +27,8 @@ import { DELIVERY, OFFLINE, ONLINE, pinStatePayload, Topics } from './topics.js'
 import type { Delivery } from './topics.js';
 import { brokerClient } from './tls.js';
 import type { BrokerTls } from './tls.js';
+import { startMqttUplink } from './uplink.js';
+import type { MqttUplink, MqttUplinkOptions } from './uplink.js';
 
 /** Bytes the socket may hold unsent before further publishes are dropped and counted. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -54,6 +56,8 @@ export interface MqttBridgeOptions {
   log: RateLimitedLog;
   /** Waits between reconnects. Default 1 s doubling to 60 s with full jitter (@picolink/net). */
   backoff?: BackoffOptions;
+  /** The telemetry ingest: boards' datagrams on `<prefix>/+/up/telemetry` go to it (uplink.ts). Default: none. */
+  telemetry?: MqttUplinkOptions['ingest'];
 }
 
 export class MqttBridge {
@@ -65,6 +69,8 @@ export class MqttBridge {
   private attempt = 0;
   private connects = 0;
   private closing: Promise<void> | undefined;
+  /** Boards' telemetry from the broker, when the bridge was given the ingest. */
+  readonly uplink: MqttUplink | undefined;
 
   constructor(
     private readonly options: MqttBridgeOptions,
@@ -89,6 +95,9 @@ export class MqttBridge {
     this.client.on('close', this.clientOnClose);
     this.client.on('error', this.clientOnError);
     this.client.on('message', this.clientOnMessage);
+    if (options.telemetry) {
+      this.uplink = startMqttUplink({ client: this.client, prefix: config.prefix, ingest: options.telemetry, log: (line) => options.log.limited('mqtt', line) });
+    }
     bus.on('telemetry', this.busOnTelemetry);
     bus.on('event', this.busOnEvent);
     bus.on('status', this.busOnStatus);
@@ -114,6 +123,7 @@ export class MqttBridge {
       bus.off('status', this.busOnStatus);
       bus.off('command', this.busOnCommand);
       this.pins.close();
+      this.uplink?.stop();
       if (this.client.connected) {
         await this.client.publishAsync(this.topics.hubStatus(hubId), OFFLINE, DELIVERY.hubStatus).catch(() => undefined);
       }

@@ -13,7 +13,7 @@ import type { MqttClient } from 'mqtt';
 import { peekTelemetry } from '@picolink/protocol';
 
 export interface MqttUplinkOptions {
-  /** The bridge's MQTT client; MQTT.js renews the subscription on every reconnect. */
+  /** The bridge's MQTT client; the subscription is made now if it is connected, and on every connect. */
   client: MqttClient;
   /** Topic prefix, as the boards are configured (`telemetry.mqtt.prefix`). Default "picolink". */
   prefix?: string;
@@ -59,15 +59,21 @@ export function startMqttUplink(options: MqttUplinkOptions): MqttUplink {
     // Port 0: there is no way back to the board, so the ingest sends no ack.
     ingest.receive(payload, { address: 'mqtt', family: 'IPv4', port: 0, size: payload.length });
   };
+  // On every connect, as the bridge subscribes its own topics: the sessions are clean.
+  const subscribe = (): void => {
+    client.subscribe(topic, { qos: 0 }, (err) => {
+      if (err) options.log?.(`mqtt: cannot subscribe ${topic}: ${err.message}`);
+    });
+  };
   client.on('message', onMessage);
-  client.subscribe(topic, { qos: 0 }, (err) => {
-    if (err) options.log?.(`mqtt: cannot subscribe ${topic}: ${err.message}`);
-  });
+  client.on('connect', subscribe);
+  if (client.connected) subscribe();
   return {
     topic,
     stats: () => ({ ...counts }),
     stop() {
       client.off('message', onMessage);
+      client.off('connect', subscribe);
       if (client.connected) client.unsubscribe(topic);
     },
   };
