@@ -294,8 +294,8 @@ function allowedHosts(value: unknown): string[] {
   });
 }
 
-/** A topic level of our own: no wildcards, no empty levels, no leading or trailing "/". */
-const TOPIC_PREFIX_PATTERN = /^[^#+/\u0000]+(\/[^#+/\u0000]+)*$/;
+/** Topic levels of our own: no wildcards, spaces or control characters, no empty levels. */
+const TOPIC_PREFIX_PATTERN = /^[^#+/\s\p{Cc}]+(\/[^#+/\s\p{Cc}]+)*$/u;
 
 /** `mqtt`: the bridge's broker; absent, no bridge. */
 function mqttConfig(raw: Record<string, unknown>, hubId: string): MqttConfig | undefined {

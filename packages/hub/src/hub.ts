@@ -285,6 +285,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           commands,
           directory,
           store,
+          credentials,
           hubId: config.hubId,
           dashboardUrl: http.url,
           log: limitedLog,

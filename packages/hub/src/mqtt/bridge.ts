@@ -17,12 +17,13 @@ import { ErrorCode, PicolinkError, toPicolinkError } from '@picolink/protocol';
 import type { HealthMqtt } from '../api-types.js';
 import type { CommandAnswer, DeviceStatusChange, HubBus } from '../bus.js';
 import type { MqttConfig } from '../config.js';
+import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { DeviceCommands } from '../state/device-commands.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
 import { PinStates } from './pin-state.js';
 import type { PinLevel } from './pin-state.js';
-import { resultFromError, resultFromResponse, setRequest } from './set-command.js';
+import { resultFromError, resultFromResponse, setRequest, topicPin } from './set-command.js';
 import { DELIVERY, OFFLINE, ONLINE, pinStatePayload, Topics } from './topics.js';
 import type { Delivery } from './topics.js';
 import { brokerClient } from './tls.js';
@@ -50,6 +51,8 @@ export interface MqttBridgeOptions {
   commands: DeviceCommands;
   directory: DeviceDirectory;
   store: HubStore;
+  /** The devices of the configuration and those added through the API: known even before they first connect. */
+  credentials: DeviceCredentials;
   hubId: string;
   /** The dashboard's URL, for Home Assistant's device page link. */
   dashboardUrl: string;
@@ -160,8 +163,12 @@ export class MqttBridge {
 
   /** Every device's status and every known pin level, as they are now. */
   private async republish(): Promise<void> {
-    const { store, directory } = this.options;
-    const ids = new Set<string>([...directory.list().map((link) => link.deviceId), ...directory.listRemote().map((device) => device.deviceId)]);
+    const { store, directory, credentials } = this.options;
+    const ids = new Set<string>([
+      ...credentials.list().map((device) => device.id),
+      ...directory.list().map((link) => link.deviceId),
+      ...directory.listRemote().map((device) => device.deviceId),
+    ]);
     for (const device of await store.listDevices()) ids.add(device.id);
     for (const id of ids) {
       const online = directory.isOnline(id) || directory.remote(id) !== undefined;
@@ -211,9 +218,11 @@ export class MqttBridge {
     this.counters.received++;
     const { deviceId, pin } = target;
     if (this.inFlight >= this.options.config.maxCommandsInFlight) {
+      // Dropped (never sent) and an error answer, as docs/mqtt.md#health counts them.
       this.counters.dropped++;
+      this.counters.errors++;
       const busy = new PicolinkError(ErrorCode.BUSY, `more than ${this.options.config.maxCommandsInFlight} set commands are waiting for devices; this one was not sent`);
-      this.publishResult(deviceId, pin, resultFromError(busy, pin));
+      this.publishResult(deviceId, pin, resultFromError(busy, topicPin(pin)));
       return;
     }
     this.inFlight++;
@@ -230,7 +239,7 @@ export class MqttBridge {
       const response = await this.options.commands.send(deviceId, request, MQTT_ACTOR);
       result = resultFromResponse(request, response);
     } catch (err) {
-      result = resultFromError(err, pin);
+      result = resultFromError(err, topicPin(pin));
     }
     if (result.ok !== true) this.counters.errors++;
     this.publishResult(deviceId, pin, result);
@@ -238,8 +247,8 @@ export class MqttBridge {
 
   /** Refuses ids the hub has never heard of (an offline device it knows is the commands service's to refuse). */
   private async requireKnown(deviceId: string): Promise<void> {
-    const { directory, store } = this.options;
-    if (directory.isOnline(deviceId) || directory.remote(deviceId) !== undefined) return;
+    const { directory, store, credentials } = this.options;
+    if (credentials.has(deviceId) || directory.isOnline(deviceId) || directory.remote(deviceId) !== undefined) return;
     if ((await store.getDevice(deviceId)) !== undefined) return;
     throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `no device "${deviceId}" is known to this hub`);
   }

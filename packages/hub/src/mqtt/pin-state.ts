@@ -73,17 +73,6 @@ export class PinStates {
     }
   }
 
-  /** Forgets a removed device. */
-  forget(deviceId: string): void {
-    this.levels.delete(deviceId);
-    for (const [key, timer] of this.leaseEnds) {
-      if (key.startsWith(`${deviceId} `)) {
-        clearTimeout(timer);
-        this.leaseEnds.delete(key);
-      }
-    }
-  }
-
   close(): void {
     for (const timer of this.leaseEnds.values()) clearTimeout(timer);
     this.leaseEnds.clear();

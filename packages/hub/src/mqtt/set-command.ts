@@ -56,15 +56,18 @@ export function parseSetPayload(payload: Uint8Array): { value: 0 | 1; timeout?: 
   return fields.timeout === undefined ? { value } : { value, timeout: fields.timeout };
 }
 
+/** A pin as a topic level names it: "25" is GPIO 25 as the API's JSON 25 is; other text stays text. */
+export function topicPin(pin: string): unknown {
+  return /^\d{1,2}$/.test(pin) ? Number(pin) : pin;
+}
+
 /**
  * The write_pin request a set message asks for, validated as the API validates requests
  * (pin, range of the lease); throws a coded PicolinkError.
  */
 export function setRequest(pin: string, payload: Uint8Array): Record<string, unknown> {
   const { value, timeout } = parseSetPayload(payload);
-  // A pin in a topic is text; "25" is GPIO 25 as the API's JSON 25 is.
-  const pinField: unknown = /^\d{1,2}$/.test(pin) ? Number(pin) : pin;
-  const valid = validateRequest({ action: 'write_pin', pin: pinField, value, ...(timeout === undefined ? {} : { timeout }) });
+  const valid = validateRequest({ action: 'write_pin', pin: topicPin(pin), value, ...(timeout === undefined ? {} : { timeout }) });
   return { action: valid.action, ...valid.fields };
 }
 
