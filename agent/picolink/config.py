@@ -45,8 +45,8 @@ def load(raw):
     if cfg['hub_tls'] and not cfg['hub_fingerprint']:
         raise PicolinkError('PL_ERR_CONFIG', 'config.json: "hub_tls" needs "hub_fingerprint", the SHA-256 fingerprint of the hub\'s certificate')
     t = cfg['telemetry']
-    if t is not None and (not isinstance(t, dict) or ':' not in str(t.get('target', ''))):
-        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "telemetry" needs "target": "HOST:PORT"')
+    if t is not None and (not isinstance(t, dict) or ':' not in str(t.get('target', '')) and 'mqtt' not in t):
+        raise PicolinkError('PL_ERR_CONFIG', 'config.json: "telemetry" needs "target": "HOST:PORT" (or "mqtt")')
     return cfg
 
 

@@ -59,6 +59,8 @@ async def run(raw_config, net, on_started):
         while not dev.wifi_up:
             await sleep_ms(100)
     if dev.telemetry is not None:
+        if dev.telemetry._sock is not None:
+            asyncio.create_task(dev.telemetry._sock.run())  # the MQTT link
         asyncio.create_task(dev.telemetry.run())
     if hub is not None:
         from picolink import home
@@ -71,7 +73,8 @@ def telemetry(dev, cfg, net):
     """The telemetry sender for config.json's "telemetry" (docs/protocol.md#telemetry)."""
     from picolink import board, datagram
     from picolink.telemetry import Telemetry
-    target = cfg['target']
+    mqtt = cfg.get('mqtt')
+    target = cfg.get('target') if mqtt is None else ':0'
     colon = target.rfind(':')
     interval = cfg.get('interval_ms', 5000)
     key = cfg.get('key')
@@ -90,6 +93,12 @@ def telemetry(dev, cfg, net):
         else:
             raise PicolinkError('PL_ERR_OUT_OF_RANGE', 'unknown telemetry sensor "%s"; use temp_c, adc0-adc3 or pinN (e.g. pin2)' % name)
         sensors.append((name, arg))
-    return Telemetry(dev, net, target[:colon], int(target[colon + 1:]), sensors, interval,
-                     datagram.MacKey(config.key_bytes(key)) if key else None,
-                     bool(cfg.get('ack')), cfg.get('max_unacked', 8), cfg.get('resend_ms', interval))
+    t = Telemetry(dev, net, target[:colon], int(target[colon + 1:]), sensors, interval,
+                  datagram.MacKey(config.key_bytes(key)) if key else None,
+                  bool(cfg.get('ack')) and mqtt is None, cfg.get('max_unacked', 8), cfg.get('resend_ms', interval))
+    if mqtt is not None:
+        # The publisher stands in for the UDP socket (send, recv); no acks come back over
+        # MQTT, so nothing is kept for resending.
+        from picolink.mqttpub import Publisher
+        t._sock = Publisher(dev, net, mqtt)
+    return t

@@ -20,15 +20,21 @@ interface TestContext {
  */
 export const HEAP_GOAL_BYTES = 40 * 1024;
 
-/** Boots the agent in the scenario on `runtime` and returns the least of five heap readings. */
-export async function steadyStateHeap(t: TestContext, runtime: Runtime): Promise<{ board: Board; report: MemoryReport }> {
+/** The scenario's telemetry: signed, with acks (nobody acknowledges, so the resend buffer fills). */
+const SCENARIO_TELEMETRY = { target: '127.0.0.1:9', interval_ms: 50, sensors: ['temp_c', 'adc0', 'pin2'], key: 'k'.repeat(32), ack: true };
+
+/**
+ * Boots the agent in the scenario on `runtime` and returns the least of five heap readings;
+ * `telemetry` replaces the scenario's config.json "telemetry" (to compare ways of sending it).
+ */
+export async function steadyStateHeap(t: TestContext, runtime: Runtime, telemetry: Record<string, unknown> = SCENARIO_TELEMETRY): Promise<{ board: Board; report: MemoryReport }> {
   const board = await Board.start(t, runtime, {
     config: {
       ssid: 'lab',
       pwd: 'secret',
       status_led: true,
       watchdog_ms: 4000,
-      telemetry: { target: '127.0.0.1:9', interval_ms: 50, sensors: ['temp_c', 'adc0', 'pin2'], key: 'k'.repeat(32), ack: true },
+      telemetry,
     },
   });
   const clients = await Promise.all([0, 1, 2].map(() => LineClient.connect(board.port)));

@@ -292,6 +292,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           dashboardUrl: reachableDashboardUrl(http.url, hostname()),
           version: HUB_VERSION,
           log: limitedLog,
+          telemetry,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
         })
       : null;

@@ -30,6 +30,8 @@ import { DELIVERY, OFFLINE, ONLINE, pinStatePayload, Topics } from './topics.js'
 import type { Delivery } from './topics.js';
 import { brokerClient } from './tls.js';
 import type { BrokerTls } from './tls.js';
+import { startMqttUplink } from './uplink.js';
+import type { MqttUplink, MqttUplinkOptions } from './uplink.js';
 
 /** Bytes the socket may hold unsent before further publishes are dropped and counted. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -61,6 +63,8 @@ export interface MqttBridgeOptions {
   log: RateLimitedLog;
   /** Waits between reconnects. Default 1 s doubling to 60 s with full jitter (@picolink/net). */
   backoff?: BackoffOptions;
+  /** The telemetry ingest: boards' datagrams on `<prefix>/+/up/telemetry` go to it (uplink.ts). Default: none. */
+  telemetry?: MqttUplinkOptions['ingest'];
 }
 
 export class MqttBridge {
@@ -74,6 +78,8 @@ export class MqttBridge {
   private attempt = 0;
   private connects = 0;
   private closing: Promise<void> | undefined;
+  /** Boards' telemetry from the broker, when the bridge was given the ingest. */
+  readonly uplink: MqttUplink | undefined;
 
   constructor(
     private readonly options: MqttBridgeOptions,
@@ -107,6 +113,9 @@ export class MqttBridge {
     this.client.on('close', this.clientOnClose);
     this.client.on('error', this.clientOnError);
     this.client.on('message', this.clientOnMessage);
+    if (options.telemetry) {
+      this.uplink = startMqttUplink({ client: this.client, prefix: config.prefix, ingest: options.telemetry, log: (line) => options.log.limited('mqtt', line) });
+    }
     bus.on('telemetry', this.busOnTelemetry);
     bus.on('event', this.busOnEvent);
     bus.on('status', this.busOnStatus);
@@ -133,6 +142,7 @@ export class MqttBridge {
       bus.off('command', this.busOnCommand);
       this.pins.close();
       this.discovery?.close();
+      this.uplink?.stop();
       if (this.client.connected) {
         await this.client.publishAsync(this.topics.hubStatus(hubId), OFFLINE, DELIVERY.hubStatus).catch(() => undefined);
       }

@@ -163,6 +163,16 @@ export class TelemetryIngest {
     return total;
   }
 
+  /**
+   * Handles one datagram that reached the hub another way than its UDP socket (the MQTT
+   * uplink, mqtt/uplink.ts), through the same checks. `from` names the sender in logs,
+   * rejection events and the device's record; port 0 means there is no way back to the
+   * sender, so a datagram asking for an ack is stored but not acked.
+   */
+  receive(message: Buffer, from: RemoteInfo): void {
+    this.socketOnMessage(message, from);
+  }
+
   /** Rows written, failed, dropped and pending in the store writer. */
   get writer(): TelemetryWriterCounters {
     return this.rows.counters;
@@ -312,7 +322,7 @@ export class TelemetryIngest {
       this.rows.add(row);
     }
     if (rows) this.bus.emit('telemetry', rows);
-    if (datagram.ack === true) this.rows.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: true });
+    if (datagram.ack === true && from.port !== 0) this.rows.afterCommit({ track, boot: datagram.boot, seq: datagram.seq, address: from.address, port: from.port, window, original: true });
     if (track.beginRecordUpdate(now, this.deviceUpdateMs)) void this.recordDevice(track, from, now);
   }
 }
