@@ -57,7 +57,8 @@ test('a message reaches every other hub, not its sender; an addressed one only i
   await until('the broadcast at hub-b', () => b.got.length === 1);
   // A marker sent after everything above: once it arrives, nothing else is on its way.
   await c.channel.publish({ kind: 'test', n: 4 });
-  await until('the marker at hub-b', () => b.got.length === 2);
+  // Each hub listens on a connection of its own: the marker reaches them one by one.
+  await until('the marker at hub-b and hub-a', () => b.got.length === 2 && a.got.length === 1);
   assert.deepEqual(b.got, [{ kind: 'test', from: 'hub-a', n: 1 }, { kind: 'test', from: 'hub-c', n: 4 }]);
   assert.deepEqual(c.got, [{ kind: 'test', from: 'hub-a', n: 1 }, { kind: 'test', from: 'hub-a', to: 'hub-c', n: 2 }]);
   assert.deepEqual(a.got, [{ kind: 'test', from: 'hub-c', n: 4 }]);
