@@ -29,7 +29,7 @@ export interface HubBusEvents {
   /** Telemetry rows as they are accepted (before or while they are stored). */
   telemetry: [rows: readonly TelemetryRow[]];
   /** Device and hub events (pin changes, online/offline, state re-applied, rejections). */
-  event: [event: HubEventRecord];
+  event: [event: HubEventRecord, fromHub?: string];
   /** A device came online or went offline. */
   status: [change: DeviceStatusChange];
   /** A command sent through this hub's commands service succeeded on the device. */

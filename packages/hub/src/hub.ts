@@ -293,6 +293,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
           version: HUB_VERSION,
           log: limitedLog,
           telemetry,
+          cluster: cluster !== null,
           ...(options.mqttBackoff ? { backoff: options.mqttBackoff } : {}),
         })
       : null;

@@ -88,7 +88,7 @@ export class EventRelay {
       if (!isEvent(item)) continue;
       this.relayed.add(item);
       this.totals.received += 1;
-      this.bus.emit('event', item);
+      this.bus.emit('event', item, typeof message.from === 'string' ? message.from : '');
     }
   }
 }

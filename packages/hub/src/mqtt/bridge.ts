@@ -65,6 +65,13 @@ export interface MqttBridgeOptions {
   backoff?: BackoffOptions;
   /** The telemetry ingest: boards' datagrams on `<prefix>/+/up/telemetry` go to it (uplink.ts). Default: none. */
   telemetry?: MqttUplinkOptions['ingest'];
+  /**
+   * The hub is one of several on one PostgreSQL, each with a bridge to the same broker: set
+   * commands come through a shared subscription (each to one hub, which relays it to the
+   * holder), events relayed from other hubs are left to their own bridges, and Home
+   * Assistant's availability follows the device's status alone. Default false.
+   */
+  cluster?: boolean;
 }
 
 export class MqttBridge {
@@ -92,7 +99,7 @@ export class MqttBridge {
       ? new DiscoveryPublisher({
           store: options.store,
           bus,
-          context: { discoveryPrefix: config.discoveryPrefix, topics: this.topics, hubId, hubVersion: options.version, dashboardUrl: options.dashboardUrl },
+          context: { discoveryPrefix: config.discoveryPrefix, topics: this.topics, hubId: options.cluster ? null : hubId, hubVersion: options.version, dashboardUrl: options.dashboardUrl },
           publish: (message) => this.publish(message.topic, message.payload, DISCOVERY_DELIVERY),
           log: options.log,
         })
@@ -161,8 +168,9 @@ export class MqttBridge {
     this.client.options.reconnectPeriod = this.nextReconnectMs();
     const { hubId, log } = this.options;
     this.publish(this.topics.hubStatus(hubId), ONLINE, DELIVERY.hubStatus);
-    this.client.subscribe(this.topics.setFilter, { qos: 1 }, (err) => {
-      if (err) log.limited('mqtt', `mqtt: subscribing to ${this.topics.setFilter} failed: ${err.message}`);
+    const setFilter = this.options.cluster ? `$share/picolink-hubs/${this.topics.setFilter}` : this.topics.setFilter;
+    this.client.subscribe(setFilter, { qos: 1 }, (err) => {
+      if (err) log.limited('mqtt', `mqtt: subscribing to ${setFilter} failed: ${err.message}`);
     });
     this.republish().catch((err: unknown) => log.limited('mqtt', `mqtt: publishing the retained state again failed: ${toPicolinkError(err).message}`));
   };
@@ -217,7 +225,9 @@ export class MqttBridge {
     for (const row of rows) this.publish(this.topics.telemetry(row.deviceId, row.metric), String(row.value), DELIVERY.telemetry);
   };
 
-  private readonly busOnEvent = (event: HubEventRecord): void => {
+  private readonly busOnEvent = (event: HubEventRecord, fromHub?: string): void => {
+    // Another hub's event: its own bridge publishes it.
+    if (fromHub !== undefined) return;
     const { deviceId, type, time, deviceTime, data } = event;
     this.publish(this.topics.event(deviceId, type), JSON.stringify({ type, time, deviceTime: deviceTime ?? null, data }), DELIVERY.event);
     this.pins.fromEvent(event);

@@ -160,3 +160,12 @@ test('the Visit link names this machine when the hub listens on every interface'
   assert.equal(reachableDashboardUrl('https://[::]:8443', 'plant-hub'), 'https://plant-hub:8443/');
   assert.equal(reachableDashboardUrl('http://192.168.1.20:8080', 'plant-hub'), 'http://192.168.1.20:8080/');
 });
+
+test('a hub of several on one PostgreSQL leaves its own status out of availability', () => {
+  const messages = discoveryConfigs(BOARD, { ...CONTEXT, hubId: null });
+  assert.ok(messages.length > 0);
+  for (const message of messages) {
+    const payload = JSON.parse(message.payload) as { availability: Array<{ topic: string }> };
+    assert.deepEqual(payload.availability.map((entry) => entry.topic), [`picolink/${BOARD.id}/status`]);
+  }
+});

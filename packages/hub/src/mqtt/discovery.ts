@@ -38,8 +38,12 @@ export interface DiscoveryContext {
   discoveryPrefix: string;
   /** The bridge's topics (state, command and status), under its prefix. */
   topics: Topics;
-  /** The hub's id: its status topic `<prefix>/hub/<hubId>/status` is part of availability. */
-  hubId: string;
+  /**
+   * The hub's id: its status topic `<prefix>/hub/<hubId>/status` is part of availability;
+   * null for a hub of several on one PostgreSQL (a device moves between them, and a dead
+   * hub's devices are marked offline by the others), so the device's status alone.
+   */
+  hubId: string | null;
   /** The hub's version, reported as the origin's `sw_version`. */
   hubVersion: string;
   /** The dashboard's URL (e.g. "http://hub.local:8080/"), or null when none is known. */
@@ -110,7 +114,7 @@ function common(device: DiscoveryDevice, context: DiscoveryContext, component: D
     origin: { name: 'picolink', sw_version: context.hubVersion },
     availability: [
       { topic: topics.status(device.id), payload_available: ONLINE, payload_not_available: OFFLINE },
-      { topic: topics.hubStatus(context.hubId), payload_available: ONLINE, payload_not_available: OFFLINE },
+      ...(context.hubId === null ? [] : [{ topic: topics.hubStatus(context.hubId), payload_available: ONLINE, payload_not_available: OFFLINE }]),
     ],
     availability_mode: 'all',
   };
