@@ -81,6 +81,11 @@ export class DeviceDirectory {
     return [...this.links.values()];
   }
 
+  /** Connected to this hub, or to another hub of the cluster. */
+  isConnected(deviceId: string): boolean {
+    return this.links.has(deviceId) || this.remotes.has(deviceId);
+  }
+
   /** The device's connection on another hub, if one holds it (never set without a PostgreSQL store). */
   remote(deviceId: string): RemoteDevice | undefined {
     return this.remotes.get(deviceId);

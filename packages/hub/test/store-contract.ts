@@ -312,6 +312,9 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         );
         assert.deepEqual(await store.loadOutputStates('pico-2'), [output('pico-2', 2, { value: 0 })]);
         assert.deepEqual(await store.loadOutputStates('pico-3'), []);
+        // Several devices in one call: each list as loadOutputStates gives it, in the ids' order.
+        const ids = ['pico-3', 'pico-2', 'pico-1'];
+        assert.deepEqual(await store.loadOutputStatesOf(ids), await Promise.all(ids.map((id) => store.loadOutputStates(id))));
       });
 
       it('keeps a null setup', async () => {

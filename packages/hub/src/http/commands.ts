@@ -11,7 +11,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse, ErrorCode, PicolinkError, readRequestId, toPicolinkError, validateRequest } from '@picolink/protocol';
 import type { ApiContext } from './context.js';
-import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
+import { requireKnownDevice } from '../known-devices.js';
+import { refuseTelemetryOnly } from './device-view.js';
 import { sendError } from './errors.js';
 
 type CommandsRequest = FastifyRequest<{ Params: { id: string }; Body: unknown }>;

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '@picolink/protocol';
 import type { HubStore, TelemetryRow } from '../store/store.js';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { requireKnownDevice } from '../known-devices.js';
 import { parseMetric, single } from './query.js';
 import type { RawQuery } from './query.js';
 import { parseTelemetryRequest } from './telemetry-query.js';

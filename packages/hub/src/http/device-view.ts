@@ -1,9 +1,11 @@
 /**
  * What the API says about a device: the stored record, the live link and the telemetry
- * counters merged into one JSON object, and the check that a device id is known.
+ * counters merged into one JSON object, and the refusal of commands to a device that only
+ * sends telemetry.
  */
-import { DEVICE_ID_PATTERN, ErrorCode, PicolinkError } from '@picolink/protocol';
+import { ErrorCode, PicolinkError } from '@picolink/protocol';
 import type { ConfiguredDevice } from '../config.js';
+import { knownDeviceIds, requireKnownDevice } from '../known-devices.js';
 import type { DeviceLink, RemoteDevice } from '../directory.js';
 import type { DeviceMode, DeviceRecord } from '../store/store.js';
 import type { DeviceView, TelemetryStats } from '../api-types.js';
@@ -94,10 +96,7 @@ function isManaged(ctx: ApiContext, id: string): boolean {
 export async function listDeviceViews(ctx: ApiContext): Promise<DeviceView[]> {
   const records = new Map((await ctx.store.listDevices()).map((record) => [record.id, record]));
   const configured = new Map(ctx.config.devices.map((device) => [device.id, device]));
-  const ids = new Set([...records.keys(), ...configured.keys(), ...ctx.credentials.list().map((device) => device.id), ...ctx.directory.list().map((link) => link.deviceId), ...ctx.directory.listRemote().map((remote) => remote.deviceId)]);
-  return [...ids]
-    .sort()
-    .map((id) => deviceView(id, records.get(id), liveConnection(ctx, id), configured.get(id), ctx.telemetryStats(id), isManaged(ctx, id)));
+  return knownDeviceIds(records.keys(), ctx).map((id) => deviceView(id, records.get(id), liveConnection(ctx, id), configured.get(id), ctx.telemetryStats(id), isManaged(ctx, id)));
 }
 
 /** One device's view; PL_ERR_UNKNOWN_DEVICE when the hub has never heard of it. */
@@ -113,7 +112,7 @@ export async function requireDeviceView(ctx: ApiContext, id: string): Promise<De
  * Told apart from PL_ERR_DEVICE_OFFLINE, whose advice (check its power) would not help.
  */
 export function refuseTelemetryOnly(ctx: ApiContext, id: string, record: DeviceRecord | undefined): void {
-  if (ctx.directory.isOnline(id) || ctx.directory.remote(id)) return;
+  if (ctx.directory.isConnected(id)) return;
   const configured = ctx.config.devices.find((d) => d.id === id);
   if (configured?.address !== undefined) return;
   if ((record?.mode ?? (configured && configuredMode(configured))) !== 'telemetry') return;
@@ -124,15 +123,3 @@ export function refuseTelemetryOnly(ctx: ApiContext, id: string, record: DeviceR
   );
 }
 
-/**
- * Checks that `id` names a device the hub knows (stored, configured or connected) and
- * returns its stored record, if any. Unknown ids get PL_ERR_UNKNOWN_DEVICE.
- */
-export async function requireKnownDevice(ctx: ApiContext, id: string): Promise<DeviceRecord | undefined> {
-  if (!DEVICE_ID_PATTERN.test(id)) {
-    throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `"${id}" is not a device id (1-64 of A-Z a-z 0-9 _ . -)`);
-  }
-  const record = await ctx.store.getDevice(id);
-  if (record || ctx.directory.isOnline(id) || ctx.directory.remote(id) || ctx.credentials.has(id)) return record;
-  throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `the hub knows no device "${id}"; GET /api/devices lists the devices it knows`);
-}

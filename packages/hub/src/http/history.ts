@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { requireKnownDevice } from '../known-devices.js';
 import { parseDeviceId, parseEventType, parseIntParam, parseOptionalTimeRange } from './query.js';
 import type { RawQuery } from './query.js';
 

@@ -33,7 +33,8 @@ import type { DeviceStatusChange } from '../bus.js';
 import type { HubEventRecord } from '../store/store.js';
 import { sendForCaller } from './commands.js';
 import type { ApiContext } from './context.js';
-import { refuseTelemetryOnly, requireKnownDevice } from './device-view.js';
+import { requireKnownDevice } from '../known-devices.js';
+import { refuseTelemetryOnly } from './device-view.js';
 import { failSocket, guardMessages } from './websocket.js';
 import type { UpgradeRoute, WebSocketKeepAlive } from './websocket.js';
 

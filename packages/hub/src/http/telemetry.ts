@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.js';
-import { requireKnownDevice } from './device-view.js';
+import { requireKnownDevice } from '../known-devices.js';
 import type { RawQuery } from './query.js';
 import { DEFAULT_SPAN_MS, parseTelemetryRequest } from './telemetry-query.js';
 

@@ -21,6 +21,7 @@ import type { DeviceCredentials } from '../credentials.js';
 import type { DeviceDirectory } from '../directory.js';
 import type { DeviceCommands } from '../state/device-commands.js';
 import type { HubEventRecord, HubStore, TelemetryRow } from '../store/store.js';
+import { knownDeviceIds, requireKnownDevice } from '../known-devices.js';
 import { DiscoveryPublisher } from './discovery-publisher.js';
 import { DISCOVERY_DELIVERY } from './discovery.js';
 import { PinStates } from './pin-state.js';
@@ -136,7 +137,8 @@ export class MqttBridge {
   /** Learns the lasting outputs the hub remembers, so that their levels are published on connect. */
   async seedPinStates(): Promise<void> {
     const { store } = this.options;
-    for (const device of await store.listDevices()) this.pins.seed(await store.loadOutputStates(device.id));
+    const ids = (await store.listDevices()).map((device) => device.id);
+    for (const states of await store.loadOutputStatesOf(ids)) this.pins.seed(states);
   }
 
   /** Marks the hub offline (as its will would), then disconnects; later publishes are dropped. */
@@ -187,16 +189,10 @@ export class MqttBridge {
 
   /** Every device's status and every known pin level, as they are now. */
   private async republish(): Promise<void> {
-    const { store, directory, credentials } = this.options;
-    const ids = new Set<string>([
-      ...credentials.list().map((device) => device.id),
-      ...directory.list().map((link) => link.deviceId),
-      ...directory.listRemote().map((device) => device.deviceId),
-    ]);
-    for (const device of await store.listDevices()) ids.add(device.id);
-    for (const id of ids) {
-      const online = directory.isOnline(id) || directory.remote(id) !== undefined;
-      this.publish(this.topics.status(id), online ? ONLINE : OFFLINE, DELIVERY.status);
+    const { store, directory } = this.options;
+    const stored = (await store.listDevices()).map((device) => device.id);
+    for (const id of knownDeviceIds(stored, this.options)) {
+      this.publish(this.topics.status(id), directory.isConnected(id) ? ONLINE : OFFLINE, DELIVERY.status);
     }
     for (const level of this.pins.all()) this.publishPin(level);
     await this.discovery?.republishAll();
@@ -263,7 +259,7 @@ export class MqttBridge {
     let result: Record<string, unknown>;
     try {
       const request = setRequest(pin, payload);
-      await this.requireKnown(deviceId);
+      await requireKnownDevice(this.options, deviceId);
       this.counters.commands++;
       const response = await this.options.commands.send(deviceId, request, MQTT_ACTOR);
       result = resultFromResponse(request, response);
@@ -272,14 +268,6 @@ export class MqttBridge {
     }
     if (result.ok !== true) this.counters.errors++;
     this.publishResult(deviceId, pin, result);
-  }
-
-  /** Refuses ids the hub has never heard of (an offline device it knows is the commands service's to refuse). */
-  private async requireKnown(deviceId: string): Promise<void> {
-    const { directory, store, credentials } = this.options;
-    if (credentials.has(deviceId) || directory.isOnline(deviceId) || directory.remote(deviceId) !== undefined) return;
-    if ((await store.getDevice(deviceId)) !== undefined) return;
-    throw new PicolinkError(ErrorCode.UNKNOWN_DEVICE, `no device "${deviceId}" is known to this hub`);
   }
 
   private publishResult(deviceId: string, pin: string, result: Record<string, unknown>): void {

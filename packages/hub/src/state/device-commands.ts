@@ -93,14 +93,13 @@ export class DeviceCommands {
   /** Per device, the tail of its chain of state updates, so they apply in response order. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
-  /** Outputs of devices coming online together, read in one query where the store can. */
-  private readonly onlineLoads: KeyBatch<string, OutputState[]> | undefined;
+  /** Outputs of devices coming online together, read in one query. */
+  private readonly onlineLoads: KeyBatch<string, OutputState[]>;
 
   constructor(private readonly options: DeviceCommandsOptions) {
     this.log = options.log;
     this.events = options.events;
-    const loadMany = options.store.loadOutputStatesOf?.bind(options.store);
-    if (loadMany) this.onlineLoads = new KeyBatch(loadMany, (deviceId) => deviceId);
+    this.onlineLoads = new KeyBatch((deviceIds) => options.store.loadOutputStatesOf(deviceIds), (deviceId) => deviceId);
     options.bus.on('status', this.busOnStatus);
   }
 
@@ -222,7 +221,7 @@ export class DeviceCommands {
 
   private async reapplyNow(deviceId: string): Promise<ReapplyReport | undefined> {
     const { store, directory } = this.options;
-    const states = await (this.onlineLoads?.add(deviceId) ?? store.loadOutputStates(deviceId));
+    const states = await this.onlineLoads.add(deviceId);
     if (states.length === 0) return undefined;
     const link = directory.get(deviceId);
     if (!link) return undefined;

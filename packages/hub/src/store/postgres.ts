@@ -15,7 +15,7 @@ import { migratePostgres } from './postgres-schema.js';
 import { PostgresTelemetry } from './postgres-telemetry.js';
 import { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';
 import { checkListLimit } from './query-bounds.js';
-import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './rows.js';
+import { byPin, jsonOrNull, outputsOf, toAudit, toDevice, toEvent, toOutput } from './rows.js';
 import type { AuditRow, DeviceRow, EventRow, OutputRow } from './rows.js';
 
 import type {
@@ -227,10 +227,7 @@ export class PostgresStore implements HubStore {
   }
 
   async loadOutputStatesOf(deviceIds: readonly string[]): Promise<OutputState[][]> {
-    const rows = await this.rows<OutputRow>(`${OUTPUT_SELECT} device_id = ANY($1::text[])`, [deviceIds]);
-    const byDevice = new Map<string, OutputState[]>(deviceIds.map((id) => [id, []]));
-    for (const row of rows) byDevice.get(row.device_id)?.push(toOutput(row));
-    return deviceIds.map((id) => (byDevice.get(id) ?? []).sort(byPin));
+    return outputsOf(deviceIds, await this.rows<OutputRow>(`${OUTPUT_SELECT} device_id = ANY($1::text[])`, [deviceIds]));
   }
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {

@@ -101,6 +101,13 @@ export function toOutput(row: OutputRow): OutputState {
   };
 }
 
+/** Output rows of several devices as one sorted list per id of `deviceIds`, in its order. */
+export function outputsOf(deviceIds: readonly string[], rows: readonly OutputRow[]): OutputState[][] {
+  const byDevice = new Map<string, OutputState[]>(deviceIds.map((id) => [id, []]));
+  for (const row of rows) byDevice.get(row.device_id)?.push(toOutput(row));
+  return deviceIds.map((id) => (byDevice.get(id) ?? []).sort(byPin));
+}
+
 /** Output states in the order stores list them: numbered pins in order, then "LED". */
 export function byPin(a: OutputState, b: OutputState): number {
   return a.pin === 'LED' ? 1 : b.pin === 'LED' ? -1 : a.pin - b.pin;

@@ -11,7 +11,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { ErrorCode, PicolinkError } from '@picolink/protocol';
-import { byPin, jsonOrNull, toAudit, toDevice, toEvent, toOutput } from './rows.js';
+import { byPin, jsonOrNull, outputsOf, toAudit, toDevice, toEvent, toOutput } from './rows.js';
 import type { AuditRow, DeviceRow, EventRow, OutputRow } from './rows.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -208,6 +208,11 @@ export class SqliteStore implements HubStore {
   async loadOutputStates(deviceId: string): Promise<OutputState[]> {
     const rows = this.sql('SELECT * FROM output_states WHERE device_id = ?').all(deviceId) as OutputRow[];
     return rows.map(toOutput).sort(byPin);
+  }
+
+  async loadOutputStatesOf(deviceIds: readonly string[]): Promise<OutputState[][]> {
+    const rows = this.sql('SELECT * FROM output_states WHERE device_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(deviceIds)) as OutputRow[];
+    return outputsOf(deviceIds, rows);
   }
 
   async deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void> {

@@ -183,8 +183,8 @@ export interface HubStore {
 
   saveOutputState(state: OutputState): Promise<void>;
   loadOutputStates(deviceId: string): Promise<OutputState[]>;
-  /** `loadOutputStates` of many devices in one query, one list per id in their order (a store where a round trip costs). */
-  loadOutputStatesOf?(deviceIds: readonly string[]): Promise<OutputState[][]>;
+  /** `loadOutputStates` of many devices in one query, one list per id in their order. */
+  loadOutputStatesOf(deviceIds: readonly string[]): Promise<OutputState[][]>;
   deleteOutputState(deviceId: string, pin: number | 'LED'): Promise<void>;
 
   /** Devices added through the API, sorted by id. */
