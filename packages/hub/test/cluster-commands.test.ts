@@ -189,7 +189,7 @@ async function silentHolder(t: TestContext, url: string, deviceId: string): Prom
   await store.upsertDevice({ id: deviceId, mode: 'dial-home', address: '127.0.0.1:1', seenAt: Date.now() });
   const table = new PresenceTable(store.cluster.pool, hubId, HEARTBEAT_MS);
   const row = { deviceId, mode: 'dial-home' as const, address: '127.0.0.1:1', protocol: 1, capabilities: [], connectedAt: Date.now(), sessionId: null };
-  const { epoch } = await table.claim(row, true);
+  const epoch = (await table.claimMany([{ row, takeOver: true }]))[0]?.epoch;
   const renewing = setInterval(() => void table.renew(Date.now(), 'test').catch(() => {}), HEARTBEAT_MS / 4);
   t.after(() => clearInterval(renewing));
   await channel.publish({ kind: 'presence', ...row, hubId, epoch, online: true, time: Date.now() });

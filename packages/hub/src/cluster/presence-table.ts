@@ -138,20 +138,11 @@ export class PresenceTable {
   ) {}
 
   /**
-   * Takes the device's row for this hub with the next epoch. With `takeOver` false (a
-   * server-mode link: the hub chose to connect) a row another hub holds and renews is
-   * left alone and the result has no epoch. Announces nothing (claimMany does).
-   */
-  async claim(row: ClaimRequest['row'], takeOver: boolean): Promise<ClaimResult> {
-    const [result] = await this.claimMany([{ row, takeOver }]);
-    if (!result) throw new Error('a claim statement returned no row');
-    return result;
-  }
-
-  /**
-   * `claim` for many devices in one statement (device ids distinct). With `announceAt` (the
-   * announcement's time, ms) the same statement notifies the other hubs of the claims it
-   * made, as batched `presence` messages of at most ANNOUNCE_BYTES each (PostgreSQL's
+   * Takes the devices' rows for this hub, each with its next epoch, in one statement
+   * (device ids distinct). With `takeOver` false (a server-mode link: the hub chose to
+   * connect) a row another hub holds and renews is left alone and the result has no
+   * epoch. With `announceAt` (the announcement's time, ms) the same statement notifies
+   * the other hubs of the claims it made, as batched `presence` messages of at most ANNOUNCE_BYTES each (PostgreSQL's
    * limit is 8000): the notifications go out when the claims commit, never without them.
    * A claim whose announcement alone would pass that size is made but not announced
    * (`announced` false): the caller announces it through the channel's mail.
