@@ -210,7 +210,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       ? new CommandRelay({
           hubId: cluster.hubId,
           channel: cluster.channel,
-          holderOf: (deviceId) => cluster.holder(deviceId),
+          holderOf: (deviceId) => directory.remote(deviceId)?.hubId,
           execute: (deviceId, request, actor, timeoutMs) => commands.send(deviceId, request, actor, { timeoutMs, localOnly: true }),
           bus,
           log: limitedLog,
@@ -218,7 +218,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
         })
       : undefined;
     // Before any link can come up, so that state is re-applied for every device that does.
-    const commands: DeviceCommands = new DeviceCommands({ store, bus, directory, events, log: limitedLog, ...(cluster ? { hubId: cluster.hubId } : {}), ...(relay ? { remote: relay } : {}) });
+    const commands: DeviceCommands = new DeviceCommands({ store, bus, directory, events, log: limitedLog, ...(relay ? { remote: relay } : {}) });
     stops.push(() => commands.close());
     if (relay) stops.push(() => relay.close());
 

@@ -106,12 +106,6 @@ export class HubCluster implements PresenceClaims {
     return cluster;
   }
 
-  /** The hub holding the device's connection: this hub's id, another's, or undefined. */
-  holder(deviceId: string): string | undefined {
-    if (this.options.directory.get(deviceId)) return this.hubId;
-    return this.options.directory.remote(deviceId)?.hubId;
-  }
-
   claim(session: OnlineSession): void {
     const { link } = session;
     const held: Held = { session, epoch: undefined, claimedAt: 0, claimed: Promise.resolve() };

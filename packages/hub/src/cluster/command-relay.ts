@@ -25,7 +25,7 @@ export interface CommandRelayOptions {
   /** This hub's id (`hubId`). */
   hubId: string;
   channel: RelayChannel;
-  /** The hub holding a device's connection now, from the presence mirror; undefined when none or this hub. */
+  /** The other hub holding a device's connection now, from the presence mirror; undefined when none does. */
   holderOf: (deviceId: string) => string | undefined;
   /** Runs a command that another hub forwarded, on a local link. */
   execute: LocalExecute;
@@ -64,8 +64,7 @@ export class CommandRelay implements CommandForwarder {
   }
 
   holderOf(deviceId: string): string | undefined {
-    const holder = this.options.holderOf(deviceId);
-    return holder === this.options.hubId ? undefined : holder;
+    return this.options.holderOf(deviceId);
   }
 
   /** Sends one request (without `id`) to the hub holding the device and waits for its answer. */

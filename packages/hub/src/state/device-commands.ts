@@ -34,11 +34,6 @@ export interface DeviceCommandsOptions {
   log: RateLimitedLog;
   /** Time allowed for each device answer, ms. Default: the link's own (10000 for dial-home). */
   timeoutMs?: number;
-  /**
-   * This hub's id in a cluster: `status` changes that carry another hub's id are that
-   * hub's devices, whose outputs it sets again itself. Default: none (a lone hub).
-   */
-  hubId?: string;
   /** Sends commands for devices another hub of the cluster holds (cluster/command-relay.ts). Default: none. */
   remote?: CommandForwarder;
 }
@@ -160,7 +155,7 @@ export class DeviceCommands {
   private readonly busOnStatus = (change: DeviceStatusChange): void => {
     if (!change.online || this.closed) return;
     // Another hub's device: that hub sets its outputs again on its own link.
-    if (change.hubId !== undefined && change.hubId !== this.options.hubId) return;
+    if (change.hubId !== undefined) return;
     this.reapply(change.deviceId).catch((err: unknown) => this.log.limited('reapply', `state: re-applying the outputs of "${change.deviceId}" failed: ${toPicolinkError(err).message}`));
   };
 
