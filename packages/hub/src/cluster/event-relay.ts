@@ -31,8 +31,6 @@ export class EventRelay {
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
-  /** Events this relay put on the bus, so they are not sent back out. */
-  private readonly relayed = new WeakSet<HubEventRecord>();
   private readonly totals: EventRelayStats = { sent: 0, dropped: 0, received: 0 };
 
   constructor(
@@ -55,8 +53,9 @@ export class EventRelay {
     await this.sending;
   }
 
-  private readonly busOnEvent = (event: HubEventRecord): void => {
-    if (this.relayed.has(event)) return;
+  private readonly busOnEvent = (event: HubEventRecord, fromHub?: string): void => {
+    // Another hub's event, replayed here for live streams: never sent on again.
+    if (fromHub !== undefined) return;
     const bytes = Buffer.byteLength(JSON.stringify(event)) + 1;
     if (this.pendingBytes + bytes > MAX_NOTIFY_BYTES - ENVELOPE_BYTES) {
       this.totals.dropped += 1;
@@ -86,7 +85,6 @@ export class EventRelay {
     if (!Array.isArray(message.events)) return;
     for (const item of message.events as unknown[]) {
       if (!isEvent(item)) continue;
-      this.relayed.add(item);
       this.totals.received += 1;
       this.bus.emit('event', item, typeof message.from === 'string' ? message.from : '');
     }
