@@ -28,7 +28,10 @@ export interface CommandAnswer {
 export interface HubBusEvents {
   /** Telemetry rows as they are accepted (before or while they are stored). */
   telemetry: [rows: readonly TelemetryRow[]];
-  /** Device and hub events (pin changes, online/offline, state re-applied, rejections). */
+  /**
+   * Device and hub events (pin changes, online/offline, state re-applied, rejections).
+   * `fromHub` is set for an event another hub recorded, replayed here for live streams only.
+   */
   event: [event: HubEventRecord, fromHub?: string];
   /** A device came online or went offline. */
   status: [change: DeviceStatusChange];
